@@ -1,0 +1,3 @@
+module github.com/httpsession/httpsession
+
+go 1.26
