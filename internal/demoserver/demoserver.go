@@ -1,0 +1,322 @@
+// Package demoserver is a small loopback API that behaves like the sites
+// httpsession is built for: a JSON login with expiring, rotating bearer
+// tokens, a cookie-session web page with a CSRF-protected login form,
+// token revocation, and rate limiting with Retry-After.
+//
+// It backs the "httpsession demo" command and the end-to-end tests.
+package demoserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// Users maps user names to passwords. Nil means {"demo": "demo-password"}.
+	Users map[string]string
+	// TokenTTL is the lifetime of an access token. Zero means 1 minute.
+	TokenTTL time.Duration
+	// Now is the server's clock. Nil means time.Now.
+	Now func() time.Time
+	// ThrottleEvery makes every n-th request to /api/ endpoints answer 429
+	// with Retry-After: ThrottleWait. Zero disables it.
+	ThrottleEvery int
+	// ThrottleWait is the Retry-After of throttled answers, in whole seconds.
+	// Zero means 1 second.
+	ThrottleWait time.Duration
+}
+
+// Stats counts what the server saw.
+type Stats struct {
+	Logins, Refreshes, FormLogins int
+	Unauthorized, Throttled       int
+	APIRequests                   int
+}
+
+// Server is the demo API. Its Handler is safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu       sync.Mutex
+	access   map[string]time.Time // access token → expiry
+	refresh  map[string]string    // refresh token → user
+	sessions map[string]string    // session cookie → user
+	csrf     map[string]bool
+	stats    Stats
+}
+
+// New returns a Server.
+func New(o Options) *Server {
+	if o.Users == nil {
+		o.Users = map[string]string{"demo": "demo-password"}
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ThrottleWait == 0 {
+		o.ThrottleWait = time.Second
+	}
+	return &Server{
+		opts:     o,
+		access:   make(map[string]time.Time),
+		refresh:  make(map[string]string),
+		sessions: make(map[string]string),
+		csrf:     make(map[string]bool),
+	}
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// RevokeAll invalidates every access token issued so far; refresh tokens
+// stay valid.
+func (s *Server) RevokeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.access)
+}
+
+// Handler returns the server's routes:
+//
+//	POST /auth/login     {"username","password"} → token JSON
+//	POST /auth/refresh   {"refresh_token"} → token JSON (the refresh token rotates)
+//	POST /auth/revoke    revokes every access token (bearer required)
+//	GET  /api/me         bearer required; {"user":…}
+//	GET  /api/limited    429 with Retry-After and a cookie until the cookie is sent back
+//	GET  /login          HTML form with a CSRF field and cookie
+//	POST /login          form login; sets the "sid" session cookie, 303 to /account
+//	GET  /account        requires the "sid" cookie
+//	GET  /page           counts visits in a persistent "visits" cookie
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /auth/login", s.login)
+	mux.HandleFunc("POST /auth/refresh", s.refreshToken)
+	mux.HandleFunc("POST /auth/revoke", s.bearer(func(w http.ResponseWriter, r *http.Request) {
+		s.RevokeAll()
+		writeJSON(w, http.StatusOK, map[string]string{"status": "revoked"})
+	}))
+	mux.HandleFunc("GET /api/me", s.bearer(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"user": "demo"})
+	}))
+	mux.HandleFunc("GET /api/limited", s.limitedOnce)
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.formLogin)
+	mux.HandleFunc("GET /account", s.account)
+	mux.HandleFunc("GET /page", s.page)
+	return s.throttle(mux)
+}
+
+func (s *Server) throttle(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
+			s.mu.Lock()
+			s.stats.APIRequests++
+			n := s.stats.APIRequests
+			throttled := s.opts.ThrottleEvery > 0 && n%s.opts.ThrottleEvery == 0
+			if throttled {
+				s.stats.Throttled++
+			}
+			s.mu.Unlock()
+			if throttled {
+				s.tooMany(w)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(s.opts.ThrottleWait/time.Second)))
+	http.SetCookie(w, &http.Cookie{Name: "challenge", Value: "passed", Path: "/"})
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "slow down"})
+}
+
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+}
+
+func (s *Server) issue(user string) tokenResponse {
+	at, rt := "at-"+random(), "rt-"+random()
+	s.access[at] = s.opts.Now().Add(s.opts.TokenTTL)
+	s.refresh[rt] = user
+	secs := int64(s.opts.TokenTTL / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return tokenResponse{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: secs}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Username, Password string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad json"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pw, ok := s.opts.Users[in.Username]; !ok || pw != in.Password {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "bad credentials"})
+		return
+	}
+	s.stats.Logins++
+	writeJSON(w, http.StatusOK, s.issue(in.Username))
+}
+
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad json"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	user, ok := s.refresh[in.RefreshToken]
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid refresh token"})
+		return
+	}
+	delete(s.refresh, in.RefreshToken) // refresh tokens rotate
+	s.stats.Refreshes++
+	writeJSON(w, http.StatusOK, s.issue(user))
+}
+
+func (s *Server) bearer(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		const prefix = "Bearer "
+		a := r.Header.Get("Authorization")
+		ok := false
+		if len(a) > len(prefix) && a[:len(prefix)] == prefix {
+			s.mu.Lock()
+			exp, found := s.access[a[len(prefix):]]
+			ok = found && s.opts.Now().Before(exp)
+			if !ok {
+				s.stats.Unauthorized++
+			}
+			s.mu.Unlock()
+		} else {
+			s.mu.Lock()
+			s.stats.Unauthorized++
+			s.mu.Unlock()
+		}
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+// limitedOnce answers 429 with Retry-After and a "challenge" cookie to a
+// client that does not carry the cookie yet, the way anti-bot front ends do.
+func (s *Server) limitedOnce(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie("challenge"); err == nil && c.Value == "passed" {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	}
+	s.mu.Lock()
+	s.stats.Throttled++
+	s.mu.Unlock()
+	s.tooMany(w)
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	tok := random()
+	s.mu.Lock()
+	s.csrf[tok] = true
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: "csrf", Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><title>Sign in</title>
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="%s">
+<input name="username"><input name="password" type="password">
+<button>Sign in</button></form>`, html.EscapeString(tok))
+}
+
+func (s *Server) formLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	c, err := r.Cookie("csrf")
+	field := r.PostForm.Get("csrf_token")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil || field == "" || c.Value != field || !s.csrf[field] {
+		http.Error(w, "csrf check failed", http.StatusForbidden)
+		return
+	}
+	delete(s.csrf, field)
+	user := r.PostForm.Get("username")
+	if pw, ok := s.opts.Users[user]; !ok || pw != r.PostForm.Get("password") {
+		http.Error(w, "bad credentials", http.StatusUnauthorized)
+		return
+	}
+	s.stats.FormLogins++
+	sid := random()
+	s.sessions[sid] = user
+	http.SetCookie(w, &http.Cookie{Name: "sid", Value: sid, Path: "/", HttpOnly: true,
+		MaxAge: 86400, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie("sid")
+	s.mu.Lock()
+	user, ok := "", false
+	if err == nil {
+		user, ok = s.sessions[c.Value]
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"account": user})
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	n := 0
+	if c, err := r.Cookie("visits"); err == nil {
+		n, _ = strconv.Atoi(c.Value)
+	}
+	n++
+	http.SetCookie(w, &http.Cookie{Name: "visits", Value: strconv.Itoa(n), Path: "/", MaxAge: 30 * 86400})
+	writeJSON(w, http.StatusOK, map[string]int{"visits": n})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func random() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
