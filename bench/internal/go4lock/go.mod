@@ -1,0 +1,3 @@
+module github.com/juju/go4
+
+go 1.26.0
