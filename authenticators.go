@@ -465,7 +465,7 @@ func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secre
 	var m map[string]any
 	reason := ""
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if ct == "application/x-www-form-urlencoded" || ct == "text/plain" {
+	if ct == "application/x-www-form-urlencoded" || (ct == "text/plain" && looksLikeForm(data)) {
 		// Some servers (GitHub, older Facebook) answer in form encoding.
 		q, perr := url.ParseQuery(string(data))
 		if perr != nil || len(q) == 0 {
@@ -506,6 +506,13 @@ func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secre
 		t.Expiry = expiryFrom(v, nowFrom(ctx))
 	}
 	return t, nil
+}
+
+// looksLikeForm reports whether a text/plain body is form-encoded rather
+// than JSON or HTML served with the wrong type.
+func looksLikeForm(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && !strings.ContainsRune("{[<\"", rune(b[0]))
 }
 
 func (a OAuth2) String() string {
