@@ -187,7 +187,8 @@ type Authenticator interface {
 // TokenOptions configures a TokenManager. The zero value (or nil) is good
 // for most uses.
 type TokenOptions struct {
-	// Skew is how long before Expiry a token is refreshed. Zero means 30s.
+	// Skew is how long before Expiry a token is refreshed. Zero means 30s;
+	// a negative Skew means none (refresh at Expiry).
 	// For a token whose whole lifetime is shorter than Skew the manager
 	// refreshes halfway through that lifetime instead.
 	Skew time.Duration
@@ -264,9 +265,10 @@ func (s *tokenState) usable(now time.Time) bool {
 
 // flight is one login or refresh; done is closed when state and err are set.
 type flight struct {
-	done  chan struct{}
-	state *tokenState
-	err   error
+	done    chan struct{}
+	waiters int // callers that joined, guarded by TokenManager.mu
+	state   *tokenState
+	err     error
 }
 
 // NewTokenManager returns a TokenManager that obtains tokens from a, making
@@ -288,8 +290,11 @@ func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenMa
 	if m.hc == nil {
 		m.hc = http.DefaultClient
 	}
-	if m.skew <= 0 {
+	switch {
+	case m.skew == 0:
 		m.skew = defaultSkew
+	case m.skew < 0:
+		m.skew = 0
 	}
 	if m.timeout <= 0 {
 		m.timeout = defaultRefreshTimeout
@@ -368,10 +373,15 @@ func (m *TokenManager) Current() *Token {
 func (m *TokenManager) Invalidate(t *Token) { m.invalidate(t) }
 
 // authorization returns the cached token and its precomputed Authorization
-// value ("" for a cookie-only session, when no header must be sent), logging
-// in or refreshing first if needed. With a valid cached token it does not
-// allocate. sent identifies the token for invalidate and must not be
-// modified.
+// value, logging in or refreshing first if needed. With a valid cached token
+// it does not allocate. header is "" for a cookie-only session: then no
+// Authorization header is sent, but sent is still non-nil so that a 401 can
+// invalidate the session. sent identifies the token for invalidate and must
+// not be modified.
+//
+// On a 401 the caller passes sent to invalidate and calls authorization
+// again for the replay; however many requests do so at once, one refresh
+// runs.
 func (m *TokenManager) authorization(ctx context.Context) (sent *Token, header string, err error) {
 	s := m.cur.Load()
 	if !s.usable(m.now()) {
@@ -432,6 +442,7 @@ func (m *TokenManager) state(ctx context.Context) (*tokenState, error) {
 		m.flight = f
 		go m.run(context.WithoutCancel(ctx), f, s)
 	}
+	f.waiters++
 	m.mu.Unlock()
 
 	select {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -142,6 +143,24 @@ func newTestManager(t *testing.T, s *authServer, clk *testClock, o *TokenOptions
 	}
 	o.Now = clk.Now
 	return NewTokenManager(s.authenticator(), s.Client(), o)
+}
+
+// waitFlight blocks until n callers wait for the login or refresh in
+// progress.
+func waitFlight(t *testing.T, m *TokenManager, n int) {
+	t.Helper()
+	for {
+		m.mu.Lock()
+		got := 0
+		if m.flight != nil {
+			got = m.flight.waiters
+		}
+		m.mu.Unlock()
+		if got >= n {
+			return
+		}
+		runtime.Gosched()
+	}
 }
 
 // mustToken logs in (or refreshes) and fails the test on error.
@@ -401,6 +420,7 @@ func TestManagerConcurrentRefreshOnce(t *testing.T) {
 				}()
 			}
 			started.Wait()
+			waitFlight(t, m, n) // all of them wait for the one refresh
 			close(s.refreshGate)
 			done.Wait()
 			close(errs)
@@ -425,7 +445,6 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 		Expiry: clk.Now().Add(-time.Minute)})
 
 	s.refreshGate = make(chan struct{})
-	s.refreshEntered = make(chan struct{}, 1)
 	errs := make(chan error, n)
 	var started, done sync.WaitGroup
 	started.Add(n)
@@ -439,7 +458,7 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 		}()
 	}
 	started.Wait()
-	<-s.refreshEntered
+	waitFlight(t, m, n)
 	close(s.refreshGate)
 	done.Wait()
 	close(errs)
@@ -451,11 +470,9 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 		}
 		assertNoSecret(t, "error", err.Error())
 	}
-	// Every goroutine that was still waiting got the one failure. Those that
-	// arrived after it started a new attempt, which is fine, but the first
-	// round must be exactly one refresh and one login.
-	if l, r := s.counts(); r < 1 || l < 1 || l != r {
-		t.Errorf("logins, refreshes = %d, %d, want equal (one login per failed refresh)", l, r)
+	// Every waiter got the one failure; nobody retried it.
+	if l, r := s.counts(); l != 1 || r != 1 {
+		t.Errorf("logins, refreshes = %d, %d, want 1, 1", l, r)
 	}
 }
 
@@ -527,6 +544,7 @@ func TestManagerWaiterCancelMidWait(t *testing.T) {
 		_, err := m.Token(ctx)
 		errc <- err
 	}()
+	waitFlight(t, m, 2)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("Token() error = %v, want context.Canceled", err)
@@ -622,6 +640,34 @@ func TestManagerJWTExpiry(t *testing.T) {
 	mustToken(t, m)
 	if got := logins.Load(); got != 2 {
 		t.Errorf("logins within skew of the JWT exp = %d, want 2 (no refresh token: log in again)", got)
+	}
+}
+
+func TestManagerExpiresInBeatsJWT(t *testing.T) {
+	clk := newTestClock()
+	a := AuthFuncs{LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
+		return &Token{AccessToken: jwt(`{"exp":1}`), Expiry: nowFrom(ctx).Add(time.Hour)}, nil
+	}}
+	m := NewTokenManager(a, nil, &TokenOptions{Now: clk.Now})
+	if got, want := mustToken(t, m).Expiry, clk.Now().Add(time.Hour); !got.Equal(want) {
+		t.Errorf("Expiry = %v, want %v (expires_in wins over the JWT exp)", got, want)
+	}
+}
+
+func TestManagerNegativeSkew(t *testing.T) {
+	s := newAuthServer(t)
+	clk := newTestClock()
+	m := newTestManager(t, s, clk, &TokenOptions{Skew: -1})
+	mustToken(t, m)
+	clk.Advance(time.Hour - time.Second)
+	mustToken(t, m)
+	if l, r := s.counts(); l != 1 || r != 0 {
+		t.Errorf("one second before expiry without skew: logins, refreshes = %d, %d, want 1, 0", l, r)
+	}
+	clk.Advance(time.Second)
+	mustToken(t, m)
+	if l, r := s.counts(); l != 1 || r != 1 {
+		t.Errorf("at expiry: logins, refreshes = %d, %d, want 1, 1", l, r)
 	}
 }
 
