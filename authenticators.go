@@ -35,7 +35,7 @@ var (
 	// TokenManager then logs in again.
 	ErrNoRefresh = errors.New("httpsession: refresh not supported")
 
-	errNoToken = &AuthError{Reason: "authenticator returned no token"}
+	errNoToken = &AuthError{Reason: "login returned no token"}
 )
 
 // An AuthError reports a failed login or refresh request. Its message names

@@ -516,10 +516,15 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 	if t == nil {
 		t, err = m.auth.Login(ctx, m.hc)
 		if err != nil {
+			var ae *AuthError
+			var oe *OAuth2Error
+			if errors.As(err, &ae) || errors.As(err, &oe) {
+				return nil, err // names its endpoint already
+			}
 			return nil, fmt.Errorf("httpsession: login: %w", err)
 		}
 		if t == nil {
-			return nil, fmt.Errorf("httpsession: login: %w", errNoToken)
+			return nil, errNoToken
 		}
 		m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
 	}
