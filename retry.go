@@ -59,8 +59,7 @@ const (
 // discards is drained (up to 64 KiB) and closed, so its connection is reused.
 //
 // The zero value of each field means the documented default, so
-// &RetryPolicy{} and DefaultRetryPolicy() behave the same. A nil *RetryPolicy
-// tries each request once.
+// &RetryPolicy{} and DefaultRetryPolicy() behave the same.
 //
 // A RetryPolicy is safe for concurrent use by multiple goroutines and may be
 // shared by several clients (they then share its per-host rate limiters). Set
@@ -123,7 +122,9 @@ type RetryPolicy struct {
 	// RateLimit, when positive, limits the tries sent to each host
 	// (host:port of the request URL) to that many per second, with bursts of
 	// RateBurst, so a program can stay under a site's limits before it is
-	// told 429. Every try, replays included, takes a token. 0 means no limit.
+	// told 429. Every try, replays included, takes a token; a replay waits
+	// for the longer of its backoff and its token. 0 means no limit.
+	// Limiters are kept per host for the life of the policy.
 	// A wait for a token that would outlive the request's context deadline
 	// fails with an error for which errors.Is(err, context.DeadlineExceeded)
 	// holds.
@@ -145,8 +146,8 @@ type RetryPolicy struct {
 // RetryPolicy.OnRetry.
 type RetryEvent struct {
 	Method string
-	// URL is the request's URL. It may carry credentials (user info, query
-	// parameters); redact it before recording it.
+	// URL is the request's URL; do not modify it. It may carry credentials
+	// (user info, query parameters): redact it before recording it.
 	URL *url.URL
 	// StatusCode is the status of the response being retried, or 0 when the
 	// try failed with Err.
@@ -337,7 +338,7 @@ func replayable(req *http.Request, nonIdempotent bool) bool {
 		http.MethodTrace, http.MethodPut, http.MethodDelete:
 		return true
 	}
-	return len(req.Header["Idempotency-Key"]) > 0 || len(req.Header["X-Idempotency-Key"]) > 0
+	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
 }
 
 var errBodyNotRewindable = errors.New("httpsession: request body cannot be rebuilt: GetBody is nil")
@@ -385,7 +386,8 @@ func closeRequestBody(req *http.Request) {
 // nil, receives one debug record per retry.
 //
 // It returns the last response unmodified, or the last error. A wait ended
-// by the request's context gives an error wrapping the context's error.
+// by the request's context gives an error wrapping the context's error. A
+// nil policy tries once.
 func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if p == nil {
 		return attempt(req)
@@ -441,16 +443,19 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 			backoff = DefaultBackoff
 		}
 		wait = max(wait, backoff(n, p.baseDelay(), p.maxDelay(), resp))
-		if budget := p.maxElapsed(); budget >= 0 && now.Sub(start)+wait > budget {
-			return resp, err
+		// The replay takes a rate limit token like any try; reserving it
+		// now folds its delay into this wait, so that a wait refused below
+		// still leaves the caller the last response.
+		var token *rate.Reservation
+		if p.RateLimit > 0 {
+			token = p.limiter(req.URL.Host).ReserveN(now, 1)
+			wait = max(wait, token.DelayFrom(now))
 		}
-		if deadline, ok := ctx.Deadline(); ok && wait >= time.Until(deadline) {
-			// Like rate.Limiter.Wait: do not start a wait the context
-			// would cut short; the caller keeps the last response.
-			return resp, err
-		}
-		next, rerr := rewindBody(req)
-		if rerr != nil {
+		next, ok := p.retryAllowed(req, start, now, wait)
+		if !ok {
+			if token != nil {
+				token.CancelAt(now)
+			}
 			return resp, err
 		}
 		if p.OnRetry != nil {
@@ -461,17 +466,33 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 			drainAndClose(resp.Body)
 		}
 		if werr := p.wait(ctx, wait); werr != nil {
+			if token != nil {
+				token.CancelAt(p.clock())
+			}
 			closeRequestBody(next)
 			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
 		}
-		if p.RateLimit > 0 {
-			if lerr := p.rateWait(next); lerr != nil {
-				closeRequestBody(next)
-				return nil, lerr
-			}
-		}
 		resp, err = attempt(next)
 	}
+}
+
+// retryAllowed reports whether a wait of d, starting now, fits the time
+// budget and the context deadline, and if so returns req ready to be sent
+// again.
+func (p *RetryPolicy) retryAllowed(req *http.Request, start, now time.Time, d time.Duration) (*http.Request, bool) {
+	if budget := p.maxElapsed(); budget >= 0 && now.Sub(start)+d > budget {
+		return nil, false
+	}
+	// Like rate.Limiter.Wait: do not start a wait the context would cut
+	// short. Deadlines are on the wall clock, so compare with the real one.
+	if deadline, ok := req.Context().Deadline(); ok && d >= time.Until(deadline) {
+		return nil, false
+	}
+	next, err := rewindBody(req)
+	if err != nil {
+		return nil, false
+	}
+	return next, true
 }
 
 func (p *RetryPolicy) checkRetry(req *http.Request, resp *http.Response, err error) bool {
@@ -570,6 +591,9 @@ func (p *RetryPolicy) rateWait(req *http.Request) error {
 	ctx := req.Context()
 	l := p.limiter(req.URL.Host)
 	now := p.clock()
+	if l.AllowN(now, 1) {
+		return nil // no allocation while under the limit
+	}
 	r := l.ReserveN(now, 1)
 	if !r.OK() {
 		return errors.New("httpsession: rate limit: burst is zero")

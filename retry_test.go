@@ -1034,8 +1034,8 @@ func TestRetryRateLimitAppliesToReplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	// The backoff, then the rest of the second the limiter asks for.
-	want := []time.Duration{200 * time.Millisecond, 800 * time.Millisecond}
+	// One wait: the longer of the backoff and the limiter's second.
+	want := []time.Duration{time.Second}
 	if diff := cmp.Diff(want, f.recorded()); diff != "" || hits.Load() != 2 {
 		t.Errorf("after %d hits, waits (-want +got):\n%s", hits.Load(), diff)
 	}
@@ -1070,6 +1070,42 @@ func TestRetryRateLimitPastDeadline(t *testing.T) {
 	}
 	if !closed.Load() {
 		t.Error("request body not closed")
+	}
+}
+
+// A replay whose rate limit token comes after the context deadline is not
+// waited for: the caller keeps the last response, and the token is given
+// back.
+func TestRetryRateLimitTokenPastDeadline(t *testing.T) {
+	srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "busy")
+	})
+	p := &RetryPolicy{RateLimit: 0.01} // one request per 100s
+	f := withFakeWaits(p)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tr := newTransport(t)
+	resp, err := p.do(newRequest(t, ctx, http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readBody(t, resp); resp.StatusCode != 503 || got != "busy" || hits.Load() != 1 {
+		t.Errorf("response = %d %q after %d hits, want the 503 %q after 1", resp.StatusCode, got, hits.Load(), "busy")
+	}
+	if got := f.recorded(); len(got) != 0 {
+		t.Errorf("waits = %v, want none", got)
+	}
+	// The refused replay's token was given back: the next request waits
+	// for one token, not two.
+	p.MaxAttempts = 1
+	resp, err = p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if diff := cmp.Diff([]time.Duration{100 * time.Second}, f.recorded()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }
 
@@ -1192,7 +1228,7 @@ func TestRetryFirstTryAllocs(t *testing.T) {
 	req := newRequest(t, context.Background(), http.MethodGet, "http://example.com/", nil)
 	log := slog.New(&recordHandler{})
 	bare := testing.AllocsPerRun(1000, func() { attempt(req) })
-	for _, p := range []*RetryPolicy{DefaultRetryPolicy(), {}, {MaxAttempts: 1}} {
+	for _, p := range []*RetryPolicy{DefaultRetryPolicy(), {}, {MaxAttempts: 1}, {RateLimit: 1e9, RateBurst: 1 << 30}} {
 		got := testing.AllocsPerRun(1000, func() { p.do(req, log, attempt) })
 		if got != bare {
 			t.Errorf("do allocations per first-try success = %v, want %v as a bare try", got, bare)
@@ -1208,5 +1244,37 @@ func BenchmarkRetryFirstTry(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.do(req, nil, attempt)
+	}
+}
+
+// BenchmarkRetryRoundTrip compares a request that needs no retry sent
+// through the policy with the same request sent bare, on one loopback
+// server and transport.
+func BenchmarkRetryRoundTrip(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	p := DefaultRetryPolicy()
+	for _, bm := range []struct {
+		name string
+		send func() (*http.Response, error)
+	}{
+		{"bare", func() (*http.Response, error) { return tr.RoundTrip(req) }},
+		{"policy", func() (*http.Response, error) { return p.do(req, nil, tr.RoundTrip) }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := bm.send()
+				if err != nil {
+					b.Fatal(err)
+				}
+				drainAndClose(resp.Body)
+			}
+		})
 	}
 }
