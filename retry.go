@@ -102,10 +102,12 @@ type RetryPolicy struct {
 	RetryNonIdempotent bool
 
 	// CheckRetry reports whether the outcome of a try (a response, or err
-	// when the try failed) calls for another try. It runs only after the
-	// request has been found replayable; the policy still applies
-	// MaxAttempts, MaxElapsed, MaxRetryAfter and the context deadline.
-	// nil means DefaultCheckRetry. resp must not be read or closed.
+	// when the try failed) calls for another try. It is consulted after
+	// every try but cannot widen what is replayable: a request that is not
+	// replayable (see above) is never sent twice, and the policy still
+	// applies MaxAttempts, MaxElapsed, MaxRetryAfter and the context
+	// deadline. resp must not be read or closed. nil means
+	// DefaultCheckRetry.
 	CheckRetry func(req *http.Request, resp *http.Response, err error) bool
 
 	// Backoff returns the wait before the next try when try number attempt
@@ -181,8 +183,9 @@ func DefaultRetryPolicy() *RetryPolicy {
 // connection errors: refused, reset or aborted connections, a connection
 // closed before the response arrived, DNS failures marked temporary, and
 // network timeouts. It never retries once the request's context is done,
-// nor context errors, nor TLS certificate verification failures: those do
-// not heal by trying again.
+// nor context errors, nor failed TLS handshakes over certificates or
+// protocol (x509 errors, *tls.CertificateVerificationError, TLS alerts, a
+// server that does not speak TLS): those do not heal by trying again.
 func DefaultCheckRetry(req *http.Request, resp *http.Response, err error) bool {
 	if err == nil {
 		if resp == nil {
@@ -207,8 +210,8 @@ func DefaultCheckRetry(req *http.Request, resp *http.Response, err error) bool {
 	return isRetryableConnError(err)
 }
 
-// isTLSVerifyError reports whether err comes from a failed TLS handshake
-// over the certificate or the protocol.
+// isTLSVerifyError reports whether err comes from a TLS handshake that
+// failed over a certificate or the protocol.
 func isTLSVerifyError(err error) bool {
 	var (
 		verifyErr    *tls.CertificateVerificationError
