@@ -168,7 +168,7 @@ func TestParseRetryAfterRoundsUp(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHelper(t *testing.T) {
+func TestRetryAfterFunc(t *testing.T) {
 	tests := []struct {
 		resp   *http.Response
 		want   time.Duration
@@ -388,7 +388,7 @@ func TestRetryAfterAboveCapReturnsAtOnce(t *testing.T) {
 	}
 }
 
-func TestRetryAboveCapRetryAfterHelper(t *testing.T) {
+func TestRetryAboveCapReportsRetryAfter(t *testing.T) {
 	srv, _ := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusServiceUnavailable)
