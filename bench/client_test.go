@@ -144,4 +144,3 @@ func BenchmarkClientGET(b *testing.B) {
 		loop(b, &http.Client{Transport: newTransport(b)}, srv.URL, nil)
 	})
 }
-

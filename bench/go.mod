@@ -5,12 +5,14 @@ go 1.26.0
 require (
 	github.com/httpsession/httpsession v0.0.0
 	github.com/juju/persistent-cookiejar v1.0.0
+	golang.org/x/net v0.62.0
 )
 
 require (
 	github.com/frankban/quicktest v1.14.6 // indirect
 	github.com/juju/go4 v0.0.0-00010101000000-000000000000 // indirect
-	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/errgo.v1 v1.0.1 // indirect
 	gopkg.in/retry.v1 v1.0.3 // indirect
 )

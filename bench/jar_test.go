@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpsession/httpsession"
 	juju "github.com/juju/persistent-cookiejar"
 	"golang.org/x/net/publicsuffix"
 )
@@ -21,6 +22,12 @@ type jarImpl struct {
 }
 
 var jarImpls = []jarImpl{
+	{"ours", func(capacity, perDomain int) cookieJar {
+		return httpsession.NewJar(&httpsession.JarOptions{
+			MaxCookies:          capacity,
+			MaxCookiesPerDomain: perDomain,
+		})
+	}},
 	{"stdlib", func(int, int) cookieJar {
 		j, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 		if err != nil {
