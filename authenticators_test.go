@@ -1,0 +1,583 @@
+package httpsession
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// authCtx is a context carrying a fixed clock, as the TokenManager passes it.
+func authCtx() context.Context {
+	return context.WithValue(context.Background(), clockKey{}, func() time.Time { return authNow })
+}
+
+const querySecret = "s3cr3t-query"
+
+func TestJSONLogin(t *testing.T) {
+	tests := []struct {
+		name     string
+		a        JSONLogin
+		wantBody map[string]any
+		answer   string
+		want     *Token
+	}{
+		{
+			name:     "defaults",
+			a:        JSONLogin{Username: "alice", Password: testPassword},
+			wantBody: map[string]any{"username": "alice", "password": testPassword},
+			answer:   `{"access_token":"A","refresh_token":"R","expires_in":3600,"token_type":"bearer"}`,
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "bearer", Expiry: authNow.Add(time.Hour)},
+		},
+		{
+			name:     "expires_in as a string, no refresh token",
+			a:        JSONLogin{Username: "alice", Password: testPassword},
+			wantBody: map[string]any{"username": "alice", "password": testPassword},
+			answer:   `{"access_token":"A","expires_in":"60"}`,
+			want:     &Token{AccessToken: "A", Expiry: authNow.Add(time.Minute)},
+		},
+		{
+			name:     "implausible expires_in is unknown",
+			a:        JSONLogin{Username: "alice", Password: testPassword},
+			wantBody: map[string]any{"username": "alice", "password": testPassword},
+			answer:   `{"access_token":"A","expires_in":-1}`,
+			want:     &Token{AccessToken: "A"},
+		},
+		{
+			name: "custom and nested fields",
+			a: JSONLogin{
+				Username: "alice", Password: testPassword,
+				UsernameField: "email", PasswordField: "pass", Extra: map[string]any{"remember": true},
+				AccessTokenField: "data.token", RefreshTokenField: "data.refresh", ExpiresInField: "data.ttl", TokenTypeField: "data.kind",
+			},
+			wantBody: map[string]any{"email": "alice", "pass": testPassword, "remember": true},
+			answer:   `{"data":{"token":"A","refresh":"R","ttl":10,"kind":"Bearer"}}`,
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "Bearer", Expiry: authNow.Add(10 * time.Second)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotBody map[string]any
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Api-Key") != "k" {
+					http.Error(w, "bad request", http.StatusBadRequest)
+					return
+				}
+				_ = json.NewDecoder(r.Body).Decode(&gotBody)
+				io.WriteString(w, tt.answer)
+			}))
+			defer srv.Close()
+			a := tt.a
+			a.LoginURL = srv.URL + "/login"
+			a.Header = http.Header{"X-Api-Key": {"k"}}
+			got, err := a.Login(authCtx(), srv.Client())
+			if err != nil {
+				t.Fatalf("Login() error = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Login() mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantBody, gotBody); diff != "" {
+				t.Errorf("login body mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestJSONLoginRefresh(t *testing.T) {
+	var gotBody map[string]string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/refresh" {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewDecoder(r.Body).Decode(&gotBody)
+		io.WriteString(w, `{"data":{"token":"A2","refresh":"R2"}}`)
+	}))
+	defer srv.Close()
+	a := &JSONLogin{RefreshURL: srv.URL + "/refresh", AccessTokenField: "data.token", RefreshTokenField: "data.refresh"}
+	got, err := a.Refresh(authCtx(), srv.Client(), &Token{AccessToken: "A", RefreshToken: "R"})
+	if err != nil {
+		t.Fatalf("Refresh() error = %v", err)
+	}
+	if diff := cmp.Diff(&Token{AccessToken: "A2", RefreshToken: "R2"}, got); diff != "" {
+		t.Errorf("Refresh() mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"refresh": "R"}, gotBody); diff != "" {
+		t.Errorf("refresh body mismatch (-want +got):\n%s", diff)
+	}
+
+	a.RefreshURL = ""
+	if _, err := a.Refresh(authCtx(), srv.Client(), &Token{RefreshToken: "R"}); !errors.Is(err, ErrNoRefresh) {
+		t.Errorf("Refresh() without RefreshURL error = %v, want ErrNoRefresh", err)
+	}
+}
+
+// badAnswers are login endpoint answers that must give an *AuthError
+// matching ErrAuthResponse. The password and a token appear in some of the
+// bodies to prove that bodies never reach the error.
+var badAnswers = []struct {
+	name       string
+	handler    http.HandlerFunc
+	wantStatus int
+	wantReason string
+}{
+	{"html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "\n<!doctype html><p>Welcome "+testPassword+"</p>")
+	}, 200, "HTML"},
+	{"empty", func(w http.ResponseWriter, r *http.Request) {}, 200, "empty"},
+	{"truncated json", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access`)
+	}, 200, "malformed"},
+	{"trailing data", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access"} {}`)
+	}, 200, "malformed"},
+	{"not an object", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `["`+secretPrefix+`"]`)
+	}, 200, "not an object"},
+	{"no access token", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"refresh_token":"`+secretPrefix+`-refresh"}`)
+	}, 200, "access_token"},
+	{"access token not a string", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":12345}`)
+	}, 200, "access_token"},
+	{"huge", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access","pad":"`)
+		io.WriteString(w, strings.Repeat("x", 2<<20))
+		io.WriteString(w, `"}`)
+	}, 200, "1 MiB"},
+	{"connection cut mid-body", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		io.WriteString(w, `{"access_token":"`+secretPrefix)
+	}, 200, "truncated"},
+	{"server error echoing the password", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no user with password "+testPassword, http.StatusInternalServerError)
+	}, 500, "unexpected status"},
+	{"wrong credentials", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"bad password"}`, http.StatusUnauthorized)
+	}, 401, "unexpected status"},
+}
+
+func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {
+	t.Helper()
+	var ae *AuthError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v, want *AuthError", err)
+	}
+	if !errors.Is(err, ErrAuthResponse) {
+		t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
+	}
+	if ae.Status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
+		t.Errorf("error = %v (status %d), want status %d and %q", err, ae.Status, wantStatus, wantReason)
+	}
+	if strings.Contains(ae.Endpoint, "?") || ae.Endpoint == "" {
+		t.Errorf("Endpoint = %q, want the URL without query", ae.Endpoint)
+	}
+	assertNoSecret(t, "error", err.Error())
+	if strings.Contains(err.Error(), querySecret) {
+		t.Errorf("error = %q, contains the URL's query", err)
+	}
+}
+
+func TestJSONLoginBadAnswers(t *testing.T) {
+	for _, tt := range badAnswers {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			a := &JSONLogin{LoginURL: srv.URL + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
+			tok, err := a.Login(authCtx(), srv.Client())
+			if tok != nil {
+				t.Errorf("Login() token = %v, want nil", tok)
+			}
+			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
+		})
+	}
+}
+
+func TestOAuth2BadAnswers(t *testing.T) {
+	for _, tt := range badAnswers {
+		if tt.name == "wrong credentials" {
+			continue // a §5.2 error there; see TestOAuth2Errors
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			a := &OAuth2{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			_, err := a.Login(authCtx(), srv.Client())
+			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
+		})
+	}
+}
+
+func TestAuthNoRedirectWithCredentials(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		io.WriteString(w, `{"access_token":"stolen"}`)
+	}))
+	defer other.Close()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/steal", code)
+		}))
+		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
+		_, err := a1.Login(authCtx(), srv.Client())
+		checkAuthError(t, err, code, "unexpected status")
+		a2 := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
+		_, err = a2.Login(authCtx(), srv.Client())
+		checkAuthError(t, err, code, "unexpected status")
+		srv.Close()
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("redirect target got %d requests, want 0", n)
+	}
+}
+
+func TestAuthNetworkError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	a := &JSONLogin{LoginURL: addr + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
+	_, err := a.Login(authCtx(), nil)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Status != 0 || ae.Err == nil {
+		t.Fatalf("Login() error = %v, want *AuthError without status, with a cause", err)
+	}
+	if errors.Is(err, ErrAuthResponse) {
+		t.Errorf("errors.Is(%v, ErrAuthResponse) = true, want false: nothing was answered", err)
+	}
+	if strings.Contains(err.Error(), querySecret) {
+		t.Errorf("error = %q, contains the URL's query", err)
+	}
+
+	for _, bad := range []string{"", "ftp://example.com/login", "/relative", "http://"} {
+		a := &JSONLogin{LoginURL: bad}
+		if _, err := a.Login(authCtx(), nil); !errors.As(err, &ae) {
+			t.Errorf("Login() with LoginURL %q error = %v, want *AuthError", bad, err)
+		}
+	}
+}
+
+func TestOAuth2(t *testing.T) {
+	type seen struct {
+		Form     url.Values
+		User     string
+		Password string
+		Basic    bool
+	}
+	tests := []struct {
+		name     string
+		a        OAuth2
+		refresh  *Token
+		answer   string
+		ctype    string
+		wantSeen seen
+		want     *Token
+	}{
+		{
+			name: "password grant, basic client auth",
+			a: OAuth2{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
+				Scopes: []string{"read", "write"}, Params: url.Values{"audience": {"api"}}},
+			answer: `{"access_token":"A","token_type":"Bearer","refresh_token":"R","expires_in":120}`,
+			wantSeen: seen{Basic: true, User: "my id:1", Password: "s3cr3t-client&x", Form: url.Values{
+				"grant_type": {"password"}, "username": {"alice"}, "password": {testPassword}, "scope": {"read write"}, "audience": {"api"},
+			}},
+			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", Expiry: authNow.Add(2 * time.Minute)},
+		},
+		{
+			name:   "client credentials in the body",
+			a:      OAuth2{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: AuthStyleInParams},
+			answer: `{"access_token":"A","expires_in":"30"}`,
+			wantSeen: seen{Form: url.Values{
+				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
+			}},
+			want: &Token{AccessToken: "A", Expiry: authNow.Add(30 * time.Second)},
+		},
+		{
+			name:     "public client",
+			a:        OAuth2{ClientID: "cid", Username: "alice", Password: testPassword},
+			answer:   `{"access_token":"A"}`,
+			wantSeen: seen{Form: url.Values{"grant_type": {"password"}, "client_id": {"cid"}, "username": {"alice"}, "password": {testPassword}}},
+			want:     &Token{AccessToken: "A"},
+		},
+		{
+			name:     "refresh grant",
+			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
+			answer:   `{"access_token":"A2","expires_in":60}`,
+			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
+			want:     &Token{AccessToken: "A2", Expiry: authNow.Add(time.Minute)},
+		},
+		{
+			name:     "form-encoded answer",
+			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			answer:   "access_token=A&token_type=bearer&scope=repo",
+			ctype:    "application/x-www-form-urlencoded; charset=utf-8",
+			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"client_credentials"}}},
+			want:     &Token{AccessToken: "A", TokenType: "bearer"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got seen
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if err := r.ParseForm(); err != nil || r.Method != http.MethodPost {
+					http.Error(w, "bad", http.StatusBadRequest)
+					return
+				}
+				got.Form = r.PostForm
+				if u, p, ok := r.BasicAuth(); ok {
+					got.Basic = true
+					got.User, _ = url.QueryUnescape(u)
+					got.Password, _ = url.QueryUnescape(p)
+				}
+				w.Header().Set("Content-Type", orDefault(tt.ctype, "application/json"))
+				io.WriteString(w, tt.answer)
+			}))
+			defer srv.Close()
+			a := tt.a
+			a.TokenURL = srv.URL + "/token"
+			var tok *Token
+			var err error
+			if tt.refresh != nil {
+				tok, err = a.Refresh(authCtx(), srv.Client(), tt.refresh)
+			} else {
+				tok, err = a.Login(authCtx(), srv.Client())
+			}
+			if err != nil {
+				t.Fatalf("error = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, tok); diff != "" {
+				t.Errorf("token mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantSeen, got); diff != "" {
+				t.Errorf("request mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := (&OAuth2{TokenURL: "http://127.0.0.1:1/"}).Refresh(authCtx(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+		t.Errorf("Refresh() without a refresh token error = %v, want ErrNoRefresh", err)
+	}
+}
+
+func TestOAuth2Errors(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantCode string
+		wantDesc string
+	}{
+		{"invalid_grant", 400, `{"error":"invalid_grant","error_description":"The password hunter2-password is wrong"}`,
+			"invalid_grant", "The password [redacted] is wrong"},
+		{"invalid_client with 401", 401, `{"error":"invalid_client","error_uri":"https://example.com/e"}`, "invalid_client", ""},
+		{"error in a 200", 200, `{"error":"slow_down"}`, "slow_down", ""},
+		{"form-encoded error", 200, "error=bad_verification_code&error_description=expired", "bad_verification_code", "expired"},
+		{"control characters", 400, `{"error":"x\u0000y","error_description":"a\nb"}`, "xy", "ab"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(tt.body, "{") {
+					w.Header().Set("Content-Type", "application/json")
+				} else {
+					w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			a := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			_, err := a.Login(authCtx(), srv.Client())
+			var oe *OAuth2Error
+			if !errors.As(err, &oe) {
+				t.Fatalf("Login() error = %v, want *OAuth2Error", err)
+			}
+			if oe.Code != tt.wantCode || oe.Description != tt.wantDesc || oe.Status != tt.status {
+				t.Errorf("OAuth2Error = %+v, want code %q, description %q, status %d", oe, tt.wantCode, tt.wantDesc, tt.status)
+			}
+			if !errors.Is(err, ErrAuthResponse) {
+				t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
+			}
+			assertNoSecret(t, "error", err.Error())
+		})
+	}
+}
+
+// formSite is a site with a cookie session and a CSRF-protected login form.
+func formSite(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	var homeHits atomic.Int32
+	mux := http.NewServeMux()
+	page := `<!doctype html><html><body><form method="post" action="https://elsewhere.example/steal">
+<input type="text" name="user">
+<input name='csrf_token' type=hidden value="tok&amp;42">
+</form></body></html>`
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "csrf", Value: "tok42", Path: "/"})
+		io.WriteString(w, page)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie("csrf")
+		if err != nil || c.Value != "tok42" || r.PostFormValue("csrf_token") != "tok&42" {
+			http.Error(w, "csrf check failed", http.StatusForbidden)
+			return
+		}
+		if r.PostFormValue("user") != "alice" || r.PostFormValue("pass") != testPassword {
+			io.WriteString(w, page) // the form again, as real sites do
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s3cr3t-session", Path: "/"})
+		http.Redirect(w, r, "/home", http.StatusFound)
+	})
+	mux.HandleFunc("/home", func(w http.ResponseWriter, r *http.Request) { homeHits.Add(1) })
+	mux.HandleFunc("GET /broken", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, &homeHits
+}
+
+func TestFormLogin(t *testing.T) {
+	srv, homeHits := formSite(t)
+	good := url.Values{"user": {"alice"}, "pass": {testPassword}}
+	bad := url.Values{"user": {"alice"}, "pass": {"wrong"}}
+	tests := []struct {
+		name       string
+		a          FormLogin
+		wantReason string // "" for success
+	}{
+		{"cookie check", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessCookie: "session"}, ""},
+		{"redirect check", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessRedirect: "/home"}, ""},
+		{"absolute redirect check", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessRedirect: srv.URL + "/home"}, ""},
+		{"status check", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessStatus: http.StatusFound}, ""},
+		{"wrong password, cookie check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessCookie: "session"}, "not accepted"},
+		{"wrong password, redirect check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessRedirect: "/home"}, "not accepted"},
+		{"redirected elsewhere", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessRedirect: "/welcome"}, "elsewhere"},
+		{"no csrf field sent", FormLogin{Fields: good, SuccessCookie: "session"}, "not accepted"},
+		{"csrf field missing on the page", FormLogin{Fields: good, CSRFField: "xsrf", SuccessCookie: "session"}, `no input "xsrf"`},
+		{"login page down", FormLogin{LoginURL: srv.URL + "/broken", PostURL: srv.URL + "/login", Fields: good}, "login page"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jar, _ := cookiejar.New(nil)
+			hc := &http.Client{Jar: jar}
+			a := tt.a
+			if a.LoginURL == "" {
+				a.LoginURL = srv.URL + "/login"
+			}
+			tok, err := a.Login(authCtx(), hc)
+			if tt.wantReason == "" {
+				if err != nil {
+					t.Fatalf("Login() error = %v", err)
+				}
+				if diff := cmp.Diff(&Token{}, tok); diff != "" {
+					t.Errorf("Login() token mismatch (-want +got):\n%s", diff)
+				}
+				u, _ := url.Parse(srv.URL)
+				if cs := jar.Cookies(u); !hasCookieNamed(cs, "session") {
+					t.Errorf("jar cookies = %v, want the session cookie", cs)
+				}
+				return
+			}
+			var ae *AuthError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
+				t.Fatalf("Login() error = %v, want *AuthError with %q", err, tt.wantReason)
+			}
+			assertNoSecret(t, "error", err.Error())
+		})
+	}
+	if n := homeHits.Load(); n != 0 {
+		t.Errorf("redirect after the POST followed %d times, want 0", n)
+	}
+	if _, err := (&FormLogin{}).Refresh(authCtx(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+		t.Errorf("FormLogin.Refresh() error = %v, want ErrNoRefresh", err)
+	}
+}
+
+func hasCookieNamed(cs []*http.Cookie, name string) bool {
+	for _, c := range cs {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFormLoginWithManager(t *testing.T) {
+	srv, _ := formSite(t)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	a := &FormLogin{
+		LoginURL:      srv.URL + "/login",
+		Fields:        url.Values{"user": {"alice"}, "pass": {testPassword}},
+		CSRFField:     "csrf_token",
+		SuccessCookie: "session",
+	}
+	m := NewTokenManager(a, hc, nil)
+	sent, header, err := m.authorization(context.Background())
+	if err != nil {
+		t.Fatalf("authorization() error = %v", err)
+	}
+	if sent == nil || header != "" {
+		t.Errorf("authorization() = %v, %q, want a cookie-only token and no header", sent, header)
+	}
+}
+
+func TestAuthFuncs(t *testing.T) {
+	var refreshed bool
+	a := AuthFuncs{
+		LoginFunc: func(context.Context, *http.Client) (*Token, error) { return &Token{AccessToken: "A"}, nil },
+	}
+	if _, err := a.Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+		t.Errorf("Refresh() error = %v, want ErrNoRefresh", err)
+	}
+	a.RefreshFunc = func(context.Context, *http.Client, *Token) (*Token, error) {
+		refreshed = true
+		return &Token{AccessToken: "B"}, nil
+	}
+	if tok, err := a.Refresh(context.Background(), nil, &Token{}); err != nil || tok.AccessToken != "B" || !refreshed {
+		t.Errorf("Refresh() = %v, %v, want the RefreshFunc's token", tok, err)
+	}
+	if tok, err := a.Login(context.Background(), nil); err != nil || tok.AccessToken != "A" {
+		t.Errorf("Login() = %v, %v, want the LoginFunc's token", tok, err)
+	}
+}
+
+func TestAuthenticatorsRedacted(t *testing.T) {
+	j := JSONLogin{LoginURL: "https://example.com/login", Username: "alice", Password: testPassword}
+	o := OAuth2{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
+	f := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {testPassword}}}
+	type config struct {
+		Auth Authenticator
+	}
+	for _, v := range []any{j, &j, o, &o, f, &f, config{&j}, config{&o}, config{&f}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			assertNoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
+		}
+	}
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+		slog.New(h).Info("auth", "json", &j, "oauth2", o, "form", &f)
+	}
+	assertNoSecret(t, "log", buf.String())
+	if !strings.Contains(buf.String(), "alice") {
+		t.Errorf("log = %q, want the user name", buf.String())
+	}
+}

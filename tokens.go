@@ -1,0 +1,551 @@
+package httpsession
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Token is the credential a TokenManager attaches to requests. Its JSON
+// form is that of golang.org/x/oauth2's Token, so a session file can hold
+// either.
+//
+// A Token with an empty AccessToken stands for a cookie-only session (see
+// FormLogin): the login happened, the session lives in cookies, and no
+// Authorization header is sent.
+//
+// String, GoString, Format and LogValue never reveal AccessToken or
+// RefreshToken, whether the Token is printed as a value, through a pointer,
+// or as an exported field of another struct printed by fmt or slog's text
+// handler. encoding/json is unaffected: marshalling a Token gives its exact
+// contents, for the session file. Hence slog's JSON handler, which encodes
+// any other struct with encoding/json, redacts a Token logged as itself but
+// not one inside a struct logged whole; and fmt cannot call methods on an
+// unexported field, so a Token value there is printed raw.
+type Token struct {
+	// AccessToken is sent in the Authorization header.
+	AccessToken string `json:"access_token"`
+
+	// TokenType is the scheme of the Authorization header; Type returns
+	// "Bearer" when it is empty.
+	TokenType string `json:"token_type,omitempty"`
+
+	// RefreshToken, when set, lets the Authenticator obtain a new access
+	// token without logging in again.
+	RefreshToken string `json:"refresh_token,omitempty"`
+
+	// Expiry is when AccessToken stops working. The zero value means unknown:
+	// the token is used until the server rejects it.
+	Expiry time.Time `json:"expiry,omitempty"`
+}
+
+// Type returns the authorization scheme of t: "Bearer" when TokenType is
+// empty, with the common schemes in their canonical case ("bearer" becomes
+// "Bearer").
+func (t Token) Type() string {
+	switch {
+	case t.TokenType == "", strings.EqualFold(t.TokenType, "bearer"):
+		return "Bearer"
+	case strings.EqualFold(t.TokenType, "mac"):
+		return "MAC"
+	case strings.EqualFold(t.TokenType, "basic"):
+		return "Basic"
+	}
+	return t.TokenType
+}
+
+// Valid reports whether t can still be used at now, treating it as expired
+// skew before its Expiry. A Token without Expiry is valid until the server
+// says otherwise. A nil Token is not valid.
+func (t *Token) Valid(now time.Time, skew time.Duration) bool {
+	if t == nil {
+		return false
+	}
+	return t.Expiry.IsZero() || now.Add(skew).Before(t.Expiry)
+}
+
+// SetAuthHeader sets the Authorization header of r from t. It does nothing
+// for a cookie-only Token (empty AccessToken).
+func (t Token) SetAuthHeader(r *http.Request) {
+	if t.AccessToken != "" {
+		r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
+	}
+}
+
+const redacted = "[redacted]"
+
+func secretMark(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return redacted
+}
+
+func expiryString(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.Format(time.RFC3339)
+}
+
+// String returns a description of t without its secrets.
+func (t Token) String() string {
+	return "Token{Type: " + t.Type() +
+		", AccessToken: " + secretMark(t.AccessToken) +
+		", RefreshToken: " + secretMark(t.RefreshToken) +
+		", Expiry: " + expiryString(t.Expiry) + "}"
+}
+
+// GoString returns a Go-syntax-like description of t without its secrets,
+// for %#v.
+func (t Token) GoString() string {
+	return fmt.Sprintf("httpsession.Token{AccessToken:%q, TokenType:%q, RefreshToken:%q, Expiry:%q}",
+		secretMark(t.AccessToken), t.TokenType, secretMark(t.RefreshToken), expiryString(t.Expiry))
+}
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
+// %x, …) prints the redacted description and never the secrets.
+func (t Token) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = fmt.Fprint(f, t.GoString())
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), t.String())
+}
+
+// LogValue implements slog.LogValuer: the secrets are logged as
+// "[redacted]" (or "" when empty).
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("type", t.Type()),
+		slog.String("access_token", secretMark(t.AccessToken)),
+		slog.String("refresh_token", secretMark(t.RefreshToken)),
+		slog.String("expiry", expiryString(t.Expiry)),
+	)
+}
+
+var (
+	_ fmt.Stringer   = Token{}
+	_ fmt.GoStringer = Token{}
+	_ fmt.Formatter  = Token{}
+	_ slog.LogValuer = Token{}
+)
+
+// jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
+// verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
+// usable exp.
+func jwtExpiry(s string) (exp time.Time, ok bool) {
+	const maxJWT = 64 << 10
+	if len(s) > maxJWT {
+		return time.Time{}, false
+	}
+	header, rest, ok1 := strings.Cut(s, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || header == "" || payload == "" {
+		return time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
+		return time.Time{}, false
+	}
+	f, err := claims.Exp.Float64()
+	// Reject values that are not a plausible Unix time (before 1970 or
+	// beyond the year 9999).
+	if err != nil || f <= 0 || f > 253402300799 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(f), 0).UTC(), true
+}
+
+// An Authenticator obtains tokens: Login with the user's credentials,
+// Refresh with the refresh token of t. A TokenManager calls at most one of
+// them at a time, under a context with the manager's RefreshTimeout.
+//
+// hc carries the session's cookies (login forms, CSRF cookies) but never a
+// token from the TokenManager. Refresh may return ErrNoRefresh when the
+// flow has no refresh; the manager then logs in again. Errors should not
+// contain credentials or tokens: they end up in logs.
+type Authenticator interface {
+	Login(ctx context.Context, hc *http.Client) (*Token, error)
+	Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error)
+}
+
+// TokenOptions configures a TokenManager. The zero value (or nil) is good
+// for most uses.
+type TokenOptions struct {
+	// Skew is how long before Expiry a token is refreshed. Zero means 30s;
+	// a negative Skew means none (refresh at Expiry).
+	// For a token whose whole lifetime is shorter than Skew the manager
+	// refreshes halfway through that lifetime instead.
+	Skew time.Duration
+
+	// RefreshTimeout bounds each login or refresh. Zero means 30s. A login
+	// or refresh runs under its own context (the values of the context
+	// that started it, none of its cancellation), so one caller giving up
+	// does not fail the others waiting for the same token.
+	RefreshTimeout time.Duration
+
+	// Now is the clock used for expiry. Nil means time.Now. The manager
+	// passes it to the ready-made authenticators, so their Expiry values
+	// come from the same clock.
+	Now func() time.Time
+
+	// OnTokenChange, if set, is called with every token obtained by login
+	// or refresh before the token is used or handed to anyone, so that a
+	// rotated refresh token can be saved before it matters (a crash after
+	// the call can't lose it). It receives a copy. It is not called for
+	// SetToken. It is called from one goroutine at a time.
+	//
+	// If it returns an error, the error is logged and the token is still
+	// used: the server has already rotated the token, so discarding it
+	// would throw away the only working credential while keeping a stale
+	// one on disk.
+	OnTokenChange func(*Token) error
+
+	// Logger receives login/refresh events and failures. Nil means no
+	// logging. Tokens and credentials are never logged.
+	Logger *slog.Logger
+}
+
+const (
+	defaultSkew           = 30 * time.Second
+	defaultRefreshTimeout = 30 * time.Second
+)
+
+// A TokenManager logs in through an Authenticator on first use, caches the
+// token, refreshes it ahead of expiry, and logs in again when refreshing
+// fails. At most one login or refresh runs at a time however many
+// goroutines need a token; each of them waits under its own context.
+//
+// A TokenManager is safe for concurrent use by multiple goroutines.
+type TokenManager struct {
+	auth     Authenticator
+	hc       *http.Client
+	skew     time.Duration
+	timeout  time.Duration
+	now      func() time.Time
+	onChange func(*Token) error
+	log      *slog.Logger
+
+	// cur is the cached token; nil before the first login or after
+	// SetToken(nil). A published tokenState is never modified.
+	cur atomic.Pointer[tokenState]
+
+	// mu guards flight, the login or refresh in progress (nil if none).
+	mu     sync.Mutex
+	flight *flight
+}
+
+// tokenState is an immutable cached token with what the request path needs,
+// computed once.
+type tokenState struct {
+	tok       Token
+	header    string    // Authorization value, "" for a cookie-only token
+	refreshAt time.Time // zero: no known expiry
+	stale     bool      // rejected by the server: refresh (or log in) before use
+}
+
+func (s *tokenState) usable(now time.Time) bool {
+	return s != nil && !s.stale && (s.refreshAt.IsZero() || now.Before(s.refreshAt))
+}
+
+// flight is one login or refresh; done is closed when state and err are set.
+type flight struct {
+	done    chan struct{}
+	waiters int // callers that joined, guarded by TokenManager.mu
+	state   *tokenState
+	err     error
+}
+
+// NewTokenManager returns a TokenManager that obtains tokens from a, making
+// its requests with hc (nil means http.DefaultClient). hc must not itself
+// add tokens from this manager. A nil o means the zero TokenOptions.
+func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenManager {
+	if o == nil {
+		o = &TokenOptions{}
+	}
+	m := &TokenManager{
+		auth:     a,
+		hc:       hc,
+		skew:     o.Skew,
+		timeout:  o.RefreshTimeout,
+		now:      o.Now,
+		onChange: o.OnTokenChange,
+		log:      o.Logger,
+	}
+	if m.hc == nil {
+		m.hc = http.DefaultClient
+	}
+	switch {
+	case m.skew == 0:
+		m.skew = defaultSkew
+	case m.skew < 0:
+		m.skew = 0
+	}
+	if m.timeout <= 0 {
+		m.timeout = defaultRefreshTimeout
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	return m
+}
+
+// newState prepares t (a copy the manager owns) for caching: an unknown
+// Expiry is taken from a JWT access token's exp claim.
+func (m *TokenManager) newState(t Token, now time.Time) *tokenState {
+	if t.Expiry.IsZero() {
+		if exp, ok := jwtExpiry(t.AccessToken); ok {
+			t.Expiry = exp
+		}
+	}
+	s := &tokenState{tok: t}
+	if t.AccessToken != "" {
+		s.header = t.Type() + " " + t.AccessToken
+	}
+	if !t.Expiry.IsZero() {
+		s.refreshAt = t.Expiry.Add(-m.skew)
+		if life := t.Expiry.Sub(now); life > 0 && !now.Before(s.refreshAt) {
+			// Shorter-lived than the skew: refresh halfway instead of on
+			// every use.
+			s.refreshAt = now.Add(life / 2)
+		}
+	}
+	return s
+}
+
+// Token returns a copy of a valid token, logging in or refreshing first if
+// needed. It waits for a login or refresh in progress, or until ctx is done,
+// in which case it returns ctx.Err() (the login or refresh goes on for the
+// other callers).
+func (m *TokenManager) Token(ctx context.Context) (*Token, error) {
+	s, err := m.state(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := s.tok
+	return &t, nil
+}
+
+// SetToken replaces the cached token, for example with one restored from a
+// session file; a nil t clears it, so the next use logs in. OnTokenChange
+// is not called. A login or refresh already in progress still replaces the
+// token when it completes.
+func (m *TokenManager) SetToken(t *Token) {
+	if t == nil {
+		m.cur.Store(nil)
+		return
+	}
+	m.cur.Store(m.newState(*t, m.now()))
+}
+
+// Current returns a copy of the cached token, or nil if there is none. It
+// does no I/O and may return an expired token.
+func (m *TokenManager) Current() *Token {
+	s := m.cur.Load()
+	if s == nil {
+		return nil
+	}
+	t := s.tok
+	return &t
+}
+
+// Invalidate reports that the server rejected t (a 401). If t is still the
+// cached token, the next use refreshes it or logs in again; if the token was
+// rotated meanwhile, the new one is kept. A nil t does nothing.
+func (m *TokenManager) Invalidate(t *Token) { m.invalidate(t) }
+
+// authorization returns the cached token and its precomputed Authorization
+// value, logging in or refreshing first if needed. With a valid cached token
+// it does not allocate. header is "" for a cookie-only session: then no
+// Authorization header is sent, but sent is still non-nil so that a 401 can
+// invalidate the session. sent identifies the token for invalidate and must
+// not be modified.
+//
+// On a 401 the caller passes sent to invalidate and calls authorization
+// again for the replay; however many requests do so at once, one refresh
+// runs.
+func (m *TokenManager) authorization(ctx context.Context) (sent *Token, header string, err error) {
+	s := m.cur.Load()
+	if !s.usable(m.now()) {
+		if s, err = m.state(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	return &s.tok, s.header, nil
+}
+
+// invalidate is compare-and-invalidate: the cached token is marked stale
+// only if it is sent (the pointer authorization returned, or a copy with the
+// same access and refresh tokens). Many concurrent calls for the same sent
+// token thus cause one refresh, and a token another goroutine has already
+// rotated in is not thrown away. The refresh token of a stale token is kept
+// for the refresh.
+func (m *TokenManager) invalidate(sent *Token) {
+	if sent == nil {
+		return
+	}
+	for {
+		s := m.cur.Load()
+		if s == nil || s.stale {
+			return
+		}
+		if sent != &s.tok && (sent.AccessToken == "" ||
+			sent.AccessToken != s.tok.AccessToken || sent.RefreshToken != s.tok.RefreshToken) {
+			return
+		}
+		st := *s
+		st.stale = true
+		if m.cur.CompareAndSwap(s, &st) {
+			m.log.Debug("httpsession: token invalidated")
+			return
+		}
+	}
+}
+
+// state returns a usable cached token, or joins (or starts) the login or
+// refresh in flight and waits for it under ctx.
+func (m *TokenManager) state(ctx context.Context) (*tokenState, error) {
+	if s := m.cur.Load(); s.usable(m.now()) {
+		return s, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	// A flight may have finished since the check above.
+	s := m.cur.Load()
+	if s.usable(m.now()) {
+		m.mu.Unlock()
+		return s, nil
+	}
+	f := m.flight
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		m.flight = f
+		go m.run(context.WithoutCancel(ctx), f, s)
+	}
+	f.waiters++
+	m.mu.Unlock()
+
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-f.done:
+		// The result is handed to every waiter as it is, even if it is
+		// already close to expiry, so a failure is reported once per
+		// waiter rather than retried by each.
+		return f.state, f.err
+	}
+}
+
+// run performs one login or refresh and publishes its result to the waiters.
+func (m *TokenManager) run(ctx context.Context, f *flight, old *tokenState) {
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, clockKey{}, m.now)
+
+	var (
+		s   *tokenState
+		err error
+	)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s, err = nil, fmt.Errorf("httpsession: authenticator panicked: %v", r)
+			}
+		}()
+		s, err = m.fetch(ctx, old)
+	}()
+
+	m.mu.Lock()
+	if err == nil {
+		m.cur.Store(s)
+	}
+	f.state, f.err = s, err
+	m.flight = nil
+	close(f.done)
+	m.mu.Unlock()
+}
+
+// fetch refreshes old if it has a refresh token, and logs in otherwise or
+// when the refresh fails.
+func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState, error) {
+	var (
+		t   *Token
+		err error
+	)
+	if old != nil && old.tok.RefreshToken != "" {
+		cp := old.tok
+		t, err = m.auth.Refresh(ctx, m.hc, &cp)
+		switch {
+		case err == nil && t == nil:
+			m.log.Warn("httpsession: refresh returned no token; logging in")
+		case err != nil && errors.Is(err, ErrNoRefresh):
+			t = nil
+		case err != nil:
+			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
+			t = nil
+		default:
+			t2 := *t
+			// RFC 6749 §6: without a new refresh token the old one stays.
+			if t2.RefreshToken == "" {
+				t2.RefreshToken = old.tok.RefreshToken
+			}
+			t = &t2
+			m.log.Debug("httpsession: token refreshed", "expiry", expiryString(t.Expiry))
+		}
+	}
+	if t == nil {
+		t, err = m.auth.Login(ctx, m.hc)
+		if err != nil {
+			var ae *AuthError
+			var oe *OAuth2Error
+			if errors.As(err, &ae) || errors.As(err, &oe) {
+				return nil, err // names its endpoint already
+			}
+			return nil, fmt.Errorf("httpsession: login: %w", err)
+		}
+		if t == nil {
+			return nil, errNoToken
+		}
+		m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
+	}
+	s := m.newState(*t, m.now())
+	if m.onChange != nil {
+		cp := s.tok
+		if err := m.onChange(&cp); err != nil {
+			m.log.Error("httpsession: saving the new token failed; using it anyway", "error", err)
+		}
+	}
+	return s, nil
+}
+
+// clockKey carries the TokenManager's clock to the ready-made
+// authenticators through the login/refresh context.
+type clockKey struct{}
+
+// nowFrom returns the time on the clock carried by ctx, or time.Now.
+func nowFrom(ctx context.Context) time.Time {
+	if now, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
+		return now()
+	}
+	return time.Now()
+}
