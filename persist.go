@@ -81,7 +81,7 @@ func (e *SessionFileError) Unwrap() []error {
 type sessionDoc struct {
 	cookies      []cookieRec
 	tombs        []tombRec
-	token        *tokenRec
+	token        *Token
 	tokenUpdated time.Time // zero when the token never changed
 }
 
@@ -716,7 +716,7 @@ func (d *decoder) token(doc *sessionDoc) error {
 		doc.token = nil
 		return nil
 	}
-	t := &tokenRec{}
+	t := &Token{}
 	err := d.object(func(key []byte) error {
 		var err error
 		switch string(key) {
@@ -898,11 +898,4 @@ type tombRec struct {
 	HostOnly           bool
 	Deleted            time.Time
 	Until              time.Time
-}
-
-type tokenRec struct {
-	AccessToken  string
-	TokenType    string
-	RefreshToken string
-	Expiry       time.Time
 }

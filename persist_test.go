@@ -38,7 +38,7 @@ func sampleDoc() *sessionDoc {
 		tombs: []tombRec{
 			{Name: "gone", Domain: "example.com", Path: "/", HostOnly: true, Deleted: t0, Until: t0.Add(30 * 24 * time.Hour)},
 		},
-		token:        &tokenRec{AccessToken: "at-1", TokenType: "Bearer", RefreshToken: "rt-1", Expiry: t0.Add(time.Hour)},
+		token:        &Token{AccessToken: "at-1", TokenType: "Bearer", RefreshToken: "rt-1", Expiry: t0.Add(time.Hour)},
 		tokenUpdated: t0,
 	}
 }
