@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -37,6 +38,46 @@ const httpOnlyPrefix = "#HttpOnly_"
 // lines are skipped without being held in memory.
 const maxNetscapeLine = 16 << 10
 
+// ReadNetscape adds the cookies of a cookies.txt file (curl, wget, yt-dlp,
+// Python's MozillaCookieJar, browser-extension exports) to j, replacing
+// cookies with the same name, domain, path and host-only flag, and returns
+// how many it added. It is forgiving: CRLF line ends, a byte order mark,
+// lower-case or wrong flags, an empty, zero or fractional expiry (empty or
+// zero is a session cookie) and spaces for TABs are accepted; lines that
+// are not cookies are skipped, as are cookies the jar refuses (expired, a
+// public-suffix domain, invalid characters). Only an error reading r is
+// returned, with the cookies read before it already added.
+//
+// A domain cookie is recognised by a leading dot or TRUE in the second
+// field: exporters disagree, and either means the cookie was sent to
+// subdomains.
+func (j *Jar) ReadNetscape(r io.Reader) (int, error) {
+	st, err := j.readNetscape(r)
+	return st.imported, err
+}
+
+// readNetscape is ReadNetscape with the counts of skipped lines and
+// refused cookies.
+func (j *Jar) readNetscape(r io.Reader) (netscapeStats, error) {
+	st, err := parseNetscape(r, j.insert)
+	if err != nil {
+		return st, fmt.Errorf("httpsession: read cookies.txt: %w", err)
+	}
+	return st, nil
+}
+
+// WriteNetscape writes j's live cookies in the cookies.txt format as curl
+// writes it: curl's header, newest cookie first, a leading dot and TRUE for
+// domain cookies, "#HttpOnly_" before HttpOnly ones, and expiry 0 for
+// session cookies. SameSite and Partitioned have no place in the format and
+// are lost; a cookie whose fields hold a TAB or line break is left out.
+func (j *Jar) WriteNetscape(w io.Writer) error {
+	if err := writeNetscape(w, j.All()); err != nil {
+		return fmt.Errorf("httpsession: write cookies.txt: %w", err)
+	}
+	return nil
+}
+
 // netscapeStats counts what reading a cookies.txt file did.
 type netscapeStats struct {
 	imported int // cookies stored
@@ -47,7 +88,7 @@ type netscapeStats struct {
 // parseNetscape reads cookies.txt lines from r and calls add for every
 // well-formed cookie; add reports whether it stored it. Malformed lines are
 // skipped and counted; only a read error ends parsing early.
-func parseNetscape(r io.Reader, add func(cookieRec) bool) (netscapeStats, error) {
+func parseNetscape(r io.Reader, add func(Cookie) bool) (netscapeStats, error) {
 	var st netscapeStats
 	br := bufio.NewReaderSize(r, maxNetscapeLine)
 	first := true
@@ -93,7 +134,7 @@ func parseNetscape(r io.Reader, add func(cookieRec) bool) (netscapeStats, error)
 
 // parseNetscapeLine parses one line. blank reports a line that holds no
 // cookie and is not an error: empty, white space or a comment.
-func parseNetscapeLine(b []byte) (c cookieRec, ok, blank bool) {
+func parseNetscapeLine(b []byte) (c Cookie, ok, blank bool) {
 	line := strings.TrimRight(string(b), "\r\n")
 	line = strings.TrimLeft(line, " ")
 	if len(line) >= len(httpOnlyPrefix) && strings.EqualFold(line[:len(httpOnlyPrefix)], httpOnlyPrefix) {
@@ -174,8 +215,8 @@ func parseExpiry(s string) (time.Time, bool) {
 // writeNetscape writes cookies in curl's format and order: newest first.
 // Cookies whose fields hold a TAB or a line break can't be written and are
 // left out.
-func writeNetscape(w io.Writer, cookies []cookieRec) error {
-	slices.SortStableFunc(cookies, func(a, b cookieRec) int {
+func writeNetscape(w io.Writer, cookies []Cookie) error {
+	slices.SortStableFunc(cookies, func(a, b Cookie) int {
 		if c := b.Created.Compare(a.Created); c != 0 {
 			return c
 		}

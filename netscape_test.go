@@ -15,52 +15,52 @@ func TestParseNetscapeLine(t *testing.T) {
 	exp := time.Unix(1767366245, 0)
 	tests := []struct {
 		name, line string
-		want       cookieRec // HostOnly etc. as parsed
+		want       Cookie // HostOnly etc. as parsed
 		ok, blank  bool
 	}{
 		{"curl domain cookie", ".example.com\tTRUE\t/\tFALSE\t1767366245\tsid\tabc\n",
-			cookieRec{Name: "sid", Value: "abc", Domain: "example.com", Path: "/", Expires: exp}, true, false},
+			Cookie{Name: "sid", Value: "abc", Domain: "example.com", Path: "/", Expires: exp}, true, false},
 		{"curl host-only", "example.com\tFALSE\t/app\tTRUE\t0\tsid\tabc\n",
-			cookieRec{Name: "sid", Value: "abc", Domain: "example.com", Path: "/app", HostOnly: true, Secure: true}, true, false},
+			Cookie{Name: "sid", Value: "abc", Domain: "example.com", Path: "/app", HostOnly: true, Secure: true}, true, false},
 		{"HttpOnly", "#HttpOnly_.example.com\tTRUE\t/\tTRUE\t1767366245\tsid\tabc\n",
-			cookieRec{Name: "sid", Value: "abc", Domain: "example.com", Path: "/", Secure: true, HttpOnly: true, Expires: exp}, true, false},
+			Cookie{Name: "sid", Value: "abc", Domain: "example.com", Path: "/", Secure: true, HttpOnly: true, Expires: exp}, true, false},
 		{"CRLF", "example.com\tFALSE\t/\tFALSE\t1767366245\ta\tb\r\n",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Expires: exp}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Expires: exp}, true, false},
 		{"dot but FALSE", ".example.com\tFALSE\t/\tFALSE\t0\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/"}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/"}, true, false},
 		{"TRUE without dot", "example.com\tTRUE\t/\tFALSE\t0\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/"}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/"}, true, false},
 		{"lower-case flags", "example.com\tfalse\t/\ttrue\t0\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Secure: true}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Secure: true}, true, false},
 		{"empty expiry (yt-dlp, Python)", "example.com\tFALSE\t/\tFALSE\t\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"negative expiry", "example.com\tFALSE\t/\tFALSE\t-1\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"fractional expiry (browser export)", "example.com\tFALSE\t/\tFALSE\t1767366245.75\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Expires: exp}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true, Expires: exp}, true, false},
 		{"empty value, six fields (curl)", "example.com\tFALSE\t/\tFALSE\t0\ta",
-			cookieRec{Name: "a", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"empty value, trailing TAB", "example.com\tFALSE\t/\tFALSE\t0\ta\t\n",
-			cookieRec{Name: "a", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"no name (Python)", "example.com\tFALSE\t/\tFALSE\t0\t\tflag",
-			cookieRec{Value: "flag", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Value: "flag", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"spaces instead of TABs", "example.com FALSE / FALSE 0 a b",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"empty path", "example.com\tFALSE\t\tFALSE\t0\ta\tb",
-			cookieRec{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 		{"value with spaces", "example.com\tFALSE\t/\tFALSE\t0\ta\tb c",
-			cookieRec{Name: "a", Value: "b c", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
+			Cookie{Name: "a", Value: "b c", Domain: "example.com", Path: "/", HostOnly: true}, true, false},
 
-		{"empty line", "\n", cookieRec{}, false, true},
-		{"blank line", " \t \r\n", cookieRec{}, false, true},
-		{"comment", "# Netscape HTTP Cookie File\n", cookieRec{}, false, true},
+		{"empty line", "\n", Cookie{}, false, true},
+		{"blank line", " \t \r\n", Cookie{}, false, true},
+		{"comment", "# Netscape HTTP Cookie File\n", Cookie{}, false, true},
 
-		{"too few fields", "example.com\tFALSE\t/\tFALSE\n", cookieRec{}, false, false},
-		{"bad expiry", "example.com\tFALSE\t/\tFALSE\tsoon\ta\tb", cookieRec{}, false, false},
-		{"NaN expiry", "example.com\tFALSE\t/\tFALSE\tNaN\ta\tb", cookieRec{}, false, false},
-		{"empty domain", "\tFALSE\t/\tFALSE\t0\ta\tb", cookieRec{}, false, false},
-		{"only a dot", ".\tTRUE\t/\tFALSE\t0\ta\tb", cookieRec{}, false, false},
-		{"garbage", "<html><body>not a cookie file</body></html>", cookieRec{}, false, false},
+		{"too few fields", "example.com\tFALSE\t/\tFALSE\n", Cookie{}, false, false},
+		{"bad expiry", "example.com\tFALSE\t/\tFALSE\tsoon\ta\tb", Cookie{}, false, false},
+		{"NaN expiry", "example.com\tFALSE\t/\tFALSE\tNaN\ta\tb", Cookie{}, false, false},
+		{"empty domain", "\tFALSE\t/\tFALSE\t0\ta\tb", Cookie{}, false, false},
+		{"only a dot", ".\tTRUE\t/\tFALSE\t0\ta\tb", Cookie{}, false, false},
+		{"garbage", "<html><body>not a cookie file</body></html>", Cookie{}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestParseNetscapeCounts(t *testing.T) {
 		"example.com\tFALSE\t/\tFALSE\t0\tlong\t" + strings.Repeat("x", 2*maxNetscapeLine) + "\n" +
 		"#HttpOnly_example.com\tFALSE\t/\tFALSE\t0\tok2\tv" // no final newline
 	var names []string
-	st, err := parseNetscape(strings.NewReader(in), func(c cookieRec) bool {
+	st, err := parseNetscape(strings.NewReader(in), func(c Cookie) bool {
 		names = append(names, c.Name)
 		return c.Name != "reject"
 	})
@@ -106,11 +106,11 @@ func TestParseNetscapeCounts(t *testing.T) {
 func TestParseNetscapeReadError(t *testing.T) {
 	errRead := errors.New("disk on fire")
 	r := iotest.TimeoutReader(strings.NewReader("example.com\tFALSE\t/\tFALSE\t0\ta\tb\n"))
-	_, err := parseNetscape(r, func(cookieRec) bool { return true })
+	_, err := parseNetscape(r, func(Cookie) bool { return true })
 	if err == nil {
 		t.Fatalf("parseNetscape of a failing reader: no error")
 	}
-	_, err = parseNetscape(iotest.ErrReader(errRead), func(cookieRec) bool { return true })
+	_, err = parseNetscape(iotest.ErrReader(errRead), func(Cookie) bool { return true })
 	if !errors.Is(err, errRead) {
 		t.Errorf("parseNetscape error = %v, want %v", err, errRead)
 	}
@@ -122,17 +122,17 @@ func TestWriteNetscapeRoundTrip(t *testing.T) {
 	if err := writeNetscape(&buf, cookies); err != nil {
 		t.Fatal(err)
 	}
-	var got []cookieRec
-	st, err := parseNetscape(&buf, func(c cookieRec) bool { got = append(got, c); return true })
+	var got []Cookie
+	st, err := parseNetscape(&buf, func(c Cookie) bool { got = append(got, c); return true })
 	if err != nil || st.skipped != 0 {
 		t.Fatalf("parseNetscape(writeNetscape(…)) = %+v, %v", st, err)
 	}
-	var want []cookieRec
+	var want []Cookie
 	for _, c := range cookies {
 		if strings.ContainsAny(c.Value, "\t\n") {
 			continue
 		}
-		want = append(want, cookieRec{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path,
+		want = append(want, Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path,
 			HostOnly: c.HostOnly, Secure: c.Secure, HttpOnly: c.HttpOnly, Expires: c.Expires.Truncate(time.Second)})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -149,8 +149,8 @@ func TestWriteNetscapeGolden(t *testing.T) {
 }
 
 // netscapeSample returns cookies newest first, as writeNetscape orders them.
-func netscapeSample() []cookieRec {
-	return []cookieRec{
+func netscapeSample() []Cookie {
+	return []Cookie{
 		{Name: "sid", Value: "abc", Domain: "example.com", Path: "/", HostOnly: true, Secure: true, HttpOnly: true,
 			Expires: t0.Add(24 * time.Hour), Created: t0.Add(3 * time.Second)},
 		{Name: "lang", Value: "en", Domain: "example.com", Path: "/", Expires: t0.Add(time.Hour), Created: t0.Add(2 * time.Second)},

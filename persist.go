@@ -1,14 +1,19 @@
 package httpsession
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/spf13/afero"
 )
 
 // The session file is one JSON document:
@@ -77,10 +82,270 @@ func (e *SessionFileError) Unwrap() []error {
 	return []error{ErrCorruptSession, e.Err}
 }
 
+// SessionOptions configures how a session is persisted. The zero value
+// (and a nil *SessionOptions) writes persistent cookies only and refuses to
+// start from a corrupt file.
+type SessionOptions struct {
+	// SaveSessionCookies also writes session cookies (those without
+	// Expires or Max-Age), so that a restarted program still has them.
+	// False means only persistent cookies are written, as browsers and
+	// curl do. Expired cookies are never written. Processes sharing one
+	// file should agree on this: one that does not save session cookies
+	// drops those another one saved.
+	SaveSessionCookies bool
+
+	// StartFresh, when the session file is corrupt or of an unknown
+	// version, renames it to <path>.corrupt-<UTC time> and starts an empty
+	// session. False means opening fails with a *SessionFileError and the
+	// file is never written over.
+	StartFresh bool
+}
+
+// LoadSession reads the session held by st into jar, merging it with what
+// jar holds, and returns the stored token (nil if none). Nothing stored is
+// an empty session. A corrupt document gives a *SessionFileError
+// (errors.Is(err, ErrCorruptSession)).
+func LoadSession(st Store, jar *Jar) (*Token, error) {
+	s := newSession(st, nil, jar, nil)
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s.token(), nil
+}
+
+// SaveSession stores jar and tok in st, merged under st's lock with what
+// another writer stored meanwhile: cookies it saved are added to jar, and
+// cookies either side deleted stay deleted. A nil tok keeps the stored
+// token; otherwise tok replaces it unless the stored one changed after
+// this call started. Nothing is written when the result equals what st
+// holds. A corrupt stored document is left as it is and gives a
+// *SessionFileError.
+func SaveSession(st Store, jar *Jar, tok *Token, o *SessionOptions) error {
+	s := newSession(st, o, jar, nil)
+	return s.persist(tok, tok != nil, false)
+}
+
+// A session ties a Jar and a TokenManager to a Store. Saves merge with the
+// stored document under the store's lock; nothing is written when neither
+// the jar nor the token changed since the last load or save.
+type session struct {
+	tokens *TokenManager // set after open; may stay nil
+
+	store Store
+	jar   *Jar
+	opts  SessionOptions
+	log   *slog.Logger
+
+	// mu guards the fields below. It is never held during store I/O;
+	// the store's lock orders saves.
+	mu       sync.Mutex
+	gen      uint64 // jar generation written or loaded last
+	loaded   *Token // token read when the session was opened
+	synced   *Token // token the store held after the last load or save
+	sizeHint int    // size of the last document, to size the next buffer
+}
+
+func newSession(st Store, o *SessionOptions, jar *Jar, log *slog.Logger) *session {
+	if o == nil {
+		o = &SessionOptions{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &session{store: st, opts: *o, jar: jar, log: log}
+}
+
+// openSession opens the session file at path and loads it into jar. A
+// missing file is an empty session.
+func openSession(fsys afero.Fs, path string, o *SessionOptions, jar *Jar, log *slog.Logger) (*session, error) {
+	st := NewFileStore(fsys, path)
+	s := newSession(st, o, jar, log)
+	if fi, err := st.fs.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.log.Warn("httpsession: session file is accessible by group or others; it holds credentials",
+			"path", path, "mode", fi.Mode().Perm().String())
+	}
+	err := s.load()
+	var se *SessionFileError
+	if errors.As(err, &se) && s.opts.StartFresh {
+		isBad := func(b []byte) bool { _, err := decodeSession(b); return err != nil }
+		moved, merr := st.moveAside(jar.now(), isBad)
+		if merr != nil {
+			return nil, merr
+		}
+		s.log.Warn("httpsession: corrupt session file moved aside; starting a new session",
+			"path", path, "moved_to", moved, "reason", se.Reason)
+		err = s.load()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// storeName names st in errors.
+func storeName(st Store) string {
+	if n, ok := st.(fmt.Stringer); ok {
+		return n.String()
+	}
+	return fmt.Sprintf("%T", st)
+}
+
+// decode decodes a stored document; nil is an empty session.
+func (s *session) decode(data []byte) (*sessionDoc, error) {
+	if data == nil {
+		return &sessionDoc{}, nil
+	}
+	doc, err := decodeSession(data)
+	if err != nil {
+		var se *SessionFileError
+		if errors.As(err, &se) && se.Path == "" {
+			se.Path = storeName(s.store)
+		}
+		return nil, err
+	}
+	return doc, nil
+}
+
+// load reads the store into the jar.
+func (s *session) load() error {
+	data, err := s.store.Load()
+	if err != nil {
+		return err
+	}
+	doc, err := s.decode(data)
+	if err != nil {
+		return err
+	}
+	before := s.jar.generation()
+	s.jar.merge(doc.cookies, doc.tombs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if before == 0 {
+		// The jar held nothing of its own: it now equals the file.
+		s.gen = s.jar.generation()
+	} else {
+		s.gen = ^uint64(0) // what the jar held before is not in the file
+	}
+	s.loaded, s.synced = doc.token, doc.token
+	s.sizeHint = len(data)
+	return nil
+}
+
+// token returns the token loaded from the store, nil if none.
+func (s *session) token() *Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyToken(s.loaded)
+}
+
+// dirty reports whether the jar or the token changed since the last load
+// or save.
+func (s *session) dirty() bool {
+	s.mu.Lock()
+	gen, synced := s.gen, s.synced
+	s.mu.Unlock()
+	if s.jar.generation() != gen {
+		return true
+	}
+	return s.tokens != nil && !tokenEqual(s.tokens.Current(), synced)
+}
+
+// save merges the jar and the current token with the store and writes the
+// result, if anything changed since the last load or save.
+func (s *session) save() error {
+	if !s.dirty() {
+		return nil
+	}
+	var tok *Token
+	if s.tokens != nil {
+		tok = s.tokens.Current()
+	}
+	return s.persist(tok, s.tokens != nil, true)
+}
+
+// saveToken saves t, a token just obtained, together with the jar.
+func (s *session) saveToken(t *Token) error {
+	return s.persist(copyToken(t), true, false)
+}
+
+// persist does a merge-save. ours is this process's token; haveToken
+// says whether it has one to contribute at all. adopt makes a newer stored
+// token replace the TokenManager's.
+func (s *session) persist(ours *Token, haveToken, adopt bool) error {
+	s.mu.Lock()
+	synced, hint := s.synced, s.sizeHint
+	s.mu.Unlock()
+	changed := haveToken && !tokenEqual(ours, synced)
+	var (
+		gen     uint64
+		size    int
+		written *sessionDoc
+		stored  *Token
+	)
+	err := s.store.Update(func(cur []byte) ([]byte, error) {
+		disk, err := s.decode(cur)
+		if err != nil {
+			return nil, err
+		}
+		s.jar.merge(disk.cookies, disk.tombs)
+		now := s.jar.now()
+		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
+		// The newer token wins: ours changed now, unless the stored one
+		// changed later (another process's clock ahead of ours).
+		if changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(now) {
+			out.token, out.tokenUpdated = ours, now
+		}
+		gen = s.jar.generation()
+		cookies, tombs := s.jar.snapshot()
+		out.cookies = cookies[:0]
+		for _, c := range cookies {
+			if c.Expires.IsZero() && !s.opts.SaveSessionCookies || !c.Expires.IsZero() && !c.Expires.After(now) {
+				continue
+			}
+			out.cookies = append(out.cookies, c)
+		}
+		out.tombs = tombs
+		data := out.encode(make([]byte, 0, hint+hint/8+512))
+		written, stored, size = out, disk.token, len(data)
+		if bytes.Equal(data, cur) {
+			return nil, nil
+		}
+		return data, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.gen, s.synced = gen, written.token
+	s.sizeHint = size
+	s.mu.Unlock()
+	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, s.tokens.Current()) {
+		// Another process changed the token later than we did: use its.
+		s.tokens.SetToken(written.token)
+	}
+	return nil
+}
+
+func copyToken(t *Token) *Token {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+func tokenEqual(a, b *Token) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
+		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
+}
+
 // sessionDoc is the decoded content of a session file.
 type sessionDoc struct {
-	cookies      []cookieRec
-	tombs        []tombRec
+	cookies      []Cookie
+	tombs        []tombstone
 	token        *Token
 	tokenUpdated time.Time // zero when the token never changed
 }
@@ -109,10 +374,10 @@ func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
 // place.
 func (d *sessionDoc) encode(b []byte) []byte {
-	slices.SortFunc(d.cookies, func(x, y cookieRec) int {
+	slices.SortFunc(d.cookies, func(x, y Cookie) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
 	})
-	slices.SortFunc(d.tombs, func(x, y tombRec) int {
+	slices.SortFunc(d.tombs, func(x, y tombstone) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
 	})
 	b = append(b, `{"version":1`...)
@@ -158,7 +423,7 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	return b
 }
 
-func (c *cookieRec) appendJSON(b []byte) []byte {
+func (c *Cookie) appendJSON(b []byte) []byte {
 	b = append(b, `{"n":`...)
 	b = appendString(b, c.Name)
 	if c.Value != "" {
@@ -209,7 +474,7 @@ func (c *cookieRec) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (t *tombRec) appendJSON(b []byte) []byte {
+func (t *tombstone) appendJSON(b []byte) []byte {
 	b = append(b, `{"n":`...)
 	b = appendString(b, t.Name)
 	b = append(b, `,"d":`...)
@@ -745,8 +1010,8 @@ func (d *decoder) token(doc *sessionDoc) error {
 	return nil
 }
 
-func (d *decoder) cookie(i int) (cookieRec, error) {
-	var c cookieRec
+func (d *decoder) cookie(i int) (Cookie, error) {
+	var c Cookie
 	var hasA, hasU, hasD, hasP bool
 	err := d.object(func(key []byte) error {
 		var err error
@@ -831,8 +1096,8 @@ func (d *decoder) cookie(i int) (cookieRec, error) {
 	return c, nil
 }
 
-func (d *decoder) tombstone(i int) (tombRec, error) {
-	var t tombRec
+func (d *decoder) tombstone(i int) (tombstone, error) {
+	var t tombstone
 	var hasDel, hasUntil, hasD bool
 	err := d.object(func(key []byte) error {
 		var err error
@@ -877,25 +1142,4 @@ func (d *decoder) tombstone(i int) (tombRec, error) {
 		return t, d.reason("tombstone %d: missing domain, del or until", i)
 	}
 	return t, nil
-}
-
-// Records of the session file until the jar and token types exist.
-type cookieRec struct {
-	Name, Value      string
-	Domain, Path     string
-	HostOnly         bool
-	Secure, HttpOnly bool
-	SameSite         http.SameSite
-	Partitioned      bool
-	Expires          time.Time
-	Created          time.Time
-	LastAccess       time.Time
-	Updated          time.Time
-}
-
-type tombRec struct {
-	Name, Domain, Path string
-	HostOnly           bool
-	Deleted            time.Time
-	Until              time.Time
 }
