@@ -11,6 +11,7 @@ require (
 require (
 	github.com/frankban/quicktest v1.14.6 // indirect
 	github.com/juju/go4 v0.0.0-00010101000000-000000000000 // indirect
+	github.com/spf13/afero v1.15.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/errgo.v1 v1.0.1 // indirect

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpsession/httpsession"
 	juju "github.com/juju/persistent-cookiejar"
 	"golang.org/x/net/publicsuffix"
 )
@@ -20,7 +21,8 @@ func persistSites(now time.Time) []site {
 	return sites(persistSize/cookiesPerSite, cookiesPerSite, now)
 }
 
-// writeAtomic is the plain baseline: marshal the records with
+// writeAtomic is the plain baseline: marshal the records (the jar's
+// httpsession.Cookie values, every attribute the session file keeps) with
 // encoding/json, write them to a temporary file beside path, fsync, close
 // and rename over path.
 func writeAtomic(path string, v any) error {
@@ -126,39 +128,83 @@ func jujuLoad(b *testing.B, dir string, ss []site) {
 
 var sinkJuju *juju.Jar
 
-// record mirrors httpsession.Cookie field for field: the plain baseline
-// stores the same records the session file does.
-type record struct {
-	Name, Value      string
-	Domain, Path     string
-	HostOnly         bool
-	Secure, HttpOnly bool
-	SameSite         http.SameSite
-	Partitioned      bool
-	Expires          time.Time
-	Created          time.Time
-	LastAccess       time.Time
-	Updated          time.Time
+// ourJar returns a jar holding the cookies of ss, big enough for all of them.
+func ourJar(ss []site) *httpsession.Jar {
+	j := newOurJar()
+	fill(j, ss)
+	return j
 }
 
-func recordsOf(ss []site, now time.Time) []record {
-	var rs []record
-	for _, s := range ss {
-		for _, c := range s.cookies {
-			r := record{
-				Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path,
-				HostOnly: c.Domain == "", Secure: c.Secure, HttpOnly: c.HttpOnly,
-				SameSite: c.SameSite, Expires: c.Expires,
-				Created: now, LastAccess: now, Updated: now,
-			}
-			if r.HostOnly {
-				r.Domain = s.url.Hostname()
-			}
-			rs = append(rs, r)
-		}
+func newOurJar() *httpsession.Jar {
+	return httpsession.NewJar(&httpsession.JarOptions{MaxCookies: 2 * persistSize, MaxCookiesPerDomain: cookiesPerSite})
+}
+
+// records returns the records the session file holds: every cookie of the
+// jar with all its attributes.
+func records(b *testing.B, ss []site) []httpsession.Cookie {
+	rs := ourJar(ss).All()
+	if len(rs) != persistSize {
+		b.Fatalf("jar holds %d cookies, want %d", len(rs), persistSize)
 	}
 	return rs
 }
+
+func ourSaveFresh(b *testing.B, dir string, ss []site) {
+	path := filepath.Join(dir, "session.json")
+	j := ourJar(ss)
+	st := httpsession.NewFileStore(nil, path)
+	for b.Loop() {
+		b.StopTimer()
+		os.Remove(path)
+		b.StartTimer()
+		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(fileSize(b, path))/persistSize, "disk-B/cookie")
+}
+
+func ourSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie) {
+	path := filepath.Join(dir, "session.json")
+	j := ourJar(ss)
+	st := httpsession.NewFileStore(nil, path)
+	if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		k := i % len(ss)
+		j.SetCookies(ss[k].url, updates[k])
+		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		i += 7919
+	}
+}
+
+func ourLoad(b *testing.B, dir string, ss []site) {
+	path := filepath.Join(dir, "session.json")
+	st := httpsession.NewFileStore(nil, path)
+	if err := httpsession.SaveSession(st, ourJar(ss), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	check := newOurJar()
+	if _, err := httpsession.LoadSession(st, check); err != nil {
+		b.Fatal(err)
+	}
+	if check.Len() != persistSize {
+		b.Fatalf("loaded %d cookies, want %d", check.Len(), persistSize)
+	}
+	for b.Loop() {
+		j := newOurJar()
+		if _, err := httpsession.LoadSession(st, j); err != nil {
+			b.Fatal(err)
+		}
+		sinkJar = j
+	}
+}
+
+var sinkJar *httpsession.Jar
 
 func jsonSave(b *testing.B, dir string, records any) {
 	path := filepath.Join(dir, "plain.json")
@@ -191,7 +237,8 @@ func jsonLoad[T any](b *testing.B, dir string, records []T) {
 func BenchmarkSave(b *testing.B) {
 	now := time.Now()
 	ss := persistSites(now)
-	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), recordsOf(ss, now)) })
+	b.Run("impl=ours", func(b *testing.B) { ourSaveFresh(b, b.TempDir(), ss) })
+	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
 	b.Run("impl=juju", func(b *testing.B) { jujuSaveFresh(b, b.TempDir(), ss) })
 }
 
@@ -203,7 +250,8 @@ func BenchmarkSaveMerge(b *testing.B) {
 	now := time.Now()
 	ss := persistSites(now)
 	updates := updatesFor(ss, now)
-	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), recordsOf(ss, now)) })
+	b.Run("impl=ours", func(b *testing.B) { ourSaveMerge(b, b.TempDir(), ss, updates) })
+	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
 	b.Run("impl=juju", func(b *testing.B) { jujuSaveMerge(b, b.TempDir(), ss, updates) })
 }
 
@@ -211,6 +259,7 @@ func BenchmarkSaveMerge(b *testing.B) {
 func BenchmarkLoad(b *testing.B) {
 	now := time.Now()
 	ss := persistSites(now)
-	b.Run("impl=json", func(b *testing.B) { jsonLoad(b, b.TempDir(), recordsOf(ss, now)) })
+	b.Run("impl=ours", func(b *testing.B) { ourLoad(b, b.TempDir(), ss) })
+	b.Run("impl=json", func(b *testing.B) { jsonLoad(b, b.TempDir(), records(b, ss)) })
 	b.Run("impl=juju", func(b *testing.B) { jujuLoad(b, b.TempDir(), ss) })
 }
