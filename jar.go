@@ -1,0 +1,1464 @@
+package httpsession
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Jar is an in-memory cookie jar that implements http.CookieJar following
+// RFC 6265 and the parts of RFC 6265bis that browsers ship: public suffix
+// rejection, host-only and domain cookies, "__Secure-" and "__Host-"
+// prefixes, Secure cookies only from secure origins, a 400-day expiry cap,
+// size limits, and per-domain and total cookie limits. Unlike
+// net/http/cookiejar it can list (All), remove (Remove, Clear) and count
+// (Len) its cookies.
+//
+// Secure origins are https, and plain http to localhost, *.localhost,
+// 127.0.0.0/8 and ::1, as in browsers, curl and net/http/cookiejar.
+//
+// SameSite and Partitioned are stored and reported by All but do not
+// restrict which requests a cookie is sent with: a client has no notion of
+// the top-level site a request is made from.
+//
+// A Jar is safe for concurrent use by multiple goroutines. Cookies takes
+// only a read lock, so lookups do not serialise each other.
+type Jar struct {
+	psl          cookiejar.PublicSuffixList
+	now          func() time.Time
+	maxPerDomain int
+	maxTotal     int
+
+	// gen counts changes to the stored state; written under mu.
+	gen atomic.Uint64
+
+	// mu guards the fields below. Readers (Cookies, All, Len) hold it for
+	// reading; the last-access time of an entry is an atomic so that they
+	// can update it without the write lock.
+	mu sync.RWMutex
+	// groups holds the cookies by the registrable domain (eTLD+1) of their
+	// domain, or by the host itself for IP addresses and public suffixes.
+	groups map[string]*group
+	// count is the number of entries in groups, expired ones included.
+	count int
+	// seq orders cookies created at the same instant.
+	seq uint64
+	// tombs remembers removed cookies for merging with other writers.
+	tombs map[cookieID]tombstone
+}
+
+// JarOptions configures a Jar. The zero value (and a nil *JarOptions) is
+// a jar with the public suffix list of golang.org/x/net/publicsuffix and
+// Chromium's limits.
+type JarOptions struct {
+	// PublicSuffixList decides which domains are public suffixes, on which
+	// no cookie may be set (RFC 6265 §5.3 step 5). nil means
+	// golang.org/x/net/publicsuffix.List.
+	PublicSuffixList cookiejar.PublicSuffixList
+	// Now is the jar's clock. nil means time.Now.
+	Now func() time.Time
+	// MaxCookiesPerDomain is the most cookies kept per registrable domain
+	// (eTLD+1). Beyond it, expired cookies and then the least recently
+	// accessed ones are evicted. 0 means 180, as in Chromium.
+	MaxCookiesPerDomain int
+	// MaxCookies is the most cookies kept in the whole jar. When a new
+	// cookie would pass it, expired cookies and then the least recently
+	// accessed ones are evicted until the jar is a tenth below the limit,
+	// so that one sweep serves many insertions (Chromium evicts in batches
+	// the same way). 0 means 3000.
+	MaxCookies int
+}
+
+const (
+	defaultMaxCookiesPerDomain = 180
+	defaultMaxCookies          = 3000
+
+	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.5,
+	// "cookie-age-limit", which browsers set to 400 days).
+	maxCookieAge = 400 * 24 * time.Hour
+
+	// minSetCookiesPerResponse is the least number of cookies one
+	// SetCookies or SetCookieHeaders call processes; the rest are
+	// ignored. All cookies of one response share one registrable domain,
+	// so no more than MaxCookiesPerDomain of them can be kept anyway; the
+	// bound keeps a flood of Set-Cookie lines from costing unbounded time.
+	// The actual bound is the larger of this and MaxCookiesPerDomain.
+	minSetCookiesPerResponse = 3000
+
+	// lastAccessGranularity is how stale the last-access time of a cookie
+	// may get before a lookup refreshes it. Chromium uses the same
+	// threshold; it keeps concurrent lookups from writing the same memory.
+	lastAccessGranularity = int64(time.Minute)
+
+	// sessionTombstoneLife is how long the removal of a session cookie is
+	// remembered for merging.
+	sessionTombstoneLife = 30 * 24 * time.Hour
+)
+
+var _ http.CookieJar = (*Jar)(nil)
+
+// NewJar returns an empty jar. A nil o is the same as a zero JarOptions.
+func NewJar(o *JarOptions) *Jar {
+	if o == nil {
+		o = &JarOptions{}
+	}
+	j := &Jar{
+		psl:          o.PublicSuffixList,
+		now:          o.Now,
+		maxPerDomain: o.MaxCookiesPerDomain,
+		maxTotal:     o.MaxCookies,
+		groups:       make(map[string]*group),
+	}
+	if j.psl == nil {
+		j.psl = publicsuffix.List
+	}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	if j.maxPerDomain <= 0 {
+		j.maxPerDomain = defaultMaxCookiesPerDomain
+	}
+	if j.maxTotal <= 0 {
+		j.maxTotal = defaultMaxCookies
+	}
+	return j
+}
+
+// Cookie is a stored cookie, as All reports it. Its String method and
+// fmt verbs never print the Value.
+type Cookie struct {
+	Name, Value string
+	// Domain is the cookie's domain, without a leading dot, in lower-case
+	// punycode; for a host-only cookie it is the host that set it.
+	Domain, Path string
+	// HostOnly cookies are sent only to Domain itself, not its subdomains.
+	HostOnly         bool
+	Secure, HttpOnly bool
+	SameSite         http.SameSite
+	Partitioned      bool
+	// Expires is zero for a session cookie.
+	Expires time.Time
+	// Created is the creation-time of RFC 6265 §5.3, kept when the cookie
+	// is replaced; it orders cookies of equal path length.
+	Created time.Time
+	// LastAccess is when the cookie was last sent or set, refreshed at
+	// most once a minute.
+	LastAccess time.Time
+	// Updated is when this cookie was last set or replaced.
+	Updated time.Time
+}
+
+// String describes c without its Value.
+func (c Cookie) String() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteString("=[REDACTED]; Domain=")
+	b.WriteString(c.Domain)
+	b.WriteString("; Path=")
+	b.WriteString(c.Path)
+	if c.HostOnly {
+		b.WriteString("; HostOnly")
+	}
+	if c.Secure {
+		b.WriteString("; Secure")
+	}
+	if c.HttpOnly {
+		b.WriteString("; HttpOnly")
+	}
+	switch c.SameSite {
+	case http.SameSiteDefaultMode:
+		b.WriteString("; SameSite")
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	}
+	if c.Partitioned {
+		b.WriteString("; Partitioned")
+	}
+	if !c.Expires.IsZero() {
+		b.WriteString("; Expires=")
+		b.WriteString(c.Expires.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// GoString describes c without its Value, for %#v.
+func (c Cookie) GoString() string {
+	return "httpsession.Cookie(" + c.String() + ")"
+}
+
+// Format makes every fmt verb print String (GoString for %#v), so that
+// no verb prints the Value.
+func (c Cookie) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
+// LogValue describes c without its Value for log/slog.
+func (c Cookie) LogValue() slog.Value {
+	return slog.StringValue(c.String())
+}
+
+// entry is a stored cookie.
+type entry struct {
+	// lastAccess is in Unix nanoseconds; lookups update it under the read
+	// lock.
+	lastAccess atomic.Int64
+
+	name, value, domain, path string
+
+	expires int64 // Unix nanoseconds; 0 for a session cookie
+	created int64 // Unix nanoseconds
+	updated int64 // Unix nanoseconds
+	seq     uint64
+
+	hostOnly, secure, httpOnly, partitioned bool
+	sameSite                                http.SameSite
+}
+
+// group is the cookies of one registrable domain, in retrieval order
+// (RFC 6265 §5.4 step 2): longer paths first, then earlier creation times,
+// then insertion order.
+type group struct {
+	entries []*entry
+}
+
+// before reports whether a is sent before b.
+func (a *entry) before(b *entry) bool {
+	if len(a.path) != len(b.path) {
+		return len(a.path) > len(b.path)
+	}
+	if a.created != b.created {
+		return a.created < b.created
+	}
+	return a.seq < b.seq
+}
+
+func (e *entry) expired(now int64) bool {
+	return e.expires != 0 && e.expires <= now
+}
+
+// touch records an access at now, at most once per lastAccessGranularity.
+func (e *entry) touch(now int64) {
+	if now-e.lastAccess.Load() >= lastAccessGranularity {
+		e.lastAccess.Store(now)
+	}
+}
+
+// sendTo reports whether e goes with a request to t at now
+// (RFC 6265bis §5.8.3 step 1).
+func (e *entry) sendTo(t *target, now int64) bool {
+	if e.expired(now) || (e.secure && !t.secure) {
+		return false
+	}
+	if e.domain != t.host && (e.hostOnly || !hasDotSuffix(t.host, e.domain)) {
+		return false
+	}
+	return pathMatch(t.path, e.path)
+}
+
+func (e *entry) id() cookieID {
+	return cookieID{name: e.name, domain: e.domain, path: e.path, hostOnly: e.hostOnly}
+}
+
+func (e *entry) cookie() Cookie {
+	return Cookie{
+		Name:        e.name,
+		Value:       e.value,
+		Domain:      e.domain,
+		Path:        e.path,
+		HostOnly:    e.hostOnly,
+		Secure:      e.secure,
+		HttpOnly:    e.httpOnly,
+		SameSite:    e.sameSite,
+		Partitioned: e.partitioned,
+		Expires:     fromNanos(e.expires),
+		Created:     fromNanos(e.created),
+		LastAccess:  fromNanos(e.lastAccess.Load()),
+		Updated:     fromNanos(e.updated),
+	}
+}
+
+// cookieID is the identity of a cookie (RFC 6265bis §5.7 step 22).
+type cookieID struct {
+	name, domain, path string
+	hostOnly           bool
+}
+
+// tombstone remembers a removed cookie so that merging with another
+// writer's older copy does not bring it back.
+type tombstone struct {
+	Name, Domain, Path string
+	HostOnly           bool
+	Deleted            time.Time // when it was removed
+	Until              time.Time // when the tombstone may be forgotten
+}
+
+func (t *tombstone) id() cookieID {
+	return cookieID{name: t.Name, domain: t.Domain, path: t.Path, hostOnly: t.HostOnly}
+}
+
+// target is a request URL reduced to what cookie matching needs.
+type target struct {
+	host   string // canonical host (RFC 6265 §5.1.2)
+	path   string // escaped path, "/" if empty
+	secure bool   // a secure origin
+	ip     bool
+}
+
+// target reduces u; false means no cookies for u.
+func (j *Jar) target(u *url.URL) (target, bool) {
+	var t target
+	if u == nil {
+		return t, false
+	}
+	switch {
+	case equalFoldASCII(u.Scheme, "https"), equalFoldASCII(u.Scheme, "wss"):
+		t.secure = true
+	case equalFoldASCII(u.Scheme, "http"), equalFoldASCII(u.Scheme, "ws"):
+	default:
+		return t, false
+	}
+	h, ok := canonicalHost(u.Host)
+	if !ok {
+		return t, false
+	}
+	t.host, t.ip = h.name, h.ip
+	t.secure = t.secure || h.loopback
+	t.path = u.EscapedPath()
+	if t.path == "" || t.path[0] != '/' {
+		t.path = "/"
+	}
+	return t, true
+}
+
+// candidates returns entries in retrieval order that include every
+// cookie to send to t, and how many of them are to be sent. The cookies
+// for a host all live in the group of its registrable domain, which is
+// the host or one of its parent domains: looking those up by name avoids
+// asking the public suffix list on every request. Should more than one of
+// them hold cookies for t, their entries are merged. j.mu must be held.
+func (j *Jar) candidates(t *target, now int64) ([]*entry, int) {
+	var (
+		sole  *group
+		total int
+		multi bool
+	)
+	for d := t.host; ; {
+		if g := j.groups[d]; g != nil {
+			n := 0
+			for _, e := range g.entries {
+				if e.sendTo(t, now) {
+					n++
+				}
+			}
+			if n > 0 {
+				multi = multi || sole != nil
+				sole = g
+				total += n
+			}
+		}
+		i := strings.IndexByte(d, '.')
+		if t.ip || i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	if !multi {
+		if sole == nil {
+			return nil, 0
+		}
+		return sole.entries, total
+	}
+	merged := make([]*entry, 0, total)
+	for d := t.host; ; {
+		if g := j.groups[d]; g != nil {
+			for _, e := range g.entries {
+				if e.sendTo(t, now) {
+					merged = append(merged, e)
+				}
+			}
+		}
+		i := strings.IndexByte(d, '.')
+		if t.ip || i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	slices.SortFunc(merged, func(a, b *entry) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	return merged, total
+}
+
+// Cookies implements http.CookieJar: the cookies to send with a request
+// to u, in the order of RFC 6265 §5.4. Only Name, Value and Quoted are
+// set. It returns nil unless u's scheme is http, https, ws or wss.
+func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
+	return j.cookies(u, j.now())
+}
+
+// cookies is Cookies at time now. It makes two allocations whatever the
+// number of cookies.
+func (j *Jar) cookies(u *url.URL, now time.Time) []*http.Cookie {
+	t, ok := j.target(u)
+	if !ok {
+		return nil
+	}
+	nowNS := now.UnixNano()
+
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	entries, n := j.candidates(&t, nowNS)
+	if n == 0 {
+		return nil
+	}
+	store := make([]http.Cookie, n)
+	out := make([]*http.Cookie, n)
+	i := 0
+	for _, e := range entries {
+		if !e.sendTo(&t, nowNS) {
+			continue
+		}
+		e.touch(nowNS)
+		c := &store[i]
+		c.Name, c.Value = e.name, e.value
+		if v := e.value; len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			c.Value, c.Quoted = v[1:len(v)-1], true
+		}
+		out[i] = c
+		i++
+	}
+	return out
+}
+
+// cookieHeader returns the Cookie header value for a request to u, or ""
+// (RFC 6265bis §5.8.3), and records the access. It allocates only the
+// returned string.
+func (j *Jar) cookieHeader(u *url.URL) string {
+	return j.header(u, j.now())
+}
+
+// header is cookieHeader at time now.
+func (j *Jar) header(u *url.URL, now time.Time) string {
+	t, ok := j.target(u)
+	if !ok {
+		return ""
+	}
+	nowNS := now.UnixNano()
+
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	entries, n := j.candidates(&t, nowNS)
+	if n == 0 {
+		return ""
+	}
+	size := 0
+	for _, e := range entries {
+		if e.sendTo(&t, nowNS) {
+			if size > 0 {
+				size += 2
+			}
+			if e.name != "" {
+				size += len(e.name) + 1
+			}
+			size += len(e.value)
+		}
+	}
+	if size == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, e := range entries {
+		if !e.sendTo(&t, nowNS) {
+			continue
+		}
+		e.touch(nowNS)
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		// §5.8.3 step 4: a cookie with an empty name is sent as its value.
+		if e.name != "" {
+			b.WriteString(e.name)
+			b.WriteByte('=')
+		}
+		b.WriteString(e.value)
+	}
+	return b.String()
+}
+
+// SetCookies implements http.CookieJar: it stores cookies received in a
+// response from u. Cookies that RFC 6265bis says to ignore are ignored;
+// so are all but the first max(3000, MaxCookiesPerDomain) cookies.
+func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.setCookies(u, cookies, j.now())
+}
+
+// setCookies is SetCookies at time now.
+func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
+	if len(cookies) == 0 {
+		return
+	}
+	o, ok := j.origin(u)
+	if !ok {
+		return
+	}
+	cookies = cookies[:min(len(cookies), j.perResponse())]
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	for _, c := range cookies {
+		if c == nil {
+			continue
+		}
+		rc := fromHTTPCookie(c)
+		changed = j.store(&o, &rc, now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+// SetCookieHeaders stores the cookies of raw Set-Cookie header values
+// received in a response from u, parsed leniently as browsers do
+// (RFC 6265bis §5.6), which keeps cookies that net/http's stricter parser
+// drops. Lines beyond the first max(3000, MaxCookiesPerDomain) are
+// ignored.
+func (j *Jar) SetCookieHeaders(u *url.URL, lines []string) {
+	j.setCookieHeaders(u, lines, j.now())
+}
+
+// setCookieHeaders is SetCookieHeaders at time now.
+func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
+	if len(lines) == 0 {
+		return
+	}
+	o, ok := j.origin(u)
+	if !ok {
+		return
+	}
+	lines = lines[:min(len(lines), j.perResponse())]
+	parsed := make([]rawCookie, 0, len(lines))
+	for _, l := range lines {
+		if rc, ok := parseSetCookie(l); ok {
+			parsed = append(parsed, rc)
+		}
+	}
+	if len(parsed) == 0 {
+		return
+	}
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	for i := range parsed {
+		changed = j.store(&o, &parsed[i], now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+func (j *Jar) perResponse() int {
+	return max(minSetCookiesPerResponse, j.maxPerDomain)
+}
+
+// origin is the request a cookie came from.
+type origin struct {
+	target
+	key     string // groups key
+	defPath string // default-path (RFC 6265 §5.1.4)
+}
+
+func (j *Jar) origin(u *url.URL) (origin, bool) {
+	t, ok := j.target(u)
+	if !ok {
+		return origin{}, false
+	}
+	return origin{target: t, key: j.jarKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
+}
+
+// store runs the storage model of RFC 6265bis §5.7 for one cookie from o
+// and reports whether the stored state changed. j.mu must be held.
+func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
+	// §5.7 steps 3 and 4 for cookies that did not come through the parser:
+	// no control characters, nothing that would break the Cookie header,
+	// and the §5.6 size limit.
+	if !validName(rc.name) || !validValue(rc.value) ||
+		len(rc.name)+len(rc.value) > maxNameValueSize {
+		return false
+	}
+	// §5.7 step 20: a nameless cookie must not look like a prefixed one.
+	if rc.name == "" && (rc.value == "" ||
+		hasPrefixFoldASCII(rc.value, "__Secure-") || hasPrefixFoldASCII(rc.value, "__Host-")) {
+		return false
+	}
+
+	// §5.6.1, §5.6.2 and §5.7 step 7: Max-Age wins over Expires; both are
+	// capped at 400 days; a time not after now deletes the cookie.
+	nowNS := now.UnixNano()
+	limit := now.Add(maxCookieAge)
+	var expires int64
+	remove := false
+	switch {
+	case rc.hasMaxAge:
+		if rc.maxAge <= 0 {
+			remove = true
+		} else {
+			expires = now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano()
+		}
+	case rc.hasExp:
+		switch {
+		case !rc.expires.After(now):
+			remove = true
+		case rc.expires.After(limit):
+			expires = limit.UnixNano()
+		default:
+			expires = rc.expires.UnixNano()
+		}
+	}
+
+	// §5.7 steps 8 to 11: the domain.
+	domain, hostOnly, ok := j.cookieDomain(o, rc)
+	if !ok {
+		return false
+	}
+	// §5.7 step 12: the path.
+	path := o.defPath
+	if rc.hasPath && rc.path != "" {
+		path = rc.path
+	}
+	// §5.7 step 13: Secure only from a secure origin.
+	if rc.secure && !o.secure {
+		return false
+	}
+	// §5.7 steps 18 and 19: the "__Secure-" and "__Host-" prefixes.
+	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
+		return false
+	}
+	if hasPrefixFoldASCII(rc.name, "__Host-") &&
+		!(rc.secure && hostOnly && rc.hasPath && path == "/") {
+		return false
+	}
+
+	g := j.groups[o.key]
+	// §5.7 step 16: leave secure cookies alone. A non-secure origin may
+	// not set (or delete) a cookie that would shadow a Secure one.
+	if !rc.secure && !o.secure && g != nil {
+		for _, e := range g.entries {
+			if e.secure && e.name == rc.name && !e.expired(nowNS) &&
+				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
+				pathMatch(path, e.path) {
+				return false
+			}
+		}
+	}
+
+	// §5.7 step 22: replace the cookie with the same identity.
+	old := -1
+	var sharedDomain string
+	if g != nil {
+		for i, e := range g.entries {
+			if e.domain == domain {
+				sharedDomain = e.domain
+				if e.name == rc.name && e.path == path && e.hostOnly == hostOnly {
+					old = i
+					break
+				}
+			}
+		}
+	}
+	if remove {
+		// §5.7 step 23: an expiry in the past only deletes.
+		if old < 0 {
+			return false
+		}
+		j.removeAt(o.key, g, old, nowNS, true)
+		return true
+	}
+
+	// One allocation holds name, value and path, so that the entry does
+	// not keep the whole header line alive.
+	buf := rc.name + rc.value + path
+	e := &entry{
+		name:        buf[:len(rc.name)],
+		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
+		path:        buf[len(rc.name)+len(rc.value):],
+		domain:      sharedDomain,
+		expires:     expires,
+		created:     nowNS,
+		updated:     nowNS,
+		hostOnly:    hostOnly,
+		secure:      rc.secure,
+		httpOnly:    rc.httpOnly,
+		partitioned: rc.partitioned,
+		sameSite:    rc.sameSite,
+	}
+	if e.domain == "" {
+		e.domain = strings.Clone(domain)
+	}
+	e.lastAccess.Store(nowNS)
+	if old >= 0 {
+		// The creation-time of the old cookie is kept (§5.7 step 22.3),
+		// so its place in retrieval order is too.
+		prev := g.entries[old]
+		e.created, e.seq = prev.created, prev.seq
+		g.entries[old] = e
+	} else {
+		e.seq = j.seq
+		j.seq++
+		g = j.add(o.key, e)
+	}
+	if len(j.tombs) > 0 {
+		delete(j.tombs, e.id())
+	}
+	j.enforceLimits(o.key, g, nowNS)
+	return true
+}
+
+// cookieDomain decides a cookie's domain and host-only flag
+// (RFC 6265bis §5.7 steps 8 to 11).
+func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
+	// §5.7 step 10: no Domain attribute, a host-only cookie.
+	if !rc.hasDomain || rc.domain == "" {
+		return o.host, true, true
+	}
+	d := rc.domain
+	// §5.7 step 5: a non-ASCII domain attribute discards the cookie.
+	if !isASCII(d) {
+		return "", false, false
+	}
+	d = strings.ToLower(d)
+	// RFC 6265 §5.1.2 and §5.1.3: "example.com." is no canonical host
+	// and domain-matches nothing.
+	if d[len(d)-1] == '.' || d[0] == '.' {
+		return "", false, false
+	}
+	// An IP address has no subdomains: a Domain attribute equal to it
+	// makes a host-only cookie, as browsers do; anything else is refused.
+	if o.ip {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// §5.7 step 9: no cookies for a public suffix, except that a host
+	// which is one may set host-only cookies for itself.
+	if j.isPublicSuffix(d) {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// §5.7 step 10: the host must domain-match the Domain attribute.
+	if !domainMatch(o.host, d) {
+		return "", false, false
+	}
+	return d, false, true
+}
+
+// isPublicSuffix reports whether d is a public suffix. A list that answers
+// with something other than a suffix of d is taken to mean yes.
+func (j *Jar) isPublicSuffix(d string) bool {
+	ps := j.psl.PublicSuffix(d)
+	return ps != "" && (ps == d || !hasDotSuffix(d, ps))
+}
+
+// jarKey is the groups key for host: its registrable domain (eTLD+1), or
+// host itself for an IP address or a public suffix.
+func (j *Jar) jarKey(host string, ip bool) string {
+	if ip {
+		return host
+	}
+	ps := j.psl.PublicSuffix(host)
+	if ps == "" {
+		ps = host[strings.LastIndexByte(host, '.')+1:]
+	}
+	if ps == host {
+		return host
+	}
+	i := len(host) - len(ps)
+	if i <= 0 || host[i-1] != '.' {
+		// A broken list; keeping cookies under the host is safe.
+		return host
+	}
+	return host[strings.LastIndexByte(host[:i-1], '.')+1:]
+}
+
+// add inserts e into the group key in retrieval order and returns the
+// group. j.mu must be held.
+func (j *Jar) add(key string, e *entry) *group {
+	g := j.groups[key]
+	if g == nil {
+		g = &group{}
+		j.groups[key] = g
+	}
+	i, _ := slices.BinarySearchFunc(g.entries, e, func(a, b *entry) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	g.entries = slices.Insert(g.entries, i, e)
+	j.count++
+	return g
+}
+
+// removeAt removes g.entries[i], remembering a tombstone for a live cookie
+// if tomb is set. j.mu must be held.
+func (j *Jar) removeAt(key string, g *group, i int, now int64, tomb bool) {
+	e := g.entries[i]
+	if tomb && !e.expired(now) {
+		j.addTomb(e, now)
+	}
+	g.entries = slices.Delete(g.entries, i, i+1)
+	j.count--
+	if len(g.entries) == 0 {
+		delete(j.groups, key)
+	}
+}
+
+// dropExpired removes the expired cookies of g. j.mu must be held.
+func (j *Jar) dropExpired(key string, g *group, now int64) {
+	n := len(g.entries)
+	g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return e.expired(now) })
+	j.count -= n - len(g.entries)
+	if len(g.entries) == 0 {
+		delete(j.groups, key)
+	}
+}
+
+// lru reports whether a is evicted before b: least recently accessed
+// first, then the oldest.
+func lru(a, b *entry) int {
+	la, lb := a.lastAccess.Load(), b.lastAccess.Load()
+	switch {
+	case la != lb:
+		return cmpInt64(la, lb)
+	case a.created != b.created:
+		return cmpInt64(a.created, b.created)
+	}
+	return cmpInt64(int64(a.seq), int64(b.seq))
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// enforceLimits evicts cookies when group key or the jar holds too many
+// (RFC 6265bis §5.7 step 24): expired ones first, then the least recently
+// accessed. Evictions leave no tombstone: they are this jar's own
+// housekeeping, not a deletion to share. j.mu must be held.
+func (j *Jar) enforceLimits(key string, g *group, now int64) {
+	if g != nil && len(g.entries) > j.maxPerDomain {
+		j.dropExpired(key, g, now)
+		for len(g.entries) > j.maxPerDomain {
+			victim := 0
+			for i, e := range g.entries {
+				if lru(e, g.entries[victim]) < 0 {
+					victim = i
+				}
+			}
+			j.removeAt(key, g, victim, now, false)
+		}
+	}
+	if j.count <= j.maxTotal {
+		return
+	}
+	for k, g := range j.groups {
+		j.dropExpired(k, g, now)
+	}
+	if j.count <= j.maxTotal {
+		return
+	}
+	all := make([]*entry, 0, j.count)
+	for _, g := range j.groups {
+		all = append(all, g.entries...)
+	}
+	slices.SortFunc(all, lru)
+	evict := make(map[*entry]bool)
+	for _, e := range all[:j.count-(j.maxTotal-j.maxTotal/10)] {
+		evict[e] = true
+	}
+	for k, g := range j.groups {
+		n := len(g.entries)
+		g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return evict[e] })
+		j.count -= n - len(g.entries)
+		if len(g.entries) == 0 {
+			delete(j.groups, k)
+		}
+	}
+}
+
+// All returns every live cookie, ordered by domain, path, name and
+// host-only flag.
+func (j *Jar) All() []Cookie {
+	return j.all(j.now())
+}
+
+func (j *Jar) all(now time.Time) []Cookie {
+	nowNS := now.UnixNano()
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	out := make([]Cookie, 0, j.count)
+	for _, g := range j.groups {
+		for _, e := range g.entries {
+			if !e.expired(nowNS) {
+				out = append(out, e.cookie())
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Cookie) int {
+		if c := strings.Compare(a.Domain, b.Domain); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		switch {
+		case a.HostOnly == b.HostOnly:
+			return 0
+		case a.HostOnly:
+			return 1
+		}
+		return -1
+	})
+	return out
+}
+
+// Len returns the number of live cookies.
+func (j *Jar) Len() int {
+	nowNS := j.now().UnixNano()
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	n := 0
+	for _, g := range j.groups {
+		for _, e := range g.entries {
+			if !e.expired(nowNS) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Remove deletes the cookies with exactly this domain (a leading dot is
+// ignored), path and name, host-only or not, and reports whether there
+// were any.
+func (j *Jar) Remove(domain, path, name string) bool {
+	now := j.now().UnixNano()
+	h, ok := canonicalHost(strings.TrimPrefix(domain, "."))
+	if !ok {
+		return false
+	}
+	key := j.jarKey(h.name, h.ip)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	g := j.groups[key]
+	if g == nil {
+		return false
+	}
+	found := false
+	for i := 0; i < len(g.entries); {
+		e := g.entries[i]
+		if e.domain == h.name && e.path == path && e.name == name {
+			found = found || !e.expired(now)
+			j.removeAt(key, g, i, now, true)
+			continue
+		}
+		i++
+	}
+	if found {
+		j.gen.Add(1)
+	}
+	return found
+}
+
+// Clear removes every cookie.
+func (j *Jar) Clear() {
+	now := j.now().UnixNano()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	live := false
+	for _, g := range j.groups {
+		for _, e := range g.entries {
+			if !e.expired(now) {
+				j.addTomb(e, now)
+				live = true
+			}
+		}
+	}
+	clear(j.groups)
+	j.count = 0
+	if live {
+		j.gen.Add(1)
+	}
+}
+
+// domainMatch implements "domain-match" of RFC 6265 §5.1.3 for canonical
+// hosts: s is domain or a subdomain of it. Callers keep IP addresses out.
+func domainMatch(s, domain string) bool {
+	return s == domain || hasDotSuffix(s, domain)
+}
+
+// hasDotSuffix reports whether s ends in "."+suffix.
+func hasDotSuffix(s, suffix string) bool {
+	return len(s) > len(suffix) && s[len(s)-len(suffix)-1] == '.' && s[len(s)-len(suffix):] == suffix
+}
+
+// pathMatch implements "path-match" of RFC 6265 §5.1.4.
+func pathMatch(reqPath, cookiePath string) bool {
+	if reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return cookiePath[len(cookiePath)-1] == '/' || reqPath[len(cookiePath)] == '/'
+}
+
+// defaultPath is the "default-path" of RFC 6265 §5.1.4 for an escaped
+// request path.
+func defaultPath(path string) string {
+	if path == "" || path[0] != '/' {
+		return "/"
+	}
+	i := strings.LastIndexByte(path, '/')
+	if i == 0 {
+		return "/"
+	}
+	return path[:i]
+}
+
+// hostInfo is a canonicalised host.
+type hostInfo struct {
+	name     string
+	ip       bool
+	loopback bool // localhost, *.localhost, 127.0.0.0/8 or ::1
+}
+
+// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
+// port and one trailing dot removed, lower case, punycode. Hosts with
+// characters outside letters, digits, "-", "_" and ".", with empty labels,
+// or ending in a number that is no IPv4 address, are refused.
+func canonicalHost(hostport string) (hostInfo, bool) {
+	h := hostport
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return hostInfo{}, false
+		}
+		return ipHost(h[1:end], true)
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		if strings.IndexByte(h[:i], ':') >= 0 {
+			return ipHost(h, true) // an IPv6 address without brackets
+		}
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	if h == "" {
+		return hostInfo{}, false
+	}
+	if !isASCII(h) {
+		a, err := idna.Lookup.ToASCII(h)
+		if err != nil || a == "" || !isASCII(a) {
+			return hostInfo{}, false
+		}
+		h = a
+	}
+	h = strings.ToLower(h)
+	if h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
+		return hostInfo{}, false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return hostInfo{}, false
+		}
+	}
+	// A host whose last label is a number is an IPv4 address (as in the
+	// WHATWG URL standard) or nothing.
+	last := h[strings.LastIndexByte(h, '.')+1:]
+	if last[0] >= '0' && last[0] <= '9' {
+		return ipHost(h, false)
+	}
+	loop := h == "localhost" || strings.HasSuffix(h, ".localhost")
+	return hostInfo{name: h, loopback: loop}, true
+}
+
+// ipHost canonicalises an IP address host.
+func ipHost(s string, v6 bool) (hostInfo, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Is6() != v6 {
+		return hostInfo{}, false
+	}
+	name := s
+	if v6 {
+		name = a.String()
+	}
+	return hostInfo{name: name, ip: true, loopback: a.IsLoopback()}, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// validName reports whether a cookie name can be stored and sent: no
+// control characters, "=" or ";".
+func validName(s string) bool {
+	return indexCTL(s) < 0 && strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ';') < 0
+}
+
+// validValue reports whether a cookie value can be stored and sent: no
+// control characters or ";".
+func validValue(s string) bool {
+	return indexCTL(s) < 0 && strings.IndexByte(s, ';') < 0
+}
+
+// toNanos converts t to Unix nanoseconds, clamped to what int64 holds;
+// the zero time is 0.
+func toNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minNanoTime):
+		return minNanoTime.UnixNano()
+	case t.After(maxNanoTime):
+		return maxNanoTime.UnixNano()
+	}
+	return t.UnixNano()
+}
+
+var (
+	minNanoTime = time.Unix(0, -1<<63+1)
+	maxNanoTime = time.Unix(0, 1<<63-1)
+)
+
+// fromNanos converts Unix nanoseconds to a UTC time; 0 is the zero time.
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// addTomb remembers the removal of e at now. j.mu must be held.
+func (j *Jar) addTomb(e *entry, now int64) {
+	deleted := fromNanos(now)
+	until := deleted.Add(sessionTombstoneLife)
+	if e.expires != 0 {
+		until = fromNanos(min(e.expires, now+int64(maxCookieAge)))
+	}
+	if j.tombs == nil {
+		j.tombs = make(map[cookieID]tombstone)
+	}
+	j.tombs[e.id()] = tombstone{
+		Name: e.name, Domain: e.domain, Path: e.path, HostOnly: e.hostOnly,
+		Deleted: deleted, Until: until,
+	}
+	j.pruneTombs(now)
+}
+
+// pruneTombs keeps the number of tombstones within MaxCookies: it drops
+// those past their Until and then the oldest, down to a tenth below the
+// limit. j.mu must be held.
+func (j *Jar) pruneTombs(now int64) {
+	if len(j.tombs) <= j.maxTotal {
+		return
+	}
+	nowT := fromNanos(now)
+	for id, t := range j.tombs {
+		if !t.Until.After(nowT) {
+			delete(j.tombs, id)
+		}
+	}
+	if len(j.tombs) <= j.maxTotal {
+		return
+	}
+	ts := make([]tombstone, 0, len(j.tombs))
+	for _, t := range j.tombs {
+		ts = append(ts, t)
+	}
+	slices.SortFunc(ts, func(a, b tombstone) int { return a.Deleted.Compare(b.Deleted) })
+	for _, t := range ts[:len(ts)-(j.maxTotal-j.maxTotal/10)] {
+		delete(j.tombs, t.id())
+	}
+}
+
+// generation counts changes to the stored cookies and tombstones; it does
+// not change when cookies are merely read.
+func (j *Jar) generation() uint64 {
+	return j.gen.Load()
+}
+
+// snapshot returns every live cookie, session cookies included, in the
+// order of All, and every live tombstone, ordered by domain, path and name.
+func (j *Jar) snapshot() (cookies []Cookie, tombs []tombstone) {
+	now := j.now()
+	cookies = j.all(now)
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	for _, t := range j.tombs {
+		if t.Until.After(now) {
+			tombs = append(tombs, t)
+		}
+	}
+	slices.SortFunc(tombs, func(a, b tombstone) int {
+		return cmpID(a.id(), b.id())
+	})
+	return cookies, tombs
+}
+
+func cmpID(a, b cookieID) int {
+	if c := strings.Compare(a.domain, b.domain); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.path, b.path); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	switch {
+	case a.hostOnly == b.hostOnly:
+		return 0
+	case a.hostOnly:
+		return 1
+	}
+	return -1
+}
+
+// normalize validates a fully specified cookie from outside the HTTP
+// path (a session file or cookies.txt) and turns it into an entry and
+// its groups key. It applies the rules of RFC 6265bis §5.7 that do not
+// depend on a request: sizes and characters, the domain (lower-case
+// punycode, never a public suffix unless host-only, IP addresses
+// host-only), the path, the prefixes, and the 400-day cap. Expired
+// cookies are refused.
+func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
+	if !validName(c.Name) || !validValue(c.Value) ||
+		len(c.Name)+len(c.Value) > maxNameValueSize ||
+		(c.Name == "" && (c.Value == "" ||
+			hasPrefixFoldASCII(c.Value, "__Secure-") || hasPrefixFoldASCII(c.Value, "__Host-"))) {
+		return nil, "", false
+	}
+	h, ok := canonicalHost(strings.TrimPrefix(c.Domain, "."))
+	if !ok || len(h.name) > maxAttributeValueSize {
+		return nil, "", false
+	}
+	hostOnly := c.HostOnly || h.ip
+	if !hostOnly && j.isPublicSuffix(h.name) {
+		return nil, "", false
+	}
+	path := c.Path
+	if path == "" {
+		path = "/"
+	}
+	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
+		return nil, "", false
+	}
+	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {
+		return nil, "", false
+	}
+	if hasPrefixFoldASCII(c.Name, "__Host-") && !(c.Secure && hostOnly && path == "/") {
+		return nil, "", false
+	}
+	var expires int64
+	if !c.Expires.IsZero() {
+		if !c.Expires.After(now) {
+			return nil, "", false
+		}
+		expires = toNanos(c.Expires)
+		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
+			expires = limit.UnixNano()
+		}
+	}
+	nowNS := now.UnixNano()
+	e := &entry{
+		name: c.Name, value: c.Value, domain: h.name, path: path,
+		expires: expires, created: toNanos(c.Created), updated: toNanos(c.Updated),
+		hostOnly: hostOnly, secure: c.Secure, httpOnly: c.HttpOnly,
+		partitioned: c.Partitioned, sameSite: c.SameSite,
+	}
+	if e.created == 0 {
+		e.created = nowNS
+	}
+	if e.updated == 0 {
+		e.updated = nowNS
+	}
+	last := toNanos(c.LastAccess)
+	if last == 0 {
+		last = e.created
+	}
+	e.lastAccess.Store(last)
+	return e, j.jarKey(h.name, h.ip), true
+}
+
+// find returns the index of the entry with identity id in group key, or -1.
+// j.mu must be held.
+func (j *Jar) find(key string, id cookieID) (*group, int) {
+	g := j.groups[key]
+	if g == nil {
+		return nil, -1
+	}
+	for i, e := range g.entries {
+		if e.name == id.name && e.domain == id.domain && e.path == id.path && e.hostOnly == id.hostOnly {
+			return g, i
+		}
+	}
+	return g, -1
+}
+
+// replace puts e in group key in place of entry i (or adds it if i < 0).
+// j.mu must be held.
+func (j *Jar) replace(key string, g *group, i int, e *entry) {
+	if i >= 0 {
+		g.entries = slices.Delete(g.entries, i, i+1)
+		j.count--
+	}
+	e.seq = j.seq
+	j.seq++
+	j.add(key, e)
+}
+
+// insert stores a fully specified cookie, such as one imported from a
+// cookies.txt file, replacing the one with the same identity. It reports
+// false, storing nothing, if the cookie is invalid or expired.
+func (j *Jar) insert(c Cookie) bool {
+	now := j.now()
+	e, key, ok := j.normalize(&c, now)
+	if !ok {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	g, i := j.find(key, e.id())
+	j.replace(key, g, i, e)
+	if len(j.tombs) > 0 {
+		delete(j.tombs, e.id())
+	}
+	j.enforceLimits(key, j.groups[key], now.UnixNano())
+	j.gen.Add(1)
+	return true
+}
+
+// merge folds in the cookies and tombstones of another writer. For each
+// identity (name, domain, host-only flag, path) the cookie with the newer
+// Updated wins; a tombstone whose Deleted is newer than the winning
+// cookie's Updated removes it and is kept, otherwise it is dropped.
+// Expired cookies, stale tombstones and invalid cookies are ignored, and
+// the limits apply afterwards. The generation changes only if the stored
+// state does.
+func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
+	now := j.now()
+	nowNS := now.UnixNano()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	touched := make(map[string]bool)
+
+	for i := range cookies {
+		e, key, ok := j.normalize(&cookies[i], now)
+		if !ok {
+			continue
+		}
+		id := e.id()
+		if t, ok := j.tombs[id]; ok {
+			if t.Deleted.After(fromNanos(e.updated)) {
+				continue // deleted here after the other writer set it
+			}
+			delete(j.tombs, id)
+			changed = true
+		}
+		g, i := j.find(key, id)
+		if i >= 0 {
+			old := g.entries[i]
+			if e.updated <= old.updated {
+				continue
+			}
+			e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
+		}
+		j.replace(key, g, i, e)
+		touched[key] = true
+		changed = true
+	}
+
+	for _, t := range tombs {
+		if !t.Until.After(now) {
+			continue
+		}
+		h, ok := canonicalHost(t.Domain)
+		if !ok || h.name != t.Domain {
+			continue
+		}
+		id := t.id()
+		key := j.jarKey(h.name, h.ip)
+		g, i := j.find(key, id)
+		if i >= 0 {
+			if !t.Deleted.After(fromNanos(g.entries[i].updated)) {
+				continue // set again after the removal
+			}
+			g.entries = slices.Delete(g.entries, i, i+1)
+			j.count--
+			if len(g.entries) == 0 {
+				delete(j.groups, key)
+			}
+			changed = true
+		}
+		if mine, ok := j.tombs[id]; ok && !t.Deleted.After(mine.Deleted) {
+			continue
+		}
+		if j.tombs == nil {
+			j.tombs = make(map[cookieID]tombstone)
+		}
+		j.tombs[id] = t
+		changed = true
+	}
+	j.pruneTombs(nowNS)
+
+	for key := range touched {
+		if g := j.groups[key]; g != nil {
+			j.enforceLimits(key, g, nowNS)
+		}
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}

@@ -1,0 +1,391 @@
+package httpsession
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Limits from RFC 6265bis.
+const (
+	// maxNameValueSize bounds len(name)+len(value) of a cookie
+	// (RFC 6265bis §5.6 step 6, §5.7 step 3).
+	maxNameValueSize = 4096
+	// maxAttributeValueSize bounds the value of each cookie attribute; a
+	// longer one is ignored (RFC 6265bis §5.6 step "cookie-av").
+	maxAttributeValueSize = 1024
+)
+
+// rawCookie is one Set-Cookie line (or one *http.Cookie) as the parsing
+// algorithm of RFC 6265bis §5.6 produces it, before the storage model of
+// §5.7 decides whether and where to keep it. Its strings may share memory
+// with the header line they came from.
+type rawCookie struct {
+	name, value string
+
+	// domain is the cookie-domain with its leading dot removed; hasDomain
+	// records that a Domain attribute was present (§5.6.3).
+	domain    string
+	hasDomain bool
+
+	// path is the Path attribute if it starts with "/", or "" for the
+	// default-path; hasPath records that a Path attribute was present
+	// (§5.6.4), which the "__Host-" prefix requires.
+	path    string
+	hasPath bool
+
+	maxAge    int64 // seconds; <= 0 means expire now (§5.6.2)
+	hasMaxAge bool
+	expires   time.Time // §5.6.1
+	hasExp    bool
+
+	secure, httpOnly, partitioned bool
+	sameSite                      http.SameSite
+}
+
+// parseSetCookie parses one Set-Cookie header value the way browsers do
+// (RFC 6265bis §5.6): leniently, with whitespace around "=" and ";",
+// arbitrary names, quoted values kept as they are, and unknown or malformed
+// attributes ignored. It reports false when the line must be ignored
+// entirely. It does not allocate.
+func parseSetCookie(line string) (rawCookie, bool) {
+	var rc rawCookie
+	// §5.6 step 1: a control character other than HTAB discards the line.
+	if i := indexCTL(line); i >= 0 {
+		return rc, false
+	}
+	// §5.6 step 2: the name-value-pair runs up to the first ";".
+	nv, attrs, _ := strings.Cut(line, ";")
+	// §5.6 step 3: without "=" the name is empty and all of it is the value.
+	name, value, ok := strings.Cut(nv, "=")
+	if !ok {
+		name, value = "", nv
+	}
+	// §5.6 step 4.
+	rc.name, rc.value = trimWSP(name), trimWSP(value)
+	// §5.6 steps 5 and 6.
+	if rc.name == "" && rc.value == "" {
+		return rc, false
+	}
+	if len(rc.name)+len(rc.value) > maxNameValueSize {
+		return rc, false
+	}
+
+	// §5.6 "cookie-av": each attribute in turn; the last valid one of a
+	// name wins.
+	for attrs != "" {
+		var av string
+		av, attrs, _ = strings.Cut(attrs, ";")
+		an, aval, _ := strings.Cut(av, "=")
+		an, aval = trimWSP(an), trimWSP(aval)
+		if len(aval) > maxAttributeValueSize {
+			continue
+		}
+		switch {
+		case equalFoldASCII(an, "expires"): // §5.6.1
+			if t, ok := parseCookieDate(aval); ok {
+				rc.expires, rc.hasExp = t, true
+			}
+		case equalFoldASCII(an, "max-age"): // §5.6.2
+			if n, ok := parseMaxAge(aval); ok {
+				rc.maxAge, rc.hasMaxAge = n, true
+			}
+		case equalFoldASCII(an, "domain"): // §5.6.3
+			if aval == "" {
+				continue // "the user agent SHOULD ignore the cookie-av entirely"
+			}
+			// Servers quote it now and then; net/http then drops the
+			// attribute. Browsers' users expect the cookie to work.
+			if len(aval) >= 2 && aval[0] == '"' && aval[len(aval)-1] == '"' {
+				aval = aval[1 : len(aval)-1]
+			}
+			rc.domain, rc.hasDomain = strings.TrimPrefix(aval, "."), true
+		case equalFoldASCII(an, "path"): // §5.6.4
+			rc.hasPath = true
+			rc.path = ""
+			if aval != "" && aval[0] == '/' {
+				rc.path = aval
+			}
+		case equalFoldASCII(an, "secure"): // §5.6.5
+			rc.secure = true
+		case equalFoldASCII(an, "httponly"): // §5.6.6
+			rc.httpOnly = true
+		case equalFoldASCII(an, "samesite"): // §5.6.7
+			rc.sameSite = parseSameSite(aval)
+		case equalFoldASCII(an, "partitioned"): // CHIPS
+			rc.partitioned = true
+		}
+	}
+	return rc, true
+}
+
+// parseSameSite maps a SameSite attribute value to http.SameSite the way
+// net/http does: an unknown value means "present, enforcement default".
+func parseSameSite(v string) http.SameSite {
+	switch {
+	case equalFoldASCII(v, "lax"):
+		return http.SameSiteLaxMode
+	case equalFoldASCII(v, "strict"):
+		return http.SameSiteStrictMode
+	case equalFoldASCII(v, "none"):
+		return http.SameSiteNoneMode
+	}
+	return http.SameSiteDefaultMode
+}
+
+// maxAgeLimit is more seconds than any cookie may live (400 days); larger
+// Max-Age values are clamped to it while parsing so they cannot overflow.
+const maxAgeLimit = int64(maxCookieAge / time.Second)
+
+// parseMaxAge implements RFC 6265bis §5.6.2: an optional "-" and digits.
+func parseMaxAge(v string) (int64, bool) {
+	if v == "" {
+		return 0, false
+	}
+	neg := v[0] == '-'
+	digits := v
+	if neg {
+		digits = v[1:]
+	}
+	if digits == "" {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n <= maxAgeLimit {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	if neg {
+		return 0, true // "If delta-seconds is less than or equal to zero"
+	}
+	return min(n, maxAgeLimit+1), true
+}
+
+// parseCookieDate implements the cookie date algorithm of RFC 6265 §5.1.1
+// (RFC 6265bis §5.1.1), which accepts the many formats servers send:
+// RFC 1123, RFC 850 with two-digit years, asctime, dashes instead of
+// spaces, and stray words. Time zones are ignored: cookie dates are UTC.
+func parseCookieDate(s string) (time.Time, bool) {
+	var (
+		foundTime, foundDay, foundMonth, foundYear bool
+		hour, minute, second, day, year            int
+		month                                      time.Month
+	)
+	// §5.1.1 step 1: split into date-tokens at delimiters.
+	for s != "" {
+		i := 0
+		for i < len(s) && isDateDelimiter(s[i]) {
+			i++
+		}
+		s = s[i:]
+		j := 0
+		for j < len(s) && !isDateDelimiter(s[j]) {
+			j++
+		}
+		tok := s[:j]
+		s = s[j:]
+		if tok == "" {
+			continue
+		}
+		// §5.1.1 step 2: time, day-of-month, month, year, each at most once.
+		if !foundTime {
+			if h, m, sec, ok := parseHMS(tok); ok {
+				hour, minute, second, foundTime = h, m, sec, true
+				continue
+			}
+		}
+		if !foundDay {
+			if n, ok := leadingDigits(tok, 1, 2); ok {
+				day, foundDay = n, true
+				continue
+			}
+		}
+		if !foundMonth {
+			if m := parseMonth(tok); m != 0 {
+				month, foundMonth = m, true
+				continue
+			}
+		}
+		if !foundYear {
+			if n, ok := leadingDigits(tok, 2, 4); ok {
+				year, foundYear = n, true
+				continue
+			}
+		}
+	}
+	// §5.1.1 steps 3 and 4: two-digit years.
+	switch {
+	case year >= 70 && year <= 99:
+		year += 1900
+	case year >= 0 && year <= 69:
+		year += 2000
+	}
+	// §5.1.1 step 5.
+	if !foundTime || !foundDay || !foundMonth || !foundYear ||
+		day < 1 || day > 31 || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+		return time.Time{}, false
+	}
+	// §5.1.1 step 6: the date must exist (no 31 April).
+	t := time.Date(year, month, day, hour, minute, second, 0, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// isDateDelimiter reports whether c is a "delimiter" of RFC 6265 §5.1.1.
+func isDateDelimiter(c byte) bool {
+	return c == 0x09 || (c >= 0x20 && c <= 0x2F) || (c >= 0x3B && c <= 0x40) ||
+		(c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E)
+}
+
+// leadingDigits parses the digits that start tok, requiring between lo and
+// hi of them; anything may follow the first non-digit (RFC 6265 §5.1.1
+// "day-of-month" and "year").
+func leadingDigits(tok string, lo, hi int) (int, bool) {
+	n, i := 0, 0
+	for i < len(tok) && tok[i] >= '0' && tok[i] <= '9' {
+		if i == hi {
+			return 0, false
+		}
+		n = n*10 + int(tok[i]-'0')
+		i++
+	}
+	return n, i >= lo
+}
+
+// parseHMS parses "hms-time" of RFC 6265 §5.1.1: 1*2DIGIT ":" 1*2DIGIT ":"
+// 1*2DIGIT, optionally followed by a non-digit and anything.
+func parseHMS(tok string) (h, m, s int, ok bool) {
+	var fields [3]int
+	for k := range fields {
+		n, i := 0, 0
+		for i < len(tok) && tok[i] >= '0' && tok[i] <= '9' {
+			if i == 2 {
+				return 0, 0, 0, false
+			}
+			n = n*10 + int(tok[i]-'0')
+			i++
+		}
+		if i == 0 {
+			return 0, 0, 0, false
+		}
+		fields[k] = n
+		tok = tok[i:]
+		if k < 2 {
+			if tok == "" || tok[0] != ':' {
+				return 0, 0, 0, false
+			}
+			tok = tok[1:]
+		}
+	}
+	return fields[0], fields[1], fields[2], true
+}
+
+// parseMonth matches the first three letters of tok against the month
+// names, case-insensitively (RFC 6265 §5.1.1 "month").
+func parseMonth(tok string) time.Month {
+	if len(tok) < 3 {
+		return 0
+	}
+	const names = "janfebmaraprmayjunjulaugsepoctnovdec"
+	p := tok[:3]
+	for i := 0; i < 12; i++ {
+		if equalFoldASCII(p, names[3*i:3*i+3]) {
+			return time.Month(i + 1)
+		}
+	}
+	return 0
+}
+
+// indexCTL returns the index of the first control character other than
+// HTAB (%x00-08 / %x0A-1F / %x7F), or -1.
+func indexCTL(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7F {
+			return i
+		}
+	}
+	return -1
+}
+
+// trimWSP removes leading and trailing SP and HTAB.
+func trimWSP(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// equalFoldASCII is strings.EqualFold for ASCII, without Unicode tables.
+func equalFoldASCII(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if lowerASCII(s[i]) != lowerASCII(t[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFoldASCII reports whether s begins with prefix, ignoring ASCII case.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// fromHTTPCookie converts a cookie parsed by net/http into the form the
+// storage model takes. net/http uses MaxAge < 0 for "Max-Age=0" or
+// negative (delete), MaxAge 0 for "no Max-Age", and a zero Expires for
+// "no Expires" or one it could not parse, in which case RawExpires is
+// tried with the more lenient RFC 6265 date algorithm.
+func fromHTTPCookie(c *http.Cookie) rawCookie {
+	rc := rawCookie{
+		name:        trimWSP(c.Name),
+		value:       trimWSP(c.Value),
+		secure:      c.Secure,
+		httpOnly:    c.HttpOnly,
+		partitioned: c.Partitioned,
+		sameSite:    c.SameSite,
+	}
+	if c.Quoted {
+		rc.value = `"` + rc.value + `"`
+	}
+	if c.Domain != "" && len(c.Domain) <= maxAttributeValueSize {
+		rc.domain, rc.hasDomain = strings.TrimPrefix(c.Domain, "."), true
+	}
+	if c.Path != "" && len(c.Path) <= maxAttributeValueSize {
+		rc.hasPath = true
+		if c.Path[0] == '/' && indexCTL(c.Path) < 0 && !strings.Contains(c.Path, ";") {
+			rc.path = c.Path
+		}
+	}
+	switch {
+	case c.MaxAge < 0:
+		rc.maxAge, rc.hasMaxAge = 0, true
+	case c.MaxAge > 0:
+		rc.maxAge, rc.hasMaxAge = min(int64(c.MaxAge), maxAgeLimit+1), true
+	}
+	if !c.Expires.IsZero() {
+		rc.expires, rc.hasExp = c.Expires, true
+	} else if c.RawExpires != "" && len(c.RawExpires) <= maxAttributeValueSize {
+		rc.expires, rc.hasExp = parseCookieDate(c.RawExpires)
+	}
+	return rc
+}

@@ -1,0 +1,288 @@
+package httpsession
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/afero"
+)
+
+// A Store keeps the persisted form of a session: one document (the session
+// file's JSON) that several processes may read and replace. FileStore keeps
+// it in a file; a networked store (Redis, a database) can take its place by
+// implementing the same two methods. The session code does the decoding and
+// the merging, so a Store only has to move bytes and serialise updates.
+type Store interface {
+	// Load returns the stored document, or nil and no error when nothing
+	// is stored yet. It must never return a partly written document.
+	Load() ([]byte, error)
+
+	// Update calls fn with the stored document (nil when there is none)
+	// while holding a lock that excludes every other Update of the same
+	// session, in this process and in others, and then stores what fn
+	// returned, atomically. When fn returns an error or a nil slice,
+	// nothing is stored.
+	Update(fn func(current []byte) ([]byte, error)) error
+}
+
+// MaxSessionFileSize is the largest session file FileStore reads: enough
+// for several hundred thousand cookies, and a bound on the memory a broken
+// or hostile file can take.
+const MaxSessionFileSize = 64 << 20
+
+// A FileStore is a Store that keeps the session in a file on an afero.Fs.
+//
+// Saves are atomic: the new document is written to a temporary file in the
+// same directory, synced, closed and renamed over the old one, and on the
+// operating system's file system the directory is synced too. A crash at
+// any moment leaves the old file or the new one. The file is created with
+// mode 0600 and a missing directory with 0700.
+//
+// Update serialises writers with an exclusive flock(2) on a side file,
+// path+".lock", on the operating system's file system (afero.OsFs) on
+// platforms that have flock, and with an in-process lock on other file
+// systems. The lock is held only during Update, and the kernel releases it
+// when a process dies, so it never goes stale. The side file is left in
+// place: removing it would let two writers lock different files.
+//
+// A FileStore is safe for concurrent use by multiple goroutines.
+type FileStore struct {
+	fs   afero.Fs
+	path string
+	isOS bool
+}
+
+var _ Store = (*FileStore)(nil)
+
+// NewFileStore returns a store for the file at path on fsys. A nil fsys is
+// the operating system's file system.
+func NewFileStore(fsys afero.Fs, path string) *FileStore {
+	if fsys == nil {
+		fsys = afero.NewOsFs()
+	}
+	_, isOS := fsys.(*afero.OsFs)
+	return &FileStore{fs: fsys, path: path, isOS: isOS}
+}
+
+// Path returns the session file's path.
+func (s *FileStore) Path() string { return s.path }
+
+// String returns the session file's path.
+func (s *FileStore) String() string { return s.path }
+
+// Load reads the session file. A missing file is no document and no error.
+// A file larger than MaxSessionFileSize gives a *SessionFileError.
+func (s *FileStore) Load() ([]byte, error) {
+	return s.read()
+}
+
+// Update implements Store.
+func (s *FileStore) Update(fn func(current []byte) ([]byte, error)) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := s.read()
+	if err != nil {
+		return err
+	}
+	next, err := fn(cur)
+	if err != nil || next == nil {
+		return err
+	}
+	return s.write(next)
+}
+
+func (s *FileStore) read() ([]byte, error) {
+	f, err := s.fs.Open(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("httpsession: read session file: %w", err)
+	}
+	defer f.Close()
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			return nil, &SessionFileError{Path: s.path, Reason: "is a directory"}
+		}
+		size = fi.Size()
+	}
+	if size > MaxSessionFileSize {
+		return nil, s.tooLarge()
+	}
+	// Read one byte past the limit to notice a file that grew.
+	buf := make([]byte, 0, size+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > MaxSessionFileSize {
+			return nil, s.tooLarge()
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("httpsession: read session file: %w", err)
+		}
+	}
+}
+
+func (s *FileStore) tooLarge() error {
+	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", MaxSessionFileSize)}
+}
+
+// tempPrefix is the name prefix of the temporary files of a save.
+func (s *FileStore) tempPrefix() string {
+	return "." + filepath.Base(s.path) + ".tmp-"
+}
+
+// write replaces the session file with data. It runs under the lock.
+func (s *FileStore) write(data []byte) (err error) {
+	dir := filepath.Dir(s.path)
+	if err := s.fs.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("httpsession: create session directory: %w", err)
+	}
+	s.removeStaleTemps(dir)
+	f, err := afero.TempFile(s.fs, dir, s.tempPrefix()+"*")
+	if err != nil {
+		return fmt.Errorf("httpsession: write session file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			s.fs.Remove(tmp)
+			err = fmt.Errorf("httpsession: write session file: %w", err)
+		}
+	}()
+	if err := s.fs.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := s.fs.Rename(tmp, s.path); err != nil {
+		return err
+	}
+	if s.isOS {
+		// Make the rename itself durable. Best effort: a few file
+		// systems refuse to sync a directory, and the new file is in
+		// place either way.
+		if d, err := s.fs.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
+}
+
+// removeStaleTemps removes temporary files left by a save that crashed.
+// Only a lock holder writes temporary files, so under the lock every one
+// that exists is stale.
+func (s *FileStore) removeStaleTemps(dir string) {
+	d, err := s.fs.Open(dir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	prefix := s.tempPrefix()
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			s.fs.Remove(filepath.Join(dir, n))
+		}
+	}
+}
+
+// moveAside renames the session file to path+".corrupt-<UTC time>" if
+// isBad still holds for its content under the lock, and returns the new
+// name ("" when the file was missing or had been repaired meanwhile).
+func (s *FileStore) moveAside(now time.Time, isBad func([]byte) bool) (string, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	cur, err := s.read()
+	var se *SessionFileError
+	switch {
+	case errors.As(err, &se):
+		// Too large or a directory: move it aside as well.
+	case err != nil:
+		return "", err
+	case cur == nil || !isBad(cur):
+		return "", nil
+	}
+	base := s.path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
+	name := base
+	for i := 2; ; i++ {
+		if _, err := s.fs.Stat(name); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := s.fs.Rename(s.path, name); err != nil {
+		return "", fmt.Errorf("httpsession: move corrupt session file aside: %w", err)
+	}
+	return name, nil
+}
+
+// lock takes the store's exclusive lock and returns its release.
+func (s *FileStore) lock() (unlock func(), err error) {
+	key := "fs:" + s.path
+	if s.isOS {
+		abs, err := filepath.Abs(s.path)
+		if err != nil {
+			return nil, fmt.Errorf("httpsession: lock session file: %w", err)
+		}
+		key = "os:" + abs
+	}
+	mu := pathMutex(key)
+	mu.Lock()
+	if !s.isOS {
+		return mu.Unlock, nil
+	}
+	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		mu.Unlock()
+		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
+	}
+	release, err := lockFile(s.path + ".lock")
+	if err != nil {
+		mu.Unlock()
+		return nil, fmt.Errorf("httpsession: lock session file: %w", err)
+	}
+	return func() {
+		release()
+		mu.Unlock()
+	}, nil
+}
+
+// pathMutexes serialises Updates of one path within this process. The
+// entries are never removed; there is one per session path used.
+var pathMutexes sync.Map // string → *sync.Mutex
+
+func pathMutex(key string) *sync.Mutex {
+	if mu, ok := pathMutexes.Load(key); ok {
+		return mu.(*sync.Mutex)
+	}
+	mu, _ := pathMutexes.LoadOrStore(key, new(sync.Mutex))
+	return mu.(*sync.Mutex)
+}
