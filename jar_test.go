@@ -18,25 +18,7 @@ import (
 // tNow is the synthetic current time used as now during testing.
 var tNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-// testClock is a settable clock for JarOptions.Now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
 func newTestClock() *testClock { return &testClock{t: tNow} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // newTestJar returns a jar with the real public suffix list and a clock
 // standing at tNow.
