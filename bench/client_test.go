@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/httpsession/httpsession"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -126,12 +128,19 @@ func checkCookieHeader(b *testing.B, j http.CookieJar, u *url.URL) {
 // BenchmarkClientGET is one GET over a loopback keep-alive connection with a
 // full session: five cookies sent, one received, a bearer token.
 //
+//	ours:   httpsession.Client: jar, cached token, default retry policy
 //	floor:  a bare http.Client, Cookie and Authorization written by hand
 //	stdlib: http.Client with net/http/cookiejar, Authorization by hand
 //	bare:   a bare http.Client sending neither header, for reference
 func BenchmarkClientGET(b *testing.B) {
 	srv := newServer(b, true)
 	u, _ := url.Parse(srv.URL)
+	b.Run("impl=ours", func(b *testing.B) {
+		c := newClient(b, srv.URL, true, nil)
+		c.Jar().SetCookies(u, sessionCookies)
+		checkCookieHeader(b, c.Jar(), u)
+		loop(b, c.HTTPClient(), srv.URL, nil)
+	})
 	b.Run("impl=floor", func(b *testing.B) {
 		loop(b, &http.Client{Transport: newTransport(b)}, srv.URL, handWritten)
 	})
@@ -142,5 +151,60 @@ func BenchmarkClientGET(b *testing.B) {
 	})
 	b.Run("impl=bare", func(b *testing.B) {
 		loop(b, &http.Client{Transport: newTransport(b)}, srv.URL, nil)
+	})
+}
+
+// staticToken is an Authenticator whose token is valid for a day: after the
+// first request it is always cached.
+func staticToken() httpsession.Authenticator {
+	return httpsession.AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*httpsession.Token, error) {
+		return &httpsession.Token{AccessToken: accessToken, TokenType: "Bearer", Expiry: time.Now().Add(24 * time.Hour)}, nil
+	}}
+}
+
+// newClient returns a Client for the server at origin with its own
+// transport, a bearer token when auth is set, and the retry policy (nil for
+// the default).
+func newClient(b *testing.B, origin string, auth bool, retry *httpsession.RetryPolicy) *httpsession.Client {
+	o := httpsession.Options{Transport: newTransport(b), Retry: retry}
+	if auth {
+		o.Auth = staticToken()
+		o.AuthOrigins = []string{origin}
+	}
+	c, err := httpsession.New(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// BenchmarkClientToken is one GET through the same Client with the bearer
+// token cached by the token manager (token) or written by hand as a static
+// Authorization header (static); the bare http.Client with the static
+// header is there for reference.
+func BenchmarkClientToken(b *testing.B) {
+	srv := newServer(b, false)
+	b.Run("impl=token", func(b *testing.B) {
+		loop(b, newClient(b, srv.URL, true, nil).HTTPClient(), srv.URL, nil)
+	})
+	b.Run("impl=static", func(b *testing.B) {
+		loop(b, newClient(b, srv.URL, false, nil).HTTPClient(), srv.URL, staticAuthorization)
+	})
+	b.Run("impl=bare-static", func(b *testing.B) {
+		loop(b, &http.Client{Transport: newTransport(b)}, srv.URL, staticAuthorization)
+	})
+}
+
+// BenchmarkClientRetry is one GET that needs no retry, through the same
+// Client with the default retry policy (retry) and with retries disabled
+// (noretry).
+func BenchmarkClientRetry(b *testing.B) {
+	srv := newServer(b, false)
+	b.Run("impl=retry", func(b *testing.B) {
+		loop(b, newClient(b, srv.URL, false, nil).HTTPClient(), srv.URL, nil)
+	})
+	b.Run("impl=noretry", func(b *testing.B) {
+		loop(b, newClient(b, srv.URL, false, &httpsession.RetryPolicy{MaxAttempts: 1}).HTTPClient(), srv.URL, nil)
 	})
 }
