@@ -253,10 +253,10 @@ func BenchmarkClientPaired(b *testing.B) {
 		mk   func(*testing.B, *httptest.Server, string) clientCase
 		x, y string
 	}{
-		{"get-ours/floor", func(b *testing.B) *httptest.Server { return newServer(b, true) }, getCase, "ours", "floor"},
-		{"get-ours/stdlib", func(b *testing.B) *httptest.Server { return newServer(b, true) }, getCase, "ours", "stdlib"},
-		{"token/static", func(b *testing.B) *httptest.Server { return newServer(b, false) }, tokenCase, "token", "static"},
-		{"retry/noretry", func(b *testing.B) *httptest.Server { return newServer(b, false) }, retryCase, "retry", "noretry"},
+		{"ours-vs-floor", func(b *testing.B) *httptest.Server { return newServer(b, true) }, getCase, "ours", "floor"},
+		{"ours-vs-stdlib", func(b *testing.B) *httptest.Server { return newServer(b, true) }, getCase, "ours", "stdlib"},
+		{"token-vs-static", func(b *testing.B) *httptest.Server { return newServer(b, false) }, tokenCase, "token", "static"},
+		{"retry-vs-noretry", func(b *testing.B) *httptest.Server { return newServer(b, false) }, retryCase, "retry", "noretry"},
 	}
 	for _, p := range pairs {
 		b.Run("pair="+p.name, func(b *testing.B) {

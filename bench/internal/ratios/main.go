@@ -88,11 +88,19 @@ var targets = []target{
 	{what: "bytes per cookie on disk (persistent-cookiejar: see below)", num: "Save/impl=ours", unit: "disk-B/cookie", max: 250, absolute: true},
 	{what: "  persistent-cookiejar bytes per cookie on disk", num: "Save/impl=juju", unit: "disk-B/cookie", absolute: true},
 	{what: "GET with cached token vs static Authorization header", num: "ClientToken/impl=token", den: "ClientToken/impl=static", unit: "ns/op", max: 1.05},
+	{what: "  same, CPU time per request", num: "ClientToken/impl=token", den: "ClientToken/impl=static", unit: "cpu-ns/op", max: 1.05},
+	{what: "  same, paired (interleaved requests, ratio of medians)", num: "ClientPaired/pair=token-vs-static", unit: "ratio", max: 1.05, absolute: true},
 	{what: "  extra allocations for the cached token", num: "ClientToken/impl=token", den: "ClientToken/impl=static", unit: "allocs/op", max: 0, diff: true},
 	{what: "GET needing no retry, retry layer vs none", num: "ClientRetry/impl=retry", den: "ClientRetry/impl=noretry", unit: "ns/op", max: 1.03},
+	{what: "  same, CPU time per request", num: "ClientRetry/impl=retry", den: "ClientRetry/impl=noretry", unit: "cpu-ns/op", max: 1.03},
+	{what: "  same, paired (interleaved requests, ratio of medians)", num: "ClientPaired/pair=retry-vs-noretry", unit: "ratio", max: 1.03, absolute: true},
 	{what: "  extra allocations for the retry layer", num: "ClientRetry/impl=retry", den: "ClientRetry/impl=noretry", unit: "allocs/op", max: 0, diff: true},
 	{what: "GET, full session vs hand-written headers (floor)", num: "ClientGET/impl=ours", den: "ClientGET/impl=floor", unit: "ns/op", max: 1.05},
+	{what: "  same, CPU time per request", num: "ClientGET/impl=ours", den: "ClientGET/impl=floor", unit: "cpu-ns/op", max: 1.05},
+	{what: "  same, paired (interleaved requests, ratio of medians)", num: "ClientPaired/pair=ours-vs-floor", unit: "ratio", max: 1.05, absolute: true},
 	{what: "GET, full session vs http.Client + net/http/cookiejar", num: "ClientGET/impl=ours", den: "ClientGET/impl=stdlib", unit: "ns/op", max: 0.85},
+	{what: "  same, CPU time per request", num: "ClientGET/impl=ours", den: "ClientGET/impl=stdlib", unit: "cpu-ns/op", max: 0.85},
+	{what: "  same, paired (interleaved requests, ratio of medians)", num: "ClientPaired/pair=ours-vs-stdlib", unit: "ratio", max: 0.85, absolute: true},
 	{what: "  floor vs bare client (issue: ≈1.09)", num: "ClientGET/impl=floor", den: "ClientGET/impl=bare", unit: "ns/op"},
 	{what: "  stdlib jar vs bare client (issue: ≈1.31)", num: "ClientGET/impl=stdlib", den: "ClientGET/impl=bare", unit: "ns/op"},
 }
@@ -133,14 +141,15 @@ func main() {
 			}
 			got, op = num/den, "≤ "
 		}
+		times := !t.diff && (!t.absolute || t.unit == "ratio")
 		measured := strconv.FormatFloat(got, 'f', 2, 64)
-		if !t.absolute && !t.diff {
+		if times {
 			measured += "×"
 		}
 		goal, met := "", ""
 		if t.max != 0 || t.diff {
 			goal = op + strconv.FormatFloat(t.max, 'f', -1, 64)
-			if !t.absolute && !t.diff {
+			if times {
 				goal += "×"
 			}
 			met = "yes"
