@@ -82,7 +82,7 @@ const (
 	defaultMaxCookiesPerDomain = 180
 	defaultMaxCookies          = 3000
 
-	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.5,
+	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.6.1 and §5.6.2,
 	// "cookie-age-limit", which browsers set to 400 days).
 	maxCookieAge = 400 * 24 * time.Hour
 
@@ -261,7 +261,7 @@ func (e *entry) touch(now int64) {
 }
 
 // sendTo reports whether e goes with a request to t at now
-// (RFC 6265bis §5.8.3 step 1).
+// (RFC 6265bis §5.8.3).
 func (e *entry) sendTo(t *target, now int64) bool {
 	if e.expired(now) || (e.secure && !t.secure) {
 		return false
@@ -294,7 +294,7 @@ func (e *entry) cookie() Cookie {
 	}
 }
 
-// cookieID is the identity of a cookie (RFC 6265bis §5.7 step 22).
+// cookieID is the identity of a cookie (RFC 6265bis §5.7).
 type cookieID struct {
 	name, domain, path string
 	hostOnly           bool
@@ -496,7 +496,7 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		// §5.8.3 step 4: a cookie with an empty name is sent as its value.
+		// §5.8.3: a cookie with an empty name is sent as its value.
 		if e.name != "" {
 			b.WriteString(e.name)
 			b.WriteByte('=')
@@ -601,7 +601,7 @@ func cmpInt64(a, b int64) int {
 }
 
 // enforceLimits evicts cookies when group key or the jar holds too many
-// (RFC 6265bis §5.7 step 24): expired ones first, then the least recently
+// (RFC 6265bis §5.7): expired ones first, then the least recently
 // accessed. Evictions leave no tombstone: they are this jar's own
 // housekeeping, not a deletion to share. j.mu must be held.
 func (j *Jar) enforceLimits(key string, g *group, now int64) {

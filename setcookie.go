@@ -13,7 +13,7 @@ import (
 // Limits from RFC 6265bis.
 const (
 	// maxNameValueSize bounds len(name)+len(value) of a cookie
-	// (RFC 6265bis §5.6 step 6, §5.7 step 3).
+	// (RFC 6265bis §5.6 step 6 and §5.7).
 	maxNameValueSize = 4096
 	// maxAttributeValueSize bounds the value of each cookie attribute; a
 	// longer one is ignored (RFC 6265bis §5.6 step "cookie-av").
@@ -142,20 +142,20 @@ func (j *Jar) origin(u *url.URL) (origin, bool) {
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
 // and reports whether the stored state changed. j.mu must be held.
 func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
-	// §5.7 steps 3 and 4 for cookies that did not come through the parser:
+	// §5.7 for cookies that did not come through the parser:
 	// no control characters, nothing that would break the Cookie header,
 	// and the §5.6 size limit.
 	if !validName(rc.name) || !validValue(rc.value) ||
 		len(rc.name)+len(rc.value) > maxNameValueSize {
 		return false
 	}
-	// §5.7 step 20: a nameless cookie must not look like a prefixed one.
+	// §5.7: a nameless cookie must not look like a prefixed one.
 	if rc.name == "" && (rc.value == "" ||
 		hasPrefixFoldASCII(rc.value, "__Secure-") || hasPrefixFoldASCII(rc.value, "__Host-")) {
 		return false
 	}
 
-	// §5.6.1, §5.6.2 and §5.7 step 7: Max-Age wins over Expires; both are
+	// §5.6.1, §5.6.2 and §5.7: Max-Age wins over Expires; both are
 	// capped at 400 days; a time not after now deletes the cookie.
 	nowNS := now.UnixNano()
 	limit := now.Add(maxCookieAge)
@@ -179,21 +179,21 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		}
 	}
 
-	// §5.7 steps 8 to 11: the domain.
+	// §5.7: the domain.
 	domain, hostOnly, ok := j.cookieDomain(o, rc)
 	if !ok {
 		return false
 	}
-	// §5.7 step 12: the path.
+	// §5.7: the path.
 	path := o.defPath
 	if rc.hasPath && rc.path != "" {
 		path = rc.path
 	}
-	// §5.7 step 13: Secure only from a secure origin.
+	// §5.7: Secure only from a secure origin.
 	if rc.secure && !o.secure {
 		return false
 	}
-	// §5.7 steps 18 and 19: the "__Secure-" and "__Host-" prefixes.
+	// §5.7: the "__Secure-" and "__Host-" prefixes.
 	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
 		return false
 	}
@@ -203,7 +203,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	}
 
 	g := j.groups[o.key]
-	// §5.7 step 16: leave secure cookies alone. A non-secure origin may
+	// §5.7: leave secure cookies alone. A non-secure origin may
 	// not set (or delete) a cookie that would shadow a Secure one.
 	if !rc.secure && !o.secure && g != nil {
 		for _, e := range g.entries {
@@ -215,7 +215,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		}
 	}
 
-	// §5.7 step 22: replace the cookie with the same identity.
+	// §5.7: replace the cookie with the same identity.
 	old := -1
 	var sharedDomain string
 	if g != nil {
@@ -230,7 +230,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		}
 	}
 	if remove {
-		// §5.7 step 23: an expiry in the past only deletes.
+		// §5.7: an expiry in the past only deletes.
 		if old < 0 {
 			return false
 		}
@@ -260,7 +260,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	}
 	e.lastAccess.Store(nowNS)
 	if old >= 0 {
-		// The creation-time of the old cookie is kept (§5.7 step 22.3),
+		// The creation-time of the old cookie is kept (§5.7),
 		// so its place in retrieval order is too.
 		prev := g.entries[old]
 		e.created, e.seq = prev.created, prev.seq
@@ -278,14 +278,14 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 }
 
 // cookieDomain decides a cookie's domain and host-only flag
-// (RFC 6265bis §5.7 steps 8 to 11).
+// (RFC 6265bis §5.7).
 func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
-	// §5.7 step 10: no Domain attribute, a host-only cookie.
+	// §5.7: no Domain attribute, a host-only cookie.
 	if !rc.hasDomain || rc.domain == "" {
 		return o.host, true, true
 	}
 	d := rc.domain
-	// §5.7 step 5: a non-ASCII domain attribute discards the cookie.
+	// §5.7: a non-ASCII domain attribute discards the cookie.
 	if !isASCII(d) {
 		return "", false, false
 	}
@@ -303,7 +303,7 @@ func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, o
 		}
 		return "", false, false
 	}
-	// §5.7 step 9: no cookies for a public suffix, except that a host
+	// §5.7: no cookies for a public suffix, except that a host
 	// which is one may set host-only cookies for itself.
 	if j.isPublicSuffix(d) {
 		if d == o.host {
@@ -311,7 +311,7 @@ func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, o
 		}
 		return "", false, false
 	}
-	// §5.7 step 10: the host must domain-match the Domain attribute.
+	// §5.7: the host must domain-match the Domain attribute.
 	if !domainMatch(o.host, d) {
 		return "", false, false
 	}
