@@ -80,7 +80,7 @@ func (test jarTest) run(t *testing.T, jar *Jar) {
 			}
 			s = append(s, c.Name+"="+v)
 			if c.Name == "" {
-				h = append(h, v) // RFC 6265bis §5.8.3 step 4
+				h = append(h, v) // RFC 6265bis §5.8.3
 			} else {
 				h = append(h, c.Name+"="+v)
 			}
@@ -221,35 +221,35 @@ var basicsTests = []jarTest{
 		[]query{{"https://www.example.com/", "a=1 b=2"}, {"http://www.example.com/", "b=2"}},
 	},
 	{
-		"RFC 6265bis §5.7 step 13: a Secure cookie from a non-secure origin is refused",
+		"RFC 6265bis §5.7: a Secure cookie from a non-secure origin is refused",
 		"http://www.example.com/",
 		[]string{"a=1; Secure", "b=2"},
 		"b=2",
 		nil,
 	},
 	{
-		"RFC 6265bis §5.7 step 13: http to localhost is a secure origin",
+		"RFC 6265bis §5.7: http to localhost is a secure origin",
 		"http://localhost:8080/",
 		[]string{"a=1; Secure"},
 		"a=1",
 		[]query{{"http://localhost/", "a=1"}, {"https://localhost/", "a=1"}},
 	},
 	{
-		"RFC 6265bis §5.7 step 13: http to *.localhost is a secure origin",
+		"RFC 6265bis §5.7: http to *.localhost is a secure origin",
 		"http://app.localhost/",
 		[]string{"a=1; Secure"},
 		"a=1",
 		[]query{{"http://app.localhost/", "a=1"}},
 	},
 	{
-		"RFC 6265bis §5.7 step 13: http to 127.0.0.0/8 is a secure origin",
+		"RFC 6265bis §5.7: http to 127.0.0.0/8 is a secure origin",
 		"http://127.0.0.2:9000/",
 		[]string{"a=1; Secure"},
 		"a=1",
 		[]query{{"http://127.0.0.2/", "a=1"}, {"http://127.0.0.1/", ""}},
 	},
 	{
-		"RFC 6265bis §5.7 step 13: http to ::1 is a secure origin",
+		"RFC 6265bis §5.7: http to ::1 is a secure origin",
 		"http://[::1]:9000/",
 		[]string{"a=1; Secure"},
 		"a=1",
@@ -284,7 +284,7 @@ var basicsTests = []jarTest{
 		[]query{{"https://www.example.com/", "__Host-a=1 __host-f=6"}},
 	},
 	{
-		"RFC 6265bis §5.7 step 20: a nameless cookie may not look prefixed",
+		"RFC 6265bis §5.7: a nameless cookie may not look prefixed",
 		"https://www.example.com/",
 		[]string{"=__Secure-x; Secure", "__Host-y", "=z"},
 		"=z",
@@ -350,7 +350,7 @@ var basicsTests = []jarTest{
 		},
 	},
 	{
-		"RFC 6265bis §5.7 step 5: a non-ASCII Domain attribute is refused",
+		"RFC 6265bis §5.7: a non-ASCII Domain attribute is refused",
 		"http://www.bücher.de/",
 		[]string{"a=1; Domain=bücher.de"},
 		"",
@@ -392,7 +392,7 @@ var basicsTests = []jarTest{
 		nil,
 	},
 	{
-		"RFC 6265bis §5.8.3 step 4: a nameless cookie is sent as its value",
+		"RFC 6265bis §5.8.3: a nameless cookie is sent as its value",
 		"http://www.example.com/",
 		[]string{"=v1", "a=1"},
 		"=v1 a=1",
@@ -452,7 +452,7 @@ func TestExpiresOverTime(t *testing.T) {
 		"forever=4; Max-Age=999999999999999999999",
 		"far=5; Expires=Sat, 01 Jan 2150 00:00:00 GMT",
 	})
-	// RFC 6265bis §5.5: lifetimes are capped at 400 days.
+	// RFC 6265bis §5.6.1 and §5.6.2: lifetimes are capped at 400 days.
 	for _, c := range jar.All() {
 		if c.Expires.After(tNow.Add(400 * 24 * time.Hour)) {
 			t.Errorf("cookie %v expires after the 400-day cap", c)
@@ -484,7 +484,7 @@ func TestExpiresOverTime(t *testing.T) {
 	}
 }
 
-// TestLeaveSecureCookiesAlone follows RFC 6265bis §5.7 step 16.
+// TestLeaveSecureCookiesAlone follows RFC 6265bis §5.7.
 func TestLeaveSecureCookiesAlone(t *testing.T) {
 	tests := []struct {
 		description string
@@ -907,7 +907,12 @@ func TestConcurrent(t *testing.T) {
 					_ = jar.cookieHeader(u)
 				case 5:
 					clock.Advance(time.Second)
-					_, _ = jar.snapshot()
+					cs, ts := jar.snapshot()
+					if i%2 == 0 {
+						jar.merge(cs, ts)
+					} else {
+						jar.insert(Cookie{Name: fmt.Sprint("i", i%10), Value: "v", Domain: u.Hostname()})
+					}
 				default:
 					for _, c := range jar.Cookies(u) {
 						if c.Value != "v" {
@@ -1192,4 +1197,50 @@ func TestInsert(t *testing.T) {
 	if got := jar.cookieHeader(mustParseURL(t, "http://www.example.com/")); got != "a=2" {
 		t.Errorf("cookieHeader = %q, want %q", got, "a=2")
 	}
+}
+
+// TestCandidatesAcrossGroups covers cookies for one host found in more
+// than one group, which a public suffix list that changes between runs
+// can bring about: they are merged in retrieval order.
+func TestCandidatesAcrossGroups(t *testing.T) {
+	jar, _ := newTestJar(nil)
+	mk := func(name, domain, path string, seq uint64) *entry {
+		e := &entry{name: name, value: "v", domain: domain, path: path, created: tNow.UnixNano(), seq: seq}
+		e.lastAccess.Store(tNow.UnixNano())
+		return e
+	}
+	jar.add("example.com", mk("a", "example.com", "/", 1))
+	jar.add("example.com", mk("b", "example.com", "/x", 4))
+	jar.add("www.example.com", mk("c", "www.example.com", "/", 2))
+	jar.add("www.example.com", mk("d", "example.com", "/", 3))
+	u := mustParseURL(t, "http://www.example.com/x")
+	if got, want := jar.cookieHeader(u), "b=v; a=v; c=v; d=v"; got != want {
+		t.Errorf("cookieHeader(%q) = %q, want %q", u, got, want)
+	}
+	if got := len(jar.Cookies(u)); got != 4 {
+		t.Errorf("len(Cookies(%q)) = %d, want 4", u, got)
+	}
+}
+
+func TestOtherSchemes(t *testing.T) {
+	jar, _ := newTestJar(nil)
+	jar.SetCookieHeaders(mustParseURL(t, "wss://www.example.com/"), []string{"a=1; Secure"})
+	tests := map[string]string{
+		"https://www.example.com/": "a=1",
+		"wss://www.example.com/":   "a=1",
+		"ws://www.example.com/":    "",
+		"HTTPS://www.example.com/": "a=1",
+		"file:///etc/passwd":       "",
+		"mailto:a@www.example.com": "",
+	}
+	for raw, want := range tests {
+		if got := jar.cookieHeader(mustParseURL(t, raw)); got != want {
+			t.Errorf("cookieHeader(%q) = %q, want %q", raw, got, want)
+		}
+	}
+	if got := jar.Cookies(nil); got != nil {
+		t.Errorf("Cookies(nil) = %v, want nil", got)
+	}
+	jar.SetCookies(nil, []*http.Cookie{{Name: "a"}})
+	jar.SetCookieHeaders(nil, []string{"a=1"})
 }
