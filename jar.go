@@ -28,7 +28,9 @@ import (
 //
 // SameSite and Partitioned are stored and reported by All but do not
 // restrict which requests a cookie is sent with: a client has no notion of
-// the top-level site a request is made from.
+// the top-level site a request is made from. A cookie with SameSite=None
+// but without Secure is ignored, as RFC 6265bis requires and Chromium
+// does.
 //
 // A Jar is safe for concurrent use by multiple goroutines. Cookies takes
 // only a read lock, so lookups do not serialise each other.

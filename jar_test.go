@@ -516,6 +516,47 @@ func TestLeaveSecureCookiesAlone(t *testing.T) {
 	}
 }
 
+// TestSameSiteNoneRequiresSecure follows RFC 6265bis §5.7 and Chromium:
+// a cookie with SameSite=None but without Secure is ignored, whatever
+// the origin.
+func TestSameSiteNoneRequiresSecure(t *testing.T) {
+	tests := []struct {
+		description string
+		fromURL     string
+		line        string
+		want        string // all cookies afterwards, "name=value"
+	}{
+		{"SameSite=None with Secure is kept", "https://www.example.com/", "a=2; SameSite=None; Secure", "a=2 old=1"},
+		{"SameSite=None without Secure is ignored", "https://www.example.com/", "a=2; SameSite=None", "old=1"},
+		{"the value is case-insensitive", "https://www.example.com/", "a=2; samesite=NONE", "old=1"},
+		{"the last SameSite attribute counts", "https://www.example.com/", "a=2; SameSite=None; SameSite=Lax", "a=2 old=1"},
+		{"from http, too", "http://www.example.com/", "a=2; SameSite=None", "old=1"},
+		{"from localhost, too, unlike Firefox", "http://localhost/", "a=2; SameSite=None", "old=1"},
+		{"an unknown SameSite value is not None", "http://www.example.com/", "a=2; SameSite=nonsense", "a=2 old=1"},
+		{"nor does it delete a cookie", "https://www.example.com/", "old=; Max-Age=0; SameSite=None", "old=1"},
+		{"nor replace one", "https://www.example.com/", "old=2; SameSite=None", "old=1"},
+	}
+	for _, tc := range tests {
+		jar, _ := newTestJar(nil)
+		jar.SetCookieHeaders(mustParseURL(t, "https://www.example.com/"), []string{"old=1"})
+		jar.SetCookieHeaders(mustParseURL(t, tc.fromURL), []string{tc.line})
+		if got := nameValues(jar.All()); got != tc.want {
+			t.Errorf("%s: after %q from %s the jar holds %q, want %q", tc.description, tc.line, tc.fromURL, got, tc.want)
+		}
+	}
+
+	// net/http's parser and SetCookies take the same path.
+	jar, _ := newTestJar(nil)
+	u := mustParseURL(t, "https://www.example.com/")
+	jar.SetCookies(u, []*http.Cookie{
+		{Name: "a", Value: "1", SameSite: http.SameSiteNoneMode},
+		{Name: "b", Value: "2", SameSite: http.SameSiteNoneMode, Secure: true},
+	})
+	if got, want := nameValues(jar.All()), "b=2"; got != want {
+		t.Errorf("SetCookies: the jar holds %q, want %q", got, want)
+	}
+}
+
 func TestAllAttributes(t *testing.T) {
 	jar, _ := newTestJar(nil)
 	jar.SetCookieHeaders(mustParseURL(t, "https://www.example.com/a/b"), []string{
@@ -659,6 +700,16 @@ func TestPerDomainLimit(t *testing.T) {
 	if got, want := jar.Len(), 5; got != want {
 		t.Errorf("Len() = %d, want %d", got, want)
 	}
+}
+
+// nameValues returns the cookies as "name=value", sorted.
+func nameValues(cs []Cookie) string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, c.Name+"="+c.Value)
+	}
+	slices.Sort(s)
+	return strings.Join(s, " ")
 }
 
 func names(cs []Cookie) string {

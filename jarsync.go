@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -119,8 +120,8 @@ func cmpID(a, b cookieID) int {
 // its groups key. It applies the rules of RFC 6265bis §5.7 that do not
 // depend on a request: sizes and characters, the domain (lower-case
 // punycode, never a public suffix unless host-only, IP addresses
-// host-only), the path, the prefixes, and the 400-day cap. Expired
-// cookies are refused.
+// host-only), the path, SameSite=None only with Secure, the prefixes,
+// and the 400-day cap. Expired cookies are refused.
 func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
 	if !validName(c.Name) || !validValue(c.Value) ||
 		len(c.Name)+len(c.Value) > maxNameValueSize ||
@@ -141,6 +142,9 @@ func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
 		path = "/"
 	}
 	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
+		return nil, "", false
+	}
+	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
 		return nil, "", false
 	}
 	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {

@@ -238,6 +238,11 @@ func TestInsert(t *testing.T) {
 		{"no domain", Cookie{Name: "a", Value: "1"}, false, Cookie{}},
 		{"too large", Cookie{Name: "a", Value: strings.Repeat("v", 4096), Domain: "example.com"}, false, Cookie{}},
 		{"__Secure- without Secure", Cookie{Name: "__Secure-a", Value: "1", Domain: "example.com"}, false, Cookie{}},
+		{"RFC 6265bis §5.7: SameSite=None without Secure",
+			Cookie{Name: "a", Value: "1", Domain: "example.com", SameSite: http.SameSiteNoneMode}, false, Cookie{}},
+		{"SameSite=None with Secure",
+			Cookie{Name: "a", Value: "1", Domain: "example.com", SameSite: http.SameSiteNoneMode, Secure: true}, true,
+			Cookie{Name: "a", Value: "1", Domain: "example.com", Path: "/", SameSite: http.SameSiteNoneMode, Secure: true}},
 		{"__Host- on a domain cookie",
 			Cookie{Name: "__Host-a", Value: "1", Domain: "example.com", Path: "/", Secure: true}, false, Cookie{}},
 	}
