@@ -32,6 +32,14 @@ import (
 // but without Secure is ignored, as RFC 6265bis requires and Chromium
 // does.
 //
+// Expired cookies are never sent, listed (All) or counted (Len). A
+// lookup leaves them in place; they are dropped when a cookie is next set
+// for the same registrable domain, or when a limit is reached. Lookups
+// never store anything, so a jar that is only read does not grow.
+// Whatever is written to it, a jar holds at most MaxCookies cookies,
+// expired ones included, and as many records of removed cookies, which
+// it keeps for merging with a session file.
+//
 // A Jar is safe for concurrent use by multiple goroutines. Cookies takes
 // only a read lock, so lookups do not serialise each other.
 type Jar struct {
@@ -560,6 +568,18 @@ func (j *Jar) dropExpired(key string, g *group, now int64) {
 	if len(g.entries) == 0 {
 		delete(j.groups, key)
 	}
+}
+
+// sweep removes the expired cookies of group key and returns the group,
+// or nil if none is left. RFC 6265 §5.3 (and RFC 6265bis §5.7) has
+// expired cookies evicted at once; lookups, which hold only the read
+// lock, skip them instead, and every write sweeps the group it writes
+// to. j.mu must be held.
+func (j *Jar) sweep(key string, now int64) *group {
+	if g := j.groups[key]; g != nil {
+		j.dropExpired(key, g, now)
+	}
+	return j.groups[key]
 }
 
 // lru reports whether a is evicted before b: least recently accessed

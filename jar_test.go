@@ -484,6 +484,81 @@ func TestExpiresOverTime(t *testing.T) {
 	}
 }
 
+// TestExpiredCookiesHidden checks that expired cookies, until a write
+// sweeps them away, are neither sent nor listed nor counted, and that
+// lookups do not reclaim or add anything.
+func TestExpiredCookiesHidden(t *testing.T) {
+	jar, clock := newTestJar(nil)
+	www := mustParseURL(t, "https://www.example.com/")
+	other := mustParseURL(t, "https://other.example.org/")
+	jar.SetCookieHeaders(www, []string{"a=1; Max-Age=60", "b=2; Max-Age=120", "s=3"})
+	jar.SetCookieHeaders(other, []string{"c=4; Max-Age=60"})
+	clock.Advance(90 * time.Second)
+
+	check := func(when string, stored int) {
+		t.Helper()
+		if got, want := names(jar.All()), "b s"; got != want {
+			t.Errorf("%s: All() = %q, want %q", when, got, want)
+		}
+		if got, want := jar.Len(), 2; got != want {
+			t.Errorf("%s: Len() = %d, want %d", when, got, want)
+		}
+		if got, want := jar.cookieHeader(www), "b=2; s=3"; got != want {
+			t.Errorf("%s: cookieHeader(%q) = %q, want %q", when, www, got, want)
+		}
+		if got := jar.Cookies(other); got != nil {
+			t.Errorf("%s: Cookies(%q) = %v, want none", when, other, got)
+		}
+		if cs, _ := jar.snapshot(); len(cs) != 2 {
+			t.Errorf("%s: snapshot() has %d cookies, want 2", when, len(cs))
+		}
+		jar.mu.RLock()
+		defer jar.mu.RUnlock()
+		if jar.count != stored {
+			t.Errorf("%s: %d cookies stored, want %d", when, jar.count, stored)
+		}
+	}
+	check("after expiry", 4)
+	for range 100 {
+		jar.Cookies(www)
+		jar.Cookies(other)
+		jar.All()
+	}
+	check("after lookups", 4)
+	// A write sweeps its own registrable domain only.
+	jar.SetCookieHeaders(www, []string{"b=2; Max-Age=30"})
+	check("after a write to www.example.com", 3)
+	// A rejected line is still a write to the domain.
+	jar.SetCookieHeaders(other, []string{"c=; Max-Age=0"})
+	check("after a deletion on other.example.org", 2)
+}
+
+// TestBoundedMemory runs a jar for a long time with short-lived cookies,
+// removals and lookups: what it stores stays within MaxCookies.
+func TestBoundedMemory(t *testing.T) {
+	const limit = 50
+	jar, clock := newTestJar(&JarOptions{MaxCookies: limit, MaxCookiesPerDomain: 20})
+	for i := range 2000 {
+		u := mustParseURL(t, fmt.Sprintf("https://h%d.site%d.example/", i, i%300))
+		jar.SetCookieHeaders(u, []string{"a=1; Max-Age=5", "b=2"})
+		if i%2 == 0 {
+			jar.Remove(u.Hostname(), "/", "b")
+		}
+		jar.Cookies(u)
+		clock.Advance(time.Second)
+
+		jar.mu.RLock()
+		stored, tombs := jar.count, len(jar.tombs)
+		jar.mu.RUnlock()
+		if stored > limit || tombs > limit {
+			t.Fatalf("after %d responses: %d cookies and %d tombstones stored, limit %d", i+1, stored, tombs, limit)
+		}
+	}
+	if n := jar.Len(); n > limit {
+		t.Errorf("Len() = %d, want at most %d", n, limit)
+	}
+}
+
 // TestLeaveSecureCookiesAlone follows RFC 6265bis §5.7.
 func TestLeaveSecureCookiesAlone(t *testing.T) {
 	tests := []struct {

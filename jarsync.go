@@ -222,6 +222,7 @@ func (j *Jar) insert(c Cookie) bool {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.sweep(key, now.UnixNano())
 	g, i := j.find(key, e.id())
 	j.replace(key, g, i, e)
 	if len(j.tombs) > 0 {
@@ -307,7 +308,7 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 	j.pruneTombs(nowNS)
 
 	for key := range touched {
-		if g := j.groups[key]; g != nil {
+		if g := j.sweep(key, nowNS); g != nil {
 			j.enforceLimits(key, g, nowNS)
 		}
 	}

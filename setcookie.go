@@ -212,7 +212,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		return false
 	}
 
-	g := j.groups[o.key]
+	g := j.sweep(o.key, nowNS)
 	// §5.7: leave secure cookies alone. A non-secure origin may
 	// not set (or delete) a cookie that would shadow a Secure one.
 	if !rc.secure && !o.secure && g != nil {
