@@ -34,9 +34,10 @@ type Options struct {
 	// "http://127.0.0.1:8080") that may receive the bearer token. It is
 	// checked on every hop of every request, so a redirect to another
 	// origin never carries the token. Plain http is accepted only for
-	// loopback hosts unless AllowInsecureAuth is set. Empty means the token
-	// is sent nowhere; New fails if Auth is set and AuthOrigins is empty,
-	// unless the Authenticator is a cookie-only one such as FormLogin.
+	// loopback hosts unless AllowInsecureAuth is set. New fails if Auth is
+	// set and AuthOrigins is empty, except for a *FormLogin, which sends no
+	// bearer token: its LoginURL's origin is then the one whose 401 means
+	// "log in again".
 	AuthOrigins []string
 	// AllowInsecureAuth permits plain-http AuthOrigins on non-loopback
 	// hosts. False means the bearer token only travels over https or to
@@ -149,8 +150,18 @@ func New(o Options) (*Client, error) {
 	}
 
 	if o.Auth != nil {
-		if len(origins) == 0 && !cookieOnly(o.Auth) {
-			return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
+		if len(origins) == 0 {
+			fl, ok := o.Auth.(*FormLogin)
+			if !ok {
+				return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
+			}
+			// A cookie-only login sends no bearer token; its origin is where
+			// a 401 means "log in again".
+			or, err := loginOrigin(fl.LoginURL)
+			if err != nil {
+				return nil, err
+			}
+			origins = append(origins, or)
 		}
 		// The authenticator's client carries the session's cookies, headers
 		// and retry policy but never the bearer token, and refuses redirects
@@ -198,11 +209,13 @@ func New(o Options) (*Client, error) {
 	return c, nil
 }
 
-// cookieOnly reports whether a keeps the session in cookies alone, with no
-// bearer token that AuthOrigins would have to scope.
-func cookieOnly(a Authenticator) bool {
-	_, ok := a.(*FormLogin)
-	return ok
+// loginOrigin is the origin of a FormLogin's login page.
+func loginOrigin(rawURL string) (authOrigin, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return authOrigin{}, &originError{s: rawURL, reason: "FormLogin.LoginURL is not an absolute URL"}
+	}
+	return parseOrigin(u.Scheme+"://"+u.Host, true)
 }
 
 // sameOriginRedirects is the CheckRedirect of the client handed to an

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,13 +164,17 @@ func TestLoginRequestTokenAndCookies(t *testing.T) {
 }
 
 func TestRequestFlags(t *testing.T) {
-	var got struct {
+	type seen struct {
 		method, ctype, body, header string
 	}
+	var mu sync.Mutex
+	var last seen
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := new(bytes.Buffer)
 		b.ReadFrom(r.Body)
-		got.method, got.ctype, got.body, got.header = r.Method, r.Header.Get("Content-Type"), b.String(), r.Header.Get("X-Test")
+		mu.Lock()
+		last = seen{r.Method, r.Header.Get("Content-Type"), b.String(), r.Header.Get("X-Test")}
+		mu.Unlock()
 		if r.URL.Path == "/missing" {
 			http.NotFound(w, r)
 			return
@@ -181,19 +186,24 @@ func TestRequestFlags(t *testing.T) {
 	dir := t.TempDir()
 	bodyFile := filepath.Join(dir, "body.json")
 	os.WriteFile(bodyFile, []byte(`{"a":1}`), 0o600)
+	got := func() seen {
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
 	r := cli(t, "", nil, "post", ts.URL, "--json", "--data", "@"+bodyFile, "-H", "X-Test: yes")
 	if r.code != 0 || r.stdout != "hello" {
 		t.Errorf("post: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if got.method != "POST" || got.ctype != "application/json" || got.body != `{"a":1}` || got.header != "yes" {
-		t.Errorf("server saw %+v", got)
+	if g := got(); g != (seen{"POST", "application/json", `{"a":1}`, "yes"}) {
+		t.Errorf("server saw %+v", g)
 	}
 
 	out := filepath.Join(dir, "out.txt")
 	r = cli(t, "", nil, "do", "-X", "PUT", ts.URL, "-d", "x=1", "-o", out)
 	b, _ := os.ReadFile(out)
-	if r.code != 0 || string(b) != "hello" || got.method != "PUT" {
-		t.Errorf("do -X PUT -o: exit %d, file %q, method %s", r.code, b, got.method)
+	if r.code != 0 || string(b) != "hello" || got().method != "PUT" {
+		t.Errorf("do -X PUT -o: exit %d, file %q, method %s", r.code, b, got().method)
 	}
 
 	r = cli(t, "", nil, "get", ts.URL+"/missing")
