@@ -350,7 +350,7 @@ type sessionDoc struct {
 	tokenUpdated time.Time // zero when the token never changed
 }
 
-// cookieLess orders cookie identities: domain, path, name, host-only.
+// cookieCmp orders cookie identities: domain, path, name, host-only.
 func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
 	if c := strings.Compare(ad, bd); c != 0 {
 		return c
@@ -374,12 +374,20 @@ func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
 // place.
 func (d *sessionDoc) encode(b []byte) []byte {
-	slices.SortFunc(d.cookies, func(x, y Cookie) int {
+	// The jar's snapshot comes sorted; a stable sort keeps records of one
+	// identity (only in hand-edited files) in a fixed order.
+	byCookieID := func(x, y Cookie) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
-	})
-	slices.SortFunc(d.tombs, func(x, y tombstone) int {
+	}
+	if !slices.IsSortedFunc(d.cookies, byCookieID) {
+		slices.SortStableFunc(d.cookies, byCookieID)
+	}
+	byTombID := func(x, y tombstone) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
-	})
+	}
+	if !slices.IsSortedFunc(d.tombs, byTombID) {
+		slices.SortStableFunc(d.tombs, byTombID)
+	}
 	b = append(b, `{"version":1`...)
 	if t := d.token; t != nil {
 		b = append(b, ",\n"+`"token":{"access_token":`...)
@@ -569,7 +577,7 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			b = append(b, string(utf8.RuneError)...)
 			i++
 			start = i
 			continue
@@ -994,7 +1002,8 @@ func (d *decoder) token(doc *sessionDoc) error {
 		case "expiry":
 			var s string
 			if s, err = d.str(); err == nil && s != "" {
-				if t.Expiry, err = time.Parse(time.RFC3339Nano, s); err != nil {
+				t.Expiry, err = time.Parse(time.RFC3339Nano, s)
+				if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
 					return d.reason("token: invalid expiry")
 				}
 			}

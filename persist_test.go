@@ -865,3 +865,57 @@ func TestLoadSaveSession(t *testing.T) {
 		t.Errorf("token after SaveSession(nil token) = %v, want the stored one", got)
 	}
 }
+
+// bytesStore is a Store holding one document in memory.
+type bytesStore struct{ data []byte }
+
+func (b *bytesStore) Load() ([]byte, error) { return b.data, nil }
+
+func (b *bytesStore) Update(fn func([]byte) ([]byte, error)) error {
+	next, err := fn(b.data)
+	if err == nil && next != nil {
+		b.data = next
+	}
+	return err
+}
+
+// FuzzLoadSession checks that no input makes loading panic, that every
+// rejection is a *SessionFileError, and that what loads re-encodes stably.
+// Seeds are in testdata/fuzz/FuzzLoadSession.
+func FuzzLoadSession(f *testing.F) {
+	f.Add(sampleDoc().encode(nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := decodeSession(data)
+		if err != nil {
+			var se *SessionFileError
+			if !errors.As(err, &se) || !errors.Is(err, ErrCorruptSession) {
+				t.Fatalf("decodeSession error %v is not a *SessionFileError", err)
+			}
+			return
+		}
+		enc := doc.encode(nil)
+		doc2, err := decodeSession(enc)
+		if err != nil {
+			t.Fatalf("decodeSession(encode(decodeSession(data))) error: %v\n%s", err, enc)
+		}
+		if enc2 := doc2.encode(nil); !bytes.Equal(enc, enc2) {
+			t.Fatalf("encoding is not stable:\n%s\nthen\n%s", enc, enc2)
+		}
+		clock := newPSClock()
+		jar := NewJar(&JarOptions{Now: clock.Now})
+		if _, err := LoadSession(&bytesStore{data: data}, jar); err != nil {
+			t.Fatalf("LoadSession error after decodeSession succeeded: %v", err)
+		}
+		st := &bytesStore{}
+		if err := SaveSession(st, jar, nil, &SessionOptions{SaveSessionCookies: true}); err != nil {
+			t.Fatalf("SaveSession error: %v", err)
+		}
+		jar2 := NewJar(&JarOptions{Now: clock.Now})
+		if _, err := LoadSession(st, jar2); err != nil {
+			t.Fatalf("LoadSession of a saved session error: %v", err)
+		}
+		if a, b := jar.Len(), jar2.Len(); a != b {
+			t.Fatalf("a saved jar of %d cookies loads as %d", a, b)
+		}
+	})
+}
