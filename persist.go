@@ -970,7 +970,7 @@ func (d *decoder) session() (*sessionDoc, error) {
 		case "token_updated":
 			doc.tokenUpdated, err = d.milli()
 		case "cookies":
-			if doc.cookies == nil {
+			if doc.cookies == nil && d.peek() == '[' {
 				// Records are one per line in files this package
 				// writes: size the slice once, within what the
 				// bytes can hold (a record takes 18 or more).
