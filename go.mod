@@ -6,6 +6,8 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/spf13/afero v1.15.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )

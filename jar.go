@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -30,7 +28,17 @@ import (
 //
 // SameSite and Partitioned are stored and reported by All but do not
 // restrict which requests a cookie is sent with: a client has no notion of
-// the top-level site a request is made from.
+// the top-level site a request is made from. A cookie with SameSite=None
+// but without Secure is ignored, as RFC 6265bis requires and Chromium
+// does.
+//
+// Expired cookies are never sent, listed (All) or counted (Len). A
+// lookup leaves them in place; they are dropped when a cookie is next set
+// for the same registrable domain, or when a limit is reached. Lookups
+// never store anything, so a jar that is only read does not grow.
+// Whatever is written to it, a jar holds at most MaxCookies cookies,
+// expired ones included, and as many records of removed cookies, which
+// it keeps for merging with a session file.
 //
 // A Jar is safe for concurrent use by multiple goroutines. Cookies takes
 // only a read lock, so lookups do not serialise each other.
@@ -84,7 +92,7 @@ const (
 	defaultMaxCookiesPerDomain = 180
 	defaultMaxCookies          = 3000
 
-	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.5,
+	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.6.1 and §5.6.2,
 	// "cookie-age-limit", which browsers set to 400 days).
 	maxCookieAge = 400 * 24 * time.Hour
 
@@ -100,10 +108,6 @@ const (
 	// may get before a lookup refreshes it. Chromium uses the same
 	// threshold; it keeps concurrent lookups from writing the same memory.
 	lastAccessGranularity = int64(time.Minute)
-
-	// sessionTombstoneLife is how long the removal of a session cookie is
-	// remembered for merging.
-	sessionTombstoneLife = 30 * 24 * time.Hour
 )
 
 var _ http.CookieJar = (*Jar)(nil)
@@ -263,7 +267,7 @@ func (e *entry) touch(now int64) {
 }
 
 // sendTo reports whether e goes with a request to t at now
-// (RFC 6265bis §5.8.3 step 1).
+// (RFC 6265bis §5.8.3).
 func (e *entry) sendTo(t *target, now int64) bool {
 	if e.expired(now) || (e.secure && !t.secure) {
 		return false
@@ -296,23 +300,10 @@ func (e *entry) cookie() Cookie {
 	}
 }
 
-// cookieID is the identity of a cookie (RFC 6265bis §5.7 step 22).
+// cookieID is the identity of a cookie (RFC 6265bis §5.7).
 type cookieID struct {
 	name, domain, path string
 	hostOnly           bool
-}
-
-// tombstone remembers a removed cookie so that merging with another
-// writer's older copy does not bring it back.
-type tombstone struct {
-	Name, Domain, Path string
-	HostOnly           bool
-	Deleted            time.Time // when it was removed
-	Until              time.Time // when the tombstone may be forgotten
-}
-
-func (t *tombstone) id() cookieID {
-	return cookieID{name: t.Name, domain: t.Domain, path: t.Path, hostOnly: t.HostOnly}
 }
 
 // target is a request URL reduced to what cookie matching needs.
@@ -498,7 +489,7 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		// §5.8.3 step 4: a cookie with an empty name is sent as its value.
+		// §5.8.3: a cookie with an empty name is sent as its value.
 		if e.name != "" {
 			b.WriteString(e.name)
 			b.WriteByte('=')
@@ -506,277 +497,6 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 		b.WriteString(e.value)
 	}
 	return b.String()
-}
-
-// SetCookies implements http.CookieJar: it stores cookies received in a
-// response from u. Cookies that RFC 6265bis says to ignore are ignored;
-// so are all but the first max(3000, MaxCookiesPerDomain) cookies.
-func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
-	j.setCookies(u, cookies, j.now())
-}
-
-// setCookies is SetCookies at time now.
-func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
-	if len(cookies) == 0 {
-		return
-	}
-	o, ok := j.origin(u)
-	if !ok {
-		return
-	}
-	cookies = cookies[:min(len(cookies), j.perResponse())]
-
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	for _, c := range cookies {
-		if c == nil {
-			continue
-		}
-		rc := fromHTTPCookie(c)
-		changed = j.store(&o, &rc, now) || changed
-	}
-	if changed {
-		j.gen.Add(1)
-	}
-}
-
-// SetCookieHeaders stores the cookies of raw Set-Cookie header values
-// received in a response from u, parsed leniently as browsers do
-// (RFC 6265bis §5.6), which keeps cookies that net/http's stricter parser
-// drops. Lines beyond the first max(3000, MaxCookiesPerDomain) are
-// ignored.
-func (j *Jar) SetCookieHeaders(u *url.URL, lines []string) {
-	j.setCookieHeaders(u, lines, j.now())
-}
-
-// setCookieHeaders is SetCookieHeaders at time now.
-func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
-	if len(lines) == 0 {
-		return
-	}
-	o, ok := j.origin(u)
-	if !ok {
-		return
-	}
-	lines = lines[:min(len(lines), j.perResponse())]
-	parsed := make([]rawCookie, 0, len(lines))
-	for _, l := range lines {
-		if rc, ok := parseSetCookie(l); ok {
-			parsed = append(parsed, rc)
-		}
-	}
-	if len(parsed) == 0 {
-		return
-	}
-
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	for i := range parsed {
-		changed = j.store(&o, &parsed[i], now) || changed
-	}
-	if changed {
-		j.gen.Add(1)
-	}
-}
-
-func (j *Jar) perResponse() int {
-	return max(minSetCookiesPerResponse, j.maxPerDomain)
-}
-
-// origin is the request a cookie came from.
-type origin struct {
-	target
-	key     string // groups key
-	defPath string // default-path (RFC 6265 §5.1.4)
-}
-
-func (j *Jar) origin(u *url.URL) (origin, bool) {
-	t, ok := j.target(u)
-	if !ok {
-		return origin{}, false
-	}
-	return origin{target: t, key: j.jarKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
-}
-
-// store runs the storage model of RFC 6265bis §5.7 for one cookie from o
-// and reports whether the stored state changed. j.mu must be held.
-func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
-	// §5.7 steps 3 and 4 for cookies that did not come through the parser:
-	// no control characters, nothing that would break the Cookie header,
-	// and the §5.6 size limit.
-	if !validName(rc.name) || !validValue(rc.value) ||
-		len(rc.name)+len(rc.value) > maxNameValueSize {
-		return false
-	}
-	// §5.7 step 20: a nameless cookie must not look like a prefixed one.
-	if rc.name == "" && (rc.value == "" ||
-		hasPrefixFoldASCII(rc.value, "__Secure-") || hasPrefixFoldASCII(rc.value, "__Host-")) {
-		return false
-	}
-
-	// §5.6.1, §5.6.2 and §5.7 step 7: Max-Age wins over Expires; both are
-	// capped at 400 days; a time not after now deletes the cookie.
-	nowNS := now.UnixNano()
-	limit := now.Add(maxCookieAge)
-	var expires int64
-	remove := false
-	switch {
-	case rc.hasMaxAge:
-		if rc.maxAge <= 0 {
-			remove = true
-		} else {
-			expires = now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano()
-		}
-	case rc.hasExp:
-		switch {
-		case !rc.expires.After(now):
-			remove = true
-		case rc.expires.After(limit):
-			expires = limit.UnixNano()
-		default:
-			expires = rc.expires.UnixNano()
-		}
-	}
-
-	// §5.7 steps 8 to 11: the domain.
-	domain, hostOnly, ok := j.cookieDomain(o, rc)
-	if !ok {
-		return false
-	}
-	// §5.7 step 12: the path.
-	path := o.defPath
-	if rc.hasPath && rc.path != "" {
-		path = rc.path
-	}
-	// §5.7 step 13: Secure only from a secure origin.
-	if rc.secure && !o.secure {
-		return false
-	}
-	// §5.7 steps 18 and 19: the "__Secure-" and "__Host-" prefixes.
-	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
-		return false
-	}
-	if hasPrefixFoldASCII(rc.name, "__Host-") &&
-		!(rc.secure && hostOnly && rc.hasPath && path == "/") {
-		return false
-	}
-
-	g := j.groups[o.key]
-	// §5.7 step 16: leave secure cookies alone. A non-secure origin may
-	// not set (or delete) a cookie that would shadow a Secure one.
-	if !rc.secure && !o.secure && g != nil {
-		for _, e := range g.entries {
-			if e.secure && e.name == rc.name && !e.expired(nowNS) &&
-				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
-				pathMatch(path, e.path) {
-				return false
-			}
-		}
-	}
-
-	// §5.7 step 22: replace the cookie with the same identity.
-	old := -1
-	var sharedDomain string
-	if g != nil {
-		for i, e := range g.entries {
-			if e.domain == domain {
-				sharedDomain = e.domain
-				if e.name == rc.name && e.path == path && e.hostOnly == hostOnly {
-					old = i
-					break
-				}
-			}
-		}
-	}
-	if remove {
-		// §5.7 step 23: an expiry in the past only deletes.
-		if old < 0 {
-			return false
-		}
-		j.removeAt(o.key, g, old, nowNS, true)
-		return true
-	}
-
-	// One allocation holds name, value and path, so that the entry does
-	// not keep the whole header line alive.
-	buf := rc.name + rc.value + path
-	e := &entry{
-		name:        buf[:len(rc.name)],
-		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
-		path:        buf[len(rc.name)+len(rc.value):],
-		domain:      sharedDomain,
-		expires:     expires,
-		created:     nowNS,
-		updated:     nowNS,
-		hostOnly:    hostOnly,
-		secure:      rc.secure,
-		httpOnly:    rc.httpOnly,
-		partitioned: rc.partitioned,
-		sameSite:    rc.sameSite,
-	}
-	if e.domain == "" {
-		e.domain = strings.Clone(domain)
-	}
-	e.lastAccess.Store(nowNS)
-	if old >= 0 {
-		// The creation-time of the old cookie is kept (§5.7 step 22.3),
-		// so its place in retrieval order is too.
-		prev := g.entries[old]
-		e.created, e.seq = prev.created, prev.seq
-		g.entries[old] = e
-	} else {
-		e.seq = j.seq
-		j.seq++
-		g = j.add(o.key, e)
-	}
-	if len(j.tombs) > 0 {
-		delete(j.tombs, e.id())
-	}
-	j.enforceLimits(o.key, g, nowNS)
-	return true
-}
-
-// cookieDomain decides a cookie's domain and host-only flag
-// (RFC 6265bis §5.7 steps 8 to 11).
-func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
-	// §5.7 step 10: no Domain attribute, a host-only cookie.
-	if !rc.hasDomain || rc.domain == "" {
-		return o.host, true, true
-	}
-	d := rc.domain
-	// §5.7 step 5: a non-ASCII domain attribute discards the cookie.
-	if !isASCII(d) {
-		return "", false, false
-	}
-	d = strings.ToLower(d)
-	// RFC 6265 §5.1.2 and §5.1.3: "example.com." is no canonical host
-	// and domain-matches nothing.
-	if d[len(d)-1] == '.' || d[0] == '.' {
-		return "", false, false
-	}
-	// An IP address has no subdomains: a Domain attribute equal to it
-	// makes a host-only cookie, as browsers do; anything else is refused.
-	if o.ip {
-		if d == o.host {
-			return o.host, true, true
-		}
-		return "", false, false
-	}
-	// §5.7 step 9: no cookies for a public suffix, except that a host
-	// which is one may set host-only cookies for itself.
-	if j.isPublicSuffix(d) {
-		if d == o.host {
-			return o.host, true, true
-		}
-		return "", false, false
-	}
-	// §5.7 step 10: the host must domain-match the Domain attribute.
-	if !domainMatch(o.host, d) {
-		return "", false, false
-	}
-	return d, false, true
 }
 
 // isPublicSuffix reports whether d is a public suffix. A list that answers
@@ -850,6 +570,18 @@ func (j *Jar) dropExpired(key string, g *group, now int64) {
 	}
 }
 
+// sweep removes the expired cookies of group key and returns the group,
+// or nil if none is left. RFC 6265 §5.3 (and RFC 6265bis §5.7) has
+// expired cookies evicted at once; lookups, which hold only the read
+// lock, skip them instead, and every write sweeps the group it writes
+// to. j.mu must be held.
+func (j *Jar) sweep(key string, now int64) *group {
+	if g := j.groups[key]; g != nil {
+		j.dropExpired(key, g, now)
+	}
+	return j.groups[key]
+}
+
 // lru reports whether a is evicted before b: least recently accessed
 // first, then the oldest.
 func lru(a, b *entry) int {
@@ -874,7 +606,7 @@ func cmpInt64(a, b int64) int {
 }
 
 // enforceLimits evicts cookies when group key or the jar holds too many
-// (RFC 6265bis §5.7 step 24): expired ones first, then the least recently
+// (RFC 6265bis §5.7): expired ones first, then the least recently
 // accessed. Evictions leave no tombstone: they are this jar's own
 // housekeeping, not a deletion to share. j.mu must be held.
 func (j *Jar) enforceLimits(key string, g *group, now int64) {
@@ -1026,132 +758,6 @@ func (j *Jar) Clear() {
 	}
 }
 
-// domainMatch implements "domain-match" of RFC 6265 §5.1.3 for canonical
-// hosts: s is domain or a subdomain of it. Callers keep IP addresses out.
-func domainMatch(s, domain string) bool {
-	return s == domain || hasDotSuffix(s, domain)
-}
-
-// hasDotSuffix reports whether s ends in "."+suffix.
-func hasDotSuffix(s, suffix string) bool {
-	return len(s) > len(suffix) && s[len(s)-len(suffix)-1] == '.' && s[len(s)-len(suffix):] == suffix
-}
-
-// pathMatch implements "path-match" of RFC 6265 §5.1.4.
-func pathMatch(reqPath, cookiePath string) bool {
-	if reqPath == cookiePath {
-		return true
-	}
-	if !strings.HasPrefix(reqPath, cookiePath) {
-		return false
-	}
-	return cookiePath[len(cookiePath)-1] == '/' || reqPath[len(cookiePath)] == '/'
-}
-
-// defaultPath is the "default-path" of RFC 6265 §5.1.4 for an escaped
-// request path.
-func defaultPath(path string) string {
-	if path == "" || path[0] != '/' {
-		return "/"
-	}
-	i := strings.LastIndexByte(path, '/')
-	if i == 0 {
-		return "/"
-	}
-	return path[:i]
-}
-
-// hostInfo is a canonicalised host.
-type hostInfo struct {
-	name     string
-	ip       bool
-	loopback bool // localhost, *.localhost, 127.0.0.0/8 or ::1
-}
-
-// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
-// port and one trailing dot removed, lower case, punycode. Hosts with
-// characters outside letters, digits, "-", "_" and ".", with empty labels,
-// or ending in a number that is no IPv4 address, are refused.
-func canonicalHost(hostport string) (hostInfo, bool) {
-	h := hostport
-	if strings.HasPrefix(h, "[") {
-		end := strings.IndexByte(h, ']')
-		if end < 0 {
-			return hostInfo{}, false
-		}
-		return ipHost(h[1:end], true)
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		if strings.IndexByte(h[:i], ':') >= 0 {
-			return ipHost(h, true) // an IPv6 address without brackets
-		}
-		h = h[:i]
-	}
-	h = strings.TrimSuffix(h, ".")
-	if h == "" {
-		return hostInfo{}, false
-	}
-	if !isASCII(h) {
-		a, err := idna.Lookup.ToASCII(h)
-		if err != nil || a == "" || !isASCII(a) {
-			return hostInfo{}, false
-		}
-		h = a
-	}
-	h = strings.ToLower(h)
-	if h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
-		return hostInfo{}, false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return hostInfo{}, false
-		}
-	}
-	// A host whose last label is a number is an IPv4 address (as in the
-	// WHATWG URL standard) or nothing.
-	last := h[strings.LastIndexByte(h, '.')+1:]
-	if last[0] >= '0' && last[0] <= '9' {
-		return ipHost(h, false)
-	}
-	loop := h == "localhost" || strings.HasSuffix(h, ".localhost")
-	return hostInfo{name: h, loopback: loop}, true
-}
-
-// ipHost canonicalises an IP address host.
-func ipHost(s string, v6 bool) (hostInfo, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Is6() != v6 {
-		return hostInfo{}, false
-	}
-	name := s
-	if v6 {
-		name = a.String()
-	}
-	return hostInfo{name: name, ip: true, loopback: a.IsLoopback()}, true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// validName reports whether a cookie name can be stored and sent: no
-// control characters, "=" or ";".
-func validName(s string) bool {
-	return indexCTL(s) < 0 && strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ';') < 0
-}
-
-// validValue reports whether a cookie value can be stored and sent: no
-// control characters or ";".
-func validValue(s string) bool {
-	return indexCTL(s) < 0 && strings.IndexByte(s, ';') < 0
-}
-
 // toNanos converts t to Unix nanoseconds, clamped to what int64 holds;
 // the zero time is 0.
 func toNanos(t time.Time) int64 {
@@ -1177,288 +783,4 @@ func fromNanos(ns int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, ns).UTC()
-}
-
-// addTomb remembers the removal of e at now. j.mu must be held.
-func (j *Jar) addTomb(e *entry, now int64) {
-	deleted := fromNanos(now)
-	until := deleted.Add(sessionTombstoneLife)
-	if e.expires != 0 {
-		until = fromNanos(min(e.expires, now+int64(maxCookieAge)))
-	}
-	if j.tombs == nil {
-		j.tombs = make(map[cookieID]tombstone)
-	}
-	j.tombs[e.id()] = tombstone{
-		Name: e.name, Domain: e.domain, Path: e.path, HostOnly: e.hostOnly,
-		Deleted: deleted, Until: until,
-	}
-	j.pruneTombs(now)
-}
-
-// pruneTombs keeps the number of tombstones within MaxCookies: it drops
-// those past their Until and then the oldest, down to a tenth below the
-// limit. j.mu must be held.
-func (j *Jar) pruneTombs(now int64) {
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	nowT := fromNanos(now)
-	for id, t := range j.tombs {
-		if !t.Until.After(nowT) {
-			delete(j.tombs, id)
-		}
-	}
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	ts := make([]tombstone, 0, len(j.tombs))
-	for _, t := range j.tombs {
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b tombstone) int { return a.Deleted.Compare(b.Deleted) })
-	for _, t := range ts[:len(ts)-(j.maxTotal-j.maxTotal/10)] {
-		delete(j.tombs, t.id())
-	}
-}
-
-// generation counts changes to the stored cookies and tombstones; it does
-// not change when cookies are merely read.
-func (j *Jar) generation() uint64 {
-	return j.gen.Load()
-}
-
-// snapshot returns every live cookie, session cookies included, in the
-// order of All, and every live tombstone, ordered by domain, path and name.
-func (j *Jar) snapshot() (cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	cookies = j.all(now)
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	for _, t := range j.tombs {
-		if t.Until.After(now) {
-			tombs = append(tombs, t)
-		}
-	}
-	slices.SortFunc(tombs, func(a, b tombstone) int {
-		return cmpID(a.id(), b.id())
-	})
-	return cookies, tombs
-}
-
-func cmpID(a, b cookieID) int {
-	if c := strings.Compare(a.domain, b.domain); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.path, b.path); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.name, b.name); c != 0 {
-		return c
-	}
-	switch {
-	case a.hostOnly == b.hostOnly:
-		return 0
-	case a.hostOnly:
-		return 1
-	}
-	return -1
-}
-
-// normalize validates a fully specified cookie from outside the HTTP
-// path (a session file or cookies.txt) and turns it into an entry and
-// its groups key. It applies the rules of RFC 6265bis §5.7 that do not
-// depend on a request: sizes and characters, the domain (lower-case
-// punycode, never a public suffix unless host-only, IP addresses
-// host-only), the path, the prefixes, and the 400-day cap. Expired
-// cookies are refused.
-func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
-	if !validName(c.Name) || !validValue(c.Value) ||
-		len(c.Name)+len(c.Value) > maxNameValueSize ||
-		(c.Name == "" && (c.Value == "" ||
-			hasPrefixFoldASCII(c.Value, "__Secure-") || hasPrefixFoldASCII(c.Value, "__Host-"))) {
-		return nil, "", false
-	}
-	h, ok := canonicalHost(strings.TrimPrefix(c.Domain, "."))
-	if !ok || len(h.name) > maxAttributeValueSize {
-		return nil, "", false
-	}
-	hostOnly := c.HostOnly || h.ip
-	if !hostOnly && j.isPublicSuffix(h.name) {
-		return nil, "", false
-	}
-	path := c.Path
-	if path == "" {
-		path = "/"
-	}
-	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
-		return nil, "", false
-	}
-	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {
-		return nil, "", false
-	}
-	if hasPrefixFoldASCII(c.Name, "__Host-") && !(c.Secure && hostOnly && path == "/") {
-		return nil, "", false
-	}
-	var expires int64
-	if !c.Expires.IsZero() {
-		if !c.Expires.After(now) {
-			return nil, "", false
-		}
-		expires = toNanos(c.Expires)
-		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
-			expires = limit.UnixNano()
-		}
-	}
-	nowNS := now.UnixNano()
-	e := &entry{
-		name: c.Name, value: c.Value, domain: h.name, path: path,
-		expires: expires, created: toNanos(c.Created), updated: toNanos(c.Updated),
-		hostOnly: hostOnly, secure: c.Secure, httpOnly: c.HttpOnly,
-		partitioned: c.Partitioned, sameSite: c.SameSite,
-	}
-	if e.created == 0 {
-		e.created = nowNS
-	}
-	if e.updated == 0 {
-		e.updated = nowNS
-	}
-	last := toNanos(c.LastAccess)
-	if last == 0 {
-		last = e.created
-	}
-	e.lastAccess.Store(last)
-	return e, j.jarKey(h.name, h.ip), true
-}
-
-// find returns the index of the entry with identity id in group key, or -1.
-// j.mu must be held.
-func (j *Jar) find(key string, id cookieID) (*group, int) {
-	g := j.groups[key]
-	if g == nil {
-		return nil, -1
-	}
-	for i, e := range g.entries {
-		if e.name == id.name && e.domain == id.domain && e.path == id.path && e.hostOnly == id.hostOnly {
-			return g, i
-		}
-	}
-	return g, -1
-}
-
-// replace puts e in group key in place of entry i (or adds it if i < 0).
-// j.mu must be held.
-func (j *Jar) replace(key string, g *group, i int, e *entry) {
-	if i >= 0 {
-		g.entries = slices.Delete(g.entries, i, i+1)
-		j.count--
-	}
-	e.seq = j.seq
-	j.seq++
-	j.add(key, e)
-}
-
-// insert stores a fully specified cookie, such as one imported from a
-// cookies.txt file, replacing the one with the same identity. It reports
-// false, storing nothing, if the cookie is invalid or expired.
-func (j *Jar) insert(c Cookie) bool {
-	now := j.now()
-	e, key, ok := j.normalize(&c, now)
-	if !ok {
-		return false
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	g, i := j.find(key, e.id())
-	j.replace(key, g, i, e)
-	if len(j.tombs) > 0 {
-		delete(j.tombs, e.id())
-	}
-	j.enforceLimits(key, j.groups[key], now.UnixNano())
-	j.gen.Add(1)
-	return true
-}
-
-// merge folds in the cookies and tombstones of another writer. For each
-// identity (name, domain, host-only flag, path) the cookie with the newer
-// Updated wins; a tombstone whose Deleted is newer than the winning
-// cookie's Updated removes it and is kept, otherwise it is dropped.
-// Expired cookies, stale tombstones and invalid cookies are ignored, and
-// the limits apply afterwards. The generation changes only if the stored
-// state does.
-func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	nowNS := now.UnixNano()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	touched := make(map[string]bool)
-
-	for i := range cookies {
-		e, key, ok := j.normalize(&cookies[i], now)
-		if !ok {
-			continue
-		}
-		id := e.id()
-		if t, ok := j.tombs[id]; ok {
-			if t.Deleted.After(fromNanos(e.updated)) {
-				continue // deleted here after the other writer set it
-			}
-			delete(j.tombs, id)
-			changed = true
-		}
-		g, i := j.find(key, id)
-		if i >= 0 {
-			old := g.entries[i]
-			if e.updated <= old.updated {
-				continue
-			}
-			e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
-		}
-		j.replace(key, g, i, e)
-		touched[key] = true
-		changed = true
-	}
-
-	for _, t := range tombs {
-		if !t.Until.After(now) {
-			continue
-		}
-		h, ok := canonicalHost(t.Domain)
-		if !ok || h.name != t.Domain {
-			continue
-		}
-		id := t.id()
-		key := j.jarKey(h.name, h.ip)
-		g, i := j.find(key, id)
-		if i >= 0 {
-			if !t.Deleted.After(fromNanos(g.entries[i].updated)) {
-				continue // set again after the removal
-			}
-			g.entries = slices.Delete(g.entries, i, i+1)
-			j.count--
-			if len(g.entries) == 0 {
-				delete(j.groups, key)
-			}
-			changed = true
-		}
-		if mine, ok := j.tombs[id]; ok && !t.Deleted.After(mine.Deleted) {
-			continue
-		}
-		if j.tombs == nil {
-			j.tombs = make(map[cookieID]tombstone)
-		}
-		j.tombs[id] = t
-		changed = true
-	}
-	j.pruneTombs(nowNS)
-
-	for key := range touched {
-		if g := j.groups[key]; g != nil {
-			j.enforceLimits(key, g, nowNS)
-		}
-	}
-	if changed {
-		j.gen.Add(1)
-	}
 }

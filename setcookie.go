@@ -2,14 +2,18 @@ package httpsession
 
 import (
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // Limits from RFC 6265bis.
 const (
 	// maxNameValueSize bounds len(name)+len(value) of a cookie
-	// (RFC 6265bis §5.6 step 6, §5.7 step 3).
+	// (RFC 6265bis §5.6 step 6 and §5.7).
 	maxNameValueSize = 4096
 	// maxAttributeValueSize bounds the value of each cookie attribute; a
 	// longer one is ignored (RFC 6265bis §5.6 step "cookie-av").
@@ -41,6 +45,354 @@ type rawCookie struct {
 
 	secure, httpOnly, partitioned bool
 	sameSite                      http.SameSite
+}
+
+// SetCookies implements http.CookieJar: it stores cookies received in a
+// response from u. Cookies that RFC 6265bis says to ignore are ignored;
+// so are all but the first max(3000, MaxCookiesPerDomain) cookies.
+func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.setCookies(u, cookies, j.now())
+}
+
+// setCookies is SetCookies at time now.
+func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
+	if len(cookies) == 0 {
+		return
+	}
+	o, ok := j.origin(u)
+	if !ok {
+		return
+	}
+	cookies = cookies[:min(len(cookies), j.perResponse())]
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	for _, c := range cookies {
+		if c == nil {
+			continue
+		}
+		rc := fromHTTPCookie(c)
+		changed = j.store(&o, &rc, now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+// SetCookieHeaders stores the cookies of raw Set-Cookie header values
+// received in a response from u, parsed leniently as browsers do
+// (RFC 6265bis §5.6), which keeps cookies that net/http's stricter parser
+// drops. Lines beyond the first max(3000, MaxCookiesPerDomain) are
+// ignored.
+func (j *Jar) SetCookieHeaders(u *url.URL, lines []string) {
+	j.setCookieHeaders(u, lines, j.now())
+}
+
+// setCookieHeaders is SetCookieHeaders at time now.
+func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
+	if len(lines) == 0 {
+		return
+	}
+	o, ok := j.origin(u)
+	if !ok {
+		return
+	}
+	lines = lines[:min(len(lines), j.perResponse())]
+	parsed := make([]rawCookie, 0, len(lines))
+	for _, l := range lines {
+		if rc, ok := parseSetCookie(l); ok {
+			parsed = append(parsed, rc)
+		}
+	}
+	if len(parsed) == 0 {
+		return
+	}
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	for i := range parsed {
+		changed = j.store(&o, &parsed[i], now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+func (j *Jar) perResponse() int {
+	return max(minSetCookiesPerResponse, j.maxPerDomain)
+}
+
+// origin is the request a cookie came from.
+type origin struct {
+	target
+	key     string // groups key
+	defPath string // default-path (RFC 6265 §5.1.4)
+
+	// subKeys caches subdomainKeys(subFor) for one response.
+	subFor  string
+	subKeys []string
+	subDone bool
+}
+
+func (j *Jar) origin(u *url.URL) (origin, bool) {
+	t, ok := j.target(u)
+	if !ok {
+		return origin{}, false
+	}
+	return origin{target: t, key: j.jarKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
+}
+
+// store runs the storage model of RFC 6265bis §5.7 for one cookie from o
+// and reports whether the stored state changed. j.mu must be held.
+func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
+	// §5.7 for cookies that did not come through the parser:
+	// no control characters, nothing that would break the Cookie header,
+	// and the §5.6 size limit.
+	if !validName(rc.name) || !validValue(rc.value) ||
+		len(rc.name)+len(rc.value) > maxNameValueSize {
+		return false
+	}
+	// §5.7: a nameless cookie must not look like a prefixed one.
+	if rc.name == "" && (rc.value == "" ||
+		hasPrefixFoldASCII(rc.value, "__Secure-") || hasPrefixFoldASCII(rc.value, "__Host-")) {
+		return false
+	}
+
+	// §5.6.1, §5.6.2 and §5.7: Max-Age wins over Expires; both are
+	// capped at 400 days; a time not after now deletes the cookie.
+	nowNS := now.UnixNano()
+	limit := now.Add(maxCookieAge)
+	var expires int64
+	remove := false
+	switch {
+	case rc.hasMaxAge:
+		if rc.maxAge <= 0 {
+			remove = true
+		} else {
+			expires = now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano()
+		}
+	case rc.hasExp:
+		switch {
+		case !rc.expires.After(now):
+			remove = true
+		case rc.expires.After(limit):
+			expires = limit.UnixNano()
+		default:
+			expires = rc.expires.UnixNano()
+		}
+	}
+
+	// §5.7: the domain.
+	domain, hostOnly, ok := j.cookieDomain(o, rc)
+	if !ok {
+		return false
+	}
+	// §5.7: the path.
+	path := o.defPath
+	if rc.hasPath && rc.path != "" {
+		path = rc.path
+	}
+	// §5.7: Secure only from a secure origin.
+	if rc.secure && !o.secure {
+		return false
+	}
+	// §5.7: "If the cookie's same-site-flag is "None", abort these steps
+	// and ignore the cookie entirely unless the cookie's secure-only-flag
+	// is true." Chromium does the same, from any origin, localhost
+	// included (CookieBase::IsSetPermittedInContext in
+	// net/cookies/cookie_base.cc, EXCLUDE_SAMESITE_NONE_INSECURE, on by
+	// default since Chrome 80). The cookie is ignored before its expiry is
+	// looked at, so such a line does not delete a stored cookie either.
+	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
+		return false
+	}
+	// §5.7: the "__Secure-" and "__Host-" prefixes.
+	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
+		return false
+	}
+	if hasPrefixFoldASCII(rc.name, "__Host-") &&
+		!(rc.secure && hostOnly && rc.hasPath && path == "/") {
+		return false
+	}
+
+	g := j.sweep(o.key, nowNS)
+	// §5.7: leave secure cookies alone. A non-secure origin may
+	// not set (or delete) a cookie that would shadow a Secure one.
+	if !rc.secure && !o.secure && j.shadowsSecure(o, rc.name, domain, path, nowNS) {
+		return false
+	}
+
+	// §5.7: replace the cookie with the same identity.
+	old := -1
+	var sharedDomain string
+	if g != nil {
+		for i, e := range g.entries {
+			if e.domain == domain {
+				sharedDomain = e.domain
+				if e.name == rc.name && e.path == path && e.hostOnly == hostOnly {
+					old = i
+					break
+				}
+			}
+		}
+	}
+	if remove {
+		// §5.7: an expiry in the past only deletes.
+		if old < 0 {
+			return false
+		}
+		j.removeAt(o.key, g, old, nowNS, true)
+		return true
+	}
+
+	// One allocation holds name, value and path, so that the entry does
+	// not keep the whole header line alive.
+	buf := rc.name + rc.value + path
+	e := &entry{
+		name:        buf[:len(rc.name)],
+		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
+		path:        buf[len(rc.name)+len(rc.value):],
+		domain:      sharedDomain,
+		expires:     expires,
+		created:     nowNS,
+		updated:     nowNS,
+		hostOnly:    hostOnly,
+		secure:      rc.secure,
+		httpOnly:    rc.httpOnly,
+		partitioned: rc.partitioned,
+		sameSite:    rc.sameSite,
+	}
+	if e.domain == "" {
+		e.domain = strings.Clone(domain)
+	}
+	e.lastAccess.Store(nowNS)
+	if old >= 0 {
+		// The creation-time of the old cookie is kept (§5.7),
+		// so its place in retrieval order is too.
+		prev := g.entries[old]
+		e.created, e.seq = prev.created, prev.seq
+		g.entries[old] = e
+	} else {
+		e.seq = j.seq
+		j.seq++
+		g = j.add(o.key, e)
+	}
+	if len(j.tombs) > 0 {
+		delete(j.tombs, e.id())
+	}
+	j.enforceLimits(o.key, g, nowNS)
+	return true
+}
+
+// shadowsSecure reports whether a cookie from the non-secure origin o
+// with this name, domain and path must be ignored to leave a Secure
+// cookie alone (RFC 6265bis §5.7, the step for a cookie whose
+// secure-only-flag is false from a request-uri that does not denote a
+// secure protocol): the store holds a live Secure cookie of that name
+// whose domain domain-matches domain, or the other way round, and whose
+// path path path-matches. j.mu must be held.
+func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) bool {
+	shadows := func(g *group) bool {
+		if g == nil {
+			return false
+		}
+		for _, e := range g.entries {
+			if e.secure && e.name == name && !e.expired(now) &&
+				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
+				pathMatch(path, e.path) {
+				return true
+			}
+		}
+		return false
+	}
+	if o.ip {
+		// An IP address matches only itself, and is its own key.
+		return shadows(j.groups[domain])
+	}
+	// Such a cookie's domain is domain, a parent of domain or a subdomain
+	// of it. Its group is keyed by a dot-suffix of its domain: by domain
+	// or a parent of domain, which this walk visits ...
+	for d := domain; ; {
+		if shadows(j.groups[d]) {
+			return true
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	// ... or, when a public suffix lies inside domain (domain is one, as
+	// a host-only github.io is, or s3.amazonaws.com is one inside
+	// amazonaws.com), by a subdomain of domain.
+	for _, k := range o.subdomainKeys(j, domain) {
+		if shadows(j.groups[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// subdomainKeys returns the keys of the groups that are subdomains of
+// domain. The cookies of a response mostly share one domain, so the
+// last answer is kept for the next cookie: a response from a non-secure
+// origin stores no Secure cookie, so a group that appears while it is
+// stored cannot hold one. j.mu must be held.
+func (o *origin) subdomainKeys(j *Jar, domain string) []string {
+	if o.subDone && o.subFor == domain {
+		return o.subKeys
+	}
+	o.subKeys = o.subKeys[:0]
+	for k := range j.groups {
+		if hasDotSuffix(k, domain) {
+			o.subKeys = append(o.subKeys, k)
+		}
+	}
+	o.subFor, o.subDone = domain, true
+	return o.subKeys
+}
+
+// cookieDomain decides a cookie's domain and host-only flag
+// (RFC 6265bis §5.7).
+func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
+	// §5.7: no Domain attribute, a host-only cookie.
+	if !rc.hasDomain || rc.domain == "" {
+		return o.host, true, true
+	}
+	d := rc.domain
+	// §5.7: a non-ASCII domain attribute discards the cookie.
+	if !isASCII(d) {
+		return "", false, false
+	}
+	d = strings.ToLower(d)
+	// RFC 6265 §5.1.2 and §5.1.3: "example.com." is no canonical host
+	// and domain-matches nothing.
+	if d[len(d)-1] == '.' || d[0] == '.' {
+		return "", false, false
+	}
+	// An IP address has no subdomains: a Domain attribute equal to it
+	// makes a host-only cookie, as browsers do; anything else is refused.
+	if o.ip {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// §5.7: no cookies for a public suffix, except that a host
+	// which is one may set host-only cookies for itself.
+	if j.isPublicSuffix(d) {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// §5.7: the host must domain-match the Domain attribute.
+	if !domainMatch(o.host, d) {
+		return "", false, false
+	}
+	return d, false, true
 }
 
 // parseSetCookie parses one Set-Cookie header value the way browsers do
@@ -301,6 +653,132 @@ func parseMonth(tok string) time.Month {
 		}
 	}
 	return 0
+}
+
+// domainMatch implements "domain-match" of RFC 6265 §5.1.3 for canonical
+// hosts: s is domain or a subdomain of it. Callers keep IP addresses out.
+func domainMatch(s, domain string) bool {
+	return s == domain || hasDotSuffix(s, domain)
+}
+
+// hasDotSuffix reports whether s ends in "."+suffix.
+func hasDotSuffix(s, suffix string) bool {
+	return len(s) > len(suffix) && s[len(s)-len(suffix)-1] == '.' && s[len(s)-len(suffix):] == suffix
+}
+
+// pathMatch implements "path-match" of RFC 6265 §5.1.4.
+func pathMatch(reqPath, cookiePath string) bool {
+	if reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return cookiePath[len(cookiePath)-1] == '/' || reqPath[len(cookiePath)] == '/'
+}
+
+// defaultPath is the "default-path" of RFC 6265 §5.1.4 for an escaped
+// request path.
+func defaultPath(path string) string {
+	if path == "" || path[0] != '/' {
+		return "/"
+	}
+	i := strings.LastIndexByte(path, '/')
+	if i == 0 {
+		return "/"
+	}
+	return path[:i]
+}
+
+// hostInfo is a canonicalised host.
+type hostInfo struct {
+	name     string
+	ip       bool
+	loopback bool // localhost, *.localhost, 127.0.0.0/8 or ::1
+}
+
+// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
+// port and one trailing dot removed, lower case, punycode. Hosts with
+// characters outside letters, digits, "-", "_" and ".", with empty labels,
+// or ending in a number that is no IPv4 address, are refused.
+func canonicalHost(hostport string) (hostInfo, bool) {
+	h := hostport
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return hostInfo{}, false
+		}
+		return ipHost(h[1:end], true)
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		if strings.IndexByte(h[:i], ':') >= 0 {
+			return ipHost(h, true) // an IPv6 address without brackets
+		}
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	if h == "" {
+		return hostInfo{}, false
+	}
+	if !isASCII(h) {
+		a, err := idna.Lookup.ToASCII(h)
+		if err != nil || a == "" || !isASCII(a) {
+			return hostInfo{}, false
+		}
+		h = a
+	}
+	h = strings.ToLower(h)
+	if h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
+		return hostInfo{}, false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return hostInfo{}, false
+		}
+	}
+	// A host whose last label is a number is an IPv4 address (as in the
+	// WHATWG URL standard) or nothing.
+	last := h[strings.LastIndexByte(h, '.')+1:]
+	if last[0] >= '0' && last[0] <= '9' {
+		return ipHost(h, false)
+	}
+	loop := h == "localhost" || strings.HasSuffix(h, ".localhost")
+	return hostInfo{name: h, loopback: loop}, true
+}
+
+// ipHost canonicalises an IP address host.
+func ipHost(s string, v6 bool) (hostInfo, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Is6() != v6 {
+		return hostInfo{}, false
+	}
+	name := s
+	if v6 {
+		name = a.String()
+	}
+	return hostInfo{name: name, ip: true, loopback: a.IsLoopback()}, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// validName reports whether a cookie name can be stored and sent: no
+// control characters, "=" or ";".
+func validName(s string) bool {
+	return indexCTL(s) < 0 && strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ';') < 0
+}
+
+// validValue reports whether a cookie value can be stored and sent: no
+// control characters or ";".
+func validValue(s string) bool {
+	return indexCTL(s) < 0 && strings.IndexByte(s, ';') < 0
 }
 
 // indexCTL returns the index of the first control character other than

@@ -20,26 +20,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// testClock is an injected clock that moves only when told to.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock {
+// newTokenClock returns a clock for token tests, far from any real time.
+func newTokenClock() *testClock {
 	return &testClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 const (
@@ -340,7 +323,7 @@ func TestJWTExpiry(t *testing.T) {
 
 func TestManagerLogsInOnceAndCaches(t *testing.T) {
 	s := newAuthServer(t)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	if got := m.Current(); got != nil {
 		t.Fatalf("Current() before login = %v, want nil", got)
@@ -393,7 +376,7 @@ func TestManagerConcurrentRefreshOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newAuthServer(t)
 			s.refreshFails = tt.refreshFails
-			clk := newTestClock()
+			clk := newTokenClock()
 			m := newTestManager(t, s, clk, nil)
 			// An expired token with a refresh token, as restored from a file.
 			m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
@@ -439,7 +422,7 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 	s := newAuthServer(t)
 	s.refreshFails = true
 	s.loginFails = true
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
 		Expiry: clk.Now().Add(-time.Minute)})
@@ -480,7 +463,7 @@ func TestManagerWaiterCancel(t *testing.T) {
 	s := newAuthServer(t)
 	s.refreshGate = make(chan struct{})
 	s.refreshEntered = make(chan struct{}, 1)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
 		Expiry: clk.Now().Add(-time.Minute)})
@@ -531,7 +514,7 @@ func TestManagerWaiterCancelMidWait(t *testing.T) {
 	s := newAuthServer(t)
 	s.refreshGate = make(chan struct{})
 	s.refreshEntered = make(chan struct{}, 1)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
 		Expiry: clk.Now().Add(-time.Minute)})
@@ -557,7 +540,7 @@ func TestManagerRefreshTimeout(t *testing.T) {
 	s.refreshGate = make(chan struct{}) // never closed: the refresh hangs
 	defer close(s.refreshGate)
 	s.loginFails = true
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, &TokenOptions{RefreshTimeout: 20 * time.Millisecond})
 	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
 		Expiry: clk.Now().Add(-time.Minute)})
@@ -570,7 +553,7 @@ func TestManagerRefreshTimeout(t *testing.T) {
 func TestManagerCompareAndInvalidate(t *testing.T) {
 	s := newAuthServer(t)
 	s.expiresIn = 0 // unknown expiry: used until invalidated
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	ctx := context.Background()
 
@@ -619,7 +602,7 @@ func TestManagerCompareAndInvalidate(t *testing.T) {
 }
 
 func TestManagerJWTExpiry(t *testing.T) {
-	clk := newTestClock()
+	clk := newTokenClock()
 	exp := clk.Now().Add(10 * time.Minute).Truncate(time.Second)
 	var logins atomic.Int32
 	a := AuthFuncs{LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
@@ -644,7 +627,7 @@ func TestManagerJWTExpiry(t *testing.T) {
 }
 
 func TestManagerExpiresInBeatsJWT(t *testing.T) {
-	clk := newTestClock()
+	clk := newTokenClock()
 	a := AuthFuncs{LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
 		return &Token{AccessToken: jwt(`{"exp":1}`), Expiry: nowFrom(ctx).Add(time.Hour)}, nil
 	}}
@@ -656,7 +639,7 @@ func TestManagerExpiresInBeatsJWT(t *testing.T) {
 
 func TestManagerNegativeSkew(t *testing.T) {
 	s := newAuthServer(t)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, &TokenOptions{Skew: -1})
 	mustToken(t, m)
 	clk.Advance(time.Hour - time.Second)
@@ -674,7 +657,7 @@ func TestManagerNegativeSkew(t *testing.T) {
 func TestManagerShortLivedToken(t *testing.T) {
 	s := newAuthServer(t)
 	s.expiresIn = 10 // shorter than the 30s skew
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	for range 5 {
 		mustToken(t, m)
@@ -690,7 +673,7 @@ func TestManagerShortLivedToken(t *testing.T) {
 }
 
 func TestManagerKeepsRefreshToken(t *testing.T) {
-	clk := newTestClock()
+	clk := newTokenClock()
 	a := AuthFuncs{
 		LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
 			return &Token{AccessToken: "a1", RefreshToken: "r1", Expiry: nowFrom(ctx).Add(time.Minute)}, nil
@@ -714,7 +697,7 @@ func TestManagerKeepsRefreshToken(t *testing.T) {
 
 func TestManagerOnTokenChange(t *testing.T) {
 	s := newAuthServer(t)
-	clk := newTestClock()
+	clk := newTokenClock()
 	var logBuf bytes.Buffer
 	var m *TokenManager
 	var seen []string
@@ -753,7 +736,7 @@ func TestManagerOnTokenChange(t *testing.T) {
 func TestManagerLogsNoSecrets(t *testing.T) {
 	s := newAuthServer(t)
 	s.refreshFails = true
-	clk := newTestClock()
+	clk := newTokenClock()
 	var logBuf bytes.Buffer
 	m := newTestManager(t, s, clk, &TokenOptions{
 		Logger: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -772,7 +755,7 @@ func TestManagerLogsNoSecrets(t *testing.T) {
 
 func TestManagerSetTokenAndCurrent(t *testing.T) {
 	s := newAuthServer(t)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	restored := &Token{AccessToken: "restored", RefreshToken: "r", Expiry: clk.Now().Add(time.Hour)}
 	m.SetToken(restored)
@@ -832,7 +815,7 @@ func TestManagerCookieOnlyToken(t *testing.T) {
 
 func TestAuthorizationAllocs(t *testing.T) {
 	s := newAuthServer(t)
-	clk := newTestClock()
+	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
 	ctx := context.Background()
 	if _, _, err := m.authorization(ctx); err != nil {

@@ -1,11 +1,178 @@
-// Command httpsession drives an httpsession session from the shell.
+// Command httpsession drives an httpsession session from the shell: curl-like
+// requests that keep their cookies and bearer token in a session file, a
+// login command, cookie and token inspection, and a demo of the library.
+//
+// Usage:
+//
+//	httpsession demo [--file F] [--fresh]
+//	httpsession get|post URL [flags]
+//	httpsession do -X METHOD URL [flags]
+//	httpsession login --session F --kind json|oauth2-password|oauth2-client [flags]
+//	httpsession cookies list|import|export|rm|clear --session F [flags]
+//	httpsession token show|refresh --session F
+//
+// Run "httpsession help" or "httpsession COMMAND -h" for the flags.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"strings"
 )
 
-func main() {
-	fmt.Fprintln(os.Stderr, "httpsession: demo not yet available")
+// exitUsage is the exit code for a command line that can't be run.
+const exitUsage = 2
+
+// usageError marks an error in the command line itself (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
+
+// env is what a command runs with: its streams and environment, so tests
+// and main share one code path.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run a full session against a built-in loopback API", runDemo},
+		{"get", "GET a URL through the session", runRequest("GET")},
+		{"post", "POST to a URL through the session", runRequest("POST")},
+		{"do", "send a request with any method (-X) through the session", runRequest("")},
+		{"login", "log in with a ready-made authenticator and save the session", runLogin},
+		{"cookies", "list, import, export, remove or clear the session's cookies", runCookies},
+		{"token", "show or refresh the session's token", runToken},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(e.stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(*usageError)):
+			fmt.Fprintf(e.stderr, "httpsession %s: %v\n", c.name, err)
+			return exitUsage
+		case errors.As(err, new(*exitError)):
+			var x *exitError
+			errors.As(err, &x)
+			if x.msg != "" {
+				fmt.Fprintln(e.stderr, x.msg)
+			}
+			return x.code
+		default:
+			fmt.Fprintln(e.stderr, oneLine(c.name, err))
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "httpsession: unknown command %q\n", args[0])
+	printUsage(e.stderr)
+	return exitUsage
+}
+
+// exitError ends a command with a specific exit code (for --fail).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// oneLine renders err for the terminal: one line, the library's own
+// "httpsession:" prefix not repeated.
+func oneLine(cmd string, err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg = strings.TrimPrefix(msg, "httpsession: ")
+	return "httpsession " + cmd + ": " + msg
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: httpsession COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "httpsession COMMAND -h" for a command's flags.`)
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("get URL -i" as well as "get -i URL") and returns the
+// positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{msg: err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of exiting and
+// prints its help to e.stderr.
+func newFlagSet(e *env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: httpsession %s\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ", ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -7,7 +7,10 @@
 package demoserver
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -15,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -33,7 +37,15 @@ type Options struct {
 	// ThrottleWait is the Retry-After of throttled answers, in whole seconds.
 	// Zero means 1 second.
 	ThrottleWait time.Duration
+	// Key signs the tokens. Tokens are HS256 JWTs, so a server started
+	// again with the same key accepts the tokens of the last one: that is
+	// what lets the demo resume a saved session. Nil means a fixed demo key.
+	Key []byte
 }
+
+// demoKey is the signing key of the demo. It protects nothing: the demo
+// server only ever listens on loopback.
+var demoKey = []byte("httpsession demo signing key")
 
 // Stats counts what the server saw.
 type Stats struct {
@@ -47,9 +59,9 @@ type Server struct {
 	opts Options
 
 	mu       sync.Mutex
-	access   map[string]time.Time // access token → expiry
-	refresh  map[string]string    // refresh token → user
-	sessions map[string]string    // session cookie → user
+	revoked  time.Time         // access tokens issued before this are refused
+	used     map[string]bool   // refresh token IDs already exchanged (they rotate)
+	sessions map[string]string // session cookie → user
 	csrf     map[string]bool
 	stats    Stats
 }
@@ -65,13 +77,15 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Key == nil {
+		o.Key = demoKey
+	}
 	if o.ThrottleWait == 0 {
 		o.ThrottleWait = time.Second
 	}
 	return &Server{
 		opts:     o,
-		access:   make(map[string]time.Time),
-		refresh:  make(map[string]string),
+		used:     make(map[string]bool),
 		sessions: make(map[string]string),
 		csrf:     make(map[string]bool),
 	}
@@ -89,7 +103,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) RevokeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.access)
+	s.revoked = s.opts.Now()
 }
 
 // Handler returns the server's routes:
@@ -155,15 +169,68 @@ type tokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 }
 
+// refreshTTL is the lifetime of a refresh token.
+const refreshTTL = 30 * 24 * time.Hour
+
+// issue mints an access and a refresh token for user. Called with s.mu held.
 func (s *Server) issue(user string) tokenResponse {
-	at, rt := "at-"+random(), "rt-"+random()
-	s.access[at] = s.opts.Now().Add(s.opts.TokenTTL)
-	s.refresh[rt] = user
+	now := s.opts.Now()
+	at := s.sign(claims{Sub: user, Kind: "access", ID: random(), Iat: now.UnixNano(), Exp: now.Add(s.opts.TokenTTL).Unix()})
+	rt := s.sign(claims{Sub: user, Kind: "refresh", ID: random(), Iat: now.UnixNano(), Exp: now.Add(refreshTTL).Unix()})
 	secs := int64(s.opts.TokenTTL / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
 	return tokenResponse{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: secs}
+}
+
+type claims struct {
+	Sub  string `json:"sub"`
+	Kind string `json:"kind"`
+	ID   string `json:"jti"`
+	Iat  int64  `json:"iat_ns"`
+	Exp  int64  `json:"exp"`
+}
+
+var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+
+func (s *Server) sign(c claims) string {
+	body, _ := json.Marshal(c)
+	msg := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(body)
+	mac := hmac.New(sha256.New, s.opts.Key)
+	mac.Write([]byte(msg))
+	return msg + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// verify checks a token's signature, kind and expiry. Called with s.mu held.
+func (s *Server) verify(tok, kind string) (claims, bool) {
+	var c claims
+	i := strings.LastIndexByte(tok, '.')
+	if i < 0 {
+		return c, false
+	}
+	mac := hmac.New(sha256.New, s.opts.Key)
+	mac.Write([]byte(tok[:i]))
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+		return c, false
+	}
+	parts := strings.Split(tok[:i], ".")
+	if len(parts) != 2 {
+		return c, false
+	}
+	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || json.Unmarshal(body, &c) != nil {
+		return c, false
+	}
+	now := s.opts.Now()
+	if c.Kind != kind || !now.Before(time.Unix(c.Exp, 0)) {
+		return c, false
+	}
+	if kind == "access" && !s.revoked.IsZero() && !time.Unix(0, c.Iat).After(s.revoked) {
+		return c, false
+	}
+	return c, true
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -192,12 +259,13 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, ok := s.refresh[in.RefreshToken]
-	if !ok {
+	c, ok := s.verify(in.RefreshToken, "refresh")
+	if !ok || s.used[c.ID] {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid refresh token"})
 		return
 	}
-	delete(s.refresh, in.RefreshToken) // refresh tokens rotate
+	s.used[c.ID] = true // refresh tokens rotate: each one works once
+	user := c.Sub
 	s.stats.Refreshes++
 	writeJSON(w, http.StatusOK, s.issue(user))
 }
@@ -209,8 +277,7 @@ func (s *Server) bearer(h http.HandlerFunc) http.HandlerFunc {
 		ok := false
 		if len(a) > len(prefix) && a[:len(prefix)] == prefix {
 			s.mu.Lock()
-			exp, found := s.access[a[len(prefix):]]
-			ok = found && s.opts.Now().Before(exp)
+			_, ok = s.verify(a[len(prefix):], "access")
 			if !ok {
 				s.stats.Unauthorized++
 			}

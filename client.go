@@ -1,0 +1,315 @@
+package httpsession
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/afero"
+)
+
+// Version is the library's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// Options configures a Client. The zero value is a working client with an
+// in-memory jar, the default retry policy and no bearer tokens.
+type Options struct {
+	// SessionFile is the JSON file the session (cookies and token) is loaded
+	// from by New and written to by Save. "" keeps the session in memory.
+	SessionFile string
+	// FS is the filesystem SessionFile lives on. Nil means the OS filesystem.
+	FS afero.Fs
+	// Session tunes how the session file is written. Nil means defaults.
+	Session *SessionOptions
+
+	// Auth logs in and refreshes bearer tokens. Nil means no bearer tokens.
+	Auth Authenticator
+	// AuthOrigins are the origins ("https://api.example.com",
+	// "http://127.0.0.1:8080") that may receive the bearer token. It is
+	// checked on every hop of every request, so a redirect to another
+	// origin never carries the token. Plain http is accepted only for
+	// loopback hosts unless AllowInsecureAuth is set. New fails if Auth is
+	// set and AuthOrigins is empty, except for a *FormLogin, which sends no
+	// bearer token: its LoginURL's origin is then the one whose 401 means
+	// "log in again".
+	AuthOrigins []string
+	// AllowInsecureAuth permits plain-http AuthOrigins on non-loopback
+	// hosts. False means the bearer token only travels over https or to
+	// this machine.
+	AllowInsecureAuth bool
+	// Tokens tunes the token manager (refresh skew, timeouts, a change
+	// hook). Nil means defaults. Its Now and Logger default to the
+	// Client's.
+	Tokens *TokenOptions
+
+	// Retry is the policy for 429, 503 and connection errors. Nil means
+	// DefaultRetryPolicy(); MaxAttempts 1 disables retries.
+	Retry *RetryPolicy
+	// Header holds default headers, added to each request that doesn't set
+	// them itself. A nil Header, or one without User-Agent, gets
+	// "httpsession/<Version>" as User-Agent.
+	Header http.Header
+	// Transport sends the requests. Nil means a clone of
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// Jar tunes the cookie jar. Nil means defaults. Its Now defaults to the
+	// Client's.
+	Jar *JarOptions
+	// Logger receives debug records of retries, refreshes and saves:
+	// method, redacted URL, status, attempt, wait. Never headers, cookies,
+	// tokens or bodies. Nil means silence.
+	Logger *slog.Logger
+	// Now is the clock for cookie and token expiry. Nil means time.Now.
+	Now func() time.Time
+	// AutoSave, when positive, writes the session file that long after a
+	// response changed the cookies or the token; later changes within the
+	// delay share the same write. Zero means the file is written only by
+	// Save and Close (and, always, when the token changes).
+	AutoSave time.Duration
+}
+
+// Client is an HTTP client that keeps a logged-in session: cookies, a
+// bearer token and a retry policy, optionally persisted to a session file.
+// A Client is safe for concurrent use by multiple goroutines.
+type Client struct {
+	jar    *Jar
+	tokens *TokenManager
+	hc     *http.Client
+	sess   *session // nil without SessionFile
+	log    *slog.Logger
+
+	autoDelay time.Duration
+	mu        sync.Mutex // guards the fields below
+	timer     *time.Timer
+	closed    bool
+}
+
+// New returns a Client for o. With a SessionFile it loads the session: a
+// missing file is an empty session, a corrupt one an error satisfying
+// errors.Is(err, ErrCorruptSession).
+func New(o Options) (*Client, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	jo := JarOptions{}
+	if o.Jar != nil {
+		jo = *o.Jar
+	}
+	if jo.Now == nil {
+		jo.Now = now
+	}
+	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave}
+
+	base := o.Transport
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	retry := o.Retry
+	if retry == nil {
+		retry = DefaultRetryPolicy()
+	}
+	header := o.Header.Clone()
+	if header == nil {
+		header = make(http.Header)
+	}
+	if header.Get("User-Agent") == "" {
+		header.Set("User-Agent", "httpsession/"+Version)
+	}
+	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
+
+	var origins []authOrigin
+	for _, s := range o.AuthOrigins {
+		or, err := parseOrigin(s, o.AllowInsecureAuth)
+		if err != nil {
+			return nil, err
+		}
+		origins = append(origins, or)
+	}
+
+	if o.SessionFile != "" {
+		fs := o.FS
+		if fs == nil {
+			fs = afero.NewOsFs()
+		}
+		sess, err := openSession(fs, o.SessionFile, o.Session, c.jar, log)
+		if err != nil {
+			return nil, err
+		}
+		c.sess = sess
+	}
+
+	if o.Auth != nil {
+		if len(origins) == 0 {
+			fl, ok := o.Auth.(*FormLogin)
+			if !ok {
+				return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
+			}
+			// A cookie-only login sends no bearer token; its origin is where
+			// a 401 means "log in again".
+			or, err := loginOrigin(fl.LoginURL)
+			if err != nil {
+				return nil, err
+			}
+			origins = append(origins, or)
+		}
+		// The authenticator's client carries the session's cookies, headers
+		// and retry policy but never the bearer token, and refuses redirects
+		// to another origin so credentials in a 307/308 body stay put.
+		authT := *t
+		authT.tokens = nil
+		authHC := &http.Client{Transport: &authT, CheckRedirect: sameOriginRedirects}
+		to := TokenOptions{}
+		if o.Tokens != nil {
+			to = *o.Tokens
+		}
+		if to.Now == nil {
+			to.Now = now
+		}
+		if to.Logger == nil {
+			to.Logger = log
+		}
+		userHook := to.OnTokenChange
+		to.OnTokenChange = func(tok *Token) error {
+			var err error
+			if userHook != nil {
+				err = userHook(tok)
+			}
+			// The session file gets a rotated token before anyone uses it,
+			// so a crash can't lose a refresh token the server has already
+			// retired.
+			if c.sess != nil {
+				if serr := c.sess.saveToken(tok); serr != nil {
+					err = errors.Join(err, serr)
+				}
+			}
+			return err
+		}
+		c.tokens = NewTokenManager(o.Auth, authHC, &to)
+		if c.sess != nil {
+			if tok := c.sess.token(); tok != nil {
+				c.tokens.SetToken(tok)
+			}
+			c.sess.tokens = c.tokens
+		}
+		t.tokens = c.tokens
+		t.origins = origins
+	}
+	c.hc = &http.Client{Transport: t}
+	return c, nil
+}
+
+// loginOrigin is the origin of a FormLogin's login page.
+func loginOrigin(rawURL string) (authOrigin, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return authOrigin{}, &originError{s: rawURL, reason: "FormLogin.LoginURL is not an absolute URL"}
+	}
+	return parseOrigin(u.Scheme+"://"+u.Host, true)
+}
+
+// sameOriginRedirects is the CheckRedirect of the client handed to an
+// Authenticator: login and refresh requests carry credentials, so they
+// follow redirects only within their origin.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("httpsession: stopped after 10 redirects")
+	}
+	prev := via[len(via)-1].URL
+	if !sameOrigin(prev, req.URL) {
+		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redactURL(req.URL))
+	}
+	return nil
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	pa, pb := a.Port(), b.Port()
+	if pa == "" {
+		pa = defaultPort(a.Scheme)
+	}
+	if pb == "" {
+		pb = defaultPort(b.Scheme)
+	}
+	return a.Scheme == b.Scheme && pa == pb && strings.EqualFold(a.Hostname(), b.Hostname())
+}
+
+// HTTPClient returns the Client's *http.Client, for any SDK that accepts
+// one. It has no Jar of its own: the session transport reads and fills the
+// Client's jar on every hop. The same *http.Client is returned each time.
+func (c *Client) HTTPClient() *http.Client { return c.hc }
+
+// Do sends req through the session. It is HTTPClient().Do(req): the same
+// redirects, the same *url.Error errors, and a non-2xx status is not an
+// error. The caller closes the response body.
+func (c *Client) Do(req *http.Request) (*http.Response, error) { return c.hc.Do(req) }
+
+// Get is a convenience for a GET through the session.
+func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.Do(req)
+}
+
+// Jar returns the Client's cookie jar.
+func (c *Client) Jar() *Jar { return c.jar }
+
+// Tokens returns the token manager, or nil without Options.Auth.
+func (c *Client) Tokens() *TokenManager { return c.tokens }
+
+// Save writes the session file, merging with what other Clients and
+// processes saved since. Without a SessionFile it does nothing.
+func (c *Client) Save() error {
+	if c.sess == nil {
+		return nil
+	}
+	return c.sess.save()
+}
+
+// Close stops autosave and saves the session. Close after Close or after
+// Save is harmless.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
+	err := c.Save()
+	c.hc.CloseIdleConnections()
+	return err
+}
+
+// changed runs after every response. With AutoSave it schedules one save
+// for the burst of changes that follows; it costs one generation check
+// when nothing changed.
+func (c *Client) changed() {
+	if c.autoDelay <= 0 || c.sess == nil || !c.sess.dirty() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.timer != nil {
+		return
+	}
+	c.timer = time.AfterFunc(c.autoDelay, func() {
+		c.mu.Lock()
+		c.timer = nil
+		c.mu.Unlock()
+		if err := c.Save(); err != nil {
+			c.log.Warn("httpsession: autosave failed", "err", err)
+		}
+	})
+}

@@ -1,0 +1,459 @@
+package httpsession
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/httpsession/httpsession/internal/demoserver"
+)
+
+// noWaitRetry is the default policy with its waits skipped, so tests that
+// provoke a 429 or 503 don't sleep. The waits it was asked for are
+// recorded.
+func noWaitRetry(waits *[]time.Duration) *RetryPolicy {
+	p := DefaultRetryPolicy()
+	var mu sync.Mutex
+	p.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		if waits != nil {
+			*waits = append(*waits, d)
+		}
+		mu.Unlock()
+		return ctx.Err()
+	}
+	return p
+}
+
+func mustGet(t *testing.T, hc *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := hc.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", u, err)
+	}
+	return resp, string(b)
+}
+
+// TestCookiesOnEveryHopAndAttempt checks the request path of the design:
+// the Set-Cookie of a redirect and of a 429 about to be retried are stored,
+// and the next hop or attempt sends them.
+func TestCookiesOnEveryHopAndAttempt(t *testing.T) {
+	var hits atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "hop", Value: "1", Path: "/"})
+		http.Redirect(w, r, "/limited", http.StatusFound)
+	})
+	mux.HandleFunc("/limited", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("hop"); err != nil {
+			http.Error(w, "redirect cookie missing", http.StatusBadRequest)
+			return
+		}
+		if hits.Add(1) == 1 {
+			http.SetCookie(w, &http.Cookie{Name: "challenge", Value: "ok", Path: "/"})
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		if c, err := r.Cookie("challenge"); err != nil || c.Value != "ok" {
+			http.Error(w, "challenge cookie missing on the retry", http.StatusForbidden)
+			return
+		}
+		fmt.Fprint(w, "through")
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	var waits []time.Duration
+	c, err := New(Options{Retry: noWaitRetry(&waits)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hc := range map[string]*http.Client{"HTTPClient": c.HTTPClient()} {
+		resp, body := mustGet(t, hc, ts.URL+"/start")
+		if resp.StatusCode != 200 || body != "through" {
+			t.Errorf("%s: GET /start = %d %q, want 200 \"through\"", name, resp.StatusCode, body)
+		}
+	}
+	if len(waits) != 1 || waits[0] != 2*time.Second {
+		t.Errorf("waits = %v, want [2s] from Retry-After", waits)
+	}
+}
+
+// TestClientDoIsHTTPClientDo checks that Do has http.Client's contract:
+// transport errors are *url.Error and a 404 is not an error.
+func TestClientDoIsHTTPClientDo(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	defer ts.Close()
+	c, err := New(Options{Retry: &RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", ts.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("Do(404) error = %v, want none", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("Do(404) status = %d", resp.StatusCode)
+	}
+	ts.Close()
+	req, _ = http.NewRequest("GET", ts.URL, nil)
+	_, err = c.Do(req)
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Errorf("Do to a closed server: error %T %v, want *url.Error", err, err)
+	}
+}
+
+// TestHeaders checks default headers, the User-Agent default, and that the
+// caller's Cookie and Authorization headers win without duplicates.
+func TestHeaders(t *testing.T) {
+	var got http.Header
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		http.SetCookie(w, &http.Cookie{Name: "a", Value: "jar", Path: "/"})
+		http.SetCookie(w, &http.Cookie{Name: "b", Value: "jar", Path: "/"})
+	}))
+	defer ts.Close()
+
+	tests := []struct {
+		name       string
+		defaults   http.Header
+		set        map[string]string
+		wantUA     string
+		wantX      string
+		wantCookie string
+		wantAuth   string
+	}{
+		{name: "no defaults", wantUA: "httpsession/" + Version, wantCookie: "a=jar; b=jar"},
+		{name: "default UA and header", defaults: http.Header{"User-Agent": {"bot/1"}, "X-Team": {"t"}}, wantUA: "bot/1", wantX: "t", wantCookie: "a=jar; b=jar"},
+		{name: "request beats defaults", defaults: http.Header{"X-Team": {"t"}}, set: map[string]string{"X-Team": "mine", "User-Agent": "me/2"}, wantUA: "me/2", wantX: "mine", wantCookie: "a=jar; b=jar"},
+		{name: "caller cookie wins, no duplicate", set: map[string]string{"Cookie": "a=mine; c=3"}, wantUA: "httpsession/" + Version, wantCookie: "a=mine; c=3; b=jar"},
+		{name: "caller authorization kept", set: map[string]string{"Authorization": "Basic eDp5"}, wantUA: "httpsession/" + Version, wantCookie: "a=jar; b=jar", wantAuth: "Basic eDp5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Options{Header: tt.defaults})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustGet(t, c.HTTPClient(), ts.URL) // fills the jar
+			req, _ := http.NewRequest("GET", ts.URL, nil)
+			for k, v := range tt.set {
+				req.Header.Set(k, v)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if ua := got.Get("User-Agent"); ua != tt.wantUA {
+				t.Errorf("User-Agent = %q, want %q", ua, tt.wantUA)
+			}
+			if x := got.Get("X-Team"); x != tt.wantX {
+				t.Errorf("X-Team = %q, want %q", x, tt.wantX)
+			}
+			if ck := got.Values("Cookie"); len(ck) != 1 || ck[0] != tt.wantCookie {
+				t.Errorf("Cookie = %q, want [%q]", ck, tt.wantCookie)
+			}
+			if a := got.Get("Authorization"); a != tt.wantAuth {
+				t.Errorf("Authorization = %q, want %q", a, tt.wantAuth)
+			}
+		})
+	}
+}
+
+// staticAuth hands out numbered tokens and counts calls.
+type staticAuth struct {
+	logins, refreshes atomic.Int32
+	expiry            time.Time
+}
+
+func (a *staticAuth) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+	n := a.logins.Add(1)
+	return &Token{AccessToken: fmt.Sprintf("login-%d", n), RefreshToken: "r", Expiry: a.expiry}, nil
+}
+
+func (a *staticAuth) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+	n := a.refreshes.Add(1)
+	return &Token{AccessToken: fmt.Sprintf("refresh-%d", n), RefreshToken: "r", Expiry: a.expiry}, nil
+}
+
+// TestTokenNeverCrossesOrigins redirects from the allowed origin to
+// another port, another host and from https to http with every redirect
+// status; the token must never arrive there.
+func TestTokenNeverCrossesOrigins(t *testing.T) {
+	var leaked atomic.Value
+	leaked.Store("")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			leaked.Store(a)
+		}
+		io.Copy(io.Discard, r.Body)
+	}))
+	defer other.Close()
+
+	var seenHome atomic.Int32
+	redirector := func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		to := r.URL.Query().Get("to")
+		if to == "" { // reached under another host name: must carry no token
+			if a := r.Header.Get("Authorization"); a != "" {
+				leaked.Store(a)
+			}
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			seenHome.Add(1)
+		}
+		var status int
+		fmt.Sscan(r.URL.Query().Get("code"), &status)
+		http.Redirect(w, r, to, status)
+	}
+	home := httptest.NewServer(http.HandlerFunc(redirector))
+	defer home.Close()
+	homeURL, _ := url.Parse(home.URL)
+	homeTLS := httptest.NewTLSServer(http.HandlerFunc(redirector))
+	defer homeTLS.Close()
+
+	base := homeTLS.Client().Transport.(*http.Transport).Clone()
+	c, err := New(Options{
+		Auth:        &staticAuth{},
+		AuthOrigins: []string{home.URL, homeTLS.URL},
+		Transport:   base,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]string{
+		"another port":  other.URL + "/x",
+		"another host":  "http://localhost:" + homeURL.Port() + "/x", // the same server under another name
+		"https to http": other.URL + "/x",
+	}
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for name, to := range targets {
+			from := home.URL
+			if name == "https to http" {
+				from = homeTLS.URL
+			}
+			leaked.Store("")
+			before := seenHome.Load()
+			u := fmt.Sprintf("%s/?code=%d&to=%s", from, code, url.QueryEscape(to))
+			req, _ := http.NewRequest("POST", u, strings.NewReader("body"))
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("%d %s: %v", code, name, err)
+			}
+			resp.Body.Close()
+			if seenHome.Load() != before+1 {
+				t.Errorf("%d %s: the allowed origin did not get the token", code, name)
+			}
+			if a := leaked.Load().(string); a != "" {
+				t.Errorf("%d %s: token sent to %s after a redirect", code, name, to)
+			}
+		}
+	}
+}
+
+// TestUnauthorizedRefreshesOnceAndReplays covers the 401 path: a revoked
+// token is refreshed once and the request replayed once with its body; an
+// always-401 server gets one refresh and the caller gets the 401.
+func TestUnauthorizedRefreshesOnceAndReplays(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	var auths []string
+	always := false
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, string(b))
+		auths = append(auths, r.Header.Get("Authorization"))
+		if always || r.Header.Get("Authorization") == "Bearer login-1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer ts.Close()
+	a := &staticAuth{}
+	c, err := New(Options{Auth: a, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", ts.URL, strings.NewReader("payload"))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("status after a revoked token = %d, want 200", resp.StatusCode)
+	}
+	wantAuths := []string{"Bearer login-1", "Bearer refresh-1"}
+	if fmt.Sprint(auths) != fmt.Sprint(wantAuths) || fmt.Sprint(bodies) != "[payload payload]" {
+		t.Errorf("sent Authorization %q with bodies %q, want %q with the body twice", auths, bodies, wantAuths)
+	}
+
+	mu.Lock()
+	always, auths, bodies = true, nil, nil
+	mu.Unlock()
+	resp, err = c.Get(context.Background(), ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("always-401 server: status %d, want the 401", resp.StatusCode)
+	}
+	if len(auths) != 2 || a.refreshes.Load() != 2 {
+		t.Errorf("always-401 server: %d requests and %d refreshes in all, want 2 requests and 2 refreshes (one per 401 episode)", len(auths), a.refreshes.Load())
+	}
+}
+
+// TestAuthRequiresOrigins checks that a bearer Authenticator without
+// AuthOrigins, or with a plain-http remote origin, is refused by New.
+func TestAuthRequiresOrigins(t *testing.T) {
+	tests := []struct {
+		name    string
+		origins []string
+		insec   bool
+		ok      bool
+	}{
+		{"none", nil, false, false},
+		{"https", []string{"https://api.example.com"}, false, true},
+		{"loopback http", []string{"http://127.0.0.1:8080", "http://localhost:1"}, false, true},
+		{"remote http", []string{"http://api.example.com"}, false, false},
+		{"remote http allowed", []string{"http://api.example.com"}, true, true},
+		{"path", []string{"https://api.example.com/v1"}, false, false},
+		{"user info", []string{"https://u:p@api.example.com"}, false, false},
+		{"ftp", []string{"ftp://api.example.com"}, false, false},
+	}
+	for _, tt := range tests {
+		_, err := New(Options{Auth: &staticAuth{}, AuthOrigins: tt.origins, AllowInsecureAuth: tt.insec})
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: New error = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrBadOrigin) {
+			t.Errorf("%s: error %v is not ErrBadOrigin", tt.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "u:p") {
+			t.Errorf("%s: error %q shows the user info", tt.name, err)
+		}
+	}
+}
+
+// TestDemoStory runs the demo's story against the demo server: login,
+// cookie page, refresh ahead of expiry, revocation, 429, save and resume
+// without a login.
+func TestDemoStory(t *testing.T) {
+	clk := newTestClock()
+	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	fs := afero.NewMemMapFs()
+	open := func() *Client {
+		c, err := New(Options{
+			SessionFile: "/state/demo.json",
+			FS:          fs,
+			Auth:        &JSONLogin{LoginURL: ts.URL + "/auth/login", RefreshURL: ts.URL + "/auth/refresh", Username: "demo", Password: "demo-password"},
+			AuthOrigins: []string{ts.URL},
+			Retry:       noWaitRetry(nil),
+			Now:         clk.Now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open()
+	expect := func(path string, want int) {
+		t.Helper()
+		resp, body := mustGet(t, c.HTTPClient(), ts.URL+path)
+		if resp.StatusCode != want {
+			t.Fatalf("GET %s = %d %s, want %d", path, resp.StatusCode, body, want)
+		}
+	}
+	expect("/api/me", 200)
+	expect("/page", 200)
+	clk.Advance(45 * time.Second) // within the 30 s skew of the 60 s token
+	expect("/api/me", 200)
+	if s := srv.Stats(); s.Logins != 1 || s.Refreshes != 1 || s.Unauthorized != 0 {
+		t.Errorf("after refresh ahead: %+v, want 1 login, 1 refresh, no 401", s)
+	}
+	clk.Advance(time.Second)
+	srv.RevokeAll()
+	clk.Advance(time.Second)
+	expect("/api/me", 200)
+	if s := srv.Stats(); s.Refreshes != 2 || s.Unauthorized != 1 {
+		t.Errorf("after revocation: %+v, want 2 refreshes, 1 401", s)
+	}
+	expect("/api/limited", 200)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+
+	c = open()
+	defer c.Close()
+	expect("/api/me", 200)
+	resp, body := mustGet(t, c.HTTPClient(), ts.URL+"/page")
+	if !strings.Contains(body, `"visits":2`) {
+		t.Errorf("resumed GET /page = %d %s, want visits 2 from the saved cookie", resp.StatusCode, body)
+	}
+	if s := srv.Stats(); s.Logins != 1 {
+		t.Errorf("after resume: %d logins, want 1 (no new login)", s.Logins)
+	}
+}
+
+func TestAllowedOrigin(t *testing.T) {
+	tr := &transport{}
+	for _, s := range []string{"https://api.example.com", "http://127.0.0.1:8080", "https://[::1]:8443"} {
+		o, err := parseOrigin(s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.origins = append(tr.origins, o)
+	}
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://api.example.com/v1/x?q=1", true},
+		{"https://API.Example.com:443/", true},
+		{"http://api.example.com/", false},       // scheme downgrade
+		{"https://api.example.com:8443/", false}, // another port
+		{"https://evil.example.com/", false},     // another host
+		{"https://api.example.com.evil.net/", false},
+		{"http://127.0.0.1:8080/", true},
+		{"http://127.0.0.1/", false},
+		{"https://127.0.0.1:8080/", false},
+		{"https://[::1]:8443/", true},
+	}
+	for _, tt := range tests {
+		u, _ := url.Parse(tt.url)
+		if got := tr.allowed(u); got != tt.want {
+			t.Errorf("allowed(%s) = %v, want %v", tt.url, got, tt.want)
+		}
+	}
+}

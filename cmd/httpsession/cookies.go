@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/httpsession/httpsession"
+)
+
+func runCookies(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a subcommand: list, import, export, rm or clear")
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet(e, "cookies "+sub, "cookies "+sub+" --session FILE [flags]")
+	session := fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` ($HTTPSESSION_SESSION)")
+	var domain, path, name, format, output *string
+	var asJSON, showValues *bool
+	switch sub {
+	case "list":
+		domain = fs.String("domain", "", "only cookies for this `domain` and its subdomains")
+		asJSON = fs.Bool("json", false, "print JSON")
+		showValues = fs.Bool("show-values", false, "print cookie values instead of masking them")
+	case "import":
+	case "export":
+		format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it) or json")
+		output = fs.String("o", "", "write to `file` instead of standard output")
+	case "rm":
+		domain = fs.String("domain", "", "the cookie's `domain` (required)")
+		path = fs.String("path", "/", "the cookie's `path`")
+		name = fs.String("name", "", "the cookie's `name` (required)")
+	case "clear":
+	default:
+		return usagef("unknown subcommand %q: want list, import, export, rm or clear", sub)
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if *session == "" {
+		return &usageError{msg: errNoSession.Error()}
+	}
+	if sub == "import" {
+		if len(pos) != 1 {
+			return usagef("import wants one cookies.txt file (or - for standard input)")
+		}
+	} else if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+
+	c, err := openClient(e, *session, false)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	jar := c.Jar()
+
+	switch sub {
+	case "list":
+		return listCookies(e.stdout, filterDomain(jar.All(), *domain), *asJSON, *showValues)
+	case "import":
+		var r io.Reader = e.stdin
+		if pos[0] != "-" {
+			f, err := os.Open(pos[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		n, err := jar.ReadNetscape(r)
+		if err != nil {
+			return err
+		}
+		if err := c.Save(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "imported %d cookies into %s\n", n, *session)
+		return nil
+	case "export":
+		out, closeOut, err := openOutput(e, *output)
+		if err != nil {
+			return err
+		}
+		switch *format {
+		case "netscape":
+			err = jar.WriteNetscape(out)
+		case "json":
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			err = enc.Encode(cookieRecords(jar.All(), true))
+		default:
+			err = usagef("unknown --format %q: want netscape or json", *format)
+		}
+		if cerr := closeOut(); err == nil {
+			err = cerr
+		}
+		return err
+	case "rm":
+		if *domain == "" || *name == "" {
+			return usagef("rm needs --domain and --name")
+		}
+		if !jar.Remove(*domain, *path, *name) {
+			return fmt.Errorf("no cookie %q for domain %s and path %s", *name, *domain, *path)
+		}
+		return c.Save()
+	case "clear":
+		n := jar.Len()
+		jar.Clear()
+		if err := c.Save(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "removed %d cookies from %s\n", n, *session)
+	}
+	return nil
+}
+
+func filterDomain(all []httpsession.Cookie, domain string) []httpsession.Cookie {
+	if domain == "" {
+		return all
+	}
+	domain = strings.ToLower(strings.TrimPrefix(domain, "."))
+	var out []httpsession.Cookie
+	for _, c := range all {
+		if c.Domain == domain || strings.HasSuffix(c.Domain, "."+domain) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cookieRecord is the CLI's JSON view of a cookie.
+type cookieRecord struct {
+	Name        string    `json:"name"`
+	Value       string    `json:"value"`
+	Domain      string    `json:"domain"`
+	Path        string    `json:"path"`
+	HostOnly    bool      `json:"host_only,omitempty"`
+	Secure      bool      `json:"secure,omitempty"`
+	HttpOnly    bool      `json:"http_only,omitempty"`
+	SameSite    string    `json:"same_site,omitempty"`
+	Partitioned bool      `json:"partitioned,omitempty"`
+	Expires     time.Time `json:"expires,omitzero"`
+}
+
+func cookieRecords(all []httpsession.Cookie, showValues bool) []cookieRecord {
+	out := make([]cookieRecord, 0, len(all))
+	for _, c := range all {
+		v := c.Value
+		if !showValues {
+			v = mask(v)
+		}
+		out = append(out, cookieRecord{
+			Name: c.Name, Value: v, Domain: c.Domain, Path: c.Path, HostOnly: c.HostOnly,
+			Secure: c.Secure, HttpOnly: c.HttpOnly, SameSite: sameSiteName(c), Partitioned: c.Partitioned,
+			Expires: c.Expires,
+		})
+	}
+	return out
+}
+
+func sameSiteName(c httpsession.Cookie) string {
+	switch c.SameSite {
+	case http.SameSiteLaxMode:
+		return "Lax"
+	case http.SameSiteStrictMode:
+		return "Strict"
+	case http.SameSiteNoneMode:
+		return "None"
+	}
+	return ""
+}
+
+// mask hides a cookie value: its length only.
+func mask(v string) string {
+	if v == "" {
+		return ""
+	}
+	return fmt.Sprintf("<%d bytes>", len(v))
+}
+
+func listCookies(w io.Writer, all []httpsession.Cookie, asJSON, showValues bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(cookieRecords(all, showValues))
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DOMAIN\tPATH\tNAME\tVALUE\tFLAGS\tEXPIRES")
+	for _, r := range cookieRecords(all, showValues) {
+		domain := r.Domain
+		if !r.HostOnly {
+			domain = "." + domain
+		}
+		var flags []string
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{r.Secure, "Secure"}, {r.HttpOnly, "HttpOnly"}, {r.Partitioned, "Partitioned"}} {
+			if f.on {
+				flags = append(flags, f.name)
+			}
+		}
+		if r.SameSite != "" {
+			flags = append(flags, "SameSite="+r.SameSite)
+		}
+		exp := "session"
+		if !r.Expires.IsZero() {
+			exp = r.Expires.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", domain, r.Path, r.Name, r.Value, strings.Join(flags, ","), exp)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/demoserver"
+)
+
+// Demo timing: tokens live demoTTL and are refreshed demoSkew ahead of
+// expiry, so the demo shows a refresh ahead of time within a few seconds.
+const (
+	demoTTL  = 4 * time.Second
+	demoSkew = 2 * time.Second
+)
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "demo", "demo [--file F] [--fresh] [-v]")
+	file := fs.String("file", "httpsession-demo.json", "session `file` the demo saves and resumes")
+	fresh := fs.Bool("fresh", false, "delete the session file first and start over")
+	verbose := fs.Bool("v", false, "also print the library's debug log (redacted)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *fresh {
+		if err := os.Remove(*file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return demo(ctx, e, *file, *verbose)
+}
+
+// demoStep prints one step of the story.
+type demoStep struct {
+	w io.Writer
+	n int
+}
+
+func (d *demoStep) title(format string, args ...any) {
+	d.n++
+	fmt.Fprintf(d.w, "\n%d. %s\n", d.n, fmt.Sprintf(format, args...))
+}
+
+func (d *demoStep) say(format string, args ...any) {
+	fmt.Fprintf(d.w, "   %s\n", fmt.Sprintf(format, args...))
+}
+
+func demo(ctx context.Context, e *env, file string, verbose bool) error {
+	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	out := &demoStep{w: e.stdout}
+	fmt.Fprintf(e.stdout, "demo API listening on %s (tokens live %s and are refreshed %s ahead)\n", ts.URL, demoTTL, demoSkew)
+
+	_, statErr := os.Stat(file)
+	resumed := statErr == nil
+	var logger *slog.Logger
+	if verbose {
+		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	auth := &httpsession.JSONLogin{
+		LoginURL:   ts.URL + "/auth/login",
+		RefreshURL: ts.URL + "/auth/refresh",
+		Username:   "demo",
+		Password:   "demo-password",
+	}
+	c, err := httpsession.New(httpsession.Options{
+		SessionFile: file,
+		Auth:        auth,
+		AuthOrigins: []string{ts.URL},
+		Tokens:      &httpsession.TokenOptions{Skew: demoSkew},
+		Logger:      logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	if resumed {
+		tok := c.Tokens().Current()
+		fmt.Fprintf(e.stdout, "session file %s: resumed, %d cookies", file, c.Jar().Len())
+		if tok != nil {
+			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok))
+		}
+		fmt.Fprintln(e.stdout)
+	} else {
+		fmt.Fprintf(e.stdout, "session file %s: none yet, starting a new session\n", file)
+	}
+
+	get := func(path string) (int, string, error) {
+		resp, err := c.Get(ctx, ts.URL+path)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return resp.StatusCode, strings.TrimSpace(string(b)), err
+	}
+	before := srv.Stats()
+	delta := func() demoserver.Stats {
+		s := srv.Stats()
+		d := demoserver.Stats{
+			Logins: s.Logins - before.Logins, Refreshes: s.Refreshes - before.Refreshes,
+			FormLogins: s.FormLogins - before.FormLogins, Unauthorized: s.Unauthorized - before.Unauthorized,
+			Throttled: s.Throttled - before.Throttled, APIRequests: s.APIRequests - before.APIRequests,
+		}
+		before = s
+		return d
+	}
+
+	// 1. The bearer token: log in on first use, or use the saved one.
+	out.title("GET /api/me, an API that wants a bearer token")
+	code, body, err := get("/api/me")
+	if err != nil {
+		return err
+	}
+	d := delta()
+	out.say("→ %d %s", code, body)
+	switch {
+	case d.Logins > 0:
+		out.say("the token manager logged in (POST /auth/login) and saved the token to %s before using it", file)
+	case d.Refreshes > 0:
+		out.say("resumed without logging in: the saved token had expired, so the saved refresh token got a new one")
+	default:
+		out.say("resumed without logging in: the saved token was still valid")
+	}
+
+	// 2. A cookie session that survives restarts.
+	out.title("GET /page, a page that counts visits in a persistent cookie")
+	code, body, err = get("/page")
+	if err != nil {
+		return err
+	}
+	out.say("→ %d %s (the jar sent the cookie from the last run, if any)", code, body)
+
+	// 3. Form login with a CSRF token: cookies only, no bearer.
+	out.title("form login: GET /login for the CSRF cookie and field, POST /login, follow to /account")
+	form := &httpsession.FormLogin{
+		LoginURL:        ts.URL + "/login",
+		Fields:          url.Values{"username": {"demo"}, "password": {"demo-password"}},
+		CSRFField:       "csrf_token",
+		SuccessRedirect: "/account",
+	}
+	if _, err := form.Login(ctx, c.HTTPClient()); err != nil {
+		return err
+	}
+	code, body, err = get("/account")
+	if err != nil {
+		return err
+	}
+	out.say("→ GET /account %d %s; the session cookie \"sid\" is in the jar", code, body)
+
+	// 4. Refresh ahead of expiry.
+	tok := c.Tokens().Current()
+	if tok != nil && !tok.Expiry.IsZero() {
+		wait := time.Until(tok.Expiry.Add(-demoSkew)) + 200*time.Millisecond
+		if wait > 0 {
+			out.title("waiting %s until the token is within %s of expiry", wait.Round(100*time.Millisecond), demoSkew)
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			out.title("the token is already within %s of expiry", demoSkew)
+		}
+	} else {
+		out.title("the token has no known expiry")
+	}
+	delta()
+	code, body, err = get("/api/me")
+	if err != nil {
+		return err
+	}
+	d = delta()
+	out.say("GET /api/me → %d %s; refreshes: %d, 401s seen: %d (refreshed ahead, not after a failure)", code, body, d.Refreshes, d.Unauthorized)
+
+	// 5. A revoked token: 401 → refresh → replay.
+	out.title("the server revokes every access token")
+	srv.RevokeAll()
+	code, body, err = get("/api/me")
+	if err != nil {
+		return err
+	}
+	d = delta()
+	out.say("GET /api/me → 401, refreshed once, replayed once → %d %s (401s: %d, refreshes: %d)", code, body, d.Unauthorized, d.Refreshes)
+
+	// 6. 429 with Retry-After and an anti-bot cookie.
+	out.title("GET /api/limited answers 429, Retry-After: 1 and a challenge cookie")
+	start := time.Now()
+	code, body, err = get("/api/limited")
+	if err != nil {
+		return err
+	}
+	out.say("→ waited %s as asked, retried with the cookie the 429 set → %d %s", time.Since(start).Round(100*time.Millisecond), code, body)
+
+	// 7. Save.
+	out.title("saving the session")
+	if err := c.Save(); err != nil {
+		return err
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	out.say("%s: %d bytes, mode %v, %d cookies and the token (cookie values and tokens never printed)", file, st.Size(), st.Mode().Perm(), c.Jar().Len())
+	fmt.Fprintln(e.stdout)
+	if resumed {
+		fmt.Fprintln(e.stdout, "This run resumed the saved session. Start over with: go run ./cmd/httpsession demo --fresh")
+	} else {
+		fmt.Fprintln(e.stdout, "Run it again to resume the saved session without logging in: go run ./cmd/httpsession demo")
+	}
+	return nil
+}

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/httpsession/httpsession/internal/demoserver"
+)
+
+// binary is the httpsession command, built once for the whole test run.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "httpsession-cli")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "httpsession")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// cli runs the built command with args, the given stdin and extra
+// environment.
+func cli(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func demoServer(t *testing.T) (*demoserver.Server, *httptest.Server) {
+	t.Helper()
+	s := demoserver.New(demoserver.Options{})
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return s, ts
+}
+
+func TestLoginRequestTokenAndCookies(t *testing.T) {
+	srv, ts := demoServer(t)
+	session := filepath.Join(t.TempDir(), "s", "session.json")
+	pw := []string{"HTTPSESSION_PASSWORD=demo-password"}
+
+	r := cli(t, "", pw, "login", "--session", session, "--kind", "json",
+		"--login-url", ts.URL+"/auth/login", "--refresh-url", ts.URL+"/auth/refresh", "--username", "demo")
+	if r.code != 0 {
+		t.Fatalf("login: exit %d, stderr %q", r.code, r.stderr)
+	}
+	st, err := os.Stat(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("session file mode %v, want 0600", st.Mode().Perm())
+	}
+	if strings.Contains(r.stderr+r.stdout, "demo-password") {
+		t.Error("login printed the password")
+	}
+
+	// A request with the saved token: no new login, no password needed.
+	r = cli(t, "", nil, "get", ts.URL+"/api/me", "--session", session, "-i")
+	if r.code != 0 || !strings.Contains(r.stdout, "HTTP/1.1 200 OK") || !strings.Contains(r.stdout, `"user":"demo"`) {
+		t.Errorf("get /api/me: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if s := srv.Stats(); s.Logins != 1 {
+		t.Errorf("logins = %d, want 1", s.Logins)
+	}
+
+	// token show is redacted; token refresh rotates without a password.
+	raw, _ := os.ReadFile(session)
+	var file struct {
+		Token struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		} `json:"token"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil || file.Token.AccessToken == "" {
+		t.Fatalf("session file has no token: %v", err)
+	}
+	r = cli(t, "", nil, "token", "show", "--session", session)
+	if r.code != 0 || !strings.Contains(r.stdout, "redacted") {
+		t.Errorf("token show: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if strings.Contains(r.stdout, file.Token.AccessToken) || strings.Contains(r.stdout, file.Token.RefreshToken) {
+		t.Error("token show printed a token")
+	}
+	r = cli(t, "", nil, "token", "refresh", "--session", session)
+	if r.code != 0 {
+		t.Errorf("token refresh: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if s := srv.Stats(); s.Refreshes != 1 || s.Logins != 1 {
+		t.Errorf("after token refresh: %+v, want 1 refresh and still 1 login", s)
+	}
+
+	// Cookies: a page sets one, list masks it, export/import round-trips,
+	// rm and clear remove.
+	if r = cli(t, "", nil, "get", ts.URL+"/page", "--session", session); r.code != 0 {
+		t.Fatalf("get /page: exit %d %q", r.code, r.stderr)
+	}
+	r = cli(t, "", nil, "cookies", "list", "--session", session)
+	if r.code != 0 || !strings.Contains(r.stdout, "visits") || !strings.Contains(r.stdout, "<1 bytes>") {
+		t.Errorf("cookies list: exit %d, stdout %q", r.code, r.stdout)
+	}
+	r = cli(t, "", nil, "cookies", "list", "--session", session, "--json", "--show-values")
+	if !strings.Contains(r.stdout, `"value": "1"`) {
+		t.Errorf("cookies list --json --show-values: %q", r.stdout)
+	}
+	exp := cli(t, "", nil, "cookies", "export", "--session", session)
+	if exp.code != 0 || !strings.HasPrefix(exp.stdout, "# Netscape HTTP Cookie File") || !strings.Contains(exp.stdout, "\tvisits\t1") {
+		t.Errorf("cookies export: exit %d, stdout %q", exp.code, exp.stdout)
+	}
+	other := filepath.Join(t.TempDir(), "other.json")
+	r = cli(t, exp.stdout, nil, "cookies", "import", "-", "--session", other)
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookies") {
+		t.Errorf("cookies import: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = cli(t, "", nil, "cookies", "rm", "--session", session, "--domain", "127.0.0.1", "--name", "visits")
+	if r.code != 0 {
+		t.Errorf("cookies rm: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = cli(t, "", nil, "cookies", "list", "--session", session)
+	if strings.Contains(r.stdout, "visits") {
+		t.Errorf("cookie still listed after rm: %q", r.stdout)
+	}
+	r = cli(t, "", nil, "cookies", "clear", "--session", other)
+	if r.code != 0 || !strings.Contains(r.stderr, "removed 1 cookies") {
+		t.Errorf("cookies clear: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestRequestFlags(t *testing.T) {
+	type seen struct {
+		method, ctype, body, header string
+	}
+	var mu sync.Mutex
+	var last seen
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := new(bytes.Buffer)
+		b.ReadFrom(r.Body)
+		mu.Lock()
+		last = seen{r.Method, r.Header.Get("Content-Type"), b.String(), r.Header.Get("X-Test")}
+		mu.Unlock()
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, "hello")
+	}))
+	defer ts.Close()
+
+	dir := t.TempDir()
+	bodyFile := filepath.Join(dir, "body.json")
+	os.WriteFile(bodyFile, []byte(`{"a":1}`), 0o600)
+	got := func() seen {
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
+	r := cli(t, "", nil, "post", ts.URL, "--json", "--data", "@"+bodyFile, "-H", "X-Test: yes")
+	if r.code != 0 || r.stdout != "hello" {
+		t.Errorf("post: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if g := got(); g != (seen{"POST", "application/json", `{"a":1}`, "yes"}) {
+		t.Errorf("server saw %+v", g)
+	}
+
+	out := filepath.Join(dir, "out.txt")
+	r = cli(t, "", nil, "do", "-X", "PUT", ts.URL, "-d", "x=1", "-o", out)
+	b, _ := os.ReadFile(out)
+	if r.code != 0 || string(b) != "hello" || got().method != "PUT" {
+		t.Errorf("do -X PUT -o: exit %d, file %q, method %s", r.code, b, got().method)
+	}
+
+	r = cli(t, "", nil, "get", ts.URL+"/missing")
+	if r.code != 0 {
+		t.Errorf("get 404 without --fail: exit %d, want 0", r.code)
+	}
+	r = cli(t, "", nil, "get", ts.URL+"/missing", "--fail")
+	if r.code != 22 {
+		t.Errorf("get 404 with --fail: exit %d, want 22", r.code)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.json")
+	os.WriteFile(corrupt, []byte(`{"version": 1, "cookies": [`), 0o600)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"no command", nil, 2, "usage"},
+		{"unknown command", []string{"fly"}, 2, "unknown command"},
+		{"bad URL", []string{"get", "not a url"}, 2, "bad URL"},
+		{"two URLs", []string{"get", "http://a", "http://b"}, 2, "exactly one URL"},
+		{"unknown flag", []string{"get", "--bogus", "http://a"}, 2, "bogus"},
+		{"do without -X", []string{"do", "http://a"}, 2, "-X"},
+		{"refused connection", []string{"get", closedURL, "--session", filepath.Join(dir, "s.json")}, 1, "refused"},
+		{"corrupt session", []string{"cookies", "list", "--session", corrupt}, 1, "corrupt"},
+		{"cookies without session", []string{"cookies", "list"}, 2, "--session"},
+		{"login without url", []string{"login", "--session", filepath.Join(dir, "l.json")}, 2, "--login-url"},
+		{"login no password", []string{"login", "--session", filepath.Join(dir, "l.json"), "--login-url", "http://127.0.0.1:1/x", "--username", "u"}, 2, "HTTPSESSION_PASSWORD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := cli(t, "", []string{"HTTPSESSION_SESSION=", "HTTPSESSION_PASSWORD="}, tt.args...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit %d, want %d (stderr %q)", r.code, tt.wantCode, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not mention %q", r.stderr, tt.wantErr)
+			}
+			if tt.wantCode == 1 && strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+				t.Errorf("error is not one line: %q", r.stderr)
+			}
+			if strings.Contains(r.stderr, "goroutine ") {
+				t.Errorf("stack trace printed: %q", r.stderr)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(corrupt); string(b) != `{"version": 1, "cookies": [` {
+		t.Errorf("corrupt session file changed to %q", b)
+	}
+}
+
+// TestDemoTwice runs the demo as a new user does, twice: the second run
+// resumes the saved session without logging in.
+func TestDemoTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo waits for a real token expiry")
+	}
+	dir := t.TempDir()
+	run := func() string {
+		cmd := exec.Command(binary, "demo")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("demo: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	start := time.Now()
+	first := run()
+	for _, want := range []string{"logged in", "refreshes: 1", "401s: 1", "429", "Run it again"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first demo run lacks %q:\n%s", want, first)
+		}
+	}
+	second := run()
+	if !strings.Contains(second, "resumed without logging in") {
+		t.Errorf("second demo run did not resume:\n%s", second)
+	}
+	if !strings.Contains(second, `"visits":2`) {
+		t.Errorf("second demo run did not keep the visits cookie:\n%s", second)
+	}
+	st, err := os.Stat(filepath.Join(dir, "httpsession-demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("demo session file mode %v, want 0600", st.Mode().Perm())
+	}
+	t.Logf("two demo runs took %s", time.Since(start).Round(time.Millisecond))
+}

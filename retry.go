@@ -1,0 +1,656 @@
+package httpsession
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Defaults used when the corresponding RetryPolicy field is zero.
+const (
+	defaultMaxAttempts   = 4
+	defaultBaseDelay     = time.Second
+	defaultMaxDelay      = 30 * time.Second
+	defaultMaxElapsed    = 2 * time.Minute
+	defaultMaxRetryAfter = 60 * time.Second
+
+	// drainLimit bounds how much of a discarded response body is read so
+	// that its connection can be reused; a longer body closes the connection.
+	drainLimit = 64 << 10
+)
+
+// RetryPolicy decides whether, when and how often a request is tried again
+// after a 429, 502, 503 or 504 response or a connection error.
+//
+// Retries run per hop inside the session transport, below *http.Client's
+// redirect handling: every try sends the jar's cookies as they are at that
+// moment, and the Set-Cookie of every response, including a 429 or 503 that
+// is about to be retried, is stored.
+//
+// A request is replayed only when it is safe to send twice and its body can
+// be rebuilt:
+//
+//   - its method is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), or it
+//     carries an Idempotency-Key or X-Idempotency-Key header, or
+//     RetryNonIdempotent is set; and
+//   - it has no body (nil or http.NoBody) or Request.GetBody is set, as
+//     http.NewRequest does for *bytes.Buffer, *bytes.Reader and
+//     *strings.Reader bodies. The body is rebuilt through GetBody for every
+//     replay.
+//
+// When the policy gives up, the caller gets the last response exactly as the
+// server sent it, body unread, or the last transport error. A non-2xx
+// response is not an error, as with http.Client. Every response the policy
+// discards is drained (up to 64 KiB) and closed, so its connection is reused.
+//
+// The zero value of each field means the documented default, so
+// &RetryPolicy{} and DefaultRetryPolicy() behave the same.
+//
+// A RetryPolicy is safe for concurrent use by multiple goroutines and may be
+// shared by several clients (they then share its per-host rate limiters). Set
+// its fields before first use and do not change or copy it afterwards.
+type RetryPolicy struct {
+	// MaxAttempts is the number of tries, the first one included.
+	// 0 means 4; 1 disables retries; a negative value is treated as 1.
+	MaxAttempts int
+
+	// BaseDelay and MaxDelay shape the exponential backoff used when the
+	// server sends no Retry-After: the wait before try n+1 is drawn
+	// uniformly from [0, min(MaxDelay, BaseDelay·2^(n-1))) ("full jitter").
+	//
+	// 0 means a BaseDelay of 1s and a MaxDelay of 30s. With the default four
+	// tries the three waits are drawn from [0,1s), [0,2s) and [0,4s): at
+	// most 7s, 3.5s on average, long enough to ride out a dropped connection
+	// or a short overload, short enough for an interactive program, and the
+	// jitter keeps many clients from coming back in lockstep. MaxDelay keeps
+	// the growth bounded when MaxAttempts is raised.
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+
+	// MaxElapsed is the time budget for all tries and waits of one request,
+	// counted from the start of the first try. A wait that would end past
+	// the budget is not started; the last response is returned instead.
+	// 0 means 2 minutes, which leaves room for one Retry-After at its
+	// default cap; a negative value means no budget.
+	MaxElapsed time.Duration
+
+	// MaxRetryAfter caps the wait the server may ask for with Retry-After.
+	// A response asking for longer is not retried: it is returned at once,
+	// unmodified, and RetryAfter reports the wait it asked for. 0 means 60s;
+	// a negative value means a response carrying Retry-After is never
+	// retried.
+	MaxRetryAfter time.Duration
+
+	// RetryNonIdempotent allows replaying requests whose method is not
+	// idempotent (POST, PATCH, ...) even without an Idempotency-Key header.
+	// The body must still be rebuildable through GetBody.
+	RetryNonIdempotent bool
+
+	// CheckRetry reports whether the outcome of a try (a response, or err
+	// when the try failed) calls for another try. It is consulted after
+	// every try but cannot widen what is replayable: a request that is not
+	// replayable (see above) is never sent twice, and the policy still
+	// applies MaxAttempts, MaxElapsed, MaxRetryAfter and the context
+	// deadline. resp must not be read or closed. nil means
+	// DefaultCheckRetry.
+	CheckRetry func(req *http.Request, resp *http.Response, err error) bool
+
+	// Backoff returns the wait before the next try when try number attempt
+	// (1 for the first) has failed; resp is nil when the try failed with an
+	// error. base and limit are the policy's BaseDelay and MaxDelay with their
+	// defaults applied. A Retry-After the server sent acts as a floor on the
+	// result. nil means DefaultBackoff.
+	Backoff func(attempt int, base, limit time.Duration, resp *http.Response) time.Duration
+
+	// OnRetry, when set, is called before each wait, for metrics. It must
+	// not block.
+	OnRetry func(RetryEvent)
+
+	// RateLimit, when positive, limits the tries sent to each host
+	// (host:port of the request URL) to that many per second, with bursts of
+	// RateBurst, so a program can stay under a site's limits before it is
+	// told 429. Every try, replays included, takes a token; a replay waits
+	// for the longer of its backoff and its token. 0 means no limit.
+	// Limiters are kept per host for the life of the policy.
+	// A wait for a token that would outlive the request's context deadline
+	// fails with an error for which errors.Is(err, context.DeadlineExceeded)
+	// holds.
+	RateLimit rate.Limit
+	// RateBurst is the per-host burst size; 0 means 1.
+	RateBurst int
+
+	// now and sleep are the clock and the wait; nil means time.Now and a
+	// timer that honours the context.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+
+	// mu guards limiters.
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // by URL host, created on first use
+}
+
+// RetryEvent describes a retry about to happen. It is passed to
+// RetryPolicy.OnRetry.
+type RetryEvent struct {
+	Method string
+	// URL is the request's URL; do not modify it. It may carry credentials
+	// (user info, query parameters): redact it before recording it.
+	URL *url.URL
+	// StatusCode is the status of the response being retried, or 0 when the
+	// try failed with Err.
+	StatusCode int
+	Err        error
+	// Attempt is the number of the try that just failed, 1 for the first.
+	Attempt int
+	// Wait is how long the policy will wait before the next try.
+	Wait time.Duration
+}
+
+// DefaultRetryPolicy returns a new policy with every default spelled out:
+// 4 tries, backoff from 1s up to 30s with full jitter, a 2 minute budget,
+// Retry-After honoured up to 60s, idempotent requests only, no rate limit.
+// The hooks are set to DefaultCheckRetry and DefaultBackoff so they can be
+// wrapped.
+func DefaultRetryPolicy() *RetryPolicy {
+	return &RetryPolicy{
+		MaxAttempts:   defaultMaxAttempts,
+		BaseDelay:     defaultBaseDelay,
+		MaxDelay:      defaultMaxDelay,
+		MaxElapsed:    defaultMaxElapsed,
+		MaxRetryAfter: defaultMaxRetryAfter,
+		CheckRetry:    DefaultCheckRetry,
+		Backoff:       DefaultBackoff,
+	}
+}
+
+// DefaultCheckRetry retries responses with status 429 (Too Many Requests),
+// 502 (Bad Gateway), 503 (Service Unavailable) and 504 (Gateway Timeout), and
+// connection errors: refused, reset or aborted connections, a connection
+// closed before the response arrived, DNS failures marked temporary, and
+// network timeouts. It never retries once the request's context is done,
+// nor context errors, nor failed TLS handshakes over certificates or
+// protocol (x509 errors, *tls.CertificateVerificationError, TLS alerts, a
+// server that does not speak TLS): those do not heal by trying again.
+func DefaultCheckRetry(req *http.Request, resp *http.Response, err error) bool {
+	if err == nil {
+		if resp == nil {
+			return false
+		}
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway,
+			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	if req != nil && req.Context().Err() != nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if isTLSVerifyError(err) {
+		return false
+	}
+	return isRetryableConnError(err)
+}
+
+// isTLSVerifyError reports whether err comes from a TLS handshake that
+// failed over a certificate or the protocol.
+func isTLSVerifyError(err error) bool {
+	var (
+		verifyErr    *tls.CertificateVerificationError
+		recordErr    tls.RecordHeaderError
+		alertErr     tls.AlertError
+		unknownAuth  x509.UnknownAuthorityError
+		hostnameErr  x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+		systemRoots  x509.SystemRootsError
+		constraints  x509.ConstraintViolationError
+		insecureAlgo x509.InsecureAlgorithmError
+	)
+	return errors.As(err, &verifyErr) || errors.As(err, &recordErr) ||
+		errors.As(err, &alertErr) || errors.As(err, &unknownAuth) ||
+		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr) ||
+		errors.As(err, &systemRoots) || errors.As(err, &constraints) ||
+		errors.As(err, &insecureAlgo)
+}
+
+// isRetryableConnError reports whether err is a connection failure that a
+// new connection may not see.
+func isRetryableConnError(err error) bool {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// DefaultBackoff returns a wait drawn uniformly from
+// [0, min(limit, base·2^(attempt-1))): exponential backoff with full jitter.
+// It ignores resp; the policy applies Retry-After itself.
+func DefaultBackoff(attempt int, base, limit time.Duration, resp *http.Response) time.Duration {
+	if base <= 0 || limit <= 0 {
+		return 0
+	}
+	ceiling := min(base, limit)
+	for i := 1; i < attempt && ceiling < limit; i++ {
+		if ceiling > limit/2 {
+			ceiling = limit
+			break
+		}
+		ceiling *= 2
+	}
+	return time.Duration(rand.Int64N(int64(ceiling)))
+}
+
+// RetryAfter reports the wait resp's Retry-After header asks for (RFC 9110
+// section 10.2.3), measured from now. It accepts delay-seconds and every
+// HTTP-date form http.ParseTime does. A date in the past or "0" gives
+// (0, true); a missing, negative or malformed value gives (0, false).
+//
+// Use it on a 429 or 503 the policy returned without retrying because the
+// server asked for a wait above MaxRetryAfter.
+func RetryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+}
+
+// parseRetryAfter parses a Retry-After value relative to now.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if isDigits(v) {
+		// RFC 9110: delay-seconds = 1*DIGIT. Values too large for a
+		// Duration saturate; they are far above any cap anyway.
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(maxDuration/time.Second) {
+			return maxDuration, true
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		return 0, true
+	}
+	// Retry-After has a one second resolution; round up so a client does
+	// not come back just before the moment the server named.
+	if r := d % time.Second; r != 0 {
+		d += time.Second - r
+	}
+	return d, true
+}
+
+const maxDuration = time.Duration(1<<63 - 1)
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// replayable reports whether req may be sent again: its method is
+// idempotent or it carries an idempotency key (or nonIdempotent allows any
+// method), and its body can be rebuilt.
+func replayable(req *http.Request, nonIdempotent bool) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	if nonIdempotent {
+		return true
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions,
+		http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
+}
+
+var errBodyNotRewindable = errors.New("httpsession: request body cannot be rebuilt: GetBody is nil")
+
+// rewindBody returns a clone of req, with the same context, carrying a fresh
+// body from req.GetBody, ready to be sent again. A request without a body
+// (nil or http.NoBody) needs no GetBody. It fails when the body cannot be
+// rebuilt.
+func rewindBody(req *http.Request) (*http.Request, error) {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return nil, errBodyNotRewindable
+	}
+	r := req.Clone(req.Context())
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("httpsession: rebuild request body: %w", err)
+		}
+		r.Body = body
+	}
+	return r, nil
+}
+
+// drainAndClose reads what is left of a response body, up to 64 KiB, and
+// closes it, so that the connection can carry the next request.
+func drainAndClose(body io.ReadCloser) {
+	if body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, body, drainLimit)
+	_ = body.Close()
+}
+
+// closeRequestBody closes req's body, as a RoundTripper must on every path,
+// when req is never handed to a try.
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// do sends req through attempt, once per try, until a try succeeds, the
+// outcome is not worth retrying, or a limit is reached. attempt sends one
+// request and returns its response, as http.RoundTripper does. log, when not
+// nil, receives one debug record per retry.
+//
+// It returns the last response unmodified, or the last error. A wait ended
+// by the request's context gives an error wrapping the context's error. A
+// nil policy tries once.
+func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	if p == nil {
+		return attempt(req)
+	}
+	if p.RateLimit > 0 {
+		if err := p.rateWait(req); err != nil {
+			closeRequestBody(req)
+			return nil, err
+		}
+	}
+	maxAttempts := p.maxAttempts()
+	if maxAttempts <= 1 {
+		return attempt(req)
+	}
+	start := p.clock()
+	resp, err := attempt(req)
+	if !p.checkRetry(req, resp, err) {
+		return resp, err
+	}
+	return p.retry(req, log, attempt, start, maxAttempts, resp, err)
+}
+
+// retry is do's slow path, entered once the first try's outcome calls for a
+// retry.
+func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error),
+	start time.Time, maxAttempts int, resp *http.Response, err error) (*http.Response, error) {
+	ctx := req.Context()
+	if !replayable(req, p.RetryNonIdempotent) {
+		return resp, err
+	}
+	for n := 1; ; n++ {
+		if n > 1 && !p.checkRetry(req, resp, err) {
+			return resp, err
+		}
+		if n >= maxAttempts {
+			return resp, err
+		}
+		now := p.clock()
+		var wait time.Duration
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+			if asked, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+				if capped := p.maxRetryAfter(); capped < 0 || asked > capped {
+					p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, asked)
+					return resp, err
+				}
+				wait = asked
+			}
+		}
+		backoff := p.Backoff
+		if backoff == nil {
+			backoff = DefaultBackoff
+		}
+		wait = max(wait, backoff(n, p.baseDelay(), p.maxDelay(), resp))
+		// The replay takes a rate limit token like any try; reserving it
+		// now folds its delay into this wait, so that a wait refused below
+		// still leaves the caller the last response.
+		var token *rate.Reservation
+		if p.RateLimit > 0 {
+			token = p.limiter(req.URL.Host).ReserveN(now, 1)
+			wait = max(wait, token.DelayFrom(now))
+		}
+		next, ok := p.retryAllowed(req, start, now, wait)
+		if !ok {
+			if token != nil {
+				token.CancelAt(now)
+			}
+			return resp, err
+		}
+		if p.OnRetry != nil {
+			p.OnRetry(RetryEvent{Method: req.Method, URL: req.URL, StatusCode: status, Err: err, Attempt: n, Wait: wait})
+		}
+		p.logf(ctx, log, "httpsession: retrying", req, status, n, wait)
+		if resp != nil {
+			drainAndClose(resp.Body)
+		}
+		if werr := p.wait(ctx, wait); werr != nil {
+			if token != nil {
+				token.CancelAt(p.clock())
+			}
+			closeRequestBody(next)
+			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
+		}
+		resp, err = attempt(next)
+	}
+}
+
+// retryAllowed reports whether a wait of d, starting now, fits the time
+// budget and the context deadline, and if so returns req ready to be sent
+// again.
+func (p *RetryPolicy) retryAllowed(req *http.Request, start, now time.Time, d time.Duration) (*http.Request, bool) {
+	if budget := p.maxElapsed(); budget >= 0 && now.Sub(start)+d > budget {
+		return nil, false
+	}
+	// Like rate.Limiter.Wait: do not start a wait the context would cut
+	// short. Deadlines are on the wall clock, so compare with the real one.
+	if deadline, ok := req.Context().Deadline(); ok && d >= time.Until(deadline) {
+		return nil, false
+	}
+	next, err := rewindBody(req)
+	if err != nil {
+		return nil, false
+	}
+	return next, true
+}
+
+func (p *RetryPolicy) checkRetry(req *http.Request, resp *http.Response, err error) bool {
+	if p.CheckRetry != nil {
+		return p.CheckRetry(req, resp, err)
+	}
+	return DefaultCheckRetry(req, resp, err)
+}
+
+func (p *RetryPolicy) maxAttempts() int {
+	switch {
+	case p.MaxAttempts == 0:
+		return defaultMaxAttempts
+	case p.MaxAttempts < 0:
+		return 1
+	}
+	return p.MaxAttempts
+}
+
+func (p *RetryPolicy) baseDelay() time.Duration {
+	if p.BaseDelay == 0 {
+		return defaultBaseDelay
+	}
+	return p.BaseDelay
+}
+
+func (p *RetryPolicy) maxDelay() time.Duration {
+	if p.MaxDelay == 0 {
+		return defaultMaxDelay
+	}
+	return p.MaxDelay
+}
+
+func (p *RetryPolicy) maxElapsed() time.Duration {
+	if p.MaxElapsed == 0 {
+		return defaultMaxElapsed
+	}
+	return p.MaxElapsed
+}
+
+func (p *RetryPolicy) maxRetryAfter() time.Duration {
+	if p.MaxRetryAfter == 0 {
+		return defaultMaxRetryAfter
+	}
+	return p.MaxRetryAfter
+}
+
+func (p *RetryPolicy) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
+}
+
+// wait blocks for d or until ctx is done, whichever comes first.
+func (p *RetryPolicy) wait(ctx context.Context, d time.Duration) error {
+	if p.sleep != nil {
+		return p.sleep(ctx, d)
+	}
+	return sleepContext(ctx, d)
+}
+
+// sleepContext waits for d on a timer it stops on return, or until ctx is
+// done, returning ctx's error.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// limiter returns the rate limiter for host, creating it on first use.
+func (p *RetryPolicy) limiter(host string) *rate.Limiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.limiters[host]
+	if l == nil {
+		if p.limiters == nil {
+			p.limiters = make(map[string]*rate.Limiter)
+		}
+		l = rate.NewLimiter(p.RateLimit, max(p.RateBurst, 1))
+		p.limiters[host] = l
+	}
+	return l
+}
+
+// rateWait waits for req's host to allow one more request.
+func (p *RetryPolicy) rateWait(req *http.Request) error {
+	ctx := req.Context()
+	l := p.limiter(req.URL.Host)
+	now := p.clock()
+	if l.AllowN(now, 1) {
+		return nil // no allocation while under the limit
+	}
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("httpsession: rate limit: burst is zero")
+	}
+	d := r.DelayFrom(now)
+	if d == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && d >= time.Until(deadline) {
+		r.CancelAt(now)
+		return fmt.Errorf("httpsession: rate limit wait of %v would outlive the request: %w", d, context.DeadlineExceeded)
+	}
+	if err := p.wait(ctx, d); err != nil {
+		r.CancelAt(p.clock())
+		return fmt.Errorf("httpsession: rate limit wait: %w", err)
+	}
+	return nil
+}
+
+// logf records a retry decision at debug level: method, redacted URL,
+// status (0 for a transport error), attempt and wait, nothing else.
+func (p *RetryPolicy) logf(ctx context.Context, log *slog.Logger, msg string, req *http.Request, status, attempt int, wait time.Duration) {
+	if log == nil || !log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelDebug, msg,
+		slog.String("method", req.Method),
+		slog.String("url", redactRetryURL(req.URL)),
+		slog.Int("status", status),
+		slog.Int("attempt", attempt),
+		slog.Duration("wait", wait))
+}
+
+// redactRetryURL returns u without user info, fragment and query values:
+// query keys are kept with their values replaced by "REDACTED".
+func redactRetryURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	r := *u
+	r.User = nil
+	r.Fragment, r.RawFragment = "", ""
+	r.ForceQuery = false
+	if r.RawQuery != "" {
+		var b strings.Builder
+		for i, part := range strings.Split(r.RawQuery, "&") {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			key, _, _ := strings.Cut(part, "=")
+			b.WriteString(key)
+			b.WriteString("=REDACTED")
+		}
+		r.RawQuery = b.String()
+	}
+	return r.String()
+}

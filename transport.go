@@ -1,0 +1,217 @@
+package httpsession
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// transport is the session's http.RoundTripper. The whole session lives
+// here, below http.Client's redirect loop and above the base transport, so
+// that each hop and each attempt of that hop:
+//
+//   - reads the jar as it is now (a retry after a 429 that set a cookie
+//     sends that cookie),
+//   - stores the Set-Cookie lines of every response, including redirects,
+//     the 429 or 503 about to be retried and the 401 about to be replayed,
+//   - decides afresh whether the bearer token may go to this origin, so a
+//     redirect to another origin never carries it.
+//
+// A retry loop above http.Client could not be handed to an SDK as a plain
+// *http.Client; one below http.Client's own jar handling would send stale
+// cookies and lose Set-Cookie lines. That is why HTTPClient has no Jar: the
+// transport is the jar's only user on the request path.
+type transport struct {
+	base    http.RoundTripper
+	jar     *Jar
+	tokens  *TokenManager // nil: no bearer tokens on this transport
+	origins []authOrigin  // where the bearer token may go
+	header  http.Header   // defaults; the request's own headers win
+	retry   *RetryPolicy
+	log     *slog.Logger
+	changed func() // called after a response that may have changed the session; nil = none
+}
+
+var _ http.RoundTripper = (*transport)(nil)
+
+// RoundTrip sends one hop with the session's cookies, token and retry
+// policy. It follows http.RoundTripper's contract: it does not modify req
+// and closes req.Body, also on errors.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.retry.do(req, t.log, t.attempt)
+}
+
+// attempt is one try of one hop. A 401 from an origin that was sent the
+// bearer token invalidates exactly that token and replays the request once
+// with a fresh one, when the body can be rebuilt; a second 401 is the
+// caller's answer.
+func (t *transport) attempt(req *http.Request) (*http.Response, error) {
+	resp, sent, err := t.send(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || sent == nil {
+		return resp, err
+	}
+	t.tokens.invalidate(sent)
+	replay, err := rewindBody(req)
+	if err != nil {
+		// The body can't be sent again: the 401 is the answer, and the next
+		// request gets a fresh token.
+		return resp, nil
+	}
+	if t.log != nil {
+		t.log.Debug("httpsession: token rejected, replaying with a fresh one",
+			"method", req.Method, "url", redactRetryURL(req.URL))
+	}
+	drainAndClose(resp.Body)
+	resp, _, err = t.send(replay)
+	return resp, err
+}
+
+// send adds cookies, default headers and the token to a copy of req, sends
+// it and stores the response's cookies. sent is the token that went out, if
+// any.
+func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, err error) {
+	r := req.Clone(req.Context())
+	for k, vs := range t.header {
+		if _, ok := r.Header[k]; !ok {
+			r.Header[k] = vs
+		}
+	}
+	if h := t.jar.cookieHeader(r.URL); h != "" {
+		if own := r.Header.Get("Cookie"); own != "" {
+			h = mergeCookieHeader(own, h)
+		}
+		r.Header.Set("Cookie", h)
+	}
+	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.allowed(r.URL) {
+		tok, h, err := t.tokens.authorization(req.Context())
+		if err != nil {
+			closeBody(req)
+			return nil, nil, err
+		}
+		if h != "" {
+			r.Header.Set("Authorization", h)
+			sent = tok
+		}
+	}
+	resp, err = t.base.RoundTrip(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+		t.jar.SetCookieHeaders(r.URL, lines)
+	}
+	if t.changed != nil {
+		t.changed()
+	}
+	return resp, sent, nil
+}
+
+// mergeCookieHeader returns the caller's own Cookie header followed by the
+// jar's cookies whose names the caller did not set: the caller's cookie wins
+// and no name is sent twice.
+func mergeCookieHeader(own, jar string) string {
+	names := make(map[string]bool)
+	for _, kv := range strings.Split(own, ";") {
+		name, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		names[name] = true
+	}
+	var b strings.Builder
+	b.WriteString(own)
+	for _, kv := range strings.Split(jar, "; ") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !names[name] {
+			b.WriteString("; ")
+			b.WriteString(kv)
+		}
+	}
+	return b.String()
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// authOrigin is a scheme, host and port that may receive the bearer token.
+type authOrigin struct {
+	scheme, host, port string
+}
+
+// ErrBadOrigin is returned by New for an AuthOrigins entry that is not a
+// bare origin such as "https://api.example.com".
+var ErrBadOrigin = errors.New("httpsession: bad auth origin")
+
+func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return authOrigin{}, &originError{s: s, reason: "want scheme://host[:port]"}
+	}
+	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	if o.port == "" {
+		o.port = defaultPort(o.scheme)
+	}
+	switch o.scheme {
+	case "https":
+	case "http":
+		if !allowInsecure && !isLoopback(o.host) {
+			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
+		}
+	default:
+		return authOrigin{}, &originError{s: s, reason: "scheme must be http or https"}
+	}
+	return o, nil
+}
+
+type originError struct{ s, reason string }
+
+func (e *originError) Error() string {
+	return "httpsession: bad auth origin " + redactURLString(e.s) + ": " + e.reason
+}
+
+func (e *originError) Unwrap() error { return ErrBadOrigin }
+
+func defaultPort(scheme string) string {
+	if scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// allowed reports whether u's origin may receive the bearer token. It is
+// checked on every hop, so a redirect elsewhere never carries the token.
+func (t *transport) allowed(u *url.URL) bool {
+	host, port := u.Hostname(), u.Port()
+	for _, o := range t.origins {
+		if !strings.EqualFold(u.Scheme, o.scheme) || !strings.EqualFold(host, o.host) {
+			continue
+		}
+		if port == o.port || (port == "" && o.port == defaultPort(o.scheme)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLoopback reports whether host names this machine: localhost,
+// *.localhost, 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactURLString is redactURL for a URL not parsed yet.
+func redactURLString(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return redactURL(u)
+}
