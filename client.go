@@ -85,9 +85,13 @@ type Client struct {
 	log    *slog.Logger
 
 	autoDelay time.Duration
-	mu        sync.Mutex // guards the fields below
-	timer     *time.Timer
-	closed    bool
+	// schedule runs f after d and returns a stop function; time.AfterFunc
+	// unless a test replaces it.
+	schedule func(d time.Duration, f func()) (stop func() bool)
+
+	mu      sync.Mutex // guards the fields below
+	pending func() bool // stops the scheduled autosave; nil when none
+	closed  bool
 }
 
 // New returns a Client for o. With a SessionFile it loads the session: a
@@ -109,7 +113,7 @@ func New(o Options) (*Client, error) {
 	if jo.Now == nil {
 		jo.Now = now
 	}
-	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave}
+	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave, schedule: afterFunc}
 
 	base := o.Transport
 	if base == nil {
@@ -282,9 +286,9 @@ func (c *Client) Save() error {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
+	if c.pending != nil {
+		c.pending()
+		c.pending = nil
 	}
 	c.mu.Unlock()
 	err := c.Save()
@@ -293,23 +297,29 @@ func (c *Client) Close() error {
 }
 
 // changed runs after every response. With AutoSave it schedules one save
-// for the burst of changes that follows; it costs one generation check
-// when nothing changed.
+// for the burst of changes that follows; when nothing changed it costs a
+// generation check.
 func (c *Client) changed() {
 	if c.autoDelay <= 0 || c.sess == nil || !c.sess.dirty() {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.timer != nil {
+	if c.closed || c.pending != nil {
 		return
 	}
-	c.timer = time.AfterFunc(c.autoDelay, func() {
-		c.mu.Lock()
-		c.timer = nil
-		c.mu.Unlock()
-		if err := c.Save(); err != nil {
-			c.log.Warn("httpsession: autosave failed", "err", err)
-		}
-	})
+	c.pending = c.schedule(c.autoDelay, c.autoSave)
+}
+
+func (c *Client) autoSave() {
+	c.mu.Lock()
+	c.pending = nil
+	c.mu.Unlock()
+	if err := c.Save(); err != nil {
+		c.log.Warn("httpsession: autosave failed", "err", err)
+	}
+}
+
+func afterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
 }

@@ -457,3 +457,161 @@ func TestAllowedOrigin(t *testing.T) {
 		}
 	}
 }
+
+// renameCounter counts the atomic renames of session saves.
+type renameCounter struct {
+	afero.Fs
+	n atomic.Int32
+}
+
+func (r *renameCounter) Rename(oldname, newname string) error {
+	r.n.Add(1)
+	return r.Fs.Rename(oldname, newname)
+}
+
+// TestAutoSaveCoalesces sends a burst of cookie-changing responses: one
+// save is scheduled for the burst; responses that change nothing schedule
+// none.
+func TestAutoSaveCoalesces(t *testing.T) {
+	var n atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: fmt.Sprint("c", n.Add(1)), Value: "v", MaxAge: 3600})
+		}
+	}))
+	defer ts.Close()
+	fs := &renameCounter{Fs: afero.NewMemMapFs()}
+	c, err := New(Options{SessionFile: "/s.json", FS: fs, AutoSave: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scheduled []func()
+	c.schedule = func(d time.Duration, f func()) func() bool {
+		if d != time.Second {
+			t.Errorf("autosave scheduled after %v, want 1s", d)
+		}
+		scheduled = append(scheduled, f)
+		return func() bool { return true }
+	}
+	for range 20 {
+		mustGet(t, c.HTTPClient(), ts.URL+"/set")
+	}
+	if len(scheduled) != 1 {
+		t.Fatalf("%d saves scheduled for a burst, want 1", len(scheduled))
+	}
+	scheduled[0]()
+	if got := fs.n.Load(); got != 1 {
+		t.Errorf("%d writes after the burst, want 1", got)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/unchanged")
+	if len(scheduled) != 1 {
+		t.Errorf("a response that changed nothing scheduled a save")
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/set")
+	if len(scheduled) != 2 {
+		t.Fatalf("a change after the save scheduled %d saves in all, want 2", len(scheduled))
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.n.Load(); got != 2 {
+		t.Errorf("%d writes after Close, want 2", got)
+	}
+	c2, err := New(Options{SessionFile: "/s.json", FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c2.Jar().Len(); got != 21 {
+		t.Errorf("reloaded %d cookies, want 21", got)
+	}
+}
+
+// TestTokenSavedBeforeUse checks that a new token reaches the session file
+// before the request that uses it: a crash after the login can't lose it.
+func TestTokenSavedBeforeUse(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	var problems atomic.Value
+	problems.Store("")
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := afero.ReadFile(fs, "/dir/s.json")
+		if err != nil || !strings.Contains(string(b), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")) {
+			problems.Store(fmt.Sprintf("token %q not in the session file when used (read error %v)", r.Header.Get("Authorization"), err))
+		}
+	}))
+	defer ts.Close()
+	a := &staticAuth{}
+	c, err := New(Options{SessionFile: "/dir/s.json", FS: fs, Auth: a, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL)
+	if p := problems.Load().(string); p != "" {
+		t.Error(p)
+	}
+	if fi, err := fs.Stat("/dir"); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("session directory: %v, want mode 0700", err)
+	}
+}
+
+// TestClientConcurrent hammers one Client from many goroutines with
+// cookies, a token that keeps expiring, 429s and saves, under -race.
+func TestClientConcurrent(t *testing.T) {
+	clk := newTestClock()
+	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now, ThrottleEvery: 7})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	c, err := New(Options{
+		SessionFile: "/s.json",
+		FS:          afero.NewMemMapFs(),
+		Auth:        &JSONLogin{LoginURL: ts.URL + "/auth/login", RefreshURL: ts.URL + "/auth/refresh", Username: "demo", Password: "demo-password"},
+		AuthOrigins: []string{ts.URL},
+		Retry:       noWaitRetry(nil),
+		Now:         clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 25 {
+				path := "/api/me"
+				if i%3 == 0 {
+					path = "/page"
+				}
+				resp, err := c.Get(context.Background(), ts.URL+path)
+				if err != nil {
+					t.Error(err)
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+				if g == 0 && i%5 == 0 {
+					clk.Advance(40 * time.Second) // past the refresh point
+					if err := c.Save(); err != nil {
+						t.Error(err)
+					}
+					_ = c.Jar().All()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d requests failed", n)
+	}
+	s := srv.Stats()
+	if s.Logins != 1 {
+		t.Errorf("%d logins, want 1 (refreshes: %d)", s.Logins, s.Refreshes)
+	}
+	// The clock jumps while requests are in flight, so a token checked as
+	// valid can be expired by the time the server sees it: those 401s are
+	// refreshed and replayed, and no request fails.
+	t.Logf("%d refreshes, %d 401s replayed, %d 429s retried", s.Refreshes, s.Unauthorized, s.Throttled)
+}
