@@ -89,7 +89,7 @@ type Client struct {
 	// unless a test replaces it.
 	schedule func(d time.Duration, f func()) (stop func() bool)
 
-	mu      sync.Mutex // guards the fields below
+	mu      sync.Mutex  // guards the fields below
 	pending func() bool // stops the scheduled autosave; nil when none
 	closed  bool
 }
