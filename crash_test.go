@@ -1,0 +1,160 @@
+package httpsession
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+)
+
+// childEnv tells a re-executed test binary which child role to play.
+const childEnv = "HTTPSESSION_TEST_CHILD"
+
+// crashCookies is the size of the jar the crash test saves.
+const crashCookies = 5000
+
+// TestCrashSafety re-executes the test binary as a child that saves a
+// 5,000-cookie jar to a session file in a loop, kills it with SIGKILL at
+// random moments, and checks after every kill that the file loads with all
+// its cookies. It kills 50 times by default; for a longer run set
+// HTTPSESSION_CRASH_KILLS:
+//
+//	HTTPSESSION_CRASH_KILLS=500 go test -run TestCrashSafety -v .
+func TestCrashSafety(t *testing.T) {
+	if os.Getenv(childEnv) == "crash" {
+		crashChild(os.Getenv("HTTPSESSION_TEST_FILE"))
+		return
+	}
+	if testing.Short() {
+		t.Skip("skipping the crash test in -short mode")
+	}
+	kills := 50
+	if s := os.Getenv("HTTPSESSION_CRASH_KILLS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("HTTPSESSION_CRASH_KILLS=%q: want a positive number", s)
+		}
+		kills = n
+	}
+	path := filepath.Join(t.TempDir(), "state", "session.json")
+	midWrite := 0 // kills that left a temporary file: during the write
+
+	for i := range kills {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
+		cmd.Env = append(os.Environ(), childEnv+"=crash", "HTTPSESSION_TEST_FILE="+path)
+		cmd.Stderr = os.Stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The child prints how long each save took; kill it at a random
+		// moment of its second save, most likely while it writes, which
+		// is the save's second half.
+		r := bufio.NewReader(stdout)
+		var last time.Duration
+		for range 1 {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("kill %d: child ended before saving: %v", i, err)
+			}
+			last, _ = time.ParseDuration(strings.TrimSpace(line))
+		}
+		time.Sleep(last/3 + rand.N(last*3/4+time.Millisecond))
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		if tempFileIn(t, filepath.Dir(path)) {
+			midWrite++
+		}
+
+		jar := NewJar(&JarOptions{MaxCookies: 2 * crashCookies, MaxCookiesPerDomain: crashCookies / 50})
+		if _, err := LoadSession(NewFileStore(nil, path), jar); err != nil {
+			t.Fatalf("kill %d: the session file does not load: %v", i, err)
+		}
+		if n := jar.Len(); n != crashCookies {
+			t.Fatalf("kill %d: the session file holds %d cookies, want %d", i, n, crashCookies)
+		}
+	}
+	t.Logf("%d kills, %d of them while the new file was being written", kills, midWrite)
+
+	// Stale temporary files are cleaned by the next save.
+	jar := NewJar(&JarOptions{MaxCookies: 2 * crashCookies, MaxCookiesPerDomain: crashCookies / 50})
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar.SetCookieHeaders(&url.URL{Scheme: "https", Host: "final.example"}, []string{"x=1; Max-Age=60"})
+	if err := s.save(); err != nil {
+		t.Fatal(err)
+	}
+	if tempFileIn(t, filepath.Dir(path)) {
+		t.Errorf("temporary file left after a save")
+	}
+}
+
+// tempFileIn reports whether dir holds a save's temporary file.
+func tempFileIn(t *testing.T, dir string) bool {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			return true
+		}
+	}
+	return false
+}
+
+// crashChild saves a jar of crashCookies cookies to path over and over,
+// changing some of them each time, and prints how long each save took. It
+// is killed by its parent; it ends by itself after a minute.
+func crashChild(path string) {
+	jar := NewJar(&JarOptions{MaxCookies: 2 * crashCookies, MaxCookiesPerDomain: crashCookies / 50})
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crash child:", err)
+		os.Exit(2)
+	}
+	const domains = 50
+	set := func(round int) {
+		for d := range domains {
+			u := &url.URL{Scheme: "https", Host: fmt.Sprintf("site%02d.example", d), Path: "/"}
+			var lines []string
+			for c := range crashCookies / domains {
+				if round == 0 || (c+round)%10 == 0 {
+					lines = append(lines, fmt.Sprintf("c%03d=%032x-%d; Path=/; Secure; HttpOnly; Max-Age=86400", c, c*d, round))
+				}
+			}
+			jar.SetCookieHeaders(u, lines)
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for round := 0; time.Now().Before(deadline); round++ {
+		set(round)
+		start := time.Now()
+		if err := s.save(); err != nil {
+			fmt.Fprintln(os.Stderr, "crash child:", err)
+			os.Exit(2)
+		}
+		fmt.Println(time.Since(start))
+	}
+	os.Exit(0)
+}

@@ -1,0 +1,234 @@
+package httpsession
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/spf13/afero"
+)
+
+// startChild re-executes the test binary running test as the child role
+// role, with the session file path and an argument.
+func startChild(t *testing.T, test, role, path, arg string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), childEnv+"="+role, "HTTPSESSION_TEST_FILE="+path, "HTTPSESSION_TEST_ARG="+arg)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, stdin, bufio.NewReader(stdout)
+}
+
+func childFail(err error) {
+	fmt.Fprintln(os.Stderr, "child:", err)
+	os.Exit(2)
+}
+
+const (
+	mpProcs   = 8
+	mpCookies = 100
+	mpBatch   = 10
+)
+
+// TestMultiProcessSave has 8 processes add 100 distinct cookies each to one
+// session file, saving after every 10, all at once: every cookie must be in
+// the file afterwards.
+func TestMultiProcessSave(t *testing.T) {
+	if os.Getenv(childEnv) == "add" {
+		addChild(os.Getenv("HTTPSESSION_TEST_FILE"), os.Getenv("HTTPSESSION_TEST_ARG"))
+		return
+	}
+	path := filepath.Join(t.TempDir(), "shared", "session.json")
+	type child struct {
+		cmd   *exec.Cmd
+		stdin io.WriteCloser
+		out   *bufio.Reader
+	}
+	var children []child
+	for p := range mpProcs {
+		cmd, stdin, out := startChild(t, "TestMultiProcessSave", "add", path, strconv.Itoa(p))
+		children = append(children, child{cmd, stdin, out})
+	}
+	// Wait until every child is ready, then release them together.
+	for _, c := range children {
+		if line, err := c.out.ReadString('\n'); err != nil || line != "ready\n" {
+			t.Fatalf("child: %q, %v", line, err)
+		}
+	}
+	for _, c := range children {
+		c.stdin.Close()
+	}
+	for p, c := range children {
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("child %d: %v", p, err)
+		}
+	}
+
+	jar := NewJar(&JarOptions{MaxCookies: 10000})
+	if _, err := LoadSession(NewFileStore(nil, path), jar); err != nil {
+		t.Fatal(err)
+	}
+	have := make(map[string]bool)
+	for _, c := range jar.All() {
+		have[c.Domain+" "+c.Name] = true
+	}
+	missing := 0
+	for p := range mpProcs {
+		for i := range mpCookies {
+			if !have[fmt.Sprintf("p%d.example c%03d", p, i)] {
+				missing++
+			}
+		}
+	}
+	if missing > 0 || len(have) != mpProcs*mpCookies {
+		t.Errorf("the file holds %d cookies, %d of the %d saved are missing", len(have), missing, mpProcs*mpCookies)
+	}
+}
+
+// addChild opens the session, says "ready", waits for its stdin to close,
+// and then adds mpCookies cookies for its own domain, saving after each
+// batch.
+func addChild(path, arg string) {
+	p, _ := strconv.Atoi(arg)
+	jar := NewJar(&JarOptions{MaxCookies: 10000})
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		childFail(err)
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	u := &url.URL{Scheme: "https", Host: fmt.Sprintf("p%d.example", p), Path: "/"}
+	for i := 0; i < mpCookies; i += mpBatch {
+		var lines []string
+		for j := i; j < i+mpBatch; j++ {
+			lines = append(lines, fmt.Sprintf("c%03d=v; Max-Age=3600", j))
+		}
+		jar.SetCookieHeaders(u, lines)
+		if err := s.save(); err != nil {
+			childFail(err)
+		}
+	}
+	os.Exit(0)
+}
+
+// TestMultiProcessDeleteSticks: this process holds a cookie, another
+// process deletes it and saves, then this process saves: the cookie stays
+// deleted, here and in the file, and nothing else is lost.
+func TestMultiProcessDeleteSticks(t *testing.T) {
+	if os.Getenv(childEnv) == "delete" {
+		deleteChild(os.Getenv("HTTPSESSION_TEST_FILE"), os.Getenv("HTTPSESSION_TEST_ARG"))
+		return
+	}
+	path := filepath.Join(t.TempDir(), "session.json")
+	u := &url.URL{Scheme: "https", Host: "shop.example", Path: "/"}
+	jar := NewJar(nil)
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar.SetCookieHeaders(u, []string{"cart=1; Max-Age=3600", "keep=1; Max-Age=3600"})
+	if err := s.save(); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd, stdin, out := startChild(t, "TestMultiProcessDeleteSticks", "delete", path, "cart")
+	stdin.Close()
+	rest, _ := io.ReadAll(out)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v (%s)", err, rest)
+	}
+	if got := strings.TrimSpace(string(rest)); got != "removed" {
+		t.Fatalf("child said %q, want %q", got, "removed")
+	}
+
+	// This process still holds "cart" and saves something else.
+	jar.SetCookieHeaders(u, []string{"later=1; Max-Age=3600"})
+	if err := s.save(); err != nil {
+		t.Fatal(err)
+	}
+	want := "keep later"
+	if got := strings.Join(cookieNames(jar), " "); got != want {
+		t.Errorf("cookies here after the save = %q, want %q", got, want)
+	}
+	fresh := NewJar(nil)
+	if _, err := LoadSession(NewFileStore(nil, path), fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cookieNames(fresh), " "); got != want {
+		t.Errorf("cookies in the file = %q, want %q", got, want)
+	}
+}
+
+// deleteChild removes the cookie named arg from the session and saves.
+func deleteChild(path, name string) {
+	jar := NewJar(nil)
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		childFail(err)
+	}
+	if !jar.Remove("shop.example", "/", name) {
+		childFail(fmt.Errorf("no cookie %q to remove", name))
+	}
+	if err := s.save(); err != nil {
+		childFail(err)
+	}
+	fmt.Println("removed")
+	os.Exit(0)
+}
+
+// TestSessionConcurrentSaves saves from many goroutines and sessions of
+// one process at once, under the race detector in CI.
+func TestSessionConcurrentSaves(t *testing.T) {
+	for _, fsys := range testFileSystems(t) {
+		t.Run(fsys.Name(), func(t *testing.T) {
+			path := filepath.Join(tempDir(t, fsys), "session.json")
+			var wg sync.WaitGroup
+			for p := range 4 {
+				jar := NewJar(nil)
+				s, err := openSession(fsys, path, nil, jar, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u := &url.URL{Scheme: "https", Host: fmt.Sprintf("g%d.example", p), Path: "/"}
+				for g := range 3 {
+					wg.Go(func() {
+						for i := range 10 {
+							jar.SetCookieHeaders(u, []string{fmt.Sprintf("c%d-%d=1; Max-Age=3600", g, i)})
+							if err := s.save(); err != nil {
+								t.Error(err)
+								return
+							}
+						}
+					})
+				}
+			}
+			wg.Wait()
+			jar := NewJar(nil)
+			if _, err := LoadSession(NewFileStore(fsys, path), jar); err != nil {
+				t.Fatal(err)
+			}
+			if n := jar.Len(); n != 4*3*10 {
+				t.Errorf("the file holds %d cookies, want %d", n, 4*3*10)
+			}
+		})
+	}
+}
