@@ -27,6 +27,10 @@ type Options struct {
 	FS afero.Fs
 	// Session tunes how the session file is written. Nil means defaults.
 	Session *SessionOptions
+	// Store, when set, keeps the session instead of SessionFile and FS: a
+	// networked store shared by a fleet of workers, for example. It is
+	// loaded by New and merge-saved by Save like the file.
+	Store Store
 
 	// Auth logs in and refreshes bearer tokens. Nil means no bearer tokens.
 	Auth Authenticator
@@ -81,7 +85,7 @@ type Client struct {
 	jar    *Jar
 	tokens *TokenManager
 	hc     *http.Client
-	sess   *session // nil without SessionFile
+	sess   *session // nil without SessionFile or Store
 	log    *slog.Logger
 
 	autoDelay time.Duration
@@ -141,7 +145,13 @@ func New(o Options) (*Client, error) {
 		origins = append(origins, or)
 	}
 
-	if o.SessionFile != "" {
+	if o.Store != nil {
+		sess := newSession(o.Store, o.Session, c.jar, log)
+		if err := sess.load(); err != nil {
+			return nil, err
+		}
+		c.sess = sess
+	} else if o.SessionFile != "" {
 		fs := o.FS
 		if fs == nil {
 			fs = afero.NewOsFs()

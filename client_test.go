@@ -615,3 +615,64 @@ func TestClientConcurrent(t *testing.T) {
 	// refreshed and replayed, and no request fails.
 	t.Logf("%d refreshes, %d 401s replayed, %d 429s retried", s.Refreshes, s.Unauthorized, s.Throttled)
 }
+
+// memStore is a Store kept in memory, standing for a networked store.
+type memStore struct {
+	mu      sync.Mutex
+	doc     []byte
+	updates int
+}
+
+func (m *memStore) Load() ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.doc, nil
+}
+
+func (m *memStore) Update(fn func([]byte) ([]byte, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next, err := fn(m.doc)
+	if err != nil || next == nil {
+		return err
+	}
+	m.doc, m.updates = next, m.updates+1
+	return nil
+}
+
+// TestOptionsStore shares one session between two Clients through a Store
+// other than a file.
+func TestOptionsStore(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "worker", Value: "1", MaxAge: 600})
+			return
+		}
+		if _, err := r.Cookie("worker"); err != nil {
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer ts.Close()
+	st := &memStore{}
+	a, err := New(Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, a.HTTPClient(), ts.URL+"/set")
+	if err := a.Save(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := mustGet(t, b.HTTPClient(), ts.URL+"/check"); resp.StatusCode != 200 {
+		t.Errorf("second worker: status %d, want 200 with the shared cookie", resp.StatusCode)
+	}
+	if err := b.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if st.updates != 1 {
+		t.Errorf("%d store updates, want 1 (the second Save had nothing new)", st.updates)
+	}
+}
