@@ -676,3 +676,60 @@ func TestOptionsStore(t *testing.T) {
 		t.Errorf("%d store updates, want 1 (the second Save had nothing new)", st.updates)
 	}
 }
+
+// TestFormLoginSession uses a cookie-only login through the Client: the
+// first request logs in and carries the new session cookie; when the
+// server forgets the session, the 401 logs in again and replays.
+func TestFormLoginSession(t *testing.T) {
+	srv := demoserver.New(demoserver.Options{})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	// /account redirects to /login without a session; make it a 401 so the
+	// Client can see the session is gone.
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		req := r.Clone(r.Context())
+		req.URL.Path = "/account"
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			w.WriteHeader(http.StatusBadRequest) // a cookie-only login sends no bearer
+			return
+		}
+		w.Write(rec.Body.Bytes())
+	})
+	front := httptest.NewServer(mux)
+	defer front.Close()
+
+	c, err := New(Options{Auth: &FormLogin{
+		LoginURL:        front.URL + "/login",
+		Fields:          url.Values{"username": {"demo"}, "password": {"demo-password"}},
+		CSRFField:       "csrf_token",
+		SuccessRedirect: "/account",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		resp, body := mustGet(t, c.HTTPClient(), front.URL+"/whoami")
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s, want 200", i+1, resp.StatusCode, body)
+		}
+	}
+	if n := srv.Stats().FormLogins; n != 1 {
+		t.Errorf("%d form logins for two requests, want 1", n)
+	}
+	c.Jar().Remove("127.0.0.1", "/", "sid") // the server-side session is gone
+	resp, body := mustGet(t, c.HTTPClient(), front.URL+"/whoami")
+	if resp.StatusCode != 200 {
+		t.Errorf("after losing the session: %d %s, want 200 after a new login", resp.StatusCode, body)
+	}
+	if n := srv.Stats().FormLogins; n != 2 {
+		t.Errorf("%d form logins, want 2", n)
+	}
+}
