@@ -514,6 +514,11 @@ func ExampleFormLogin() {
 		resp.Body.Close()
 		fmt.Printf("account: %d %s\n", resp.StatusCode, body)
 	}
+	// Output:
+	// server: login page
+	// server: login accepted
+	// account: 200 welcome back, alice (Authorization header: false)
+	// account: 200 welcome back, alice (Authorization header: false)
 }
 
 // ExampleRetryPolicy tunes the default policy: more attempts, a lower cap
