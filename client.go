@@ -17,6 +17,11 @@ import (
 // Version is the library's version, sent in the default User-Agent.
 const Version = "0.1.0"
 
+// ErrCredentialHeader is returned by New when Options.Header carries
+// credentials (Authorization, Proxy-Authorization or Cookie), which default
+// headers would send to every host.
+var ErrCredentialHeader = errors.New("httpsession: credentials in default headers")
+
 // Options configures a Client. The zero value is a working client with an
 // in-memory jar, the default retry policy and no bearer tokens.
 type Options struct {
@@ -57,7 +62,8 @@ type Options struct {
 	Retry *RetryPolicy
 	// Header holds default headers, added to each request that doesn't set
 	// them itself. A nil Header, or one without User-Agent, gets
-	// "httpsession/<Version>" as User-Agent.
+	// "httpsession/<Version>" as User-Agent. Credentials are refused here
+	// (ErrCredentialHeader): default headers reach every host.
 	Header http.Header
 	// Transport sends the requests. Nil means a clone of
 	// http.DefaultTransport.
@@ -133,6 +139,14 @@ func New(o Options) (*Client, error) {
 	}
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "httpsession/"+Version)
+	}
+	// Default headers go to every host a redirect reaches, so credentials
+	// have no place there: cookies belong in the jar, a bearer or API key in
+	// Auth, where AuthOrigins scopes them.
+	for _, k := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
+		if _, ok := header[k]; ok {
+			return nil, fmt.Errorf("httpsession: Options.Header must not set %s: it would reach every host a redirect leads to; use Auth with AuthOrigins, or the Jar: %w", k, ErrCredentialHeader)
+		}
 	}
 	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
 

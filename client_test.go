@@ -733,3 +733,17 @@ func TestFormLoginSession(t *testing.T) {
 		t.Errorf("%d form logins, want 2", n)
 	}
 }
+
+func TestCredentialDefaultHeadersRefused(t *testing.T) {
+	for _, k := range []string{"Authorization", "authorization", "Proxy-Authorization", "Cookie"} {
+		h := http.Header{}
+		h.Set(k, "secret-value")
+		_, err := New(Options{Header: h})
+		if !errors.Is(err, ErrCredentialHeader) {
+			t.Errorf("Options.Header with %s: error %v, want ErrCredentialHeader", k, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret-value") {
+			t.Errorf("error shows the header value: %v", err)
+		}
+	}
+}
