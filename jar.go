@@ -28,7 +28,17 @@ import (
 //
 // SameSite and Partitioned are stored and reported by All but do not
 // restrict which requests a cookie is sent with: a client has no notion of
-// the top-level site a request is made from.
+// the top-level site a request is made from. A cookie with SameSite=None
+// but without Secure is ignored, as RFC 6265bis requires and Chromium
+// does.
+//
+// Expired cookies are never sent, listed (All) or counted (Len). A
+// lookup leaves them in place; they are dropped when a cookie is next set
+// for the same registrable domain, or when a limit is reached. Lookups
+// never store anything, so a jar that is only read does not grow.
+// Whatever is written to it, a jar holds at most MaxCookies cookies,
+// expired ones included, and as many records of removed cookies, which
+// it keeps for merging with a session file.
 //
 // A Jar is safe for concurrent use by multiple goroutines. Cookies takes
 // only a read lock, so lookups do not serialise each other.
@@ -98,10 +108,6 @@ const (
 	// may get before a lookup refreshes it. Chromium uses the same
 	// threshold; it keeps concurrent lookups from writing the same memory.
 	lastAccessGranularity = int64(time.Minute)
-
-	// sessionTombstoneLife is how long the removal of a session cookie is
-	// remembered for merging.
-	sessionTombstoneLife = 30 * 24 * time.Hour
 )
 
 var _ http.CookieJar = (*Jar)(nil)
@@ -298,19 +304,6 @@ func (e *entry) cookie() Cookie {
 type cookieID struct {
 	name, domain, path string
 	hostOnly           bool
-}
-
-// tombstone remembers a removed cookie so that merging with another
-// writer's older copy does not bring it back.
-type tombstone struct {
-	Name, Domain, Path string
-	HostOnly           bool
-	Deleted            time.Time // when it was removed
-	Until              time.Time // when the tombstone may be forgotten
-}
-
-func (t *tombstone) id() cookieID {
-	return cookieID{name: t.Name, domain: t.Domain, path: t.Path, hostOnly: t.HostOnly}
 }
 
 // target is a request URL reduced to what cookie matching needs.
@@ -577,6 +570,18 @@ func (j *Jar) dropExpired(key string, g *group, now int64) {
 	}
 }
 
+// sweep removes the expired cookies of group key and returns the group,
+// or nil if none is left. RFC 6265 §5.3 (and RFC 6265bis §5.7) has
+// expired cookies evicted at once; lookups, which hold only the read
+// lock, skip them instead, and every write sweeps the group it writes
+// to. j.mu must be held.
+func (j *Jar) sweep(key string, now int64) *group {
+	if g := j.groups[key]; g != nil {
+		j.dropExpired(key, g, now)
+	}
+	return j.groups[key]
+}
+
 // lru reports whether a is evicted before b: least recently accessed
 // first, then the oldest.
 func lru(a, b *entry) int {
@@ -778,288 +783,4 @@ func fromNanos(ns int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, ns).UTC()
-}
-
-// addTomb remembers the removal of e at now. j.mu must be held.
-func (j *Jar) addTomb(e *entry, now int64) {
-	deleted := fromNanos(now)
-	until := deleted.Add(sessionTombstoneLife)
-	if e.expires != 0 {
-		until = fromNanos(min(e.expires, now+int64(maxCookieAge)))
-	}
-	if j.tombs == nil {
-		j.tombs = make(map[cookieID]tombstone)
-	}
-	j.tombs[e.id()] = tombstone{
-		Name: e.name, Domain: e.domain, Path: e.path, HostOnly: e.hostOnly,
-		Deleted: deleted, Until: until,
-	}
-	j.pruneTombs(now)
-}
-
-// pruneTombs keeps the number of tombstones within MaxCookies: it drops
-// those past their Until and then the oldest, down to a tenth below the
-// limit. j.mu must be held.
-func (j *Jar) pruneTombs(now int64) {
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	nowT := fromNanos(now)
-	for id, t := range j.tombs {
-		if !t.Until.After(nowT) {
-			delete(j.tombs, id)
-		}
-	}
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	ts := make([]tombstone, 0, len(j.tombs))
-	for _, t := range j.tombs {
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b tombstone) int { return a.Deleted.Compare(b.Deleted) })
-	for _, t := range ts[:len(ts)-(j.maxTotal-j.maxTotal/10)] {
-		delete(j.tombs, t.id())
-	}
-}
-
-// generation counts changes to the stored cookies and tombstones; it does
-// not change when cookies are merely read.
-func (j *Jar) generation() uint64 {
-	return j.gen.Load()
-}
-
-// snapshot returns every live cookie, session cookies included, in the
-// order of All, and every live tombstone, ordered by domain, path and name.
-func (j *Jar) snapshot() (cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	cookies = j.all(now)
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	for _, t := range j.tombs {
-		if t.Until.After(now) {
-			tombs = append(tombs, t)
-		}
-	}
-	slices.SortFunc(tombs, func(a, b tombstone) int {
-		return cmpID(a.id(), b.id())
-	})
-	return cookies, tombs
-}
-
-func cmpID(a, b cookieID) int {
-	if c := strings.Compare(a.domain, b.domain); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.path, b.path); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.name, b.name); c != 0 {
-		return c
-	}
-	switch {
-	case a.hostOnly == b.hostOnly:
-		return 0
-	case a.hostOnly:
-		return 1
-	}
-	return -1
-}
-
-// normalize validates a fully specified cookie from outside the HTTP
-// path (a session file or cookies.txt) and turns it into an entry and
-// its groups key. It applies the rules of RFC 6265bis §5.7 that do not
-// depend on a request: sizes and characters, the domain (lower-case
-// punycode, never a public suffix unless host-only, IP addresses
-// host-only), the path, the prefixes, and the 400-day cap. Expired
-// cookies are refused.
-func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
-	if !validName(c.Name) || !validValue(c.Value) ||
-		len(c.Name)+len(c.Value) > maxNameValueSize ||
-		(c.Name == "" && (c.Value == "" ||
-			hasPrefixFoldASCII(c.Value, "__Secure-") || hasPrefixFoldASCII(c.Value, "__Host-"))) {
-		return nil, "", false
-	}
-	h, ok := canonicalHost(strings.TrimPrefix(c.Domain, "."))
-	if !ok || len(h.name) > maxAttributeValueSize {
-		return nil, "", false
-	}
-	hostOnly := c.HostOnly || h.ip
-	if !hostOnly && j.isPublicSuffix(h.name) {
-		return nil, "", false
-	}
-	path := c.Path
-	if path == "" {
-		path = "/"
-	}
-	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
-		return nil, "", false
-	}
-	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {
-		return nil, "", false
-	}
-	if hasPrefixFoldASCII(c.Name, "__Host-") && !(c.Secure && hostOnly && path == "/") {
-		return nil, "", false
-	}
-	var expires int64
-	if !c.Expires.IsZero() {
-		if !c.Expires.After(now) {
-			return nil, "", false
-		}
-		expires = toNanos(c.Expires)
-		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
-			expires = limit.UnixNano()
-		}
-	}
-	nowNS := now.UnixNano()
-	e := &entry{
-		name: c.Name, value: c.Value, domain: h.name, path: path,
-		expires: expires, created: toNanos(c.Created), updated: toNanos(c.Updated),
-		hostOnly: hostOnly, secure: c.Secure, httpOnly: c.HttpOnly,
-		partitioned: c.Partitioned, sameSite: c.SameSite,
-	}
-	if e.created == 0 {
-		e.created = nowNS
-	}
-	if e.updated == 0 {
-		e.updated = nowNS
-	}
-	last := toNanos(c.LastAccess)
-	if last == 0 {
-		last = e.created
-	}
-	e.lastAccess.Store(last)
-	return e, j.jarKey(h.name, h.ip), true
-}
-
-// find returns the index of the entry with identity id in group key, or -1.
-// j.mu must be held.
-func (j *Jar) find(key string, id cookieID) (*group, int) {
-	g := j.groups[key]
-	if g == nil {
-		return nil, -1
-	}
-	for i, e := range g.entries {
-		if e.name == id.name && e.domain == id.domain && e.path == id.path && e.hostOnly == id.hostOnly {
-			return g, i
-		}
-	}
-	return g, -1
-}
-
-// replace puts e in group key in place of entry i (or adds it if i < 0).
-// j.mu must be held.
-func (j *Jar) replace(key string, g *group, i int, e *entry) {
-	if i >= 0 {
-		g.entries = slices.Delete(g.entries, i, i+1)
-		j.count--
-	}
-	e.seq = j.seq
-	j.seq++
-	j.add(key, e)
-}
-
-// insert stores a fully specified cookie, such as one imported from a
-// cookies.txt file, replacing the one with the same identity. It reports
-// false, storing nothing, if the cookie is invalid or expired.
-func (j *Jar) insert(c Cookie) bool {
-	now := j.now()
-	e, key, ok := j.normalize(&c, now)
-	if !ok {
-		return false
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	g, i := j.find(key, e.id())
-	j.replace(key, g, i, e)
-	if len(j.tombs) > 0 {
-		delete(j.tombs, e.id())
-	}
-	j.enforceLimits(key, j.groups[key], now.UnixNano())
-	j.gen.Add(1)
-	return true
-}
-
-// merge folds in the cookies and tombstones of another writer. For each
-// identity (name, domain, host-only flag, path) the cookie with the newer
-// Updated wins; a tombstone whose Deleted is newer than the winning
-// cookie's Updated removes it and is kept, otherwise it is dropped.
-// Expired cookies, stale tombstones and invalid cookies are ignored, and
-// the limits apply afterwards. The generation changes only if the stored
-// state does.
-func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	nowNS := now.UnixNano()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	touched := make(map[string]bool)
-
-	for i := range cookies {
-		e, key, ok := j.normalize(&cookies[i], now)
-		if !ok {
-			continue
-		}
-		id := e.id()
-		if t, ok := j.tombs[id]; ok {
-			if t.Deleted.After(fromNanos(e.updated)) {
-				continue // deleted here after the other writer set it
-			}
-			delete(j.tombs, id)
-			changed = true
-		}
-		g, i := j.find(key, id)
-		if i >= 0 {
-			old := g.entries[i]
-			if e.updated <= old.updated {
-				continue
-			}
-			e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
-		}
-		j.replace(key, g, i, e)
-		touched[key] = true
-		changed = true
-	}
-
-	for _, t := range tombs {
-		if !t.Until.After(now) {
-			continue
-		}
-		h, ok := canonicalHost(t.Domain)
-		if !ok || h.name != t.Domain {
-			continue
-		}
-		id := t.id()
-		key := j.jarKey(h.name, h.ip)
-		g, i := j.find(key, id)
-		if i >= 0 {
-			if !t.Deleted.After(fromNanos(g.entries[i].updated)) {
-				continue // set again after the removal
-			}
-			g.entries = slices.Delete(g.entries, i, i+1)
-			j.count--
-			if len(g.entries) == 0 {
-				delete(j.groups, key)
-			}
-			changed = true
-		}
-		if mine, ok := j.tombs[id]; ok && !t.Deleted.After(mine.Deleted) {
-			continue
-		}
-		if j.tombs == nil {
-			j.tombs = make(map[cookieID]tombstone)
-		}
-		j.tombs[id] = t
-		changed = true
-	}
-	j.pruneTombs(nowNS)
-
-	for key := range touched {
-		if g := j.groups[key]; g != nil {
-			j.enforceLimits(key, g, nowNS)
-		}
-	}
-	if changed {
-		j.gen.Add(1)
-	}
 }

@@ -103,6 +103,9 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 			if c.Secure && !secure {
 				t.Errorf("Secure cookie %v from a non-secure origin", c)
 			}
+			if c.SameSite == http.SameSiteNoneMode && !c.Secure {
+				t.Errorf("cookie %v has SameSite=None without Secure", c)
+			}
 		}
 		for _, c := range jar.Cookies(u) {
 			v := c.Value

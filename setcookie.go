@@ -193,6 +193,16 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	if rc.secure && !o.secure {
 		return false
 	}
+	// §5.7: "If the cookie's same-site-flag is "None", abort these steps
+	// and ignore the cookie entirely unless the cookie's secure-only-flag
+	// is true." Chromium does the same, from any origin, localhost
+	// included (CookieBase::IsSetPermittedInContext in
+	// net/cookies/cookie_base.cc, EXCLUDE_SAMESITE_NONE_INSECURE, on by
+	// default since Chrome 80). The cookie is ignored before its expiry is
+	// looked at, so such a line does not delete a stored cookie either.
+	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
+		return false
+	}
 	// §5.7: the "__Secure-" and "__Host-" prefixes.
 	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
 		return false
@@ -202,7 +212,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		return false
 	}
 
-	g := j.groups[o.key]
+	g := j.sweep(o.key, nowNS)
 	// §5.7: leave secure cookies alone. A non-secure origin may
 	// not set (or delete) a cookie that would shadow a Secure one.
 	if !rc.secure && !o.secure && g != nil {
