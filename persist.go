@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -138,11 +139,16 @@ type session struct {
 
 	// mu guards the fields below. It is never held during store I/O;
 	// the store's lock orders saves.
-	mu       sync.Mutex
-	gen      uint64 // jar generation written or loaded last
-	loaded   *Token // token read when the session was opened
-	synced   *Token // token the store held after the last load or save
-	sizeHint int    // size of the last document, to size the next buffer
+	mu        sync.Mutex
+	gen       uint64    // jar generation written or loaded last
+	loaded    *Token    // token read when the session was opened
+	synced    *Token    // token the store held after the last load or save
+	syncedAt  time.Time // its token_updated
+	sizeHint  int       // size of the last document, to size the next buffer
+	known     bool      // knownHash is set
+	knownHash uint64    // hash of the document last loaded or written
+
+	seed maphash.Seed
 }
 
 func newSession(st Store, o *SessionOptions, jar *Jar, log *slog.Logger) *session {
@@ -152,7 +158,7 @@ func newSession(st Store, o *SessionOptions, jar *Jar, log *slog.Logger) *sessio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &session{store: st, opts: *o, jar: jar, log: log}
+	return &session{store: st, opts: *o, jar: jar, log: log, seed: maphash.MakeSeed()}
 }
 
 // openSession opens the session file at path and loads it into jar. A
@@ -226,8 +232,9 @@ func (s *session) load() error {
 	} else {
 		s.gen = ^uint64(0) // what the jar held before is not in the file
 	}
-	s.loaded, s.synced = doc.token, doc.token
+	s.loaded, s.synced, s.syncedAt = doc.token, doc.token, doc.tokenUpdated
 	s.sizeHint = len(data)
+	s.known, s.knownHash = data != nil, maphash.Bytes(s.seed, data)
 	return nil
 }
 
@@ -273,21 +280,30 @@ func (s *session) saveToken(t *Token) error {
 // token replace the TokenManager's.
 func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 	s.mu.Lock()
-	synced, hint := s.synced, s.sizeHint
+	synced, syncedAt, hint := s.synced, s.syncedAt, s.sizeHint
+	known, knownHash := s.known, s.knownHash
 	s.mu.Unlock()
 	changed := haveToken && !tokenEqual(ours, synced)
 	var (
 		gen     uint64
 		size    int
+		hash    uint64
 		written *sessionDoc
 		stored  *Token
 	)
 	err := s.store.Update(func(cur []byte) ([]byte, error) {
-		disk, err := s.decode(cur)
-		if err != nil {
-			return nil, err
+		var disk *sessionDoc
+		if known && cur != nil && maphash.Bytes(s.seed, cur) == knownHash {
+			// The document is the one this session last loaded or
+			// wrote: the jar holds all of it already.
+			disk = &sessionDoc{token: synced, tokenUpdated: syncedAt}
+		} else {
+			var err error
+			if disk, err = s.decode(cur); err != nil {
+				return nil, err
+			}
+			s.jar.merge(disk.cookies, disk.tombs)
 		}
-		s.jar.merge(disk.cookies, disk.tombs)
 		now := s.jar.now()
 		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
 		// The newer token wins: ours changed now, unless the stored one
@@ -307,6 +323,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		out.tombs = tombs
 		data := out.encode(make([]byte, 0, hint+hint/8+512))
 		written, stored, size = out, disk.token, len(data)
+		hash = maphash.Bytes(s.seed, data)
 		if bytes.Equal(data, cur) {
 			return nil, nil
 		}
@@ -316,8 +333,9 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		return err
 	}
 	s.mu.Lock()
-	s.gen, s.synced = gen, written.token
+	s.gen, s.synced, s.syncedAt = gen, written.token, written.tokenUpdated
 	s.sizeHint = size
+	s.known, s.knownHash = true, hash
 	s.mu.Unlock()
 	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, s.tokens.Current()) {
 		// Another process changed the token later than we did: use its.
@@ -350,7 +368,7 @@ type sessionDoc struct {
 	tokenUpdated time.Time // zero when the token never changed
 }
 
-// cookieLess orders cookie identities: domain, path, name, host-only.
+// cookieCmp orders cookie identities: domain, path, name, host-only.
 func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
 	if c := strings.Compare(ad, bd); c != 0 {
 		return c
@@ -374,12 +392,20 @@ func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
 // place.
 func (d *sessionDoc) encode(b []byte) []byte {
-	slices.SortFunc(d.cookies, func(x, y Cookie) int {
+	// The jar's snapshot comes sorted; a stable sort keeps records of one
+	// identity (only in hand-edited files) in a fixed order.
+	byCookieID := func(x, y Cookie) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
-	})
-	slices.SortFunc(d.tombs, func(x, y tombstone) int {
+	}
+	if !slices.IsSortedFunc(d.cookies, byCookieID) {
+		slices.SortStableFunc(d.cookies, byCookieID)
+	}
+	byTombID := func(x, y tombstone) int {
 		return cookieCmp(x.Domain, x.Path, x.Name, x.HostOnly, y.Domain, y.Path, y.Name, y.HostOnly)
-	})
+	}
+	if !slices.IsSortedFunc(d.tombs, byTombID) {
+		slices.SortStableFunc(d.tombs, byTombID)
+	}
 	b = append(b, `{"version":1`...)
 	if t := d.token; t != nil {
 		b = append(b, ",\n"+`"token":{"access_token":`...)
@@ -569,7 +595,7 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			b = append(b, string(utf8.RuneError)...)
 			i++
 			start = i
 			continue
@@ -944,6 +970,14 @@ func (d *decoder) session() (*sessionDoc, error) {
 		case "token_updated":
 			doc.tokenUpdated, err = d.milli()
 		case "cookies":
+			if doc.cookies == nil {
+				// Records are one per line in files this package
+				// writes: size the slice once, within what the
+				// bytes can hold (a record takes 18 or more).
+				rest := d.data[d.pos:]
+				n := min(bytes.Count(rest, []byte("\n{")), len(rest)/18, 1<<20)
+				doc.cookies = make([]Cookie, 0, n)
+			}
 			err = d.array(func(i int) error {
 				c, err := d.cookie(i)
 				if err == nil {
@@ -994,7 +1028,8 @@ func (d *decoder) token(doc *sessionDoc) error {
 		case "expiry":
 			var s string
 			if s, err = d.str(); err == nil && s != "" {
-				if t.Expiry, err = time.Parse(time.RFC3339Nano, s); err != nil {
+				t.Expiry, err = time.Parse(time.RFC3339Nano, s)
+				if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
 					return d.reason("token: invalid expiry")
 				}
 			}

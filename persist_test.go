@@ -3,6 +3,7 @@ package httpsession
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -863,5 +864,201 @@ func TestLoadSaveSession(t *testing.T) {
 	}
 	if got, _ := LoadSession(st, NewJar(nil)); !cmp.Equal(got, tok) {
 		t.Errorf("token after SaveSession(nil token) = %v, want the stored one", got)
+	}
+}
+
+// bytesStore is a Store holding one document in memory.
+type bytesStore struct{ data []byte }
+
+func (b *bytesStore) Load() ([]byte, error) { return b.data, nil }
+
+func (b *bytesStore) Update(fn func([]byte) ([]byte, error)) error {
+	next, err := fn(b.data)
+	if err == nil && next != nil {
+		b.data = next
+	}
+	return err
+}
+
+// FuzzLoadSession checks that no input makes loading panic, that every
+// rejection is a *SessionFileError, and that what loads re-encodes stably.
+// Seeds are in testdata/fuzz/FuzzLoadSession.
+func FuzzLoadSession(f *testing.F) {
+	f.Add(sampleDoc().encode(nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := decodeSession(data)
+		if err != nil {
+			var se *SessionFileError
+			if !errors.As(err, &se) || !errors.Is(err, ErrCorruptSession) {
+				t.Fatalf("decodeSession error %v is not a *SessionFileError", err)
+			}
+			return
+		}
+		enc := doc.encode(nil)
+		doc2, err := decodeSession(enc)
+		if err != nil {
+			t.Fatalf("decodeSession(encode(decodeSession(data))) error: %v\n%s", err, enc)
+		}
+		if enc2 := doc2.encode(nil); !bytes.Equal(enc, enc2) {
+			t.Fatalf("encoding is not stable:\n%s\nthen\n%s", enc, enc2)
+		}
+		clock := newPSClock()
+		jar := NewJar(&JarOptions{Now: clock.Now})
+		if _, err := LoadSession(&bytesStore{data: data}, jar); err != nil {
+			t.Fatalf("LoadSession error after decodeSession succeeded: %v", err)
+		}
+		st := &bytesStore{}
+		if err := SaveSession(st, jar, nil, &SessionOptions{SaveSessionCookies: true}); err != nil {
+			t.Fatalf("SaveSession error: %v", err)
+		}
+		jar2 := NewJar(&JarOptions{Now: clock.Now})
+		if _, err := LoadSession(st, jar2); err != nil {
+			t.Fatalf("LoadSession of a saved session error: %v", err)
+		}
+		if a, b := jar.Len(), jar2.Len(); a != b {
+			t.Fatalf("a saved jar of %d cookies loads as %d", a, b)
+		}
+	})
+}
+
+// benchJar returns a jar of n typical cookies, 100 per site.
+func benchJar(b *testing.B, n int) *Jar {
+	b.Helper()
+	jar := NewJar(&JarOptions{MaxCookies: n})
+	for s := 0; s < n/100; s++ {
+		u := &url.URL{Scheme: "https", Host: fmt.Sprintf("www.site%d.example", s), Path: "/"}
+		lines := make([]string, 100)
+		for i := range lines {
+			lines[i] = fmt.Sprintf("session_%d=%032x; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=2592000", i, i*s)
+		}
+		jar.SetCookieHeaders(u, lines)
+	}
+	return jar
+}
+
+// plainCookie is how a straightforward encoding/json persister would store
+// a cookie: the exported fields with their default JSON encoding.
+type plainCookie struct {
+	Name, Value, Domain, Path  string
+	HostOnly, Secure, HttpOnly bool
+	SameSite                   http.SameSite
+	Expires, Created           time.Time
+	LastAccess, Updated        time.Time
+}
+
+func plainCookies(cs []Cookie) []plainCookie {
+	out := make([]plainCookie, len(cs))
+	for i, c := range cs {
+		out[i] = plainCookie{c.Name, c.Value, c.Domain, c.Path, c.HostOnly, c.Secure, c.HttpOnly, c.SameSite,
+			c.Expires, c.Created, c.LastAccess, c.Updated}
+	}
+	return out
+}
+
+// BenchmarkSave100k saves 100,000 cookies to a new file on the OS file
+// system; BenchmarkPlainJSONSave100k is the encoding/json + fsync + rename
+// baseline for the same cookies.
+func BenchmarkSave100k(b *testing.B) {
+	jar := benchJar(b, 100000)
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := range b.N {
+		st := NewFileStore(nil, filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+		if err := SaveSession(st, jar, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlainJSONSave100k(b *testing.B) {
+	jar := benchJar(b, 100000)
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := range b.N {
+		data, err := json.Marshal(plainCookies(jar.All()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		f, err := os.CreateTemp(dir, "tmp")
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Write(data)
+		f.Sync()
+		f.Close()
+		if err := os.Rename(f.Name(), path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMergeSave100k saves one changed cookie into a file that holds
+// the same 100,000: the merge path of every save after the first.
+func BenchmarkMergeSave100k(b *testing.B) {
+	jar := benchJar(b, 100000)
+	path := filepath.Join(b.TempDir(), "s.json")
+	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.save(); err != nil {
+		b.Fatal(err)
+	}
+	u := &url.URL{Scheme: "https", Host: "www.site0.example", Path: "/"}
+	b.ResetTimer()
+	for i := range b.N {
+		jar.SetCookieHeaders(u, []string{fmt.Sprintf("session_0=%d; Max-Age=3600", i)})
+		if err := s.save(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad100k decodes a file of 100,000 cookies into an empty jar;
+// BenchmarkDecode100k only decodes; BenchmarkPlainJSONLoad100k is the
+// encoding/json baseline.
+func BenchmarkLoad100k(b *testing.B) {
+	st := &bytesStore{}
+	if err := SaveSession(st, benchJar(b, 100000), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(st.data)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := LoadSession(st, NewJar(&JarOptions{MaxCookies: 100000})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecode100k(b *testing.B) {
+	st := &bytesStore{}
+	if err := SaveSession(st, benchJar(b, 100000), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(st.data)))
+	b.ReportMetric(float64(len(st.data))/100000, "bytes/cookie")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := decodeSession(st.data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlainJSONLoad100k(b *testing.B) {
+	data, err := json.Marshal(plainCookies(benchJar(b, 100000).All()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportMetric(float64(len(data))/100000, "bytes/cookie")
+	b.ResetTimer()
+	for range b.N {
+		var cs []plainCookie
+		if err := json.Unmarshal(data, &cs); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
