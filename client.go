@@ -17,6 +17,11 @@ import (
 // Version is the library's version, sent in the default User-Agent.
 const Version = "0.1.0"
 
+// ErrCredentialHeader is returned by New when Options.Header carries
+// credentials (Authorization, Proxy-Authorization or Cookie), which default
+// headers would send to every host.
+var ErrCredentialHeader = errors.New("httpsession: credentials in default headers")
+
 // Options configures a Client. The zero value is a working client with an
 // in-memory jar, the default retry policy and no bearer tokens.
 type Options struct {
@@ -27,6 +32,10 @@ type Options struct {
 	FS afero.Fs
 	// Session tunes how the session file is written. Nil means defaults.
 	Session *SessionOptions
+	// Store, when set, keeps the session instead of SessionFile and FS: a
+	// networked store shared by a fleet of workers, for example. It is
+	// loaded by New and merge-saved by Save like the file.
+	Store Store
 
 	// Auth logs in and refreshes bearer tokens. Nil means no bearer tokens.
 	Auth Authenticator
@@ -53,7 +62,8 @@ type Options struct {
 	Retry *RetryPolicy
 	// Header holds default headers, added to each request that doesn't set
 	// them itself. A nil Header, or one without User-Agent, gets
-	// "httpsession/<Version>" as User-Agent.
+	// "httpsession/<Version>" as User-Agent. Credentials are refused here
+	// (ErrCredentialHeader): default headers reach every host.
 	Header http.Header
 	// Transport sends the requests. Nil means a clone of
 	// http.DefaultTransport.
@@ -81,13 +91,17 @@ type Client struct {
 	jar    *Jar
 	tokens *TokenManager
 	hc     *http.Client
-	sess   *session // nil without SessionFile
+	sess   *session // nil without SessionFile or Store
 	log    *slog.Logger
 
 	autoDelay time.Duration
-	mu        sync.Mutex // guards the fields below
-	timer     *time.Timer
-	closed    bool
+	// schedule runs f after d and returns a stop function; time.AfterFunc
+	// unless a test replaces it.
+	schedule func(d time.Duration, f func()) (stop func() bool)
+
+	mu      sync.Mutex  // guards the fields below
+	pending func() bool // stops the scheduled autosave; nil when none
+	closed  bool
 }
 
 // New returns a Client for o. With a SessionFile it loads the session: a
@@ -109,7 +123,7 @@ func New(o Options) (*Client, error) {
 	if jo.Now == nil {
 		jo.Now = now
 	}
-	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave}
+	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave, schedule: afterFunc}
 
 	base := o.Transport
 	if base == nil {
@@ -126,6 +140,14 @@ func New(o Options) (*Client, error) {
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "httpsession/"+Version)
 	}
+	// Default headers go to every host a redirect reaches, so credentials
+	// have no place there: cookies belong in the jar, a bearer or API key in
+	// Auth, where AuthOrigins scopes them.
+	for _, k := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
+		if _, ok := header[k]; ok {
+			return nil, fmt.Errorf("httpsession: Options.Header must not set %s: it would reach every host a redirect leads to; use Auth with AuthOrigins, or the Jar: %w", k, ErrCredentialHeader)
+		}
+	}
 	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
 
 	var origins []authOrigin
@@ -137,7 +159,13 @@ func New(o Options) (*Client, error) {
 		origins = append(origins, or)
 	}
 
-	if o.SessionFile != "" {
+	if o.Store != nil {
+		sess := newSession(o.Store, o.Session, c.jar, log)
+		if err := sess.load(); err != nil {
+			return nil, err
+		}
+		c.sess = sess
+	} else if o.SessionFile != "" {
 		fs := o.FS
 		if fs == nil {
 			fs = afero.NewOsFs()
@@ -282,9 +310,9 @@ func (c *Client) Save() error {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
+	if c.pending != nil {
+		c.pending()
+		c.pending = nil
 	}
 	c.mu.Unlock()
 	err := c.Save()
@@ -293,23 +321,29 @@ func (c *Client) Close() error {
 }
 
 // changed runs after every response. With AutoSave it schedules one save
-// for the burst of changes that follows; it costs one generation check
-// when nothing changed.
+// for the burst of changes that follows; when nothing changed it costs a
+// generation check.
 func (c *Client) changed() {
 	if c.autoDelay <= 0 || c.sess == nil || !c.sess.dirty() {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.timer != nil {
+	if c.closed || c.pending != nil {
 		return
 	}
-	c.timer = time.AfterFunc(c.autoDelay, func() {
-		c.mu.Lock()
-		c.timer = nil
-		c.mu.Unlock()
-		if err := c.Save(); err != nil {
-			c.log.Warn("httpsession: autosave failed", "err", err)
-		}
-	})
+	c.pending = c.schedule(c.autoDelay, c.autoSave)
+}
+
+func (c *Client) autoSave() {
+	c.mu.Lock()
+	c.pending = nil
+	c.mu.Unlock()
+	if err := c.Save(); err != nil {
+		c.log.Warn("httpsession: autosave failed", "err", err)
+	}
+}
+
+func afterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
 }

@@ -457,3 +457,293 @@ func TestAllowedOrigin(t *testing.T) {
 		}
 	}
 }
+
+// renameCounter counts the atomic renames of session saves.
+type renameCounter struct {
+	afero.Fs
+	n atomic.Int32
+}
+
+func (r *renameCounter) Rename(oldname, newname string) error {
+	r.n.Add(1)
+	return r.Fs.Rename(oldname, newname)
+}
+
+// TestAutoSaveCoalesces sends a burst of cookie-changing responses: one
+// save is scheduled for the burst; responses that change nothing schedule
+// none.
+func TestAutoSaveCoalesces(t *testing.T) {
+	var n atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: fmt.Sprint("c", n.Add(1)), Value: "v", MaxAge: 3600})
+		}
+	}))
+	defer ts.Close()
+	fs := &renameCounter{Fs: afero.NewMemMapFs()}
+	c, err := New(Options{SessionFile: "/s.json", FS: fs, AutoSave: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scheduled []func()
+	c.schedule = func(d time.Duration, f func()) func() bool {
+		if d != time.Second {
+			t.Errorf("autosave scheduled after %v, want 1s", d)
+		}
+		scheduled = append(scheduled, f)
+		return func() bool { return true }
+	}
+	for range 20 {
+		mustGet(t, c.HTTPClient(), ts.URL+"/set")
+	}
+	if len(scheduled) != 1 {
+		t.Fatalf("%d saves scheduled for a burst, want 1", len(scheduled))
+	}
+	scheduled[0]()
+	if got := fs.n.Load(); got != 1 {
+		t.Errorf("%d writes after the burst, want 1", got)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/unchanged")
+	if len(scheduled) != 1 {
+		t.Errorf("a response that changed nothing scheduled a save")
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/set")
+	if len(scheduled) != 2 {
+		t.Fatalf("a change after the save scheduled %d saves in all, want 2", len(scheduled))
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.n.Load(); got != 2 {
+		t.Errorf("%d writes after Close, want 2", got)
+	}
+	c2, err := New(Options{SessionFile: "/s.json", FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c2.Jar().Len(); got != 21 {
+		t.Errorf("reloaded %d cookies, want 21", got)
+	}
+}
+
+// TestTokenSavedBeforeUse checks that a new token reaches the session file
+// before the request that uses it: a crash after the login can't lose it.
+func TestTokenSavedBeforeUse(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	var problems atomic.Value
+	problems.Store("")
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := afero.ReadFile(fs, "/dir/s.json")
+		if err != nil || !strings.Contains(string(b), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")) {
+			problems.Store(fmt.Sprintf("token %q not in the session file when used (read error %v)", r.Header.Get("Authorization"), err))
+		}
+	}))
+	defer ts.Close()
+	a := &staticAuth{}
+	c, err := New(Options{SessionFile: "/dir/s.json", FS: fs, Auth: a, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL)
+	if p := problems.Load().(string); p != "" {
+		t.Error(p)
+	}
+	if fi, err := fs.Stat("/dir"); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("session directory: %v, want mode 0700", err)
+	}
+}
+
+// TestClientConcurrent hammers one Client from many goroutines with
+// cookies, a token that keeps expiring, 429s and saves, under -race.
+func TestClientConcurrent(t *testing.T) {
+	clk := newTestClock()
+	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now, ThrottleEvery: 7})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	c, err := New(Options{
+		SessionFile: "/s.json",
+		FS:          afero.NewMemMapFs(),
+		Auth:        &JSONLogin{LoginURL: ts.URL + "/auth/login", RefreshURL: ts.URL + "/auth/refresh", Username: "demo", Password: "demo-password"},
+		AuthOrigins: []string{ts.URL},
+		Retry:       noWaitRetry(nil),
+		Now:         clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 25 {
+				path := "/api/me"
+				if i%3 == 0 {
+					path = "/page"
+				}
+				resp, err := c.Get(context.Background(), ts.URL+path)
+				if err != nil {
+					t.Error(err)
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+				if g == 0 && i%5 == 0 {
+					clk.Advance(40 * time.Second) // past the refresh point
+					if err := c.Save(); err != nil {
+						t.Error(err)
+					}
+					_ = c.Jar().All()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d requests failed", n)
+	}
+	s := srv.Stats()
+	if s.Logins != 1 {
+		t.Errorf("%d logins, want 1 (refreshes: %d)", s.Logins, s.Refreshes)
+	}
+	// The clock jumps while requests are in flight, so a token checked as
+	// valid can be expired by the time the server sees it: those 401s are
+	// refreshed and replayed, and no request fails.
+	t.Logf("%d refreshes, %d 401s replayed, %d 429s retried", s.Refreshes, s.Unauthorized, s.Throttled)
+}
+
+// memStore is a Store kept in memory, standing for a networked store.
+type memStore struct {
+	mu      sync.Mutex
+	doc     []byte
+	updates int
+}
+
+func (m *memStore) Load() ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.doc, nil
+}
+
+func (m *memStore) Update(fn func([]byte) ([]byte, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next, err := fn(m.doc)
+	if err != nil || next == nil {
+		return err
+	}
+	m.doc, m.updates = next, m.updates+1
+	return nil
+}
+
+// TestOptionsStore shares one session between two Clients through a Store
+// other than a file.
+func TestOptionsStore(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "worker", Value: "1", MaxAge: 600})
+			return
+		}
+		if _, err := r.Cookie("worker"); err != nil {
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer ts.Close()
+	st := &memStore{}
+	a, err := New(Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, a.HTTPClient(), ts.URL+"/set")
+	if err := a.Save(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := mustGet(t, b.HTTPClient(), ts.URL+"/check"); resp.StatusCode != 200 {
+		t.Errorf("second worker: status %d, want 200 with the shared cookie", resp.StatusCode)
+	}
+	if err := b.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if st.updates != 1 {
+		t.Errorf("%d store updates, want 1 (the second Save had nothing new)", st.updates)
+	}
+}
+
+// TestFormLoginSession uses a cookie-only login through the Client: the
+// first request logs in and carries the new session cookie; when the
+// server forgets the session, the 401 logs in again and replays.
+func TestFormLoginSession(t *testing.T) {
+	srv := demoserver.New(demoserver.Options{})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	// /account redirects to /login without a session; make it a 401 so the
+	// Client can see the session is gone.
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		req := r.Clone(r.Context())
+		req.URL.Path = "/account"
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			w.WriteHeader(http.StatusBadRequest) // a cookie-only login sends no bearer
+			return
+		}
+		w.Write(rec.Body.Bytes())
+	})
+	front := httptest.NewServer(mux)
+	defer front.Close()
+
+	c, err := New(Options{Auth: &FormLogin{
+		LoginURL:        front.URL + "/login",
+		Fields:          url.Values{"username": {"demo"}, "password": {"demo-password"}},
+		CSRFField:       "csrf_token",
+		SuccessRedirect: "/account",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		resp, body := mustGet(t, c.HTTPClient(), front.URL+"/whoami")
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s, want 200", i+1, resp.StatusCode, body)
+		}
+	}
+	if n := srv.Stats().FormLogins; n != 1 {
+		t.Errorf("%d form logins for two requests, want 1", n)
+	}
+	c.Jar().Remove("127.0.0.1", "/", "sid") // the server-side session is gone
+	resp, body := mustGet(t, c.HTTPClient(), front.URL+"/whoami")
+	if resp.StatusCode != 200 {
+		t.Errorf("after losing the session: %d %s, want 200 after a new login", resp.StatusCode, body)
+	}
+	if n := srv.Stats().FormLogins; n != 2 {
+		t.Errorf("%d form logins, want 2", n)
+	}
+}
+
+func TestCredentialDefaultHeadersRefused(t *testing.T) {
+	for _, k := range []string{"Authorization", "authorization", "Proxy-Authorization", "Cookie"} {
+		h := http.Header{}
+		h.Set(k, "secret-value")
+		_, err := New(Options{Header: h})
+		if !errors.Is(err, ErrCredentialHeader) {
+			t.Errorf("Options.Header with %s: error %v, want ErrCredentialHeader", k, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret-value") {
+			t.Errorf("error shows the header value: %v", err)
+		}
+	}
+}

@@ -1,5 +1,71 @@
-// Package httpsession is an HTTP client session for programs that act on
-// the web as a logged-in user: a public-suffix-aware RFC 6265bis cookie jar
-// that persists to a JSON session file, a bearer token manager, and a retry
-// policy, all reachable through a plain *http.Client.
+// Package httpsession is an HTTP client session for programs that act on the
+// web as a logged-in user: a public-suffix-aware cookie jar following RFC 6265
+// and RFC 6265bis that implements [http.CookieJar], a bearer token manager and
+// a retry policy, all living in one [http.RoundTripper], persisted to a JSON
+// session file and reachable through a plain *http.Client.
+//
+// # Request path
+//
+// The session sits below http.Client's redirect loop and above the base
+// transport, so it sees every hop of a redirect chain and every attempt of
+// each hop. Each attempt sends the jar's cookies as they are at that moment
+// and stores the Set-Cookie lines of every response, including redirects and
+// the 429, 503 or 401 about to be retried. The bearer token is added only when
+// the hop's origin is one of [Options.AuthOrigins], so a redirect elsewhere
+// never carries it; a 401 from such an origin makes the [TokenManager] refresh
+// the token (or log in again) and the request is replayed once. A retry loop
+// above http.Client could not be handed to an SDK, and one below its own jar
+// handling would send stale cookies: hence [Client.HTTPClient] is a plain
+// *http.Client whose Transport is the session and which has no Jar of its
+// own. Give it to any SDK and its requests carry the session.
+//
+//	c, err := httpsession.New(httpsession.Options{
+//		SessionFile: "session.json", // loaded now, written by Save and Close
+//		Auth: &httpsession.JSONLogin{
+//			LoginURL: "https://api.example.com/login",
+//			Username: "alice",
+//			Password: os.Getenv("API_PASSWORD"),
+//		},
+//		AuthOrigins: []string{"https://api.example.com"},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Close()
+//	resp, err := c.Get(ctx, "https://api.example.com/v1/me") // logs in on first use
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use by multiple goroutines, as are [Jar],
+// [TokenManager] and [RetryPolicy]. However many requests need a new token,
+// one login or refresh runs, and each request waits for it under its own
+// context.
+//
+// # Persistence
+//
+// With [Options.SessionFile], [New] loads the session file (a missing file is
+// an empty session) and [Client.Save] and [Client.Close] write it; a new or
+// refreshed token is written at once, and [Options.AutoSave] writes after
+// responses that changed cookies. The file is versioned JSON holding the
+// persistent cookies and the token. Session cookies (no Expires or Max-Age)
+// are not written unless [SessionOptions.SaveSessionCookies] is set; expired
+// cookies never are. Writes are atomic, the file is created with mode 0600,
+// and a save merges under a lock with what other Clients and processes saved,
+// deletions included. [Store], [LoadSession] and [SaveSession] persist a
+// session elsewhere.
+//
+// # Errors
+//
+// [New] and [Client.Save] report an unreadable session file with a
+// [*SessionFileError] matching [ErrCorruptSession]; the file is never written
+// over. New reports a bad [Options.AuthOrigins] entry, or Auth (other than a
+// [*FormLogin]) without AuthOrigins, with an error matching [ErrBadOrigin].
+//
+// [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status is
+// not an error, and a 429 or 503 the policy stops retrying is returned as the
+// response ([RetryAfter] reads its wait). When the ready-made authenticators
+// get no token, the error is an [*AuthError] or [*OAuth2Error], matching
+// [ErrAuthResponse] if the endpoint answered. Cancellation and deadlines, also
+// during a retry wait, match [context.Canceled] and [context.DeadlineExceeded]. An [Authenticator] that cannot refresh returns
+// [ErrNoRefresh] from Refresh; the TokenManager then logs in again.
 package httpsession

@@ -79,22 +79,26 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 			r.Header[k] = vs
 		}
 	}
-	if h := t.jar.cookieHeader(r.URL); h != "" {
-		if own := r.Header.Get("Cookie"); own != "" {
-			h = mergeCookieHeader(own, h)
-		}
-		r.Header.Set("Cookie", h)
-	}
+	// The token first: a login or refresh may set cookies that this very
+	// request needs.
 	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.allowed(r.URL) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
 			closeBody(req)
 			return nil, nil, err
 		}
+		// A cookie-only session (FormLogin) has no header to send, but a
+		// 401 must still invalidate it so that the next use logs in again.
+		sent = tok
 		if h != "" {
 			r.Header.Set("Authorization", h)
-			sent = tok
 		}
+	}
+	if h := t.jar.cookieHeader(r.URL); h != "" {
+		if own := r.Header.Get("Cookie"); own != "" {
+			h = mergeCookieHeader(own, h)
+		}
+		r.Header.Set("Cookie", h)
 	}
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {

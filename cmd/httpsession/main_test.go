@@ -303,3 +303,51 @@ func TestDemoTwice(t *testing.T) {
 	}
 	t.Logf("two demo runs took %s", time.Since(start).Round(time.Millisecond))
 }
+
+func TestLoginOAuth2(t *testing.T) {
+	srv, ts := demoServer(t)
+	tests := []struct {
+		name  string
+		stdin string
+		env   []string
+		args  []string
+		code  int
+	}{
+		{"client credentials, secret from env", "", []string{"HTTPSESSION_CLIENT_SECRET=" + demoserver.ClientSecret},
+			[]string{"--kind", "oauth2-client", "--client-id", demoserver.ClientID}, 0},
+		{"password grant, password from stdin", "demo-password\n", []string{"HTTPSESSION_CLIENT_SECRET=" + demoserver.ClientSecret},
+			[]string{"--kind", "oauth2-password", "--client-id", demoserver.ClientID, "--username", "demo", "--password-stdin"}, 0},
+		{"wrong password", "nope\n", []string{"HTTPSESSION_CLIENT_SECRET=" + demoserver.ClientSecret},
+			[]string{"--kind", "oauth2-password", "--client-id", demoserver.ClientID, "--username", "demo", "--password-stdin"}, 1},
+		{"wrong client secret", "", []string{"HTTPSESSION_CLIENT_SECRET=bad-secret-value"},
+			[]string{"--kind", "oauth2-client", "--client-id", demoserver.ClientID}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			session := filepath.Join(t.TempDir(), "s.json")
+			args := append([]string{"login", "--session", session, "--token-url", ts.URL + "/oauth/token"}, tt.args...)
+			r := cli(t, tt.stdin, tt.env, args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", r.code, tt.code, r.stderr)
+			}
+			for _, secret := range []string{"demo-password", "nope", demoserver.ClientSecret, "bad-secret-value"} {
+				if strings.Contains(r.stdout+r.stderr, secret) {
+					t.Errorf("output shows a secret: %q", r.stderr)
+				}
+			}
+			if tt.code != 0 {
+				if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+					t.Errorf("error is not one line: %q", r.stderr)
+				}
+				return
+			}
+			r = cli(t, "", nil, "get", ts.URL+"/api/me", "--session", session, "--fail")
+			if r.code != 0 {
+				t.Errorf("get with the OAuth2 token: exit %d, stderr %q", r.code, r.stderr)
+			}
+		})
+	}
+	if s := srv.Stats(); s.Logins != 2 {
+		t.Errorf("%d logins, want 2", s.Logins)
+	}
+}

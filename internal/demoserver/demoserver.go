@@ -110,6 +110,9 @@ func (s *Server) RevokeAll() {
 //
 //	POST /auth/login     {"username","password"} → token JSON
 //	POST /auth/refresh   {"refresh_token"} → token JSON (the refresh token rotates)
+//	POST /oauth/token    RFC 6749 token endpoint: password, client_credentials
+//	                     and refresh_token grants; client "demo-client" with
+//	                     secret "demo-secret" by basic auth or in the body
 //	POST /auth/revoke    revokes every access token (bearer required)
 //	GET  /api/me         bearer required; {"user":…}
 //	GET  /api/limited    429 with Retry-After and a cookie until the cookie is sent back
@@ -121,6 +124,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /auth/login", s.login)
 	mux.HandleFunc("POST /auth/refresh", s.refreshToken)
+	mux.HandleFunc("POST /oauth/token", s.oauthToken)
 	mux.HandleFunc("POST /auth/revoke", s.bearer(func(w http.ResponseWriter, r *http.Request) {
 		s.RevokeAll()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "revoked"})
@@ -268,6 +272,60 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	user := c.Sub
 	s.stats.Refreshes++
 	writeJSON(w, http.StatusOK, s.issue(user))
+}
+
+// Demo OAuth2 client credentials.
+const (
+	ClientID     = "demo-client"
+	ClientSecret = "demo-secret"
+)
+
+// oauthToken is a small RFC 6749 token endpoint.
+func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id != ClientID || secret != ClientSecret {
+		oauthError(w, http.StatusUnauthorized, "invalid_client")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch r.PostForm.Get("grant_type") {
+	case "client_credentials":
+		s.stats.Logins++
+		writeJSON(w, http.StatusOK, s.issue(id))
+	case "password":
+		user := r.PostForm.Get("username")
+		if pw, ok := s.opts.Users[user]; !ok || pw != r.PostForm.Get("password") {
+			oauthError(w, http.StatusBadRequest, "invalid_grant")
+			return
+		}
+		s.stats.Logins++
+		writeJSON(w, http.StatusOK, s.issue(user))
+	case "refresh_token":
+		c, ok := s.verify(r.PostForm.Get("refresh_token"), "refresh")
+		if !ok || s.used[c.ID] {
+			oauthError(w, http.StatusBadRequest, "invalid_grant")
+			return
+		}
+		s.used[c.ID] = true
+		s.stats.Refreshes++
+		writeJSON(w, http.StatusOK, s.issue(c.Sub))
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
+	}
+}
+
+func oauthError(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, map[string]string{"error": code})
 }
 
 func (s *Server) bearer(h http.HandlerFunc) http.HandlerFunc {
