@@ -560,26 +560,59 @@ func TestBoundedMemory(t *testing.T) {
 }
 
 // TestLeaveSecureCookiesAlone follows RFC 6265bis §5.7.
+// Its rule compares domains by domain-match in both directions, so the
+// Secure cookie may be in the group of another registrable domain when a
+// public suffix lies between the two (github.io and s3.amazonaws.com are
+// public suffixes).
 func TestLeaveSecureCookiesAlone(t *testing.T) {
 	tests := []struct {
 		description string
+		secureURL   string // where the Secure cookie comes from; "" is https://www.example.com/
+		secureLine  string // the Secure cookie; "" is "s=1; Secure"
 		fromURL     string
 		line        string
 		want        string // all cookies afterwards, "name=value@domain/path"
 	}{
-		{"http may not overwrite a Secure cookie", "http://www.example.com/", "s=evil", "s=1@www.example.com/"},
-		{"http may not delete a Secure cookie", "http://www.example.com/", "s=; Max-Age=0", "s=1@www.example.com/"},
-		{"nor shadow it from the parent domain", "http://www.example.com/", "s=evil; Domain=example.com", "s=1@www.example.com/"},
-		{"nor from a subdomain", "http://a.www.example.com/", "s=evil", "s=1@www.example.com/"},
-		{"nor on a longer path", "http://www.example.com/", "s=evil; Path=/deep", "s=1@www.example.com/"},
-		{"another name is fine", "http://www.example.com/", "t=2", "s=1@www.example.com/ t=2@www.example.com/"},
-		{"an unrelated domain is fine", "http://other.example.com/", "s=2", "s=2@other.example.com/ s=1@www.example.com/"},
-		{"https may overwrite it", "https://www.example.com/", "s=2", "s=2@www.example.com/"},
-		{"https may delete it", "https://www.example.com/", "s=; Max-Age=0", ""},
+		{"http may not overwrite a Secure cookie", "", "", "http://www.example.com/", "s=evil", "s=1@www.example.com/"},
+		{"http may not delete a Secure cookie", "", "", "http://www.example.com/", "s=; Max-Age=0", "s=1@www.example.com/"},
+		{"nor shadow it from the parent domain", "", "", "http://www.example.com/", "s=evil; Domain=example.com", "s=1@www.example.com/"},
+		{"nor from a subdomain", "", "", "http://a.www.example.com/", "s=evil", "s=1@www.example.com/"},
+		{"nor from the parent host, the Secure cookie's domain domain-matching the new one's",
+			"https://a.www.example.com/", "", "http://www.example.com/", "s=evil", "s=1@a.www.example.com/"},
+		{"nor on a longer path", "", "", "http://www.example.com/", "s=evil; Path=/deep", "s=1@www.example.com/"},
+		{"a shorter path is fine: it does not path-match the Secure cookie's",
+			"", "s=1; Secure; Path=/deep", "http://www.example.com/", "s=2; Path=/", "s=2@www.example.com/ s=1@www.example.com/deep"},
+		{"another name is fine", "", "", "http://www.example.com/", "t=2", "s=1@www.example.com/ t=2@www.example.com/"},
+		{"an unrelated domain is fine", "", "", "http://other.example.com/", "s=2", "s=2@other.example.com/ s=1@www.example.com/"},
+		{"https may overwrite it", "", "", "https://www.example.com/", "s=2", "s=2@www.example.com/"},
+		{"https may delete it", "", "", "https://www.example.com/", "s=; Max-Age=0", ""},
+		{"a public suffix host may not shadow a Secure cookie of its subdomain",
+			"https://foo.github.io/", "", "http://github.io/", "s=evil", "s=1@foo.github.io/"},
+		{"nor a subdomain one of the public suffix host",
+			"https://github.io/", "", "http://foo.github.io/", "s=evil", "s=1@github.io/"},
+		{"nor a domain cookie one below a public suffix inside it",
+			"https://bucket.s3.amazonaws.com/", "", "http://www.amazonaws.com/", "s=evil; Domain=amazonaws.com",
+			"s=1@bucket.s3.amazonaws.com/"},
+		{"siblings under a public suffix are unrelated",
+			"https://foo.github.io/", "", "http://bar.github.io/", "s=2", "s=2@bar.github.io/ s=1@foo.github.io/"},
+		{"an IP address matches only itself",
+			"https://10.0.0.1/", "", "http://10.0.0.1/", "s=evil", "s=1@10.0.0.1/"},
+		{"another IP address is unrelated",
+			"https://10.0.0.1/", "", "http://10.0.0.2/", "s=2", "s=1@10.0.0.1/ s=2@10.0.0.2/"},
 	}
 	for _, tc := range tests {
 		jar, _ := newTestJar(nil)
-		jar.SetCookieHeaders(mustParseURL(t, "https://www.example.com/"), []string{"s=1; Secure"})
+		secureURL, secureLine := tc.secureURL, tc.secureLine
+		if secureURL == "" {
+			secureURL = "https://www.example.com/"
+		}
+		if secureLine == "" {
+			secureLine = "s=1; Secure"
+		}
+		jar.SetCookieHeaders(mustParseURL(t, secureURL), []string{secureLine})
+		if jar.Len() != 1 {
+			t.Fatalf("%s: %q from %s was not stored", tc.description, secureLine, secureURL)
+		}
 		jar.SetCookieHeaders(mustParseURL(t, tc.fromURL), []string{tc.line})
 		var got []string
 		for _, c := range jar.All() {

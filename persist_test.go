@@ -7,8 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -1061,4 +1063,78 @@ func BenchmarkPlainJSONLoad100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestSessionThroughClient goes through New, requests, Close and New again:
+// the cookies and the token survive the restart, so no new login happens.
+func TestSessionThroughClient(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/set":
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "c00kie", Path: "/", MaxAge: 3600, HttpOnly: true})
+			http.SetCookie(w, &http.Cookie{Name: "tmp", Value: "1", Path: "/"})
+		default:
+			fmt.Fprintf(w, "%s|%s", r.Header.Get("Authorization"), r.Header.Get("Cookie"))
+		}
+	}))
+	defer ts.Close()
+	path := filepath.Join(t.TempDir(), "app", "session.json")
+	get := func(c *Client, p string) string {
+		t.Helper()
+		resp, err := c.HTTPClient().Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+
+	auth1 := &seqAuth{}
+	c, err := New(Options{SessionFile: path, Auth: auth1, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(c, "/set")
+	if got, want := get(c, "/api"), "Bearer at-1|sid=c00kie; tmp=1"; got != want {
+		t.Errorf("first run: GET /api = %q, want %q", got, want)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("mode of %s = %v, %v, want %v", p, fi.Mode().Perm(), err, want)
+		}
+	}
+
+	auth2 := &seqAuth{}
+	c2, err := New(Options{SessionFile: path, Auth: auth2, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if got, want := get(c2, "/api"), "Bearer at-1|sid=c00kie"; got != want {
+		t.Errorf("after a restart: GET /api = %q, want %q (the session cookie is not saved by default)", got, want)
+	}
+	if n := auth2.n.Load(); n != 0 {
+		t.Errorf("after a restart: %d logins, want 0", n)
+	}
+
+	// A corrupt file stops New, unless the caller starts fresh.
+	bad := []byte(`{"version":1,"cookies":[`)
+	if err := os.WriteFile(path, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{SessionFile: path}); !errors.Is(err, ErrCorruptSession) {
+		t.Errorf("New with a corrupt file: error %v, want ErrCorruptSession", err)
+	}
+	c3, err := New(Options{SessionFile: path, Session: &SessionOptions{StartFresh: true}})
+	if err != nil {
+		t.Fatalf("New with StartFresh: %v", err)
+	}
+	if n := c3.Jar().Len(); n != 0 {
+		t.Errorf("a fresh start has %d cookies, want 0", n)
+	}
+	c3.Close()
 }

@@ -129,6 +129,11 @@ type origin struct {
 	target
 	key     string // groups key
 	defPath string // default-path (RFC 6265 §5.1.4)
+
+	// subKeys caches subdomainKeys(subFor) for one response.
+	subFor  string
+	subKeys []string
+	subDone bool
 }
 
 func (j *Jar) origin(u *url.URL) (origin, bool) {
@@ -215,14 +220,8 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	g := j.sweep(o.key, nowNS)
 	// §5.7: leave secure cookies alone. A non-secure origin may
 	// not set (or delete) a cookie that would shadow a Secure one.
-	if !rc.secure && !o.secure && g != nil {
-		for _, e := range g.entries {
-			if e.secure && e.name == rc.name && !e.expired(nowNS) &&
-				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
-				pathMatch(path, e.path) {
-				return false
-			}
-		}
+	if !rc.secure && !o.secure && j.shadowsSecure(o, rc.name, domain, path, nowNS) {
+		return false
 	}
 
 	// §5.7: replace the cookie with the same identity.
@@ -285,6 +284,74 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	}
 	j.enforceLimits(o.key, g, nowNS)
 	return true
+}
+
+// shadowsSecure reports whether a cookie from the non-secure origin o
+// with this name, domain and path must be ignored to leave a Secure
+// cookie alone (RFC 6265bis §5.7, the step for a cookie whose
+// secure-only-flag is false from a request-uri that does not denote a
+// secure protocol): the store holds a live Secure cookie of that name
+// whose domain domain-matches domain, or the other way round, and whose
+// path path path-matches. j.mu must be held.
+func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) bool {
+	shadows := func(g *group) bool {
+		if g == nil {
+			return false
+		}
+		for _, e := range g.entries {
+			if e.secure && e.name == name && !e.expired(now) &&
+				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
+				pathMatch(path, e.path) {
+				return true
+			}
+		}
+		return false
+	}
+	if o.ip {
+		// An IP address matches only itself, and is its own key.
+		return shadows(j.groups[domain])
+	}
+	// Such a cookie's domain is domain, a parent of domain or a subdomain
+	// of it. Its group is keyed by a dot-suffix of its domain: by domain
+	// or a parent of domain, which this walk visits ...
+	for d := domain; ; {
+		if shadows(j.groups[d]) {
+			return true
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	// ... or, when a public suffix lies inside domain (domain is one, as
+	// a host-only github.io is, or s3.amazonaws.com is one inside
+	// amazonaws.com), by a subdomain of domain.
+	for _, k := range o.subdomainKeys(j, domain) {
+		if shadows(j.groups[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// subdomainKeys returns the keys of the groups that are subdomains of
+// domain. The cookies of a response mostly share one domain, so the
+// last answer is kept for the next cookie: a response from a non-secure
+// origin stores no Secure cookie, so a group that appears while it is
+// stored cannot hold one. j.mu must be held.
+func (o *origin) subdomainKeys(j *Jar, domain string) []string {
+	if o.subDone && o.subFor == domain {
+		return o.subKeys
+	}
+	o.subKeys = o.subKeys[:0]
+	for k := range j.groups {
+		if hasDotSuffix(k, domain) {
+			o.subKeys = append(o.subKeys, k)
+		}
+	}
+	o.subFor, o.subDone = domain, true
+	return o.subKeys
 }
 
 // cookieDomain decides a cookie's domain and host-only flag
