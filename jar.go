@@ -40,8 +40,16 @@ import (
 // expired ones included, and as many records of removed cookies, which
 // it keeps for merging with a session file.
 //
-// A Jar is safe for concurrent use by multiple goroutines. Cookies takes
-// only a read lock, so lookups do not serialise each other.
+// A Jar is safe for concurrent use by multiple goroutines. It guards its
+// cookies with a sync.RWMutex. Writes (SetCookies, SetCookieHeaders,
+// Remove, Clear) hold it exclusively, so the cookies of one response
+// become visible to lookups all together. Lookups (Cookies, All, Len)
+// hold it only for reading: they run in parallel with each other and
+// wait only for writes. A lookup still records when each cookie it
+// returns was last accessed, which eviction uses: that time is an atomic
+// field of the stored cookie, refreshed at most once a minute so that
+// parallel lookups of the same cookie rarely write to the same memory.
+// Lookups return copies, never the jar's own storage.
 type Jar struct {
 	psl          cookiejar.PublicSuffixList
 	now          func() time.Time
