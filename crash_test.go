@@ -134,12 +134,15 @@ func crashChild(path string) {
 		os.Exit(2)
 	}
 	const domains = 50
+	// The first child fills the jar; later ones load it from the file
+	// and change a tenth of it per save.
+	full := jar.Len() != crashCookies
 	set := func(round int) {
 		for d := range domains {
 			u := &url.URL{Scheme: "https", Host: fmt.Sprintf("site%02d.example", d), Path: "/"}
 			var lines []string
 			for c := range crashCookies / domains {
-				if round == 0 || (c+round)%10 == 0 {
+				if full || (c+round)%10 == 0 {
 					lines = append(lines, fmt.Sprintf("c%03d=%032x-%d; Path=/; Secure; HttpOnly; Max-Age=86400", c, c*d, round))
 				}
 			}
@@ -149,6 +152,7 @@ func crashChild(path string) {
 	deadline := time.Now().Add(time.Minute)
 	for round := 0; time.Now().Before(deadline); round++ {
 		set(round)
+		full = false
 		start := time.Now()
 		if err := s.save(); err != nil {
 			fmt.Fprintln(os.Stderr, "crash child:", err)

@@ -138,8 +138,10 @@ func openSession(fsys afero.Fs, path string, o *SessionOptions, jar *Jar, log *s
 		if merr != nil {
 			return nil, merr
 		}
-		s.log.Warn("httpsession: corrupt session file moved aside; starting a new session",
-			"path", path, "moved_to", moved, "reason", se.Reason)
+		if moved != "" {
+			s.log.Warn("httpsession: corrupt session file moved aside; starting a new session",
+				"path", path, "moved_to", moved, "reason", se.Reason)
+		}
 		err = s.load()
 	}
 	if err != nil {

@@ -1040,13 +1040,13 @@ func BenchmarkDecode100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(st.data)))
-	b.ReportMetric(float64(len(st.data))/100000, "bytes/cookie")
 	b.ResetTimer()
 	for range b.N {
 		if _, err := decodeSession(st.data); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(len(st.data))/100000, "bytes/cookie")
 }
 
 func BenchmarkPlainJSONLoad100k(b *testing.B) {
@@ -1055,7 +1055,6 @@ func BenchmarkPlainJSONLoad100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
-	b.ReportMetric(float64(len(data))/100000, "bytes/cookie")
 	b.ResetTimer()
 	for range b.N {
 		var cs []plainCookie
@@ -1063,6 +1062,7 @@ func BenchmarkPlainJSONLoad100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(len(data))/100000, "bytes/cookie")
 }
 
 // TestSessionThroughClient goes through New, requests, Close and New again:
