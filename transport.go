@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,6 +104,9 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if resp == nil {
+		return nil, nil, fmt.Errorf("httpsession: transport %T returned neither a response nor an error", t.base)
 	}
 	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
 		t.jar.SetCookieHeaders(r.URL, lines)
