@@ -2,8 +2,12 @@ package httpsession
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -11,6 +15,17 @@ import (
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// closeTracker is a request body that records whether it was closed.
+type closeTracker struct {
+	io.Reader
+	closed atomic.Bool
+}
+
+func (c *closeTracker) Close() error {
+	c.closed.Store(true)
+	return nil
+}
 
 // TestBaseTransportNilResponse uses a base transport that breaks the
 // RoundTripper contract by returning neither a response nor an error: Do
@@ -29,5 +44,56 @@ func TestBaseTransportNilResponse(t *testing.T) {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		t.Errorf("Do error %T, want *url.Error", err)
+	}
+}
+
+// TestRoundTripHostileRequest calls the session transport directly, as an
+// SDK wrapping HTTPClient().Transport would, with requests http.Client
+// would never send: it returns an error, closes the body and does not
+// panic.
+func TestRoundTripHostileRequest(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer ts.Close()
+	p := DefaultRetryPolicy()
+	p.RateLimit = 1000
+	c, err := New(Options{Auth: &staticAuth{}, AuthOrigins: []string{ts.URL}, Retry: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(ts.URL)
+	tests := []struct {
+		name string
+		req  func(body io.ReadCloser) *http.Request
+	}{
+		{"nil URL", func(b io.ReadCloser) *http.Request {
+			return &http.Request{Method: http.MethodPost, Header: http.Header{}, Body: b}
+		}},
+		{"nil Header", func(b io.ReadCloser) *http.Request {
+			return &http.Request{Method: http.MethodPost, URL: u, Body: b}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := &closeTracker{Reader: strings.NewReader("x")}
+			var (
+				resp *http.Response
+				err  error
+			)
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("RoundTrip panicked: %v", r)
+					}
+				}()
+				resp, err = c.HTTPClient().Transport.RoundTrip(tt.req(body))
+			}()
+			if err == nil {
+				resp.Body.Close()
+				t.Error("RoundTrip: no error")
+			}
+			if !body.closed.Load() {
+				t.Error("request body not closed")
+			}
+		})
 	}
 }

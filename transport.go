@@ -42,6 +42,16 @@ var _ http.RoundTripper = (*transport)(nil)
 // policy. It follows http.RoundTripper's contract: it does not modify req
 // and closes req.Body, also on errors.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// http.Client never sends these, but a caller of RoundTrip may; the
+	// origin check, the rate limiter and the default headers need both.
+	switch {
+	case req.URL == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.URL")
+	case req.Header == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.Header")
+	}
 	return t.retry.do(req, t.log, t.attempt)
 }
 
