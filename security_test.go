@@ -97,3 +97,31 @@ func TestRoundTripHostileRequest(t *testing.T) {
 		})
 	}
 }
+
+// idleRecorder is a base transport that counts CloseIdleConnections.
+type idleRecorder struct {
+	http.RoundTripper
+	closed atomic.Int32
+}
+
+func (r *idleRecorder) CloseIdleConnections() { r.closed.Add(1) }
+
+// TestCloseClosesIdleConnections checks that Close releases the base
+// transport's idle connections, through HTTPClient as well.
+func TestCloseClosesIdleConnections(t *testing.T) {
+	base := &idleRecorder{RoundTripper: http.DefaultTransport}
+	c, err := New(Options{Transport: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTPClient().CloseIdleConnections()
+	if got := base.closed.Load(); got != 1 {
+		t.Errorf("HTTPClient().CloseIdleConnections reached the base transport %d times, want 1", got)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := base.closed.Load(); got != 2 {
+		t.Errorf("after Close the base transport's CloseIdleConnections ran %d times, want 2", got)
+	}
+}

@@ -55,6 +55,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.retry.do(req, t.log, t.attempt)
 }
 
+// CloseIdleConnections closes the base transport's idle connections, so
+// that http.Client.CloseIdleConnections and Client.Close reach them.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // attempt is one try of one hop. A 401 from an origin that was sent the
 // bearer token invalidates exactly that token and replays the request once
 // with a fresh one, when the body can be rebuilt; a second 401 is the
