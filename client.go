@@ -133,9 +133,13 @@ func New(o Options) (*Client, error) {
 	if retry == nil {
 		retry = DefaultRetryPolicy()
 	}
-	header := o.Header.Clone()
-	if header == nil {
-		header = make(http.Header)
+	// Keys are made canonical, as Header.Set would: a map literal's
+	// "authorization" must be refused like "Authorization", and a default
+	// "user-agent" must yield to the request's own User-Agent.
+	header := make(http.Header, len(o.Header)+1)
+	for k, vs := range o.Header {
+		ck := http.CanonicalHeaderKey(k)
+		header[ck] = append(header[ck], vs...)
 	}
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "httpsession/"+Version)

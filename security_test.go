@@ -125,3 +125,36 @@ func TestCloseClosesIdleConnections(t *testing.T) {
 		t.Errorf("after Close the base transport's CloseIdleConnections ran %d times, want 2", got)
 	}
 }
+
+// TestCredentialDefaultHeadersNotCanonical builds Options.Header as a map
+// literal, bypassing Header.Set's canonical keys: credentials are still
+// refused, and a default header does not double the request's own.
+func TestCredentialDefaultHeadersNotCanonical(t *testing.T) {
+	for _, k := range []string{"authorization", "AUTHORIZATION", "proxy-authorization", "cookie"} {
+		_, err := New(Options{Header: http.Header{k: {"secret-value"}}})
+		if !errors.Is(err, ErrCredentialHeader) {
+			t.Errorf("Options.Header{%q: …}: error %v, want ErrCredentialHeader", k, err)
+		}
+	}
+
+	var got http.Header
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer ts.Close()
+	c, err := New(Options{Header: http.Header{"user-agent": {"default/1"}, "x-team": {"blue"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL, nil)
+	req.Header.Set("User-Agent", "mine/2")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ua := got.Values("User-Agent"); len(ua) != 1 || ua[0] != "mine/2" {
+		t.Errorf("User-Agent = %q, want [\"mine/2\"]", ua)
+	}
+	if x := got.Values("X-Team"); len(x) != 1 || x[0] != "blue" {
+		t.Errorf("X-Team = %q, want [\"blue\"]", x)
+	}
+}
