@@ -261,7 +261,8 @@ func formatRedacted(f fmt.State, verb rune, s string) {
 // names are configurable; response fields may be dotted paths into nested
 // objects ("data.token"). Redirects are not followed.
 //
-// Printing a JSONLogin (fmt or slog) does not show the password.
+// Printing a JSONLogin (fmt or slog) shows neither the password nor the
+// user info, query or fragment of its URLs.
 type JSONLogin struct {
 	LoginURL   string
 	RefreshURL string // "" means no refresh: log in again
@@ -349,7 +350,7 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 
 func (a JSONLogin) String() string {
 	return fmt.Sprintf("JSONLogin{LoginURL: %s, RefreshURL: %s, Username: %q, Password: %s}",
-		a.LoginURL, a.RefreshURL, a.Username, secretMark(a.Password))
+		redactURLString(a.LoginURL), redactURLString(a.RefreshURL), a.Username, secretMark(a.Password))
 }
 
 // GoString implements fmt.GoStringer without the password.
@@ -366,7 +367,7 @@ func (a JSONLogin) Format(f fmt.State, verb rune) {
 
 // LogValue implements slog.LogValuer without the password.
 func (a JSONLogin) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("login_url", a.LoginURL), slog.String("username", a.Username),
+	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
 
@@ -389,8 +390,8 @@ const (
 // grant (§6). Error responses (§5.2) are returned as *OAuth2Error.
 // Redirects are not followed.
 //
-// Printing an OAuth2 (fmt or slog) shows neither the client secret nor the
-// password.
+// Printing an OAuth2 (fmt or slog) shows neither the client secret, the
+// password, nor the user info, query or fragment of TokenURL.
 type OAuth2 struct {
 	TokenURL     string
 	ClientID     string
@@ -517,7 +518,7 @@ func looksLikeForm(b []byte) bool {
 
 func (a OAuth2) String() string {
 	return fmt.Sprintf("OAuth2{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
-		a.TokenURL, a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
+		redactURLString(a.TokenURL), a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
 }
 
 // GoString implements fmt.GoStringer without the secrets.
@@ -534,7 +535,7 @@ func (a OAuth2) Format(f fmt.State, verb rune) {
 
 // LogValue implements slog.LogValuer without the secrets.
 func (a OAuth2) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token_url", a.TokenURL), slog.String("client_id", a.ClientID),
+	return slog.GroupValue(slog.String("token_url", redactURLString(a.TokenURL)), slog.String("client_id", a.ClientID),
 		slog.String("client_secret", secretMark(a.ClientSecret)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
@@ -552,7 +553,8 @@ func (a OAuth2) LogValue() slog.Value {
 // until a 401 invalidates it, which makes the TokenManager log in again.
 // Refresh returns ErrNoRefresh.
 //
-// Printing a FormLogin (fmt or slog) shows only the names of Fields.
+// Printing a FormLogin (fmt or slog) shows only the names of Fields, and
+// its URLs without user info, query or fragment.
 type FormLogin struct {
 	LoginURL  string     // the login page
 	PostURL   string     // where the form is posted; "" means LoginURL
@@ -726,7 +728,7 @@ func (a FormLogin) String() string {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("FormLogin{LoginURL: %s, PostURL: %s, Fields: %s}",
-		a.LoginURL, a.PostURL, strings.Join(names, ","))
+		redactURLString(a.LoginURL), redactURLString(a.PostURL), strings.Join(names, ","))
 }
 
 // GoString implements fmt.GoStringer without the field values.

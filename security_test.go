@@ -1,8 +1,11 @@
 package httpsession
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -156,5 +159,32 @@ func TestCredentialDefaultHeadersNotCanonical(t *testing.T) {
 	}
 	if x := got.Values("X-Team"); len(x) != 1 || x[0] != "blue" {
 		t.Errorf("X-Team = %q, want [\"blue\"]", x)
+	}
+}
+
+// TestAuthenticatorsRedactURLs prints authenticators whose endpoint URLs
+// carry user info and query values: neither is shown.
+func TestAuthenticatorsRedactURLs(t *testing.T) {
+	const u = "https://alice:" + testPassword + "@example.com/login?api_key=" + querySecret
+	j := JSONLogin{LoginURL: u, RefreshURL: u}
+	o := OAuth2{TokenURL: u}
+	f := FormLogin{LoginURL: u, PostURL: u}
+	for _, v := range []any{j, &j, o, &o, f, &f} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s := fmt.Sprintf(verb, v)
+			if strings.Contains(s, testPassword) || strings.Contains(s, querySecret) {
+				t.Errorf("Sprintf(%q, %T) = %q, shows a URL's secret", verb, v, s)
+			}
+			if !strings.Contains(s, "example.com/login") {
+				t.Errorf("Sprintf(%q, %T) = %q, want the endpoint", verb, v, s)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+		slog.New(h).Info("auth", "json", &j, "oauth2", o, "form", &f)
+	}
+	if s := buf.String(); strings.Contains(s, testPassword) || strings.Contains(s, querySecret) {
+		t.Errorf("log = %q, shows a URL's secret", s)
 	}
 }
