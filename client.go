@@ -42,7 +42,8 @@ type Options struct {
 	// AuthOrigins are the origins ("https://api.example.com",
 	// "http://127.0.0.1:8080") that may receive the bearer token. It is
 	// checked on every hop of every request, so a redirect to another
-	// origin never carries the token. Plain http is accepted only for
+	// origin never carries the token; a Host header set on the request
+	// must name an allowed origin too. Plain http is accepted only for
 	// loopback hosts unless AllowInsecureAuth is set. New fails if Auth is
 	// set and AuthOrigins is empty, except for a *FormLogin, which sends no
 	// bearer token: its LoginURL's origin is then the one whose 401 means

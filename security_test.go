@@ -2,10 +2,12 @@ package httpsession
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -186,5 +188,46 @@ func TestAuthenticatorsRedactURLs(t *testing.T) {
 	}
 	if s := buf.String(); strings.Contains(s, testPassword) || strings.Contains(s, querySecret) {
 		t.Errorf("log = %q, shows a URL's secret", s)
+	}
+}
+
+// TestTokenNotSentToOtherVirtualHost sends a request to the allowed
+// origin's address with a Host header naming another site: a server
+// routing by Host (a shared proxy or CDN) would hand the token to that
+// site, so it is not sent.
+func TestTokenNotSentToOtherVirtualHost(t *testing.T) {
+	seen := make(chan [2]string, 4)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- [2]string{r.Host, r.Header.Get("Authorization")}
+	}))
+	defer ts.Close()
+	c, err := New(Options{Auth: &staticAuth{}, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(ts.URL, "http://")
+	_, port, _ := net.SplitHostPort(host)
+	tests := []struct {
+		host     string
+		wantAuth bool
+	}{
+		{"", true},
+		{host, true},
+		{"evil.example", false},
+		{"evil.example:" + port, false},
+		{"localhost:" + port, false},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, ts.URL, nil)
+		req.Host = tt.host
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := <-seen
+		if (got[1] != "") != tt.wantAuth {
+			t.Errorf("Host %q: Authorization %q at virtual host %q, want sent: %v", tt.host, got[1], got[0], tt.wantAuth)
+		}
 	}
 }

@@ -100,7 +100,7 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	}
 	// The token first: a login or refresh may set cookies that this very
 	// request needs.
-	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.allowed(r.URL) {
+	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
 			closeBody(req)
@@ -220,6 +220,20 @@ func (t *transport) allowed(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// mayAuthorize reports whether r may carry the bearer token: its URL's
+// origin is allowed, and so is the one a Host header set by the caller
+// names, since a server that routes by Host (a shared proxy, a CDN) hands
+// the request to that site.
+func (t *transport) mayAuthorize(r *http.Request) bool {
+	if !t.allowed(r.URL) {
+		return false
+	}
+	if r.Host == "" || r.Host == r.URL.Host {
+		return true
+	}
+	return t.allowed(&url.URL{Scheme: r.URL.Scheme, Host: r.Host})
 }
 
 // isLoopback reports whether host names this machine: localhost,
