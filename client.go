@@ -103,6 +103,8 @@ type Client struct {
 	mu      sync.Mutex  // guards the fields below
 	pending func() bool // stops the scheduled autosave; nil when none
 	closed  bool
+
+	saving sync.WaitGroup // autosaves writing; Add only under mu while !closed
 }
 
 // New returns a Client for o. With a SessionFile it loads the session: a
@@ -310,8 +312,8 @@ func (c *Client) Save() error {
 	return c.sess.save()
 }
 
-// Close stops autosave and saves the session. Close after Close or after
-// Save is harmless.
+// Close stops autosave and saves the session: once it returns, only Save
+// writes the session. Close after Close or after Save is harmless.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -320,6 +322,8 @@ func (c *Client) Close() error {
 		c.pending = nil
 	}
 	c.mu.Unlock()
+	// An autosave whose timer fired before the stop is let finish.
+	c.saving.Wait()
 	err := c.Save()
 	c.hc.CloseIdleConnections()
 	return err
@@ -343,7 +347,14 @@ func (c *Client) changed() {
 func (c *Client) autoSave() {
 	c.mu.Lock()
 	c.pending = nil
+	if c.closed {
+		// The timer fired as Close stopped it: Close saves instead.
+		c.mu.Unlock()
+		return
+	}
+	c.saving.Add(1)
 	c.mu.Unlock()
+	defer c.saving.Done()
 	if err := c.Save(); err != nil {
 		c.log.Warn("httpsession: autosave failed", "err", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // roundTripFunc adapts a function to http.RoundTripper.
@@ -229,5 +230,37 @@ func TestTokenNotSentToOtherVirtualHost(t *testing.T) {
 		if (got[1] != "") != tt.wantAuth {
 			t.Errorf("Host %q: Authorization %q at virtual host %q, want sent: %v", tt.host, got[1], got[0], tt.wantAuth)
 		}
+	}
+}
+
+// TestNoAutoSaveAfterClose fires an autosave whose timer went off just
+// before Close stopped it, after Close has returned and a response has
+// changed the jar: Close stopped autosave, so nothing is written.
+func TestNoAutoSaveAfterClose(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: strings.Trim(r.URL.Path, "/"), Value: "v", MaxAge: 3600})
+	}))
+	defer ts.Close()
+	st := &memStore{}
+	c, err := New(Options{Store: st, AutoSave: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fired func()
+	c.schedule = func(d time.Duration, f func()) func() bool {
+		fired = f
+		return func() bool { return false } // the timer has already fired
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/a")
+	if fired == nil {
+		t.Fatal("no autosave scheduled")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL+"/b")
+	fired()
+	if st.updates != 1 {
+		t.Errorf("%d store updates, want 1 (Close's own)", st.updates)
 	}
 }
