@@ -111,23 +111,36 @@ func redactURL(u *url.URL) string {
 }
 
 // clean bounds s to n bytes of printable ASCII, with every non-empty
-// secret replaced by "[redacted]".
+// secret replaced by "[redacted]". Secrets are looked for after the
+// unprintable characters are gone, so that one inserted into a secret
+// cannot smuggle it through, and in their form-encoded and path-escaped
+// forms, as a server echoing a request parameter may send them.
 func clean(s string, n int, secrets ...string) string {
+	s = printableASCII(s)
 	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
+		if sec == "" {
+			continue
+		}
+		for _, form := range [...]string{sec, printableASCII(sec), url.QueryEscape(sec), url.PathEscape(sec)} {
+			if form != "" {
+				s = strings.ReplaceAll(s, form, redacted)
+			}
 		}
 	}
-	s = strings.Map(func(r rune) rune {
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// printableASCII returns s without the characters outside printable ASCII.
+func printableASCII(s string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return -1
 		}
 		return r
 	}, s)
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
 }
 
 // parseEndpoint checks that raw is an absolute http(s) URL.

@@ -3,6 +3,7 @@ package httpsession
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -262,5 +263,44 @@ func TestNoAutoSaveAfterClose(t *testing.T) {
 	fired()
 	if st.updates != 1 {
 		t.Errorf("%d store updates, want 1 (Close's own)", st.updates)
+	}
+}
+
+// TestOAuth2ErrorEchoesSecret has a token endpoint echo the refresh token,
+// password and client secret in its error description, altered the ways
+// cleaning or encoding alter them: none of them shows in the error.
+func TestOAuth2ErrorEchoesSecret(t *testing.T) {
+	const (
+		refresh = "s3cr3t-refresh/+=x"
+		pass    = "hunter2-pässwörd"
+		client  = "s3cr3t-client"
+	)
+	tests := []struct{ name, desc string }{
+		{"control character inside", "bad token s3cr3t-ref\u0001resh/+=x"},
+		{"non-ASCII password", "wrong password " + pass},
+		{"form-encoded refresh token", "refresh_token=" + url.QueryEscape(refresh) + " revoked"},
+		{"control character in the client secret", "client s3cr3t\u007f-client unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				b, _ := json.Marshal(map[string]string{"error": "invalid_grant", "error_description": tt.desc})
+				w.Write(b)
+			}))
+			defer srv.Close()
+			a := &OAuth2{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
+			_, err := a.Refresh(authCtx(), srv.Client(), &Token{RefreshToken: refresh})
+			var oe *OAuth2Error
+			if !errors.As(err, &oe) {
+				t.Fatalf("Refresh() error = %v, want *OAuth2Error", err)
+			}
+			for _, sec := range []string{"s3cr3t-refresh", "s3cr3t-client", "hunter2-p", "psswrd"} {
+				if strings.Contains(err.Error(), sec) {
+					t.Errorf("Refresh() error = %q, shows a secret", err)
+				}
+			}
+		})
 	}
 }
