@@ -304,3 +304,49 @@ func TestOAuth2ErrorEchoesSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryBudgetHugeWait has the server ask for an enormous Retry-After,
+// within a MaxRetryAfter set to "no cap", after the first try took a
+// second: the wait would overrun MaxElapsed, so the 429 is returned at once
+// instead of the time arithmetic overflowing into a wait without end.
+func TestRetryBudgetHugeWait(t *testing.T) {
+	tests := []struct {
+		name    string
+		policy  *RetryPolicy
+		backoff time.Duration
+		header  string
+	}{
+		{"Retry-After", &RetryPolicy{MaxRetryAfter: maxDuration, MaxElapsed: time.Minute}, 0, "99999999999999999999"},
+		{"Backoff hook", &RetryPolicy{MaxElapsed: time.Minute}, maxDuration - time.Millisecond, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy
+			f := withFakeWaits(p)
+			p.Backoff = func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }
+			var tries atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tries.Add(1)
+				f.mu.Lock()
+				f.now = f.now.Add(time.Second) // the try takes a second
+				f.mu.Unlock()
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(http.StatusTooManyRequests)
+			}))
+			defer ts.Close()
+			c, err := New(Options{Retry: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, _ := mustGet(t, c.HTTPClient(), ts.URL)
+			if resp.StatusCode != http.StatusTooManyRequests || tries.Load() != 1 {
+				t.Errorf("got %d after %d tries, want the first 429", resp.StatusCode, tries.Load())
+			}
+			if w := f.recorded(); len(w) != 0 {
+				t.Errorf("waits %v, want none", w)
+			}
+		})
+	}
+}
