@@ -350,3 +350,41 @@ func TestRetryBudgetHugeWait(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthenticatorPanicRedacted has an authenticator panic with a message
+// quoting the credentials it was handling: the error every waiter gets,
+// and the log, do not repeat it.
+func TestAuthenticatorPanicRedacted(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	tests := []struct {
+		name string
+		v    any
+	}{
+		{"string", "login failed for password " + testPassword},
+		{"error", fmt.Errorf("bad password %s", testPassword)},
+	}
+	for _, tt := range tests {
+		a := AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) { panic(tt.v) }}
+		m := NewTokenManager(a, nil, &TokenOptions{Logger: log})
+		_, err := m.Token(context.Background())
+		if err == nil {
+			t.Fatalf("%s: Token() error = nil, want an error", tt.name)
+		}
+		if strings.Contains(err.Error(), testPassword) {
+			t.Errorf("%s: Token() error = %q, shows the panic's secret", tt.name, err)
+		}
+	}
+	if strings.Contains(buf.String(), testPassword) {
+		t.Errorf("log = %q, shows the panic's secret", buf.String())
+	}
+	// A runtime error says nothing secret and is worth seeing.
+	a := AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) {
+		var p *Token
+		return &Token{AccessToken: p.AccessToken}, nil
+	}}
+	_, err := NewTokenManager(a, nil, nil).Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "nil pointer") {
+		t.Errorf("Token() error = %v, want the runtime error", err)
+	}
+}
