@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -386,5 +387,64 @@ func TestAuthenticatorPanicRedacted(t *testing.T) {
 	_, err := NewTokenManager(a, nil, nil).Token(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "nil pointer") {
 		t.Errorf("Token() error = %v, want the runtime error", err)
+	}
+}
+
+// TestConcurrent401sOneRefresh sends 50 POSTs at once with a token the
+// server rejects: one refresh runs, every request is replayed once with
+// its body rebuilt. The server holds the 401s until all 50 requests
+// have arrived with the old token.
+func TestConcurrent401sOneRefresh(t *testing.T) {
+	var rejected, ok, badBody atomic.Int32
+	all := make(chan struct{}) // closed when the 50 rejected requests have arrived
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if string(b) != "payload" {
+			badBody.Add(1)
+		}
+		if r.Header.Get("Authorization") == "Bearer login-1" {
+			if rejected.Add(1) == 50 {
+				close(all)
+			}
+			<-all
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, "expired")
+			return
+		}
+		ok.Add(1)
+	}))
+	defer ts.Close()
+	a := &staticAuth{}
+	c, err := New(Options{Auth: a, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Tokens().Token(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL, bytes.NewReader([]byte("payload")))
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("status %d, want 200 after the replay", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if n := a.refreshes.Load(); n != 1 {
+		t.Errorf("%d refreshes for 50 concurrent 401s, want 1", n)
+	}
+	if n := a.logins.Load(); n != 1 {
+		t.Errorf("%d logins, want 1", n)
+	}
+	if rejected.Load() != 50 || ok.Load() != 50 || badBody.Load() != 0 {
+		t.Errorf("%d rejected, %d accepted, %d bad bodies; want 50, 50, 0", rejected.Load(), ok.Load(), badBody.Load())
 	}
 }
