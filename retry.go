@@ -483,8 +483,13 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 // budget and the context deadline, and if so returns req ready to be sent
 // again.
 func (p *RetryPolicy) retryAllowed(req *http.Request, start, now time.Time, d time.Duration) (*http.Request, bool) {
-	if budget := p.maxElapsed(); budget >= 0 && now.Sub(start)+d > budget {
-		return nil, false
+	// Compared without adding to d, which a Retry-After or a Backoff hook
+	// may make large enough to overflow.
+	if budget := p.maxElapsed(); budget >= 0 {
+		elapsed := max(now.Sub(start), 0)
+		if elapsed > budget || d > budget-elapsed {
+			return nil, false
+		}
 	}
 	// Like rate.Limiter.Wait: do not start a wait the context would cut
 	// short. Deadlines are on the wall clock, so compare with the real one.

@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,7 +42,25 @@ var _ http.RoundTripper = (*transport)(nil)
 // policy. It follows http.RoundTripper's contract: it does not modify req
 // and closes req.Body, also on errors.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// http.Client never sends these, but a caller of RoundTrip may; the
+	// origin check, the rate limiter and the default headers need both.
+	switch {
+	case req.URL == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.URL")
+	case req.Header == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.Header")
+	}
 	return t.retry.do(req, t.log, t.attempt)
+}
+
+// CloseIdleConnections closes the base transport's idle connections, so
+// that http.Client.CloseIdleConnections and Client.Close reach them.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // attempt is one try of one hop. A 401 from an origin that was sent the
@@ -81,7 +100,7 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	}
 	// The token first: a login or refresh may set cookies that this very
 	// request needs.
-	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.allowed(r.URL) {
+	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
 			closeBody(req)
@@ -103,6 +122,9 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if resp == nil {
+		return nil, nil, fmt.Errorf("httpsession: transport %T returned neither a response nor an error", t.base)
 	}
 	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
 		t.jar.SetCookieHeaders(r.URL, lines)
@@ -198,6 +220,20 @@ func (t *transport) allowed(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// mayAuthorize reports whether r may carry the bearer token: its URL's
+// origin is allowed, and so is the one a Host header set by the caller
+// names, since a server that routes by Host (a shared proxy, a CDN) hands
+// the request to that site.
+func (t *transport) mayAuthorize(r *http.Request) bool {
+	if !t.allowed(r.URL) {
+		return false
+	}
+	if r.Host == "" || r.Host == r.URL.Host {
+		return true
+	}
+	return t.allowed(&url.URL{Scheme: r.URL.Scheme, Host: r.Host})
 }
 
 // isLoopback reports whether host names this machine: localhost,
