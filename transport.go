@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,14 +175,18 @@ func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return authOrigin{}, &originError{s: s, reason: "want scheme://host[:port]"}
 	}
-	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	h, ok := canonicalHost(u.Host) // lower case, punycode, like request hosts
+	if !ok {
+		return authOrigin{}, &originError{s: s, reason: "bad host"}
+	}
+	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
 	if o.port == "" {
 		o.port = defaultPort(o.scheme)
 	}
 	switch o.scheme {
 	case "https":
 	case "http":
-		if !allowInsecure && !isLoopback(o.host) {
+		if !allowInsecure && !h.loopback {
 			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
 		}
 	default:
@@ -211,6 +214,13 @@ func defaultPort(scheme string) string {
 // checked on every hop, so a redirect elsewhere never carries the token.
 func (t *transport) allowed(u *url.URL) bool {
 	host, port := u.Hostname(), u.Port()
+	if !isASCII(host) { // an IDN host written in Unicode: compare its punycode
+		h, ok := canonicalHost(u.Host)
+		if !ok {
+			return false
+		}
+		host = h.name
+	}
 	for _, o := range t.origins {
 		if !strings.EqualFold(u.Scheme, o.scheme) || !strings.EqualFold(host, o.host) {
 			continue
@@ -234,17 +244,6 @@ func (t *transport) mayAuthorize(r *http.Request) bool {
 		return true
 	}
 	return t.allowed(&url.URL{Scheme: r.URL.Scheme, Host: r.Host})
-}
-
-// isLoopback reports whether host names this machine: localhost,
-// *.localhost, 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // redactURLString is redactURL for a URL not parsed yet.
