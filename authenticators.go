@@ -111,23 +111,36 @@ func redactURL(u *url.URL) string {
 }
 
 // clean bounds s to n bytes of printable ASCII, with every non-empty
-// secret replaced by "[redacted]".
+// secret replaced by "[redacted]". Secrets are looked for after the
+// unprintable characters are gone, so that one inserted into a secret
+// cannot smuggle it through, and in their form-encoded and path-escaped
+// forms, as a server echoing a request parameter may send them.
 func clean(s string, n int, secrets ...string) string {
+	s = printableASCII(s)
 	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
+		if sec == "" {
+			continue
+		}
+		for _, form := range [...]string{sec, printableASCII(sec), url.QueryEscape(sec), url.PathEscape(sec)} {
+			if form != "" {
+				s = strings.ReplaceAll(s, form, redacted)
+			}
 		}
 	}
-	s = strings.Map(func(r rune) rune {
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// printableASCII returns s without the characters outside printable ASCII.
+func printableASCII(s string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return -1
 		}
 		return r
 	}, s)
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
 }
 
 // parseEndpoint checks that raw is an absolute http(s) URL.
@@ -261,7 +274,8 @@ func formatRedacted(f fmt.State, verb rune, s string) {
 // names are configurable; response fields may be dotted paths into nested
 // objects ("data.token"). Redirects are not followed.
 //
-// Printing a JSONLogin (fmt or slog) does not show the password.
+// Printing a JSONLogin (fmt or slog) shows neither the password nor the
+// user info, query or fragment of its URLs.
 type JSONLogin struct {
 	LoginURL   string
 	RefreshURL string // "" means no refresh: log in again
@@ -349,7 +363,7 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 
 func (a JSONLogin) String() string {
 	return fmt.Sprintf("JSONLogin{LoginURL: %s, RefreshURL: %s, Username: %q, Password: %s}",
-		a.LoginURL, a.RefreshURL, a.Username, secretMark(a.Password))
+		redactURLString(a.LoginURL), redactURLString(a.RefreshURL), a.Username, secretMark(a.Password))
 }
 
 // GoString implements fmt.GoStringer without the password.
@@ -366,7 +380,7 @@ func (a JSONLogin) Format(f fmt.State, verb rune) {
 
 // LogValue implements slog.LogValuer without the password.
 func (a JSONLogin) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("login_url", a.LoginURL), slog.String("username", a.Username),
+	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
 
@@ -389,8 +403,8 @@ const (
 // grant (§6). Error responses (§5.2) are returned as *OAuth2Error.
 // Redirects are not followed.
 //
-// Printing an OAuth2 (fmt or slog) shows neither the client secret nor the
-// password.
+// Printing an OAuth2 (fmt or slog) shows neither the client secret, the
+// password, nor the user info, query or fragment of TokenURL.
 type OAuth2 struct {
 	TokenURL     string
 	ClientID     string
@@ -517,7 +531,7 @@ func looksLikeForm(b []byte) bool {
 
 func (a OAuth2) String() string {
 	return fmt.Sprintf("OAuth2{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
-		a.TokenURL, a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
+		redactURLString(a.TokenURL), a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
 }
 
 // GoString implements fmt.GoStringer without the secrets.
@@ -534,7 +548,7 @@ func (a OAuth2) Format(f fmt.State, verb rune) {
 
 // LogValue implements slog.LogValuer without the secrets.
 func (a OAuth2) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token_url", a.TokenURL), slog.String("client_id", a.ClientID),
+	return slog.GroupValue(slog.String("token_url", redactURLString(a.TokenURL)), slog.String("client_id", a.ClientID),
 		slog.String("client_secret", secretMark(a.ClientSecret)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
@@ -552,7 +566,8 @@ func (a OAuth2) LogValue() slog.Value {
 // until a 401 invalidates it, which makes the TokenManager log in again.
 // Refresh returns ErrNoRefresh.
 //
-// Printing a FormLogin (fmt or slog) shows only the names of Fields.
+// Printing a FormLogin (fmt or slog) shows only the names of Fields, and
+// its URLs without user info, query or fragment.
 type FormLogin struct {
 	LoginURL  string     // the login page
 	PostURL   string     // where the form is posted; "" means LoginURL
@@ -726,7 +741,7 @@ func (a FormLogin) String() string {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("FormLogin{LoginURL: %s, PostURL: %s, Fields: %s}",
-		a.LoginURL, a.PostURL, strings.Join(names, ","))
+		redactURLString(a.LoginURL), redactURLString(a.PostURL), strings.Join(names, ","))
 }
 
 // GoString implements fmt.GoStringer without the field values.

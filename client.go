@@ -42,7 +42,8 @@ type Options struct {
 	// AuthOrigins are the origins ("https://api.example.com",
 	// "http://127.0.0.1:8080") that may receive the bearer token. It is
 	// checked on every hop of every request, so a redirect to another
-	// origin never carries the token. Plain http is accepted only for
+	// origin never carries the token; a Host header set on the request
+	// must name an allowed origin too. Plain http is accepted only for
 	// loopback hosts unless AllowInsecureAuth is set. New fails if Auth is
 	// set and AuthOrigins is empty, except for a *FormLogin, which sends no
 	// bearer token: its LoginURL's origin is then the one whose 401 means
@@ -102,6 +103,8 @@ type Client struct {
 	mu      sync.Mutex  // guards the fields below
 	pending func() bool // stops the scheduled autosave; nil when none
 	closed  bool
+
+	saving sync.WaitGroup // autosaves writing; Add only under mu while !closed
 }
 
 // New returns a Client for o. With a SessionFile it loads the session: a
@@ -133,9 +136,13 @@ func New(o Options) (*Client, error) {
 	if retry == nil {
 		retry = DefaultRetryPolicy()
 	}
-	header := o.Header.Clone()
-	if header == nil {
-		header = make(http.Header)
+	// Keys are made canonical, as Header.Set would: a map literal's
+	// "authorization" must be refused like "Authorization", and a default
+	// "user-agent" must yield to the request's own User-Agent.
+	header := make(http.Header, len(o.Header)+1)
+	for k, vs := range o.Header {
+		ck := http.CanonicalHeaderKey(k)
+		header[ck] = append(header[ck], vs...)
 	}
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "httpsession/"+Version)
@@ -305,8 +312,8 @@ func (c *Client) Save() error {
 	return c.sess.save()
 }
 
-// Close stops autosave and saves the session. Close after Close or after
-// Save is harmless.
+// Close stops autosave and saves the session: once it returns, only Save
+// writes the session. Close after Close or after Save is harmless.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -315,6 +322,8 @@ func (c *Client) Close() error {
 		c.pending = nil
 	}
 	c.mu.Unlock()
+	// An autosave whose timer fired before the stop is let finish.
+	c.saving.Wait()
 	err := c.Save()
 	c.hc.CloseIdleConnections()
 	return err
@@ -338,7 +347,14 @@ func (c *Client) changed() {
 func (c *Client) autoSave() {
 	c.mu.Lock()
 	c.pending = nil
+	if c.closed {
+		// The timer fired as Close stopped it: Close saves instead.
+		c.mu.Unlock()
+		return
+	}
+	c.saving.Add(1)
 	c.mu.Unlock()
+	defer c.saving.Done()
 	if err := c.Save(); err != nil {
 		c.log.Warn("httpsession: autosave failed", "err", err)
 	}

@@ -212,3 +212,48 @@ func TestRetryWaitCancel(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedPOSTIsRetried: a POST whose connection was refused was never
+// sent, so it is replayed even without an idempotency key; the server comes
+// up while the policy waits.
+func TestRefusedPOSTIsRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // refused until the server below starts
+
+	var got atomic.Value
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.Store(r.Method + " " + string(b))
+	})}
+	defer srv.Close()
+	p := DefaultRetryPolicy()
+	waits := 0
+	p.sleep = func(ctx context.Context, d time.Duration) error {
+		waits++
+		if waits == 1 {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			go srv.Serve(ln)
+		}
+		return nil
+	}
+	c, err := New(Options{Retry: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/orders", strings.NewReader("order-1"))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST after a refused connection: %v", err)
+	}
+	resp.Body.Close()
+	if g, _ := got.Load().(string); g != "POST order-1" || waits != 1 {
+		t.Errorf("server got %q after %d waits, want \"POST order-1\" after 1", g, waits)
+	}
+}

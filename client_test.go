@@ -428,7 +428,7 @@ func TestDemoStory(t *testing.T) {
 
 func TestAllowedOrigin(t *testing.T) {
 	tr := &transport{}
-	for _, s := range []string{"https://api.example.com", "http://127.0.0.1:8080", "https://[::1]:8443"} {
+	for _, s := range []string{"https://api.example.com", "http://127.0.0.1:8080", "https://[::1]:8443", "https://bücher.example"} {
 		o, err := parseOrigin(s, false)
 		if err != nil {
 			t.Fatal(err)
@@ -449,6 +449,9 @@ func TestAllowedOrigin(t *testing.T) {
 		{"http://127.0.0.1/", false},
 		{"https://127.0.0.1:8080/", false},
 		{"https://[::1]:8443/", true},
+		{"https://xn--bcher-kva.example/", true}, // an IDN origin matches its punycode
+		{"https://bücher.example/", true},
+		{"https://xn--bcher-kva.example.evil/", false},
 	}
 	for _, tt := range tests {
 		u, _ := url.Parse(tt.url)

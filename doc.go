@@ -59,13 +59,20 @@
 // [New] and [Client.Save] report an unreadable session file with a
 // [*SessionFileError] matching [ErrCorruptSession]; the file is never written
 // over. New reports a bad [Options.AuthOrigins] entry, or Auth (other than a
-// [*FormLogin]) without AuthOrigins, with an error matching [ErrBadOrigin].
+// [*FormLogin]) without AuthOrigins, with an error matching [ErrBadOrigin],
+// and credentials in [Options.Header] with [ErrCredentialHeader].
 //
 // [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status is
 // not an error, and a 429 or 503 the policy stops retrying is returned as the
 // response ([RetryAfter] reads its wait). When the ready-made authenticators
 // get no token, the error is an [*AuthError] or [*OAuth2Error], matching
 // [ErrAuthResponse] if the endpoint answered. Cancellation and deadlines, also
-// during a retry wait, match [context.Canceled] and [context.DeadlineExceeded]. An [Authenticator] that cannot refresh returns
-// [ErrNoRefresh] from Refresh; the TokenManager then logs in again.
+// during a retry wait, match [context.Canceled] and [context.DeadlineExceeded].
+// An [Authenticator] that cannot refresh returns [ErrNoRefresh] from Refresh;
+// the TokenManager then logs in again.
+//
+// The library's own errors and logs never contain tokens, passwords, cookie
+// values or URL query values. A [*url.Error] from Do, like any http.Client's,
+// quotes the request URL in full: keep secrets out of query strings, or
+// redact the URL before logging such an error.
 package httpsession

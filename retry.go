@@ -47,7 +47,8 @@ const (
 //
 //   - its method is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), or it
 //     carries an Idempotency-Key or X-Idempotency-Key header, or
-//     RetryNonIdempotent is set; and
+//     RetryNonIdempotent is set, or the last try could not connect at all
+//     (nothing was sent); and
 //   - it has no body (nil or http.NoBody) or Request.GetBody is set, as
 //     http.NewRequest does for *bytes.Buffer, *bytes.Reader and
 //     *strings.Reader bodies. The body is rebuilt through GetBody for every
@@ -244,12 +245,18 @@ func isRetryableConnError(err error) bool {
 	if errors.As(err, &dnsErr) {
 		return dnsErr.IsTemporary || dnsErr.IsTimeout
 	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
+	if isDialError(err) {
 		return true
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// isDialError reports whether err is a failure to connect (refused, no
+// route, a DNS failure): the request was never sent.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // DefaultBackoff returns a wait drawn uniformly from
@@ -326,14 +333,16 @@ func isDigits(s string) bool {
 	return true
 }
 
-// replayable reports whether req may be sent again: its method is
-// idempotent or it carries an idempotency key (or nonIdempotent allows any
-// method), and its body can be rebuilt.
-func replayable(req *http.Request, nonIdempotent bool) bool {
+// replayable reports whether req may be sent again after the outcome resp,
+// err: its body can be rebuilt, and its method is idempotent or it carries
+// an idempotency key (or nonIdempotent allows any method) — or the last try
+// never reached the server because the connection could not be made, so
+// nothing was sent that a replay could repeat.
+func replayable(req *http.Request, nonIdempotent bool, resp *http.Response, err error) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
 	}
-	if nonIdempotent {
+	if nonIdempotent || (resp == nil && isDialError(err)) {
 		return true
 	}
 	switch req.Method {
@@ -418,11 +427,11 @@ func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http
 func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error),
 	start time.Time, maxAttempts int, resp *http.Response, err error) (*http.Response, error) {
 	ctx := req.Context()
-	if !replayable(req, p.RetryNonIdempotent) {
-		return resp, err
-	}
 	for n := 1; ; n++ {
 		if n > 1 && !p.checkRetry(req, resp, err) {
+			return resp, err
+		}
+		if !replayable(req, p.RetryNonIdempotent, resp, err) {
 			return resp, err
 		}
 		if n >= maxAttempts {
@@ -483,8 +492,13 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 // budget and the context deadline, and if so returns req ready to be sent
 // again.
 func (p *RetryPolicy) retryAllowed(req *http.Request, start, now time.Time, d time.Duration) (*http.Request, bool) {
-	if budget := p.maxElapsed(); budget >= 0 && now.Sub(start)+d > budget {
-		return nil, false
+	// Compared without adding to d, which a Retry-After or a Backoff hook
+	// may make large enough to overflow.
+	if budget := p.maxElapsed(); budget >= 0 {
+		elapsed := max(now.Sub(start), 0)
+		if elapsed > budget || d > budget-elapsed {
+			return nil, false
+		}
 	}
 	// Like rate.Limiter.Wait: do not start a wait the context would cut
 	// short. Deadlines are on the wall clock, so compare with the real one.

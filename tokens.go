@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -469,7 +471,8 @@ func (m *TokenManager) run(ctx context.Context, f *flight, old *tokenState) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				s, err = nil, fmt.Errorf("httpsession: authenticator panicked: %v", r)
+				s, err = nil, panicError(r)
+				m.log.Error("httpsession: authenticator panicked", "error", err, "stack", string(debug.Stack()))
 			}
 		}()
 		s, err = m.fetch(ctx, old)
@@ -483,6 +486,16 @@ func (m *TokenManager) run(ctx context.Context, f *flight, old *tokenState) {
 	m.flight = nil
 	close(f.done)
 	m.mu.Unlock()
+}
+
+// panicError describes a recovered panic of an Authenticator. Only a
+// runtime error is quoted: any other value is the authenticator's own and
+// may hold the credentials it was handling, so only its type is named.
+func panicError(r any) error {
+	if re, ok := r.(runtime.Error); ok {
+		return fmt.Errorf("httpsession: authenticator panicked: %w", re)
+	}
+	return fmt.Errorf("httpsession: authenticator panicked with a %T", r)
 }
 
 // fetch refreshes old if it has a refresh token, and logs in otherwise or

@@ -2,8 +2,8 @@ package httpsession
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,7 +41,25 @@ var _ http.RoundTripper = (*transport)(nil)
 // policy. It follows http.RoundTripper's contract: it does not modify req
 // and closes req.Body, also on errors.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// http.Client never sends these, but a caller of RoundTrip may; the
+	// origin check, the rate limiter and the default headers need both.
+	switch {
+	case req.URL == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.URL")
+	case req.Header == nil:
+		closeBody(req)
+		return nil, errors.New("httpsession: nil Request.Header")
+	}
 	return t.retry.do(req, t.log, t.attempt)
+}
+
+// CloseIdleConnections closes the base transport's idle connections, so
+// that http.Client.CloseIdleConnections and Client.Close reach them.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // attempt is one try of one hop. A 401 from an origin that was sent the
@@ -81,7 +99,7 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	}
 	// The token first: a login or refresh may set cookies that this very
 	// request needs.
-	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.allowed(r.URL) {
+	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
 			closeBody(req)
@@ -103,6 +121,9 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if resp == nil {
+		return nil, nil, fmt.Errorf("httpsession: transport %T returned neither a response nor an error", t.base)
 	}
 	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
 		t.jar.SetCookieHeaders(r.URL, lines)
@@ -154,14 +175,18 @@ func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return authOrigin{}, &originError{s: s, reason: "want scheme://host[:port]"}
 	}
-	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	h, ok := canonicalHost(u.Host) // lower case, punycode, like request hosts
+	if !ok {
+		return authOrigin{}, &originError{s: s, reason: "bad host"}
+	}
+	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
 	if o.port == "" {
 		o.port = defaultPort(o.scheme)
 	}
 	switch o.scheme {
 	case "https":
 	case "http":
-		if !allowInsecure && !isLoopback(o.host) {
+		if !allowInsecure && !h.loopback {
 			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
 		}
 	default:
@@ -189,6 +214,13 @@ func defaultPort(scheme string) string {
 // checked on every hop, so a redirect elsewhere never carries the token.
 func (t *transport) allowed(u *url.URL) bool {
 	host, port := u.Hostname(), u.Port()
+	if !isASCII(host) { // an IDN host written in Unicode: compare its punycode
+		h, ok := canonicalHost(u.Host)
+		if !ok {
+			return false
+		}
+		host = h.name
+	}
 	for _, o := range t.origins {
 		if !strings.EqualFold(u.Scheme, o.scheme) || !strings.EqualFold(host, o.host) {
 			continue
@@ -200,15 +232,18 @@ func (t *transport) allowed(u *url.URL) bool {
 	return false
 }
 
-// isLoopback reports whether host names this machine: localhost,
-// *.localhost, 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+// mayAuthorize reports whether r may carry the bearer token: its URL's
+// origin is allowed, and so is the one a Host header set by the caller
+// names, since a server that routes by Host (a shared proxy, a CDN) hands
+// the request to that site.
+func (t *transport) mayAuthorize(r *http.Request) bool {
+	if !t.allowed(r.URL) {
+		return false
+	}
+	if r.Host == "" || r.Host == r.URL.Host {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return t.allowed(&url.URL{Scheme: r.URL.Scheme, Host: r.Host})
 }
 
 // redactURLString is redactURL for a URL not parsed yet.

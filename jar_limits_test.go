@@ -1,0 +1,146 @@
+package httpsession
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBoundedMemory runs a jar for a long time with short-lived cookies,
+// removals and lookups: what it stores stays within MaxCookies.
+func TestBoundedMemory(t *testing.T) {
+	const limit = 50
+	jar, clock := newTestJar(&JarOptions{MaxCookies: limit, MaxCookiesPerDomain: 20})
+	for i := range 2000 {
+		u := mustParseURL(t, fmt.Sprintf("https://h%d.site%d.example/", i, i%300))
+		jar.SetCookieHeaders(u, []string{"a=1; Max-Age=5", "b=2"})
+		if i%2 == 0 {
+			jar.Remove(u.Hostname(), "/", "b")
+		}
+		jar.Cookies(u)
+		clock.Advance(time.Second)
+
+		jar.mu.RLock()
+		stored, tombs := jar.count, len(jar.tombs)
+		jar.mu.RUnlock()
+		if stored > limit || tombs > limit {
+			t.Fatalf("after %d responses: %d cookies and %d tombstones stored, limit %d", i+1, stored, tombs, limit)
+		}
+	}
+	if n := jar.Len(); n > limit {
+		t.Errorf("Len() = %d, want at most %d", n, limit)
+	}
+}
+
+func TestPerDomainLimit(t *testing.T) {
+	jar, clock := newTestJar(&JarOptions{MaxCookiesPerDomain: 3})
+	u := mustParseURL(t, "http://www.example.com/")
+	jar.SetCookieHeaders(u, []string{"a=1", "b=2", "c=3; Max-Age=60"})
+	// Access a and b later than c; then c expires.
+	clock.Advance(2 * time.Minute)
+	jar.Cookies(u)
+	jar.SetCookieHeaders(u, []string{"d=4"})
+	if got, want := names(jar.All()), "a b d"; got != want {
+		t.Fatalf("after an expired cookie: jar holds %q, want %q", got, want)
+	}
+	// Now a and b were accessed before d was set; a is the oldest of them.
+	clock.Advance(2 * time.Minute)
+	jar.SetCookieHeaders(u, []string{"e=5"})
+	if got, want := names(jar.All()), "b d e"; got != want {
+		t.Fatalf("least recently accessed: jar holds %q, want %q", got, want)
+	}
+	// An access protects a cookie.
+	clock.Advance(2 * time.Minute)
+	jar.Cookies(mustParseURL(t, "http://www.example.com/"))
+	clock.Advance(2 * time.Minute)
+	jar.SetCookieHeaders(mustParseURL(t, "http://other.example.com/"), []string{"f=6"})
+	if got, want := names(jar.All()), "d e f"; got != want {
+		t.Fatalf("a subdomain shares the eTLD+1 limit: jar holds %q, want %q", got, want)
+	}
+	if got, want := jar.Len(), 3; got != want {
+		t.Errorf("Len() = %d, want %d", got, want)
+	}
+	// Other registrable domains have limits of their own.
+	jar.SetCookieHeaders(mustParseURL(t, "http://example.org/"), []string{"g=7", "h=8"})
+	if got, want := jar.Len(), 5; got != want {
+		t.Errorf("Len() = %d, want %d", got, want)
+	}
+}
+
+func TestTotalLimit(t *testing.T) {
+	jar, clock := newTestJar(&JarOptions{MaxCookies: 20})
+	for i := range 20 {
+		jar.SetCookieHeaders(mustParseURL(t, fmt.Sprintf("http://host%02d.example/", i)), []string{"a=1"})
+		clock.Advance(2 * time.Minute)
+	}
+	// Touch the first host so that it survives.
+	jar.Cookies(mustParseURL(t, "http://host00.example/"))
+	clock.Advance(2 * time.Minute)
+	if got, want := jar.Len(), 20; got != want {
+		t.Fatalf("Len() = %d, want %d", got, want)
+	}
+	jar.SetCookieHeaders(mustParseURL(t, "http://new.example/"), []string{"a=1"})
+	// Passing the limit evicts down to a tenth below it.
+	if got, want := jar.Len(), 18; got != want {
+		t.Fatalf("Len() = %d, want %d", got, want)
+	}
+	var domains []string
+	for _, c := range jar.All() {
+		domains = append(domains, c.Domain)
+	}
+	for _, gone := range []string{"host01.example", "host02.example", "host03.example"} {
+		if slices.Contains(domains, gone) {
+			t.Errorf("%s survived, want it evicted as least recently accessed", gone)
+		}
+	}
+	for _, kept := range []string{"host00.example", "host04.example", "new.example"} {
+		if !slices.Contains(domains, kept) {
+			t.Errorf("%s evicted, want it kept", kept)
+		}
+	}
+}
+
+// TestFlood checks that one response cannot make the jar grow without
+// bound or take unbounded time.
+func TestFlood(t *testing.T) {
+	jar, _ := newTestJar(nil)
+	u := mustParseURL(t, "http://www.example.com/")
+	lines := make([]string, 1_000_000)
+	for i := range lines {
+		lines[i] = "c" + strings.Repeat("x", i%7) + fmt.Sprint(i) + "=v"
+	}
+	jar.SetCookieHeaders(u, lines)
+	if got, want := jar.Len(), defaultMaxCookiesPerDomain; got != want {
+		t.Errorf("after a flood: Len() = %d, want %d", got, want)
+	}
+	cs := make([]*http.Cookie, 1_000_000)
+	for i := range cs {
+		cs[i] = &http.Cookie{Name: fmt.Sprint("h", i), Value: "v"}
+	}
+	jar.SetCookies(mustParseURL(t, "http://other.example.org/"), cs)
+	if got, want := jar.Len(), 2*defaultMaxCookiesPerDomain; got != want {
+		t.Errorf("after a second flood: Len() = %d, want %d", got, want)
+	}
+}
+
+func TestCookiesAllocations(t *testing.T) {
+	jar, _ := newTestJar(&JarOptions{MaxCookiesPerDomain: 2000})
+	u := mustParseURL(t, "https://www.example.com/a/b")
+	lines := make([]string, 1000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("c%d=v%d; Path=/", i, i)
+	}
+	jar.SetCookieHeaders(u, lines)
+	if got := len(jar.Cookies(u)); got != 1000 {
+		t.Fatalf("len(Cookies) = %d, want 1000", got)
+	}
+	if a := testing.AllocsPerRun(20, func() { jar.Cookies(u) }); a > 2 {
+		t.Errorf("Cookies allocates %v times, want at most 2", a)
+	}
+	if a := testing.AllocsPerRun(20, func() { jar.cookieHeader(u) }); a > 1 {
+		t.Errorf("cookieHeader allocates %v times, want at most 1", a)
+	}
+}
