@@ -91,12 +91,7 @@ func (t *transport) attempt(req *http.Request) (*http.Response, error) {
 // it and stores the response's cookies. sent is the token that went out, if
 // any.
 func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, err error) {
-	r := req.Clone(req.Context())
-	for k, vs := range t.header {
-		if _, ok := r.Header[k]; !ok {
-			r.Header[k] = vs
-		}
-	}
+	r := t.outgoing(req)
 	// The token first: a login or refresh may set cookies that this very
 	// request needs.
 	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
@@ -132,6 +127,25 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 		t.changed()
 	}
 	return resp, sent, nil
+}
+
+// outgoing returns the copy of req that is sent: a shallow copy with its
+// own header map holding req's headers and the defaults it lacks. Only
+// headers change on the way out, so the URL, body and the rest are shared,
+// and the caller's request is never modified.
+func (t *transport) outgoing(req *http.Request) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	r.Header = make(http.Header, len(req.Header)+len(t.header)+2)
+	for k, vs := range req.Header {
+		r.Header[k] = vs
+	}
+	for k, vs := range t.header {
+		if _, ok := r.Header[k]; !ok {
+			r.Header[k] = vs
+		}
+	}
+	return r
 }
 
 // mergeCookieHeader returns the caller's own Cookie header followed by the
