@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -529,32 +530,14 @@ func (p *RetryPolicy) maxAttempts() int {
 	return p.MaxAttempts
 }
 
-func (p *RetryPolicy) baseDelay() time.Duration {
-	if p.BaseDelay == 0 {
-		return defaultBaseDelay
-	}
-	return p.BaseDelay
-}
+func (p *RetryPolicy) baseDelay() time.Duration { return cmp.Or(p.BaseDelay, defaultBaseDelay) }
 
-func (p *RetryPolicy) maxDelay() time.Duration {
-	if p.MaxDelay == 0 {
-		return defaultMaxDelay
-	}
-	return p.MaxDelay
-}
+func (p *RetryPolicy) maxDelay() time.Duration { return cmp.Or(p.MaxDelay, defaultMaxDelay) }
 
-func (p *RetryPolicy) maxElapsed() time.Duration {
-	if p.MaxElapsed == 0 {
-		return defaultMaxElapsed
-	}
-	return p.MaxElapsed
-}
+func (p *RetryPolicy) maxElapsed() time.Duration { return cmp.Or(p.MaxElapsed, defaultMaxElapsed) }
 
 func (p *RetryPolicy) maxRetryAfter() time.Duration {
-	if p.MaxRetryAfter == 0 {
-		return defaultMaxRetryAfter
-	}
-	return p.MaxRetryAfter
+	return cmp.Or(p.MaxRetryAfter, defaultMaxRetryAfter)
 }
 
 func (p *RetryPolicy) clock() time.Time {
