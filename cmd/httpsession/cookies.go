@@ -20,7 +20,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet(e, "cookies "+sub, "cookies "+sub+" --session FILE [flags]")
-	session := fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` ($HTTPSESSION_SESSION)")
+	session := sessionFlag(fs, e, "to read and update")
 	var domain, path, name, format, output *string
 	var asJSON, showValues *bool
 	switch sub {
@@ -45,7 +45,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *session == "" {
-		return &usageError{msg: errNoSession.Error()}
+		return errNoSession
 	}
 	if sub == "import" {
 		if len(pos) != 1 {
@@ -85,7 +85,9 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "imported %d cookies into %s\n", n, *session)
 		return nil
 	case "export":
-		out, closeOut, err := openOutput(e, *output)
+		// An export holds every cookie value: readable by the owner only,
+		// like the session file.
+		out, closeOut, err := openOutput(e, *output, 0o600)
 		if err != nil {
 			return err
 		}

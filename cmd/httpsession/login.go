@@ -62,11 +62,12 @@ func writeAuthConfig(session string, ac *authConfig) error {
 type secrets struct {
 	e          *env
 	fromStdin  bool
+	noPrompt   bool // only the environment; "" when it has nothing
 	stdinLines *bufio.Reader
 }
 
 func (s *secrets) get(envName, prompt string) (string, error) {
-	if v := s.e.getenv(envName); v != "" {
+	if v := s.e.getenv(envName); v != "" || s.noPrompt {
 		return v, nil
 	}
 	if s.fromStdin {
@@ -145,16 +146,13 @@ func (l *lazyAuth) Login(ctx context.Context, hc *http.Client) (*httpsession.Tok
 }
 
 func (l *lazyAuth) Refresh(ctx context.Context, hc *http.Client, t *httpsession.Token) (*httpsession.Token, error) {
-	// Refresh needs no password: build the authenticator without asking.
-	ac := *l.ac
-	switch ac.Kind {
-	case "json":
-		return (&httpsession.JSONLogin{LoginURL: ac.LoginURL, RefreshURL: ac.RefreshURL, Username: ac.Username}).Refresh(ctx, hc, t)
-	case "oauth2-password", "oauth2-client":
-		cs := l.s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return (&httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}).Refresh(ctx, hc, t)
+	// A refresh needs no password: build the authenticator without asking
+	// for anything that is not in the environment already.
+	a, err := l.ac.authenticator(&secrets{e: l.s.e, noPrompt: true})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown login kind %q in the login configuration", ac.Kind)
+	return a.Refresh(ctx, hc, t)
 }
 
 // openClient opens the session file (if any) with the login configuration
@@ -176,7 +174,7 @@ func openClient(e *env, session string, withAuth bool) (*httpsession.Client, err
 
 func runLogin(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "login", "login --session FILE --kind KIND [flags]")
-	session := fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` to save ($HTTPSESSION_SESSION)")
+	session := sessionFlag(fs, e, "to save")
 	ac := &authConfig{}
 	fs.StringVar(&ac.Kind, "kind", "json", "login flow: json, oauth2-password or oauth2-client")
 	fs.StringVar(&ac.LoginURL, "login-url", "", "json: URL that takes {\"username\",\"password\"}")
@@ -196,7 +194,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *session == "" {
-		return &usageError{msg: errNoSession.Error()}
+		return errNoSession
 	}
 	if *scope != "" {
 		ac.Scopes = strings.Fields(*scope)

@@ -144,6 +144,13 @@ func TestLoginRequestTokenAndCookies(t *testing.T) {
 	if exp.code != 0 || !strings.HasPrefix(exp.stdout, "# Netscape HTTP Cookie File") || !strings.Contains(exp.stdout, "\tvisits\t1") {
 		t.Errorf("cookies export: exit %d, stdout %q", exp.code, exp.stdout)
 	}
+	exportFile := filepath.Join(t.TempDir(), "cookies.txt")
+	if r = cli(t, "", nil, "cookies", "export", "--session", session, "-o", exportFile); r.code != 0 {
+		t.Errorf("cookies export -o: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if st, err := os.Stat(exportFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("cookies export -o file: %v, want mode 0600 (it holds cookie values)", err)
+	}
 	other := filepath.Join(t.TempDir(), "other.json")
 	r = cli(t, exp.stdout, nil, "cookies", "import", "-", "--session", other)
 	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookies") {

@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +24,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 			name, usage = "do", "do -X METHOD URL [flags]"
 		}
 		fs := newFlagSet(e, name, usage)
-		session := fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` loaded before and saved after the request ($HTTPSESSION_SESSION)")
+		session := sessionFlag(fs, e, "loaded before and saved after the request")
 		var headers stringList
 		fs.Var(&headers, "H", "request header `'Name: value'` (repeatable)")
 		data := fs.String("d", "", "request body; @FILE reads a file, @- standard input")
@@ -50,14 +51,12 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		}
 
 		var body io.Reader
-		var getBody func() (io.ReadCloser, error)
 		if *data != "" {
 			b, err := readData(e, *data)
 			if err != nil {
 				return err
 			}
-			body = strings.NewReader(string(b))
-			getBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(b))), nil }
+			body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
 		}
 		if *timeout > 0 {
 			var cancel context.CancelFunc
@@ -67,9 +66,6 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		req, err := http.NewRequestWithContext(ctx, strings.ToUpper(*m), u.String(), body)
 		if err != nil {
 			return usagef("%v", err)
-		}
-		if getBody != nil {
-			req.GetBody = getBody
 		}
 		if *jsonBody {
 			req.Header.Set("Accept", "application/json")
@@ -101,7 +97,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if *include {
 			writeHead(e.stdout, resp)
 		}
-		out, closeOut, err := openOutput(e, *output)
+		out, closeOut, err := openOutput(e, *output, 0o666)
 		if err != nil {
 			return err
 		}
@@ -151,11 +147,13 @@ func writeHead(w io.Writer, resp *http.Response) {
 	fmt.Fprintln(w)
 }
 
-func openOutput(e *env, path string) (io.Writer, func() error, error) {
+// openOutput opens path for writing with mode perm (before umask), or
+// returns standard output for "" and "-".
+func openOutput(e *env, path string, perm os.FileMode) (io.Writer, func() error, error) {
 	if path == "" || path == "-" {
 		return e.stdout, func() error { return nil }, nil
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,4 +217,10 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-var errNoSession = errors.New("no session file: pass --session FILE or set HTTPSESSION_SESSION")
+// errNoSession is the usage error of a command that needs a session file.
+var errNoSession = &usageError{msg: "no session file: pass --session FILE or set HTTPSESSION_SESSION"}
+
+// sessionFlag declares the --session flag, defaulting to $HTTPSESSION_SESSION.
+func sessionFlag(fs *flag.FlagSet, e *env, what string) *string {
+	return fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` "+what+" ($HTTPSESSION_SESSION)")
+}

@@ -16,7 +16,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet(e, "token "+sub, "token "+sub+" --session FILE")
-	session := fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` ($HTTPSESSION_SESSION)")
+	session := sessionFlag(fs, e, "holding the token")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *session == "" {
-		return &usageError{msg: errNoSession.Error()}
+		return errNoSession
 	}
 	c, err := openClient(e, *session, true)
 	if err != nil {
