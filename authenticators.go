@@ -101,14 +101,7 @@ func (e *OAuth2Error) Error() string {
 // Unwrap returns ErrAuthResponse.
 func (e *OAuth2Error) Unwrap() error { return ErrAuthResponse }
 
-// redactURL returns u without user info, query and fragment.
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return r.String()
-}
+
 
 // clean bounds s to n bytes of printable ASCII, with every non-empty
 // secret replaced by "[redacted]". Secrets are looked for after the
@@ -687,8 +680,12 @@ func hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bo
 			return true
 		}
 	}
-	if hc.Jar != nil {
-		for _, c := range hc.Jar.Cookies(u) {
+	jar := hc.Jar
+	if t, ok := hc.Transport.(*transport); ok && jar == nil {
+		jar = t.jar // a Client's session: its cookies live in the transport
+	}
+	if jar != nil {
+		for _, c := range jar.Cookies(u) {
 			if c.Name == name && c.Value != "" {
 				return true
 			}

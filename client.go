@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -268,14 +267,9 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 }
 
 func sameOrigin(a, b *url.URL) bool {
-	pa, pb := a.Port(), b.Port()
-	if pa == "" {
-		pa = defaultPort(a.Scheme)
-	}
-	if pb == "" {
-		pb = defaultPort(b.Scheme)
-	}
-	return a.Scheme == b.Scheme && pa == pb && strings.EqualFold(a.Hostname(), b.Hostname())
+	oa, okA := originOf(a)
+	ob, okB := originOf(b)
+	return okA && okB && oa == ob
 }
 
 // HTTPClient returns the Client's *http.Client, for any SDK that accepts

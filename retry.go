@@ -621,33 +621,9 @@ func (p *RetryPolicy) logf(ctx context.Context, log *slog.Logger, msg string, re
 	}
 	log.LogAttrs(ctx, slog.LevelDebug, msg,
 		slog.String("method", req.Method),
-		slog.String("url", redactRetryURL(req.URL)),
+		slog.String("url", redactURL(req.URL)),
 		slog.Int("status", status),
 		slog.Int("attempt", attempt),
 		slog.Duration("wait", wait))
 }
 
-// redactRetryURL returns u without user info, fragment and query values:
-// query keys are kept with their values replaced by "REDACTED".
-func redactRetryURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := *u
-	r.User = nil
-	r.Fragment, r.RawFragment = "", ""
-	r.ForceQuery = false
-	if r.RawQuery != "" {
-		var b strings.Builder
-		for i, part := range strings.Split(r.RawQuery, "&") {
-			if i > 0 {
-				b.WriteByte('&')
-			}
-			key, _, _ := strings.Cut(part, "=")
-			b.WriteString(key)
-			b.WriteString("=REDACTED")
-		}
-		r.RawQuery = b.String()
-	}
-	return r.String()
-}

@@ -45,10 +45,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// origin check, the rate limiter and the default headers need both.
 	switch {
 	case req.URL == nil:
-		closeBody(req)
+		closeRequestBody(req)
 		return nil, errors.New("httpsession: nil Request.URL")
 	case req.Header == nil:
-		closeBody(req)
+		closeRequestBody(req)
 		return nil, errors.New("httpsession: nil Request.Header")
 	}
 	return t.retry.do(req, t.log, t.attempt)
@@ -78,9 +78,16 @@ func (t *transport) attempt(req *http.Request) (*http.Response, error) {
 		// request gets a fresh token.
 		return resp, nil
 	}
+	if t.retry != nil && t.retry.RateLimit > 0 {
+		// The replay is a try like any other: it takes its token.
+		if err := t.retry.rateWait(replay); err != nil {
+			closeRequestBody(replay)
+			return resp, nil
+		}
+	}
 	if t.log != nil {
 		t.log.Debug("httpsession: token rejected, replaying with a fresh one",
-			"method", req.Method, "url", redactRetryURL(req.URL))
+			"method", req.Method, "url", redactURL(req.URL))
 	}
 	drainAndClose(resp.Body)
 	resp, _, err = t.send(replay)
@@ -97,7 +104,7 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
-			closeBody(req)
+			closeRequestBody(req)
 			return nil, nil, err
 		}
 		// A cookie-only session (FormLogin) has no header to send, but a
@@ -169,12 +176,6 @@ func mergeCookieHeader(own, jar string) string {
 	return b.String()
 }
 
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
-	}
-}
-
 // authOrigin is a scheme, host and port that may receive the bearer token.
 type authOrigin struct {
 	scheme, host, port string
@@ -189,18 +190,14 @@ func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return authOrigin{}, &originError{s: s, reason: "want scheme://host[:port]"}
 	}
-	h, ok := canonicalHost(u.Host) // lower case, punycode, like request hosts
+	o, ok := originOf(u) // lower case, punycode, like request hosts
 	if !ok {
 		return authOrigin{}, &originError{s: s, reason: "bad host"}
-	}
-	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
-	if o.port == "" {
-		o.port = defaultPort(o.scheme)
 	}
 	switch o.scheme {
 	case "https":
 	case "http":
-		if !allowInsecure && !h.loopback {
+		if h, _ := canonicalHost(o.host); !allowInsecure && !h.loopback {
 			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
 		}
 	default:
@@ -222,6 +219,20 @@ func defaultPort(scheme string) string {
 		return "443"
 	}
 	return "80"
+}
+
+// originOf returns u's origin in the form parseOrigin gives: scheme in
+// lower case, host canonical (lower case, punycode), port explicit.
+func originOf(u *url.URL) (authOrigin, bool) {
+	h, ok := canonicalHost(u.Host)
+	if !ok {
+		return authOrigin{}, false
+	}
+	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
+	if o.port == "" {
+		o.port = defaultPort(o.scheme)
+	}
+	return o, true
 }
 
 // allowed reports whether u's origin may receive the bearer token. It is
@@ -267,4 +278,14 @@ func redactURLString(s string) string {
 		return "(unparsable URL)"
 	}
 	return redactURL(u)
+}
+
+// redactURL renders u for logs and errors: scheme, host and path only —
+// no user info, no query, no fragment, where secrets travel.
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return r.String()
 }
