@@ -101,8 +101,6 @@ func (e *OAuth2Error) Error() string {
 // Unwrap returns ErrAuthResponse.
 func (e *OAuth2Error) Unwrap() error { return ErrAuthResponse }
 
-
-
 // clean bounds s to n bytes of printable ASCII, with every non-empty
 // secret replaced by "[redacted]". Secrets are looked for after the
 // unprintable characters are gone, so that one inserted into a secret

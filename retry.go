@@ -626,4 +626,3 @@ func (p *RetryPolicy) logf(ctx context.Context, log *slog.Logger, msg string, re
 		slog.Int("attempt", attempt),
 		slog.Duration("wait", wait))
 }
-
