@@ -112,11 +112,7 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	before := srv.Stats()
 	delta := func() demoserver.Stats {
 		s := srv.Stats()
-		d := demoserver.Stats{
-			Logins: s.Logins - before.Logins, Refreshes: s.Refreshes - before.Refreshes,
-			FormLogins: s.FormLogins - before.FormLogins, Unauthorized: s.Unauthorized - before.Unauthorized,
-			Throttled: s.Throttled - before.Throttled, APIRequests: s.APIRequests - before.APIRequests,
-		}
+		d := s.Sub(before)
 		before = s
 		return d
 	}

@@ -91,6 +91,15 @@ func New(o Options) *Server {
 	}
 }
 
+// Sub returns the counts of s since earlier.
+func (s Stats) Sub(earlier Stats) Stats {
+	return Stats{
+		Logins: s.Logins - earlier.Logins, Refreshes: s.Refreshes - earlier.Refreshes,
+		FormLogins: s.FormLogins - earlier.FormLogins, Unauthorized: s.Unauthorized - earlier.Unauthorized,
+		Throttled: s.Throttled - earlier.Throttled, APIRequests: s.APIRequests - earlier.APIRequests,
+	}
+}
+
 // Stats returns a copy of the counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
@@ -263,15 +272,24 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.verify(in.RefreshToken, "refresh")
-	if !ok || s.used[c.ID] {
+	tr, ok := s.rotate(in.RefreshToken)
+	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid refresh token"})
 		return
 	}
-	s.used[c.ID] = true // refresh tokens rotate: each one works once
-	user := c.Sub
+	writeJSON(w, http.StatusOK, tr)
+}
+
+// rotate exchanges a refresh token for new tokens. Refresh tokens rotate:
+// each one works once. Called with s.mu held.
+func (s *Server) rotate(refresh string) (tokenResponse, bool) {
+	c, ok := s.verify(refresh, "refresh")
+	if !ok || s.used[c.ID] {
+		return tokenResponse{}, false
+	}
+	s.used[c.ID] = true
 	s.stats.Refreshes++
-	writeJSON(w, http.StatusOK, s.issue(user))
+	return s.issue(c.Sub), true
 }
 
 // Demo OAuth2 client credentials.
@@ -310,14 +328,12 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
 		s.stats.Logins++
 		writeJSON(w, http.StatusOK, s.issue(user))
 	case "refresh_token":
-		c, ok := s.verify(r.PostForm.Get("refresh_token"), "refresh")
-		if !ok || s.used[c.ID] {
+		tr, ok := s.rotate(r.PostForm.Get("refresh_token"))
+		if !ok {
 			oauthError(w, http.StatusBadRequest, "invalid_grant")
 			return
 		}
-		s.used[c.ID] = true
-		s.stats.Refreshes++
-		writeJSON(w, http.StatusOK, s.issue(c.Sub))
+		writeJSON(w, http.StatusOK, tr)
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 	}
