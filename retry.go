@@ -340,7 +340,7 @@ func isDigits(s string) bool {
 // never reached the server because the connection could not be made, so
 // nothing was sent that a replay could repeat.
 func replayable(req *http.Request, nonIdempotent bool, resp *http.Response, err error) bool {
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if !canRewind(req) {
 		return false
 	}
 	if nonIdempotent || (resp == nil && isDialError(err)) {
@@ -356,16 +356,25 @@ func replayable(req *http.Request, nonIdempotent bool, resp *http.Response, err 
 
 var errBodyNotRewindable = errors.New("httpsession: request body cannot be rebuilt: GetBody is nil")
 
-// rewindBody returns a clone of req, with the same context, carrying a fresh
+// canRewind reports whether req's body can be sent again: it has none, or
+// GetBody can rebuild it.
+func canRewind(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// rewindBody returns a copy of req, with the same context, carrying a fresh
 // body from req.GetBody, ready to be sent again. A request without a body
 // (nil or http.NoBody) needs no GetBody. It fails when the body cannot be
 // rebuilt.
 func rewindBody(req *http.Request) (*http.Request, error) {
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if !canRewind(req) {
 		return nil, errBodyNotRewindable
 	}
-	r := req.Clone(req.Context())
-	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+	// A shallow copy is enough: the transport copies the headers before it
+	// changes any, and only the body differs.
+	r := new(http.Request)
+	*r = *req
+	if req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
 			return nil, fmt.Errorf("httpsession: rebuild request body: %w", err)
