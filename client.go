@@ -79,7 +79,7 @@ type Options struct {
 	Now func() time.Time
 	// AutoSave, when positive, writes the session file that long after a
 	// response changed the cookies or the token; later changes within the
-	// delay share the same write. Zero means the file is written only by
+	// delay share the same write. Zero or negative means the file is written only by
 	// Save and Close (and, always, when the token changes).
 	AutoSave time.Duration
 }
