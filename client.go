@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -175,6 +176,11 @@ func New(o Options) (*Client, error) {
 		fs := o.FS
 		if fs == nil {
 			fs = afero.NewOsFs()
+		}
+		// The directory exists from the start, 0700, so a path that can't
+		// hold the session fails here rather than at the first save.
+		if err := fs.MkdirAll(filepath.Dir(o.SessionFile), 0o700); err != nil {
+			return nil, fmt.Errorf("httpsession: create session directory: %w", err)
 		}
 		sess, err := openSession(fs, o.SessionFile, o.Session, c.jar, log)
 		if err != nil {

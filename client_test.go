@@ -737,6 +737,26 @@ func TestFormLoginSession(t *testing.T) {
 	}
 }
 
+// TestNewCreatesSessionDirectory: New makes a missing parent directory,
+// 0700, before any save, and fails at once where none can be made.
+func TestNewCreatesSessionDirectory(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	if _, err := New(Options{SessionFile: "/a/b/s.json", FS: fs}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := fs.Stat("/a/b")
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("session directory after New: %v, want a 0700 directory", err)
+	}
+	if _, err := fs.Stat("/a/b/s.json"); err == nil {
+		t.Error("New wrote a session file with nothing to save")
+	}
+	ro := afero.NewReadOnlyFs(afero.NewMemMapFs())
+	if _, err := New(Options{SessionFile: "/x/s.json", FS: ro}); err == nil {
+		t.Error("New on a read-only filesystem with a missing directory: no error")
+	}
+}
+
 func TestCredentialDefaultHeadersRefused(t *testing.T) {
 	for _, k := range []string{"Authorization", "authorization", "Proxy-Authorization", "Cookie"} {
 		h := http.Header{}
