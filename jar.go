@@ -668,32 +668,22 @@ func (j *Jar) all(now time.Time) []Cookie {
 	nowNS := now.UnixNano()
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	out := make([]Cookie, 0, j.count)
+	// Sorting pointers moves 8 bytes where a Cookie has about 180.
+	live := make([]*entry, 0, j.count)
 	for _, g := range j.groups {
 		for _, e := range g.entries {
 			if !e.expired(nowNS) {
-				out = append(out, e.cookie())
+				live = append(live, e)
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Cookie) int {
-		if c := strings.Compare(a.Domain, b.Domain); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Path, b.Path); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		switch {
-		case a.HostOnly == b.HostOnly:
-			return 0
-		case a.HostOnly:
-			return 1
-		}
-		return -1
+	slices.SortFunc(live, func(a, b *entry) int {
+		return cookieCmp(a.domain, a.path, a.name, a.hostOnly, b.domain, b.path, b.name, b.hostOnly)
 	})
+	out := make([]Cookie, len(live))
+	for i, e := range live {
+		out[i] = e.cookie()
+	}
 	return out
 }
 
