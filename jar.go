@@ -72,6 +72,17 @@ type Jar struct {
 	seq uint64
 	// tombs remembers removed cookies for merging with other writers.
 	tombs map[cookieID]tombstone
+
+	// keyMu guards the groups key of the host that last sent cookies
+	// (originKey).
+	keyMu   sync.Mutex
+	keyHost string
+	keyIP   bool
+	keyVal  string
+
+	// noRenew makes store build a new entry for a cookie set again
+	// unchanged, as it does for a changed one; tests compare the two.
+	noRenew bool
 }
 
 // JarOptions configures a Jar. The zero value (and a nil *JarOptions) is
