@@ -115,6 +115,25 @@ func cmpID(a, b cookieID) int {
 	return -1
 }
 
+// domainInfo is what validating a cookie needs to know about its domain;
+// merging computes it once for a run of records with the same domain.
+type domainInfo struct {
+	h      hostInfo
+	ok     bool   // a valid host of acceptable length
+	suffix bool   // h.name is a public suffix
+	key    string // the groups key
+}
+
+// domainInfo canonicalizes the Domain d of a cookie (without a leading
+// dot) and finds its groups key.
+func (j *Jar) domainInfo(d string) domainInfo {
+	h, ok := canonicalHost(d)
+	if !ok || len(h.name) > maxAttributeValueSize {
+		return domainInfo{}
+	}
+	return domainInfo{h: h, ok: true, suffix: !h.ip && j.isPublicSuffix(h.name), key: j.jarKey(h.name, h.ip)}
+}
+
 // normalize validates a fully specified cookie from outside the HTTP
 // path (a session file or cookies.txt) and turns it into an entry and
 // its groups key. It applies the rules of RFC 6265bis §5.7 that do not
@@ -123,40 +142,47 @@ func cmpID(a, b cookieID) int {
 // host-only), the path, SameSite=None only with Secure, the prefixes,
 // and the 400-day cap. Expired cookies are refused.
 func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
+	di := j.domainInfo(strings.TrimPrefix(c.Domain, "."))
+	e, ok := j.normalizeIn(c, &di, now)
+	return e, di.key, ok
+}
+
+// normalizeIn is normalize for a cookie whose domain is described by di.
+func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, bool) {
 	if !validName(c.Name) || !validValue(c.Value) ||
 		len(c.Name)+len(c.Value) > maxNameValueSize ||
 		(c.Name == "" && (c.Value == "" ||
 			hasPrefixFoldASCII(c.Value, "__Secure-") || hasPrefixFoldASCII(c.Value, "__Host-"))) {
-		return nil, "", false
+		return nil, false
 	}
-	h, ok := canonicalHost(strings.TrimPrefix(c.Domain, "."))
-	if !ok || len(h.name) > maxAttributeValueSize {
-		return nil, "", false
+	if !di.ok {
+		return nil, false
 	}
+	h := di.h
 	hostOnly := c.HostOnly || h.ip
-	if !hostOnly && j.isPublicSuffix(h.name) {
-		return nil, "", false
+	if !hostOnly && di.suffix {
+		return nil, false
 	}
 	path := c.Path
 	if path == "" {
 		path = "/"
 	}
 	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
-		return nil, "", false
+		return nil, false
 	}
 	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
-		return nil, "", false
+		return nil, false
 	}
 	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {
-		return nil, "", false
+		return nil, false
 	}
 	if hasPrefixFoldASCII(c.Name, "__Host-") && !(c.Secure && hostOnly && path == "/") {
-		return nil, "", false
+		return nil, false
 	}
 	var expires int64
 	if !c.Expires.IsZero() {
 		if !c.Expires.After(now) {
-			return nil, "", false
+			return nil, false
 		}
 		expires = toNanos(c.Expires)
 		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
@@ -181,7 +207,7 @@ func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
 		last = e.created
 	}
 	e.lastAccess.Store(last)
-	return e, j.jarKey(h.name, h.ip), true
+	return e, true
 }
 
 // find returns the index of the entry with identity id in group key, or -1.
@@ -248,12 +274,44 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 	changed := false
 	touched := make(map[string]bool)
 
+	var (
+		di      domainInfo
+		diFor   string
+		diValid bool
+	)
 	for i := range cookies {
-		e, key, ok := j.normalize(&cookies[i], now)
+		c := &cookies[i]
+		// Records come sorted by domain: canonicalize each domain and
+		// ask the public suffix list about it once.
+		if d := strings.TrimPrefix(c.Domain, "."); !diValid || d != diFor {
+			di, diFor, diValid = j.domainInfo(d), d, true
+		}
+		if !di.ok {
+			continue // normalize would refuse it
+		}
+		key := di.key
+		// Most records are what the jar holds already: look the identity
+		// up before building an entry. Without a tombstone for it, a
+		// stored cookie updated no earlier than the record makes the
+		// record lose, whether it is valid or not.
+		path := c.Path
+		if path == "" {
+			path = "/"
+		}
+		id := cookieID{name: c.Name, domain: di.h.name, path: path, hostOnly: c.HostOnly || di.h.ip}
+		if _, tomb := j.tombs[id]; !tomb {
+			updated := toNanos(c.Updated)
+			if updated == 0 {
+				updated = nowNS
+			}
+			if g, i := j.find(key, id); i >= 0 && updated <= g.entries[i].updated {
+				continue
+			}
+		}
+		e, ok := j.normalizeIn(c, &di, now)
 		if !ok {
 			continue
 		}
-		id := e.id()
 		if t, ok := j.tombs[id]; ok {
 			if t.Deleted.After(fromNanos(e.updated)) {
 				continue // deleted here after the other writer set it

@@ -136,6 +136,27 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	return b
 }
 
+// encodedSize is about the size of the encoded document, a little more
+// unless strings need escaping, so that encode can write into one buffer.
+func (d *sessionDoc) encodedSize() int {
+	// Keys, quotes, flags, SameSite, four times and separators of the
+	// longest record; the strings come on top.
+	const cookieFixed, tombFixed = 128, 80
+	n := 256
+	if t := d.token; t != nil {
+		n += len(t.AccessToken) + len(t.TokenType) + len(t.RefreshToken)
+	}
+	for i := range d.cookies {
+		c := &d.cookies[i]
+		n += cookieFixed + len(c.Name) + len(c.Value) + len(c.Domain) + len(c.Path)
+	}
+	for i := range d.tombs {
+		t := &d.tombs[i]
+		n += tombFixed + len(t.Name) + len(t.Domain) + len(t.Path)
+	}
+	return n
+}
+
 func (c *Cookie) appendJSON(b []byte) []byte {
 	b = append(b, `{"n":`...)
 	b = appendString(b, c.Name)

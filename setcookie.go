@@ -99,7 +99,13 @@ func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
 		return
 	}
 	lines = lines[:min(len(lines), j.perResponse())]
-	parsed := make([]rawCookie, 0, len(lines))
+	// A response mostly sets one or two cookies: parse those into an
+	// array on the stack.
+	var small [2]rawCookie
+	parsed := small[:0]
+	if len(lines) > len(small) {
+		parsed = make([]rawCookie, 0, len(lines))
+	}
 	for _, l := range lines {
 		if rc, ok := parseSetCookie(l); ok {
 			parsed = append(parsed, rc)
@@ -141,7 +147,25 @@ func (j *Jar) origin(u *url.URL) (origin, bool) {
 	if !ok {
 		return origin{}, false
 	}
-	return origin{target: t, key: j.jarKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
+	return origin{target: t, key: j.originKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
+}
+
+// originKey is jarKey for the host of a response. The responses a jar
+// sees mostly come from one host, so the last answer is kept: it spares
+// a public suffix lookup per response.
+func (j *Jar) originKey(host string, ip bool) string {
+	j.keyMu.Lock()
+	if j.keyHost == host && j.keyIP == ip && host != "" {
+		key := j.keyVal
+		j.keyMu.Unlock()
+		return key
+	}
+	j.keyMu.Unlock()
+	key := j.jarKey(host, ip)
+	j.keyMu.Lock()
+	j.keyHost, j.keyIP, j.keyVal = host, ip, key
+	j.keyMu.Unlock()
+	return key
 }
 
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
@@ -245,6 +269,27 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		}
 		j.removeAt(o.key, g, old, nowNS, true)
 		return true
+	}
+
+	if old >= 0 && !j.noRenew {
+		if prev := g.entries[old]; prev.value == rc.value && prev.secure == rc.secure &&
+			prev.httpOnly == rc.httpOnly && prev.partitioned == rc.partitioned &&
+			prev.sameSite == rc.sameSite {
+			// The cookie is set again as it is (name, domain, path and
+			// host-only flag are its identity), as a rolling session
+			// cookie is on every response: renew the stored entry in
+			// place rather than build a new one. The result is the
+			// same: the expiry as this line gives it (Max-Age counts
+			// from now), Updated and the last access now, creation
+			// time and order kept. It is a change to persist.
+			prev.expires, prev.updated = expires, nowNS
+			prev.lastAccess.Store(nowNS)
+			if len(j.tombs) > 0 {
+				delete(j.tombs, prev.id())
+			}
+			j.enforceLimits(o.key, g, nowNS)
+			return true
+		}
 	}
 
 	// One allocation holds name, value and path, so that the entry does

@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,5 +109,145 @@ func TestParseSetCookieAllocations(t *testing.T) {
 	line := "id=a3fWa; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=3600; Domain=example.com; Path=/docs; Secure; HttpOnly; SameSite=Lax"
 	if a := testing.AllocsPerRun(100, func() { parseSetCookie(line) }); a != 0 {
 		t.Errorf("parseSetCookie allocates %v times, want 0", a)
+	}
+}
+
+// BenchmarkSetCookieHeadersRenew stores the Set-Cookie line of a typical
+// response: a rolling session cookie set again on every response, in a jar
+// that holds a handful of the site's cookies.
+func BenchmarkSetCookieHeadersRenew(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"session", "sid=b1946ac92492d2347c6235b4d2611184e4d3c8a1; Path=/; HttpOnly"},
+		{"max-age", "sid=b1946ac92492d2347c6235b4d2611184e4d3c8a1; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			jar, clock := newTestJar(nil)
+			u := mustParseURL(b, "https://api.example.com/v1/items")
+			jar.SetCookieHeaders(u, []string{"a=1", "b=2; Path=/v1", "c=3; Domain=example.com", "d=4; Max-Age=60"})
+			lines := []string{bc.line}
+			b.ReportAllocs()
+			for b.Loop() {
+				clock.Advance(time.Millisecond)
+				jar.SetCookieHeaders(u, lines)
+			}
+		})
+	}
+}
+
+// renewFixture returns a jar with cookies from two hosts of example.com,
+// and the same jar with renewal in place turned off.
+func renewFixtures(t *testing.T) (fast, slow *Jar, clocks [2]*testClock) {
+	t.Helper()
+	var jars [2]*Jar
+	for i := range jars {
+		jars[i], clocks[i] = newTestJar(&JarOptions{MaxCookiesPerDomain: 6})
+		jars[i].SetCookieHeaders(mustParseURL(t, "https://www.example.com/app/x"), []string{
+			"sid=1; Path=/; HttpOnly", "pref=a; Max-Age=600", "d=1; Domain=example.com; Secure", "abs=1; Expires=Sat, 01 Jan 2039 00:00:00 GMT",
+		})
+		jars[i].SetCookieHeaders(mustParseURL(t, "http://api.example.com/"), []string{"plain=1", "gone=1; Max-Age=60"})
+		jars[i].Remove("api.example.com", "/", "gone")
+		clocks[i].Advance(time.Second)
+	}
+	jars[1].noRenew = true
+	return jars[0], jars[1], clocks
+}
+
+// TestSetCookieRenewMatchesReplace checks that renewing a cookie set again
+// unchanged leaves the jar exactly as building a new entry does.
+func TestSetCookieRenewMatchesReplace(t *testing.T) {
+	type step struct {
+		advance time.Duration
+		url     string
+		lines   []string
+	}
+	www, api := "https://www.example.com/app/x", "http://api.example.com/"
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"session cookie renewed", []step{{time.Second, www, []string{"sid=1; Path=/; HttpOnly"}}, {time.Hour, www, []string{"sid=1; Path=/; HttpOnly"}}}},
+		{"Max-Age counts from now", []step{{time.Minute, www, []string{"pref=a; Max-Age=600"}}, {5 * time.Minute, www, []string{"pref=a; Max-Age=600"}}}},
+		{"Max-Age added to a session cookie", []step{{time.Second, www, []string{"sid=1; Path=/; HttpOnly; Max-Age=60"}}}},
+		{"Expires kept", []step{{time.Second, www, []string{"abs=1; Expires=Sat, 01 Jan 2039 00:00:00 GMT"}}}},
+		{"Expires changed", []step{{time.Second, www, []string{"abs=1; Expires=Sun, 02 Jan 2039 00:00:00 GMT"}}}},
+		{"new value", []step{{time.Second, www, []string{"sid=2; Path=/; HttpOnly"}}}},
+		{"attributes changed", []step{{time.Second, www, []string{"sid=1; Path=/"}}, {time.Second, www, []string{"sid=1; Path=/; Secure"}},
+			{time.Second, www, []string{"sid=1; Path=/; SameSite=Lax"}}, {time.Second, www, []string{"sid=1; Path=/; Secure; Partitioned"}}}},
+		{"domain cookie vs host-only", []step{{time.Second, www, []string{"d=1; Domain=example.com; Secure", "d=1; Secure"}}}},
+		{"default path", []step{{time.Second, www, []string{"pref=a; Max-Age=600; Path=/app"}}}},
+		{"deleted by Max-Age=0, then set again", []step{{time.Second, www, []string{"pref=; Max-Age=0"}}, {time.Second, www, []string{"pref=a; Max-Age=600"}},
+			{time.Second, www, []string{"pref=a; Max-Age=600"}}}},
+		{"removed cookie set again", []step{{time.Second, api, []string{"gone=1; Max-Age=60"}}, {time.Second, api, []string{"gone=1; Max-Age=60"}}}},
+		{"insecure origin cannot renew a Secure cookie", []step{{time.Second, api, []string{"d=1; Domain=example.com"}}}},
+		{"expired cookie set again", []step{{11 * time.Minute, www, []string{"pref=a; Max-Age=600"}}}},
+		{"renewals at the per-domain limit", []step{{time.Second, api, []string{"n1=1", "n2=2", "plain=1"}}, {time.Second, www, []string{"sid=1; Path=/; HttpOnly", "n3=3"}},
+			{time.Second, api, []string{"plain=1", "plain=1"}}}},
+	}
+	for _, tt := range tests {
+		fast, slow, clocks := renewFixtures(t)
+		for i, s := range tt.steps {
+			clocks[0].Advance(s.advance)
+			clocks[1].Advance(s.advance)
+			u := mustParseURL(t, s.url)
+			fg, sg := fast.generation(), slow.generation()
+			fast.SetCookieHeaders(u, s.lines)
+			slow.SetCookieHeaders(u, s.lines)
+			if diff := cmp.Diff(stateOf(slow), stateOf(fast), cmp.AllowUnexported(tombstone{})); diff != "" {
+				t.Errorf("%s, step %d: SetCookieHeaders(%q, %q) state mismatch with a new entry (-want +got):\n%s", tt.name, i, s.url, s.lines, diff)
+			}
+			if got, want := fast.generation()-fg, slow.generation()-sg; got != want {
+				t.Errorf("%s, step %d: generation moved by %d, want %d", tt.name, i, got, want)
+			}
+			if got, want := fast.cookieHeader(u), slow.cookieHeader(u); got != want {
+				t.Errorf("%s, step %d: cookieHeader(%q) = %q, want %q", tt.name, i, s.url, got, want)
+			}
+		}
+	}
+}
+
+// TestSetCookieRenewProperty sets random lines, drawn from a small set so
+// that most of them set a stored cookie again, and checks after each
+// response that renewal in place and a new entry give the same jar.
+func TestSetCookieRenewProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	urls := []string{"https://www.example.com/app/x", "http://api.example.com/", "https://example.com/"}
+	lines := []string{
+		"sid=1; Path=/; HttpOnly", "sid=2; Path=/; HttpOnly", "sid=1; Path=/", "pref=a; Max-Age=600", "pref=a; Max-Age=5",
+		"pref=; Max-Age=0", "d=1; Domain=example.com; Secure", "d=1; Domain=example.com", "abs=1; Expires=Sat, 01 Jan 2039 00:00:00 GMT",
+		"plain=1", "plain=1; SameSite=Strict", "x=1; Path=/app", "x=1; Path=/app; Partitioned; Secure", "gone=1; Max-Age=60",
+	}
+	fast, slow, clocks := renewFixtures(t)
+	for i := range 2000 {
+		d := time.Duration(r.IntN(120)) * time.Second
+		clocks[0].Advance(d)
+		clocks[1].Advance(d)
+		u := mustParseURL(t, urls[r.IntN(len(urls))])
+		var ls []string
+		for range 1 + r.IntN(3) {
+			ls = append(ls, lines[r.IntN(len(lines))])
+		}
+		if r.IntN(20) == 0 {
+			fast.Remove("example.com", "/", "d")
+			slow.Remove("example.com", "/", "d")
+		}
+		fg, sg := fast.generation(), slow.generation()
+		fast.SetCookieHeaders(u, ls)
+		slow.SetCookieHeaders(u, ls)
+		if diff := cmp.Diff(stateOf(slow), stateOf(fast), cmp.AllowUnexported(tombstone{})); diff != "" {
+			t.Fatalf("step %d: SetCookieHeaders(%q, %q) state mismatch with a new entry (-want +got):\n%s", i, u, ls, diff)
+		}
+		if got, want := fast.generation()-fg, slow.generation()-sg; got != want {
+			t.Fatalf("step %d: SetCookieHeaders(%q, %q) moved generation by %d, want %d", i, u, ls, got, want)
+		}
+	}
+}
+
+func TestSetCookieRenewAllocations(t *testing.T) {
+	jar, clock := newTestJar(nil)
+	u := mustParseURL(t, "https://www.example.com/")
+	lines := []string{"sid=b1946ac92492d2347c6235b4d2611184e4d3c8a1; Path=/; HttpOnly", "pref=a; Max-Age=600; Secure"}
+	jar.SetCookieHeaders(u, lines)
+	if a := testing.AllocsPerRun(100, func() { clock.Advance(time.Second); jar.SetCookieHeaders(u, lines) }); a != 0 {
+		t.Errorf("SetCookieHeaders of two cookies set again unchanged allocates %v times, want 0", a)
 	}
 }
