@@ -770,3 +770,24 @@ func TestCredentialDefaultHeadersRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoSaveCheckAllocs: the change check autosave runs after every
+// response costs no allocation when nothing changed.
+func TestAutoSaveCheckAllocs(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer ts.Close()
+	c, err := New(Options{SessionFile: "/s.json", FS: afero.NewMemMapFs(), Auth: &staticAuth{}, AuthOrigins: []string{ts.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, c.HTTPClient(), ts.URL)
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if c.sess.dirty() {
+		t.Fatal("dirty() right after Save")
+	}
+	if n := testing.AllocsPerRun(100, func() { c.sess.dirty() }); n != 0 {
+		t.Errorf("dirty() allocates %v times, want 0", n)
+	}
+}

@@ -216,7 +216,7 @@ func (s *session) dirty() bool {
 	if s.jar.generation() != gen {
 		return true
 	}
-	return s.tokens != nil && !tokenEqual(s.tokens.Current(), synced)
+	return s.tokens != nil && !s.tokens.holds(synced)
 }
 
 // save merges the jar and the current token with the store and writes the

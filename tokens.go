@@ -369,6 +369,16 @@ func (m *TokenManager) Current() *Token {
 	return &t
 }
 
+// holds reports whether the cached token equals t (nil: none is cached),
+// without copying it: the per-response change check of autosave uses it.
+func (m *TokenManager) holds(t *Token) bool {
+	s := m.cur.Load()
+	if s == nil {
+		return t == nil
+	}
+	return tokenEqual(&s.tok, t)
+}
+
 // Invalidate reports that the server rejected t (a 401). If t is still the
 // cached token, the next use refreshes it or logs in again; if the token was
 // rotated meanwhile, the new one is kept. A nil t does nothing.
