@@ -66,6 +66,11 @@ type Jar struct {
 	// groups holds the cookies by the registrable domain (eTLD+1) of their
 	// domain, or by the host itself for IP addresses and public suffixes.
 	groups map[string]*group
+	// deep holds the keys of groups with two dots or more. A group keyed
+	// by a subdomain of a multi-label domain has such a key (its public
+	// suffix holds that domain), so the leave-secure-cookies-alone check
+	// looks here instead of at every group.
+	deep map[string]struct{}
 	// count is the number of entries in groups, expired ones included.
 	count int
 	// seq orders cookies created at the same instant.
@@ -142,6 +147,7 @@ func NewJar(o *JarOptions) *Jar {
 		maxPerDomain: o.MaxCookiesPerDomain,
 		maxTotal:     o.MaxCookies,
 		groups:       make(map[string]*group),
+		deep:         make(map[string]struct{}),
 	}
 	if j.psl == nil {
 		j.psl = publicsuffix.List
@@ -553,6 +559,9 @@ func (j *Jar) add(key string, e *entry) *group {
 	if g == nil {
 		g = &group{}
 		j.groups[key] = g
+		if strings.Count(key, ".") >= 2 {
+			j.deep[key] = struct{}{}
+		}
 	}
 	i, _ := slices.BinarySearchFunc(g.entries, e, func(a, b *entry) int {
 		if a.before(b) {
@@ -575,8 +584,14 @@ func (j *Jar) removeAt(key string, g *group, i int, now int64, tomb bool) {
 	g.entries = slices.Delete(g.entries, i, i+1)
 	j.count--
 	if len(g.entries) == 0 {
-		delete(j.groups, key)
+		j.dropGroup(key)
 	}
+}
+
+// dropGroup forgets the empty group key. j.mu must be held.
+func (j *Jar) dropGroup(key string) {
+	delete(j.groups, key)
+	delete(j.deep, key)
 }
 
 // dropExpired removes the expired cookies of g. j.mu must be held.
@@ -585,7 +600,7 @@ func (j *Jar) dropExpired(key string, g *group, now int64) {
 	g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return e.expired(now) })
 	j.count -= n - len(g.entries)
 	if len(g.entries) == 0 {
-		delete(j.groups, key)
+		j.dropGroup(key)
 	}
 }
 
@@ -664,7 +679,7 @@ func (j *Jar) enforceLimits(key string, g *group, now int64) {
 		g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return evict[e] })
 		j.count -= n - len(g.entries)
 		if len(g.entries) == 0 {
-			delete(j.groups, k)
+			j.dropGroup(k)
 		}
 	}
 }
@@ -761,6 +776,7 @@ func (j *Jar) Clear() {
 		}
 	}
 	clear(j.groups)
+	clear(j.deep)
 	j.count = 0
 	if live {
 		j.gen.Add(1)

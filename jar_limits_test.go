@@ -144,3 +144,43 @@ func TestCookiesAllocations(t *testing.T) {
 		t.Errorf("cookieHeader allocates %v times, want at most 1", a)
 	}
 }
+
+// TestDeepKeysFollowGroups checks that the index of multi-dot group keys
+// always matches the groups, through every way groups come and go.
+func TestDeepKeysFollowGroups(t *testing.T) {
+	j, clock := newTestJar(&JarOptions{MaxCookies: 40, MaxCookiesPerDomain: 5})
+	check := func(when string) {
+		t.Helper()
+		j.mu.RLock()
+		defer j.mu.RUnlock()
+		for k := range j.groups {
+			_, in := j.deep[k]
+			if want := strings.Count(k, ".") >= 2; in != want {
+				t.Errorf("%s: group %q in deep = %v, want %v", when, k, in, want)
+			}
+		}
+		for k := range j.deep {
+			if j.groups[k] == nil {
+				t.Errorf("%s: deep holds %q, which has no group", when, k)
+			}
+		}
+	}
+	hosts := []string{"a.example.com", "www.example.co.uk", "x.github.io", "192.168.0.7", "localhost", "b.example.org"}
+	for i := range 60 {
+		h := hosts[i%len(hosts)]
+		u := mustParseURL(t, "http://"+h+"/")
+		j.SetCookieHeaders(u, []string{fmt.Sprintf("c%d=v; Max-Age=%d", i, 10+i%7)})
+	}
+	check("after filling past the limits")
+	j.Remove("example.co.uk", "/", "c1")
+	j.Remove("www.example.co.uk", "/", "c1")
+	check("after Remove")
+	clock.Advance(time.Minute) // everything expires
+	j.SetCookieHeaders(mustParseURL(t, "http://x.github.io/"), []string{"fresh=1; Max-Age=60"})
+	check("after expiry and a write")
+	j.Clear()
+	check("after Clear")
+	if len(j.deep) != 0 {
+		t.Errorf("deep holds %d keys after Clear", len(j.deep))
+	}
+}

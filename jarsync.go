@@ -350,7 +350,7 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 			g.entries = slices.Delete(g.entries, i, i+1)
 			j.count--
 			if len(g.entries) == 0 {
-				delete(j.groups, key)
+				j.dropGroup(key)
 			}
 			changed = true
 		}

@@ -390,7 +390,19 @@ func (o *origin) subdomainKeys(j *Jar, domain string) []string {
 		return o.subKeys
 	}
 	o.subKeys = o.subKeys[:0]
-	for k := range j.groups {
+	// A proper subdomain of a domain that has a dot has two dots or more:
+	// only j.deep can hold such keys, and it is small in a jar of
+	// ordinary example.com-like keys.
+	keys := j.deep
+	if strings.IndexByte(domain, '.') < 0 {
+		keys = nil
+		for k := range j.groups {
+			if hasDotSuffix(k, domain) {
+				o.subKeys = append(o.subKeys, k)
+			}
+		}
+	}
+	for k := range keys {
 		if hasDotSuffix(k, domain) {
 			o.subKeys = append(o.subKeys, k)
 		}
