@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,25 +25,7 @@ import (
 // t0 is the fixed start time of the persistence tests.
 var t0 = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
 
-// psClock is a settable clock for the session tests.
-type psClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newPSClock() *psClock { return &psClock{t: t0} }
-
-func (c *psClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *psClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newPSClock() *testClock { return &testClock{t: t0} }
 
 // seqAuth logs in with tokens at-1, at-2, … and can't refresh.
 type seqAuth struct{ n atomic.Int32 }
@@ -90,7 +71,7 @@ func psURL(t testing.TB, s string) *url.URL {
 }
 
 // openTest opens the session at path with a new jar on clock.
-func openTest(t testing.TB, fsys afero.Fs, path string, clock *psClock, o *SessionOptions) (*session, *Jar) {
+func openTest(t testing.TB, fsys afero.Fs, path string, clock *testClock, o *SessionOptions) (*session, *Jar) {
 	t.Helper()
 	jar := NewJar(&JarOptions{Now: clock.Now, MaxCookies: 10000, MaxCookiesPerDomain: 10000})
 	s, err := openSession(fsys, path, o, jar, nil)
