@@ -28,12 +28,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	file := fs.String("file", "httpsession-demo.json", "session `file` the demo saves and resumes")
 	fresh := fs.Bool("fresh", false, "delete the session file first and start over")
 	verbose := fs.Bool("v", false, "also print the library's debug log (redacted)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *fresh {
 		if err := os.Remove(*file); err != nil && !errors.Is(err, os.ErrNotExist) {

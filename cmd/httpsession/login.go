@@ -186,12 +186,8 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	var origins stringList
 	fs.Var(&origins, "origin", "`origin` allowed the bearer token (repeatable; default: the login or token URL's origin)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password (or client secret) from the first line of standard input")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *session == "" {
 		return errNoSession

@@ -159,6 +159,16 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseNoArgs parses flags for a command that takes no positional
+// arguments.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parseInterleaved(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef("unexpected argument %q", pos[0])
+	}
+	return err
+}
+
 // newFlagSet returns a FlagSet that reports errors instead of exiting and
 // prints its help to e.stderr.
 func newFlagSet(e *env, name, usage string) *flag.FlagSet {

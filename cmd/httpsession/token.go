@@ -17,12 +17,8 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	sub, args := args[0], args[1:]
 	fs := newFlagSet(e, "token "+sub, "token "+sub+" --session FILE")
 	session := sessionFlag(fs, e, "holding the token")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *session == "" {
 		return errNoSession
