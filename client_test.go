@@ -563,12 +563,17 @@ func TestClientConcurrent(t *testing.T) {
 	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now, ThrottleEvery: 7})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
+	// Every 7th API request is throttled server-wide, so with 16 goroutines
+	// one request can draw several 429s in a row: allow it enough tries
+	// that none runs out.
+	retry := noWaitRetry(nil)
+	retry.MaxAttempts = 32
 	c, err := New(Options{
 		SessionFile: "/s.json",
 		FS:          afero.NewMemMapFs(),
 		Auth:        &JSONLogin{LoginURL: ts.URL + "/auth/login", RefreshURL: ts.URL + "/auth/refresh", Username: "demo", Password: "demo-password"},
 		AuthOrigins: []string{ts.URL},
-		Retry:       noWaitRetry(nil),
+		Retry:       retry,
 		Now:         clk.Now,
 	})
 	if err != nil {
@@ -593,6 +598,7 @@ func TestClientConcurrent(t *testing.T) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
+					t.Errorf("GET %s = %d", path, resp.StatusCode)
 					failed.Add(1)
 				}
 				if g == 0 && i%5 == 0 {

@@ -97,22 +97,7 @@ func (j *Jar) snapshot() (cookies []Cookie, tombs []tombstone) {
 }
 
 func cmpID(a, b cookieID) int {
-	if c := strings.Compare(a.domain, b.domain); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.path, b.path); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.name, b.name); c != 0 {
-		return c
-	}
-	switch {
-	case a.hostOnly == b.hostOnly:
-		return 0
-	case a.hostOnly:
-		return 1
-	}
-	return -1
+	return cookieCmp(a.domain, a.path, a.name, a.hostOnly, b.domain, b.path, b.name, b.hostOnly)
 }
 
 // domainInfo is what validating a cookie needs to know about its domain;

@@ -101,7 +101,6 @@ type session struct {
 	// the store's lock orders saves.
 	mu        sync.Mutex
 	gen       uint64    // jar generation written or loaded last
-	loaded    *Token    // token read when the session was opened
 	synced    *Token    // token the store held after the last load or save
 	syncedAt  time.Time // its token_updated
 	sizeHint  int       // size of the last document, to size the next buffer
@@ -194,7 +193,7 @@ func (s *session) load() error {
 	} else {
 		s.gen = ^uint64(0) // what the jar held before is not in the file
 	}
-	s.loaded, s.synced, s.syncedAt = doc.token, doc.token, doc.tokenUpdated
+	s.synced, s.syncedAt = doc.token, doc.tokenUpdated
 	s.sizeHint = len(data)
 	s.known, s.knownHash = data != nil, maphash.Bytes(s.seed, data)
 	return nil
@@ -204,7 +203,7 @@ func (s *session) load() error {
 func (s *session) token() *Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyToken(s.loaded)
+	return copyToken(s.synced)
 }
 
 // dirty reports whether the jar or the token changed since the last load
