@@ -134,10 +134,7 @@ func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
 
 // normalizeIn is normalize for a cookie whose domain is described by di.
 func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, bool) {
-	if !validName(c.Name) || !validValue(c.Value) ||
-		len(c.Name)+len(c.Value) > maxNameValueSize ||
-		(c.Name == "" && (c.Value == "" ||
-			hasPrefixFoldASCII(c.Value, "__Secure-") || hasPrefixFoldASCII(c.Value, "__Host-"))) {
+	if !acceptableNameValue(c.Name, c.Value) {
 		return nil, false
 	}
 	if !di.ok {
@@ -158,10 +155,7 @@ func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, boo
 	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
 		return nil, false
 	}
-	if hasPrefixFoldASCII(c.Name, "__Secure-") && !c.Secure {
-		return nil, false
-	}
-	if hasPrefixFoldASCII(c.Name, "__Host-") && !(c.Secure && hostOnly && path == "/") {
+	if !prefixesAllow(c.Name, c.Secure, hostOnly, path == "/") {
 		return nil, false
 	}
 	var expires int64

@@ -168,19 +168,32 @@ func (j *Jar) originKey(host string, ip bool) string {
 	return key
 }
 
+// acceptableNameValue applies the name and value rules of RFC 6265bis
+// §5.7, also to cookies that did not come through the parser: no control
+// characters, nothing that would break the Cookie header, the §5.6 size
+// limit, and a nameless cookie that does not look like a prefixed one.
+func acceptableNameValue(name, value string) bool {
+	if !validName(name) || !validValue(value) || len(name)+len(value) > maxNameValueSize {
+		return false
+	}
+	return name != "" || (value != "" &&
+		!hasPrefixFoldASCII(value, "__Secure-") && !hasPrefixFoldASCII(value, "__Host-"))
+}
+
+// prefixesAllow applies the "__Secure-" and "__Host-" prefix rules of
+// RFC 6265bis §5.7: the first needs Secure, the second Secure, a host-only
+// cookie and Path=/ (rootPath).
+func prefixesAllow(name string, secure, hostOnly, rootPath bool) bool {
+	if hasPrefixFoldASCII(name, "__Secure-") && !secure {
+		return false
+	}
+	return !hasPrefixFoldASCII(name, "__Host-") || (secure && hostOnly && rootPath)
+}
+
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
 // and reports whether the stored state changed. j.mu must be held.
 func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
-	// §5.7 for cookies that did not come through the parser:
-	// no control characters, nothing that would break the Cookie header,
-	// and the §5.6 size limit.
-	if !validName(rc.name) || !validValue(rc.value) ||
-		len(rc.name)+len(rc.value) > maxNameValueSize {
-		return false
-	}
-	// §5.7: a nameless cookie must not look like a prefixed one.
-	if rc.name == "" && (rc.value == "" ||
-		hasPrefixFoldASCII(rc.value, "__Secure-") || hasPrefixFoldASCII(rc.value, "__Host-")) {
+	if !acceptableNameValue(rc.name, rc.value) {
 		return false
 	}
 
@@ -232,12 +245,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
 		return false
 	}
-	// §5.7: the "__Secure-" and "__Host-" prefixes.
-	if hasPrefixFoldASCII(rc.name, "__Secure-") && !rc.secure {
-		return false
-	}
-	if hasPrefixFoldASCII(rc.name, "__Host-") &&
-		!(rc.secure && hostOnly && rc.hasPath && path == "/") {
+	if !prefixesAllow(rc.name, rc.secure, hostOnly, rc.hasPath && path == "/") {
 		return false
 	}
 
