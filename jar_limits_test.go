@@ -3,7 +3,9 @@ package httpsession
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +184,22 @@ func TestDeepKeysFollowGroups(t *testing.T) {
 	check("after Clear")
 	if len(j.deep) != 0 {
 		t.Errorf("deep holds %d keys after Clear", len(j.deep))
+	}
+}
+
+// BenchmarkSetCookieHeadersPlainHTTP stores a cookie from a plain-http
+// origin in a jar of 10,000 sites: the leave-secure-cookies-alone check
+// runs on every such response, and must not cost a walk of every site.
+func BenchmarkSetCookieHeadersPlainHTTP(b *testing.B) {
+	j := NewJar(&JarOptions{MaxCookies: 20000})
+	for i := range 10000 {
+		u := &url.URL{Scheme: "http", Host: fmt.Sprintf("www.site%05d.com", i), Path: "/"}
+		j.SetCookieHeaders(u, []string{"a=1; Max-Age=3600"})
+	}
+	u := &url.URL{Scheme: "http", Host: "www.site00042.com", Path: "/"}
+	i := 0
+	for b.Loop() {
+		i++
+		j.SetCookieHeaders(u, []string{"b=" + strconv.Itoa(i&7) + "; Max-Age=3600"})
 	}
 }
