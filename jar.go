@@ -267,6 +267,17 @@ type entry struct {
 // then insertion order.
 type group struct {
 	entries []*entry
+	// next is at most the earliest expiry among entries (0: none of them
+	// expires), so that a write skips the sweep for expired cookies while
+	// nothing in the group can have expired.
+	next int64
+}
+
+// noteExpiry keeps g.next a lower bound after an entry got expiry exp.
+func (g *group) noteExpiry(exp int64) {
+	if exp != 0 && (g.next == 0 || exp < g.next) {
+		g.next = exp
+	}
 }
 
 // before reports whether a is sent before b.
@@ -570,6 +581,7 @@ func (j *Jar) add(key string, e *entry) *group {
 		return 1
 	})
 	g.entries = slices.Insert(g.entries, i, e)
+	g.noteExpiry(e.expires)
 	j.count++
 	return g
 }
@@ -596,9 +608,16 @@ func (j *Jar) dropGroup(key string) {
 
 // dropExpired removes the expired cookies of g. j.mu must be held.
 func (j *Jar) dropExpired(key string, g *group, now int64) {
+	if g.next == 0 || g.next > now {
+		return // nothing in g has expired
+	}
 	n := len(g.entries)
 	g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return e.expired(now) })
 	j.count -= n - len(g.entries)
+	g.next = 0
+	for _, e := range g.entries {
+		g.noteExpiry(e.expires)
+	}
 	if len(g.entries) == 0 {
 		j.dropGroup(key)
 	}

@@ -291,6 +291,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 			// from now), Updated and the last access now, creation
 			// time and order kept. It is a change to persist.
 			prev.expires, prev.updated = expires, nowNS
+			g.noteExpiry(expires)
 			prev.lastAccess.Store(nowNS)
 			if len(j.tombs) > 0 {
 				delete(j.tombs, prev.id())
@@ -327,6 +328,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		prev := g.entries[old]
 		e.created, e.seq = prev.created, prev.seq
 		g.entries[old] = e
+		g.noteExpiry(e.expires)
 	} else {
 		e.seq = j.seq
 		j.seq++
