@@ -79,11 +79,14 @@ type Jar struct {
 	tombs map[cookieID]tombstone
 
 	// keyMu guards the groups key of the host that last sent cookies
-	// (originKey).
-	keyMu   sync.Mutex
-	keyHost string
-	keyIP   bool
-	keyVal  string
+	// (originKey), and the last Set-Cookie line parsed with its result
+	// (parseCached): a rolling session cookie repeats its line verbatim.
+	keyMu    sync.Mutex
+	keyHost  string
+	keyIP    bool
+	keyVal   string
+	lastLine string
+	lastRC   rawCookie
 
 	// noRenew makes store build a new entry for a cookie set again
 	// unchanged, as it does for a changed one; tests compare the two.

@@ -107,7 +107,7 @@ func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
 		parsed = make([]rawCookie, 0, len(lines))
 	}
 	for _, l := range lines {
-		if rc, ok := parseSetCookie(l); ok {
+		if rc, ok := j.parseCached(l); ok {
 			parsed = append(parsed, rc)
 		}
 	}
@@ -124,6 +124,26 @@ func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
 	if changed {
 		j.gen.Add(1)
 	}
+}
+
+// parseCached is parseSetCookie, remembering the last line that parsed:
+// the parse is a pure function of the line, and a rolling session cookie
+// sends the same line on every response.
+func (j *Jar) parseCached(line string) (rawCookie, bool) {
+	j.keyMu.Lock()
+	if line == j.lastLine && line != "" {
+		rc := j.lastRC
+		j.keyMu.Unlock()
+		return rc, true
+	}
+	j.keyMu.Unlock()
+	rc, ok := parseSetCookie(line)
+	if ok {
+		j.keyMu.Lock()
+		j.lastLine, j.lastRC = line, rc
+		j.keyMu.Unlock()
+	}
+	return rc, ok
 }
 
 func (j *Jar) perResponse() int {

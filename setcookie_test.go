@@ -251,3 +251,25 @@ func TestSetCookieRenewAllocations(t *testing.T) {
 		t.Errorf("SetCookieHeaders of two cookies set again unchanged allocates %v times, want 0", a)
 	}
 }
+
+// TestParseCached: the remembered parse of the last line gives exactly
+// what parsing gives, also when lines alternate and after a bad line.
+func TestParseCached(t *testing.T) {
+	j := NewJar(nil)
+	lines := []string{
+		"sid=abc; Path=/; HttpOnly",
+		"sid=abc; Path=/; HttpOnly",
+		"pref=1; Max-Age=60; Domain=example.com",
+		"=; bad",
+		"sid=abc; Path=/; HttpOnly",
+		"pref=1; Max-Age=60; Domain=example.com",
+		"pref=1; Max-Age=60; Domain=example.com",
+	}
+	for i, l := range lines {
+		got, gotOK := j.parseCached(l)
+		want, wantOK := parseSetCookie(l)
+		if gotOK != wantOK || got != want {
+			t.Errorf("line %d %q: parseCached = %+v, %v; want %+v, %v", i, l, got, gotOK, want, wantOK)
+		}
+	}
+}
