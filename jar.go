@@ -495,17 +495,30 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 	if !ok {
 		return ""
 	}
+	return j.headerFor(&t, now)
+}
+
+// headerFor is the Cookie header for a request to t at time now.
+func (j *Jar) headerFor(t *target, now time.Time) string {
 	nowNS := now.UnixNano()
 
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	entries, n := j.candidates(&t, nowNS)
+	entries, n := j.candidates(t, nowNS)
 	if n == 0 {
 		return ""
 	}
+	// The cookies to send, in order: collected on the stack for the usual
+	// few, so the loop below doesn't test each one again; past that, the
+	// loop tests them itself rather than allocate.
+	var small [16]*entry
+	send := small[:0]
 	size := 0
 	for _, e := range entries {
-		if e.sendTo(&t, nowNS) {
+		if e.sendTo(t, nowNS) {
+			if n <= len(small) {
+				send = append(send, e)
+			}
 			if size > 0 {
 				size += 2
 			}
@@ -518,10 +531,13 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 	if size == 0 {
 		return ""
 	}
+	if n > len(small) {
+		send = entries
+	}
 	var b strings.Builder
 	b.Grow(size)
-	for _, e := range entries {
-		if !e.sendTo(&t, nowNS) {
+	for _, e := range send {
+		if n > len(small) && !e.sendTo(t, nowNS) {
 			continue
 		}
 		e.touch(nowNS)

@@ -94,10 +94,17 @@ func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
 	if len(lines) == 0 {
 		return
 	}
-	o, ok := j.origin(u)
-	if !ok {
+	if t, ok := j.target(u); ok {
+		j.storeLines(&t, lines, now)
+	}
+}
+
+// storeLines stores the cookies of Set-Cookie lines from t at time now.
+func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
+	if len(lines) == 0 {
 		return
 	}
+	o := j.originOf(t)
 	lines = lines[:min(len(lines), j.perResponse())]
 	// A response mostly sets one or two cookies: parse those into an
 	// array on the stack.
@@ -167,7 +174,12 @@ func (j *Jar) origin(u *url.URL) (origin, bool) {
 	if !ok {
 		return origin{}, false
 	}
-	return origin{target: t, key: j.originKey(t.host, t.ip), defPath: defaultPath(t.path)}, true
+	return j.originOf(&t), true
+}
+
+// originOf is the origin of a request to t.
+func (j *Jar) originOf(t *target) origin {
+	return origin{target: *t, key: j.originKey(t.host, t.ip), defPath: defaultPath(t.path)}
 }
 
 // originKey is jarKey for the host of a response. The responses a jar

@@ -114,11 +114,16 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 			r.Header.Set("Authorization", h)
 		}
 	}
-	if h := t.jar.cookieHeader(r.URL); h != "" {
-		if own := r.Header.Get("Cookie"); own != "" {
-			h = mergeCookieHeader(own, h)
+	// The jar's view of this URL serves both the Cookie header and the
+	// response's Set-Cookie lines.
+	target, jarOK := t.jar.target(r.URL)
+	if jarOK {
+		if h := t.jar.headerFor(&target, t.jar.now()); h != "" {
+			if own := r.Header.Get("Cookie"); own != "" {
+				h = mergeCookieHeader(own, h)
+			}
+			r.Header.Set("Cookie", h)
 		}
-		r.Header.Set("Cookie", h)
 	}
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {
@@ -127,8 +132,8 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	if resp == nil {
 		return nil, nil, fmt.Errorf("httpsession: transport %T returned neither a response nor an error", t.base)
 	}
-	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
-		t.jar.SetCookieHeaders(r.URL, lines)
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && jarOK {
+		t.jar.storeLines(&target, lines, t.jar.now())
 	}
 	if t.changed != nil {
 		t.changed()
