@@ -208,7 +208,15 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	out.say("%s: %d bytes, mode %v, %d cookies and the token (cookie values and tokens never printed)", file, st.Size(), st.Mode().Perm(), c.Jar().Len())
+	persistent := 0
+	for _, ck := range c.Jar().All() {
+		if !ck.Expires.IsZero() {
+			persistent++
+		}
+	}
+	out.say("%s: %d bytes, mode %v: the token and %d of the jar's %d cookies (session cookies stay in memory);",
+		file, st.Size(), st.Mode().Perm(), persistent, c.Jar().Len())
+	out.say("cookie values and tokens are never printed")
 	fmt.Fprintln(e.stdout)
 	if resumed {
 		fmt.Fprintln(e.stdout, "This run resumed the saved session. Start over with: go run ./cmd/httpsession demo --fresh")
