@@ -253,11 +253,6 @@ func lastField(path string) string {
 	return path[strings.LastIndexByte(path, '.')+1:]
 }
 
-// formatRedacted prints s (a description free of secrets) for any verb.
-func formatRedacted(f fmt.State, verb rune, s string) {
-	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s)
-}
-
 // JSONLogin logs in by POSTing {"username": …, "password": …} as JSON to
 // LoginURL, and refreshes by POSTing {"refresh_token": …} to RefreshURL.
 // The answer must be a JSON object with the access token; the refresh
@@ -361,13 +356,7 @@ func (a JSONLogin) String() string {
 func (a JSONLogin) GoString() string { return "httpsession." + a.String() }
 
 // Format implements fmt.Formatter without the password.
-func (a JSONLogin) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		formatRedacted(f, 's', a.GoString())
-		return
-	}
-	formatRedacted(f, verb, a.String())
-}
+func (a JSONLogin) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
 
 // LogValue implements slog.LogValuer without the password.
 func (a JSONLogin) LogValue() slog.Value {
@@ -529,13 +518,7 @@ func (a OAuth2) String() string {
 func (a OAuth2) GoString() string { return "httpsession." + a.String() }
 
 // Format implements fmt.Formatter without the secrets.
-func (a OAuth2) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		formatRedacted(f, 's', a.GoString())
-		return
-	}
-	formatRedacted(f, verb, a.String())
-}
+func (a OAuth2) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (a OAuth2) LogValue() slog.Value {
@@ -743,13 +726,7 @@ func (a FormLogin) String() string {
 func (a FormLogin) GoString() string { return "httpsession." + a.String() }
 
 // Format implements fmt.Formatter without the field values.
-func (a FormLogin) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		formatRedacted(f, 's', a.GoString())
-		return
-	}
-	formatRedacted(f, verb, a.String())
-}
+func (a FormLogin) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
 
 // LogValue implements slog.LogValuer without the field values.
 func (a FormLogin) LogValue() slog.Value {

@@ -235,13 +235,7 @@ func (c Cookie) GoString() string {
 
 // Format makes every fmt verb print String (GoString for %#v), so that
 // no verb prints the Value.
-func (c Cookie) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		fmt.Fprint(f, c.GoString())
-		return
-	}
-	fmt.Fprint(f, c.String())
-}
+func (c Cookie) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
 
 // LogValue describes c without its Value for log/slog.
 func (c Cookie) LogValue() slog.Value {

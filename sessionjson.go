@@ -354,6 +354,16 @@ func (d *decoder) reason(format string, args ...any) error {
 	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
 }
 
+// inRecord reports err, met while decoding record i of a kind: as it is
+// if it already says what is wrong, else with the record and position.
+func (d *decoder) inRecord(err error, kind string, i int) error {
+	var se *SessionFileError
+	if errors.As(err, &se) {
+		return err
+	}
+	return d.reason("%s %d at byte %d: %v", kind, i, d.pos, err)
+}
+
 func (d *decoder) ws() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
@@ -818,11 +828,7 @@ func (d *decoder) cookie(i int) (Cookie, error) {
 		return err
 	})
 	if err != nil {
-		var se *SessionFileError
-		if errors.As(err, &se) {
-			return c, err
-		}
-		return c, d.reason("cookie %d at byte %d: %v", i, d.pos, err)
+		return c, d.inRecord(err, "cookie", i)
 	}
 	switch {
 	case !hasD || c.Domain == "":
@@ -875,11 +881,7 @@ func (d *decoder) tombstone(i int) (tombstone, error) {
 		return err
 	})
 	if err != nil {
-		var se *SessionFileError
-		if errors.As(err, &se) {
-			return t, err
-		}
-		return t, d.reason("tombstone %d at byte %d: %v", i, d.pos, err)
+		return t, d.inRecord(err, "tombstone", i)
 	}
 	if !hasD || t.Domain == "" || !hasDel || !hasUntil {
 		return t, d.reason("tombstone %d: missing domain, del or until", i)

@@ -115,12 +115,18 @@ func (t Token) GoString() string {
 
 // Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
 // %x, …) prints the redacted description and never the secrets.
-func (t Token) Format(f fmt.State, verb rune) {
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String(), t.GoString()) }
+
+// formatRedacted prints the redacted description of a value that holds
+// secrets, whatever the fmt verb: gostr for %#v, str for every other verb,
+// with the verb's width and flags applied as to a string. It is the Format
+// method of Token, Cookie and the authenticators.
+func formatRedacted(f fmt.State, verb rune, str, gostr string) {
 	if verb == 'v' && f.Flag('#') {
-		_, _ = fmt.Fprint(f, t.GoString())
+		_, _ = fmt.Fprint(f, gostr)
 		return
 	}
-	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), t.String())
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), str)
 }
 
 // LogValue implements slog.LogValuer: the secrets are logged as
