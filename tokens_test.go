@@ -119,6 +119,13 @@ func (s *authServer) counts() (logins, refreshes int) {
 	return int(s.logins.Load()), int(s.refreshes.Load())
 }
 
+// setExpired gives m an expired token whose refresh token the test server
+// accepts, so the next use refreshes.
+func setExpired(m *TokenManager, clk *testClock) {
+	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
+		Expiry: clk.Now().Add(-time.Minute)})
+}
+
 func newTestManager(t *testing.T, s *authServer, clk *testClock, o *TokenOptions) *TokenManager {
 	t.Helper()
 	if o == nil {
@@ -424,8 +431,7 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 	s.loginFails = true
 	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
-	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
-		Expiry: clk.Now().Add(-time.Minute)})
+	setExpired(m, clk)
 
 	s.refreshGate = make(chan struct{})
 	errs := make(chan error, n)
@@ -465,8 +471,7 @@ func TestManagerWaiterCancel(t *testing.T) {
 	s.refreshEntered = make(chan struct{}, 1)
 	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
-	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
-		Expiry: clk.Now().Add(-time.Minute)})
+	setExpired(m, clk)
 
 	// The first caller starts the refresh and then gives up: the refresh
 	// must go on for the others.
@@ -516,8 +521,7 @@ func TestManagerWaiterCancelMidWait(t *testing.T) {
 	s.refreshEntered = make(chan struct{}, 1)
 	clk := newTokenClock()
 	m := newTestManager(t, s, clk, nil)
-	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
-		Expiry: clk.Now().Add(-time.Minute)})
+	setExpired(m, clk)
 
 	go func() { _, _ = m.Token(context.Background()) }()
 	<-s.refreshEntered
@@ -542,8 +546,7 @@ func TestManagerRefreshTimeout(t *testing.T) {
 	s.loginFails = true
 	clk := newTokenClock()
 	m := newTestManager(t, s, clk, &TokenOptions{RefreshTimeout: 20 * time.Millisecond})
-	m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
-		Expiry: clk.Now().Add(-time.Minute)})
+	setExpired(m, clk)
 	_, err := m.Token(context.Background())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Token() error = %v, want context.DeadlineExceeded", err)
