@@ -78,13 +78,15 @@ type Jar struct {
 	// tombs remembers removed cookies for merging with other writers.
 	tombs map[cookieID]tombstone
 
-	// keyMu guards the groups key of the host that last sent cookies
-	// (originKey), and the last Set-Cookie line parsed with its result
+	// hosts caches the site of the hosts that sent cookies, so that
+	// storing a cookie does not ask the public suffix list again. It
+	// holds at most max(MaxCookies, minHostCache) hosts and is emptied
+	// when it would hold more. IP addresses need no list and are left out.
+	hosts map[string]cachedHost
+
+	// keyMu guards the last Set-Cookie line parsed and its result
 	// (parseCached): a rolling session cookie repeats its line verbatim.
 	keyMu    sync.Mutex
-	keyHost  string
-	keyIP    bool
-	keyVal   string
 	lastLine string
 	lastRC   rawCookie
 
@@ -151,6 +153,7 @@ func NewJar(o *JarOptions) *Jar {
 		maxTotal:     o.MaxCookies,
 		groups:       make(map[string]*group),
 		deep:         make(map[string]struct{}),
+		hosts:        make(map[string]cachedHost),
 	}
 	if j.psl == nil {
 		j.psl = publicsuffix.List
@@ -558,22 +561,36 @@ func (j *Jar) isPublicSuffix(d string) bool {
 // jarKey is the groups key for host: its registrable domain (eTLD+1), or
 // host itself for an IP address or a public suffix.
 func (j *Jar) jarKey(host string, ip bool) string {
+	return j.siteOf(host, ip).key
+}
+
+// A site is the groups key of a host, and whether that key is the host's
+// registrable domain (eTLD+1) rather than the host itself standing in for
+// one (an IP address, a public suffix, or a host the list answers for
+// wrongly).
+type site struct {
+	key         string
+	registrable bool
+}
+
+// siteOf returns the site of host; key is a substring of host.
+func (j *Jar) siteOf(host string, ip bool) site {
 	if ip {
-		return host
+		return site{key: host}
 	}
 	ps := j.psl.PublicSuffix(host)
 	if ps == "" {
 		ps = host[strings.LastIndexByte(host, '.')+1:]
 	}
 	if ps == host {
-		return host
+		return site{key: host}
 	}
 	i := len(host) - len(ps)
 	if i <= 0 || host[i-1] != '.' {
 		// A broken list; keeping cookies under the host is safe.
-		return host
+		return site{key: host}
 	}
-	return host[strings.LastIndexByte(host[:i-1], '.')+1:]
+	return site{key: host[strings.LastIndexByte(host[:i-1], '.')+1:], registrable: true}
 }
 
 // add inserts e into the group key in retrieval order and returns the

@@ -1,9 +1,15 @@
 package httpsession
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // TestLeaveSecureCookiesAlone follows RFC 6265bis §5.7.
@@ -193,4 +199,66 @@ func TestOtherSchemes(t *testing.T) {
 	}
 	jar.SetCookies(nil, []*http.Cookie{{Name: "a"}})
 	jar.SetCookieHeaders(nil, []string{"a=1"})
+}
+
+// countingList is the public suffix list, counting the domains it is asked
+// about.
+type countingList struct {
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (l *countingList) PublicSuffix(d string) string {
+	l.mu.Lock()
+	l.asked[d]++
+	l.mu.Unlock()
+	return publicsuffix.List.PublicSuffix(d)
+}
+
+func (l *countingList) String() string { return "counting " + publicsuffix.List.String() }
+
+// TestPublicSuffixAskedOncePerHost: the jar remembers the registrable
+// domain of a host that sent cookies, and a Domain attribute naming it
+// needs no lookup; any other Domain still goes to the list, so a public
+// suffix is still refused.
+func TestPublicSuffixAskedOncePerHost(t *testing.T) {
+	list := &countingList{asked: map[string]int{}}
+	jar, _ := newTestJar(&JarOptions{PublicSuffixList: list})
+	for range 3 {
+		jar.SetCookieHeaders(mustParseURL(t, "https://www.example.com/"), []string{"a=1", "b=2; Domain=example.com"})
+		jar.SetCookies(mustParseURL(t, "https://www.example.com/"), []*http.Cookie{{Name: "c", Value: "3", Domain: ".EXAMPLE.com"}})
+		jar.SetCookieHeaders(mustParseURL(t, "https://user.github.io/"), []string{"d=4; Domain=user.github.io", "e=5; Domain=github.io"})
+	}
+	if want := map[string]int{"www.example.com": 1, "user.github.io": 1, "github.io": 3}; !maps.Equal(list.asked, want) {
+		t.Errorf("public suffix list asked %v, want %v", list.asked, want)
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"https://www.example.com/", "a=1; b=2; c=3"},
+		{"https://shop.example.com/", "b=2; c=3"},
+		{"https://sub.user.github.io/", "d=4"},
+		{"https://other.github.io/", ""},
+	} {
+		if got := jar.cookieHeader(mustParseURL(t, tc.url)); got != tc.want {
+			t.Errorf("Cookie for %s = %q, want %q", tc.url, got, tc.want)
+		}
+	}
+}
+
+// TestHostCacheBounded: the cache of hosts never holds more than its bound,
+// and a jar whose cache was emptied keeps storing cookies under the right
+// registrable domain.
+func TestHostCacheBounded(t *testing.T) {
+	jar, _ := newTestJar(&JarOptions{MaxCookies: 10})
+	for i := range 3 * minHostCache {
+		jar.SetCookieHeaders(mustParseURL(t, fmt.Sprintf("https://h%d.example.co.uk/", i)), []string{"a=1; Domain=example.co.uk"})
+		if n := len(jar.hosts); n > minHostCache {
+			t.Fatalf("after %d hosts: %d cached, want at most %d", i+1, n, minHostCache)
+		}
+	}
+	if got := jar.cookieHeader(mustParseURL(t, "https://new.example.co.uk/")); got != "a=1" {
+		t.Errorf("Cookie = %q, want a=1", got)
+	}
+	if keys := slices.Collect(maps.Keys(jar.groups)); !slices.Equal(keys, []string{"example.co.uk"}) {
+		t.Errorf("groups %q, want [example.co.uk]", keys)
+	}
 }

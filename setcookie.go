@@ -59,7 +59,7 @@ func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
 	if len(cookies) == 0 {
 		return
 	}
-	o, ok := j.origin(u)
+	t, ok := j.target(u)
 	if !ok {
 		return
 	}
@@ -67,6 +67,7 @@ func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	o := j.originOf(&t)
 	changed := false
 	for _, c := range cookies {
 		if c == nil {
@@ -104,7 +105,6 @@ func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
 	if len(lines) == 0 {
 		return
 	}
-	o := j.originOf(t)
 	lines = lines[:min(len(lines), j.perResponse())]
 	// A response mostly sets one or two cookies: parse those into an
 	// array on the stack.
@@ -124,6 +124,7 @@ func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	o := j.originOf(t)
 	changed := false
 	for i := range parsed {
 		changed = j.store(&o, &parsed[i], now) || changed
@@ -160,8 +161,9 @@ func (j *Jar) perResponse() int {
 // origin is the request a cookie came from.
 type origin struct {
 	target
-	key     string // groups key
+	site           // key: the groups key
 	defPath string // default-path (RFC 6265 §5.1.4)
+	owned   bool   // host and key are the jar's own strings (Jar.hosts)
 
 	// subKeys caches subdomainKeys(subFor) for one response.
 	subFor  string
@@ -169,35 +171,39 @@ type origin struct {
 	subDone bool
 }
 
-func (j *Jar) origin(u *url.URL) (origin, bool) {
-	t, ok := j.target(u)
-	if !ok {
-		return origin{}, false
-	}
-	return j.originOf(&t), true
-}
-
-// originOf is the origin of a request to t.
+// originOf is the origin of a request to t. j.mu must be held.
 func (j *Jar) originOf(t *target) origin {
-	return origin{target: *t, key: j.originKey(t.host, t.ip), defPath: defaultPath(t.path)}
+	o := origin{target: *t, defPath: defaultPath(t.path)}
+	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
+	return o
 }
 
-// originKey is jarKey for the host of a response. The responses a jar
-// sees mostly come from one host, so the last answer is kept: it spares
-// a public suffix lookup per response.
-func (j *Jar) originKey(host string, ip bool) string {
-	j.keyMu.Lock()
-	if j.keyHost == host && j.keyIP == ip && host != "" {
-		key := j.keyVal
-		j.keyMu.Unlock()
-		return key
+// A cachedHost is a value of Jar.hosts.
+type cachedHost struct {
+	host string // the key, as a string of the jar's own
+	site site   // its key is a substring of host
+}
+
+// minHostCache is the least number of hosts Jar.hosts may hold.
+const minHostCache = 1024
+
+// hostSite returns siteOf(host, ip), and host as a string that entries
+// may keep (owned): the cached copy, which the cookies of the host share.
+// j.mu must be held.
+func (j *Jar) hostSite(host string, ip bool) (h string, s site, owned bool) {
+	if ip || host == "" {
+		return host, j.siteOf(host, ip), false
 	}
-	j.keyMu.Unlock()
-	key := j.jarKey(host, ip)
-	j.keyMu.Lock()
-	j.keyHost, j.keyIP, j.keyVal = host, ip, key
-	j.keyMu.Unlock()
-	return key
+	if ch, ok := j.hosts[host]; ok {
+		return ch.host, ch.site, true
+	}
+	if len(j.hosts) >= max(j.maxTotal, minHostCache) {
+		clear(j.hosts)
+	}
+	h = strings.Clone(host)
+	ch := cachedHost{host: h, site: j.siteOf(h, false)}
+	j.hosts[h] = ch
+	return ch.host, ch.site, true
 }
 
 // acceptableNameValue applies the name and value rules of RFC 6265bis
@@ -351,7 +357,14 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		sameSite:    rc.sameSite,
 	}
 	if e.domain == "" {
-		e.domain = strings.Clone(domain)
+		switch {
+		case o.owned && domain == o.host:
+			e.domain = o.host
+		case o.owned && domain == o.key:
+			e.domain = o.key
+		default:
+			e.domain = strings.Clone(domain)
+		}
 	}
 	e.lastAccess.Store(nowNS)
 	if old >= 0 {
@@ -478,6 +491,11 @@ func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, o
 			return o.host, true, true
 		}
 		return "", false, false
+	}
+	// The registrable domain of the host, the common Domain attribute,
+	// is no public suffix, and the host domain-matches it.
+	if o.registrable && d == o.key {
+		return o.key, false, true
 	}
 	// §5.7: no cookies for a public suffix, except that a host
 	// which is one may set host-only cookies for itself.
