@@ -535,7 +535,7 @@ func TestFormLoginWithManager(t *testing.T) {
 	if err != nil {
 		t.Fatalf("authorization() error = %v", err)
 	}
-	if sent == nil || header != "" {
+	if sent == nil || header != nil {
 		t.Errorf("authorization() = %v, %q, want a cookie-only token and no header", sent, header)
 	}
 }

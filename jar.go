@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -58,6 +59,11 @@ type Jar struct {
 
 	// gen counts changes to the stored state; written under mu.
 	gen atomic.Uint64
+	// hgen counts the changes that may alter a Cookie header: gen's,
+	// except a cookie set again unchanged with an expiry no closer.
+	hgen atomic.Uint64
+	// headers holds the Cookie headers last built, by host (headerFor).
+	headers [4]atomic.Pointer[cachedHeader]
 
 	// mu guards the fields below. Readers (Cookies, All, Len) hold it for
 	// reading; the last-access time of an entry is an atomic so that they
@@ -187,8 +193,9 @@ type Cookie struct {
 	// Created is the creation-time of RFC 6265 §5.3, kept when the cookie
 	// is replaced; it orders cookies of equal path length.
 	Created time.Time
-	// LastAccess is when the cookie was last sent or set, refreshed at
-	// most once a minute.
+	// LastAccess is when the cookie was last sent or set, to within two
+	// minutes: lookups refresh it at most once a minute, and a Cookie
+	// header built for a request is reused for up to a minute.
 	LastAccess time.Time
 	// Updated is when this cookie was last set or replaced.
 	Updated time.Time
@@ -305,13 +312,15 @@ func (e *entry) touch(now int64) {
 // sendTo reports whether e goes with a request to t at now
 // (RFC 6265bis §5.8.3).
 func (e *entry) sendTo(t *target, now int64) bool {
+	return e.sendToAnyPath(t, now) && pathMatch(t.path, e.path)
+}
+
+// sendToAnyPath is sendTo for a request to t's origin at any path.
+func (e *entry) sendToAnyPath(t *target, now int64) bool {
 	if e.expired(now) || (e.secure && !t.secure) {
 		return false
 	}
-	if e.domain != t.host && (e.hostOnly || !hasDotSuffix(t.host, e.domain)) {
-		return false
-	}
-	return pathMatch(t.path, e.path)
+	return e.domain == t.host || (!e.hostOnly && hasDotSuffix(t.host, e.domain))
 }
 
 func (e *entry) id() cookieID {
@@ -381,15 +390,19 @@ func (j *Jar) target(u *url.URL) (target, bool) {
 // for a host all live in the group of its registrable domain, which is
 // the host or one of its parent domains: looking those up by name avoids
 // asking the public suffix list on every request. Should more than one of
-// them hold cookies for t, their entries are merged. j.mu must be held.
-func (j *Jar) candidates(t *target, now int64) ([]*entry, int) {
+// them hold cookies for t, their entries are merged, and entries holds
+// exactly the cookies to send. several reports that more than one of those
+// groups exists. j.mu must be held.
+func (j *Jar) candidates(t *target, now int64) (entries []*entry, n int, several bool) {
 	var (
-		sole  *group
-		total int
-		multi bool
+		sole   *group
+		total  int
+		multi  bool
+		groups int
 	)
 	for d := t.host; ; {
 		if g := j.groups[d]; g != nil {
+			groups++
 			n := 0
 			for _, e := range g.entries {
 				if e.sendTo(t, now) {
@@ -410,16 +423,16 @@ func (j *Jar) candidates(t *target, now int64) ([]*entry, int) {
 	}
 	if !multi {
 		if sole == nil {
-			return nil, 0
+			return nil, 0, groups > 1
 		}
-		return sole.entries, total
+		return sole.entries, total, groups > 1
 	}
-	merged := make([]*entry, 0, total)
+	entries = make([]*entry, 0, total)
 	for d := t.host; ; {
 		if g := j.groups[d]; g != nil {
 			for _, e := range g.entries {
 				if e.sendTo(t, now) {
-					merged = append(merged, e)
+					entries = append(entries, e)
 				}
 			}
 		}
@@ -429,13 +442,13 @@ func (j *Jar) candidates(t *target, now int64) ([]*entry, int) {
 		}
 		d = d[i+1:]
 	}
-	slices.SortFunc(merged, func(a, b *entry) int {
+	slices.SortFunc(entries, func(a, b *entry) int {
 		if a.before(b) {
 			return -1
 		}
 		return 1
 	})
-	return merged, total
+	return entries, total, true
 }
 
 // Cookies implements http.CookieJar: the cookies to send with a request
@@ -456,7 +469,7 @@ func (j *Jar) cookies(u *url.URL, now time.Time) []*http.Cookie {
 
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	entries, n := j.candidates(&t, nowNS)
+	entries, n, _ := j.candidates(&t, nowNS)
 	if n == 0 {
 		return nil
 	}
@@ -492,19 +505,75 @@ func (j *Jar) header(u *url.URL, now time.Time) string {
 	if !ok {
 		return ""
 	}
-	return j.headerFor(&t, now)
+	if h := j.headerFor(&t, now); h != nil {
+		return h[0]
+	}
+	return ""
 }
 
-// headerFor is the Cookie header for a request to t at time now.
-func (j *Jar) headerFor(t *target, now time.Time) string {
-	nowNS := now.UnixNano()
+// A cachedHeader is a Cookie header built for a target, valid while the jar
+// has made no change that may alter a Cookie header (gen is Jar.hgen) and
+// until the first of its cookies expires.
+type cachedHeader struct {
+	gen     uint64
+	until   int64 // Unix nanoseconds
+	host    string
+	path    string // "" when the header is the same for every path
+	secure  bool
+	value   []string // as a header map holds it: nil, or one value with cap 1
+	anyPath bool
+}
 
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	entries, n := j.candidates(t, nowNS)
-	if n == 0 {
-		return ""
+func (c *cachedHeader) serves(t *target, now int64, gen uint64) bool {
+	return c != nil && c.gen == gen && now < c.until && c.host == t.host &&
+		c.secure == t.secure && (c.anyPath || c.path == t.path)
+}
+
+// headerFor returns the Cookie header for a request to t at time now, as a
+// header map holds it: nil for none, or one value. The slice is shared and
+// must not be modified.
+//
+// A client sends the same Cookie header with request after request, so the
+// last one built for each of a few hosts is reused while no cookie that
+// could change it was stored or removed; a cookie set again unchanged, as a
+// rolling session cookie is on every response, does not count as a change
+// unless its expiry moves closer. A reused header does not refresh the last
+// access of its cookies, so the header is built afresh at least once per
+// lastAccessGranularity; LastAccess thus lags by up to twice that.
+func (j *Jar) headerFor(t *target, now time.Time) []string {
+	nowNS := now.UnixNano()
+	slot := &j.headers[maphash.String(headerSeed, t.host)%uint64(len(j.headers))]
+	if c := slot.Load(); c.serves(t, nowNS, j.hgen.Load()) {
+		return c.value
 	}
+	j.mu.RLock()
+	c := j.buildHeader(t, nowNS)
+	j.mu.RUnlock()
+	slot.Store(c)
+	return c.value
+}
+
+var headerSeed = maphash.MakeSeed()
+
+// buildHeader builds the Cookie header for a request to t at now.
+// j.mu must be held.
+func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
+	c := &cachedHeader{
+		gen:    j.hgen.Load(),
+		until:  nowNS + lastAccessGranularity,
+		host:   t.host,
+		path:   t.path,
+		secure: t.secure,
+	}
+	entries, n, several := j.candidates(t, nowNS)
+	if n == 0 {
+		return c
+	}
+	// The header is the same for every path when the cookies that could go
+	// to this host all have Path=/. With cookies in several groups, entries
+	// leaves out those that don't go to t: such a header is kept for t's
+	// path.
+	c.anyPath = !several
 	// The cookies to send, in order: collected on the stack for the usual
 	// few, so the loop below doesn't test each one again; past that, the
 	// loop tests them itself rather than allocate.
@@ -512,21 +581,30 @@ func (j *Jar) headerFor(t *target, now time.Time) string {
 	send := small[:0]
 	size := 0
 	for _, e := range entries {
-		if e.sendTo(t, nowNS) {
-			if n <= len(small) {
-				send = append(send, e)
-			}
-			if size > 0 {
-				size += 2
-			}
-			if e.name != "" {
-				size += len(e.name) + 1
-			}
-			size += len(e.value)
+		if !e.sendToAnyPath(t, nowNS) {
+			continue
 		}
+		if !pathMatch(t.path, e.path) {
+			c.anyPath = false
+			continue
+		}
+		c.anyPath = c.anyPath && e.path == "/"
+		if e.expires != 0 {
+			c.until = min(c.until, e.expires)
+		}
+		if n <= len(small) {
+			send = append(send, e)
+		}
+		if size > 0 {
+			size += 2
+		}
+		if e.name != "" {
+			size += len(e.name) + 1
+		}
+		size += len(e.value)
 	}
 	if size == 0 {
-		return ""
+		return c
 	}
 	if n > len(small) {
 		send = entries
@@ -548,7 +626,8 @@ func (j *Jar) headerFor(t *target, now time.Time) string {
 		}
 		b.WriteString(e.value)
 	}
-	return b.String()
+	c.value = []string{b.String()}[:1:1]
+	return c
 }
 
 // isPublicSuffix reports whether d is a public suffix. A list that answers
@@ -806,6 +885,7 @@ func (j *Jar) Remove(domain, path, name string) bool {
 	}
 	if found {
 		j.gen.Add(1)
+		j.hgen.Add(1)
 	}
 	return found
 }
@@ -829,6 +909,7 @@ func (j *Jar) Clear() {
 	j.count = 0
 	if live {
 		j.gen.Add(1)
+		j.hgen.Add(1)
 	}
 }
 

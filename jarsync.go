@@ -235,6 +235,7 @@ func (j *Jar) insert(c Cookie) bool {
 	}
 	j.enforceLimits(key, j.groups[key], now.UnixNano())
 	j.gen.Add(1)
+	j.hgen.Add(1)
 	return true
 }
 
@@ -351,5 +352,6 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 	}
 	if changed {
 		j.gen.Add(1)
+		j.hgen.Add(1)
 	}
 }

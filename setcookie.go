@@ -314,6 +314,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 			return false
 		}
 		j.removeAt(o.key, g, old, nowNS, true)
+		j.hgen.Add(1)
 		return true
 	}
 
@@ -327,7 +328,12 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 			// place rather than build a new one. The result is the
 			// same: the expiry as this line gives it (Max-Age counts
 			// from now), Updated and the last access now, creation
-			// time and order kept. It is a change to persist.
+			// time and order kept. It is a change to persist, and to
+			// the Cookie headers built only if it comes to expire
+			// sooner.
+			if expires != 0 && (prev.expires == 0 || expires < prev.expires) {
+				j.hgen.Add(1)
+			}
 			prev.expires, prev.updated = expires, nowNS
 			g.noteExpiry(expires)
 			prev.lastAccess.Store(nowNS)
@@ -383,6 +389,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		delete(j.tombs, e.id())
 	}
 	j.enforceLimits(o.key, g, nowNS)
+	j.hgen.Add(1)
 	return true
 }
 

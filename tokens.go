@@ -262,7 +262,7 @@ type TokenManager struct {
 // computed once.
 type tokenState struct {
 	tok       Token
-	header    string    // Authorization value, "" for a cookie-only token
+	header    []string  // Authorization as a header map holds it (one value, cap 1); nil for a cookie-only token
 	refreshAt time.Time // zero: no known expiry
 	stale     bool      // rejected by the server: refresh (or log in) before use
 }
@@ -326,7 +326,9 @@ func (m *TokenManager) newState(t Token, now time.Time) *tokenState {
 	}
 	s := &tokenState{tok: t}
 	if t.AccessToken != "" {
-		s.header = t.Type() + " " + t.AccessToken
+		// The slice is shared by every request that sends the token; its
+		// capacity of one makes an append elsewhere copy it.
+		s.header = []string{t.Type() + " " + t.AccessToken}[:1:1]
 	}
 	if !t.Expiry.IsZero() {
 		s.refreshAt = t.Expiry.Add(-m.skew)
@@ -391,20 +393,20 @@ func (m *TokenManager) holds(t *Token) bool {
 func (m *TokenManager) Invalidate(t *Token) { m.invalidate(t) }
 
 // authorization returns the cached token and its precomputed Authorization
-// value, logging in or refreshing first if needed. With a valid cached token
-// it does not allocate. header is "" for a cookie-only session: then no
-// Authorization header is sent, but sent is still non-nil so that a 401 can
-// invalidate the session. sent identifies the token for invalidate and must
-// not be modified.
+// header values (one), logging in or refreshing first if needed. With a
+// valid cached token it does not allocate. header is nil for a cookie-only
+// session: then no Authorization header is sent, but sent is still non-nil
+// so that a 401 can invalidate the session. sent identifies the token for
+// invalidate; neither may be modified.
 //
 // On a 401 the caller passes sent to invalidate and calls authorization
 // again for the replay; however many requests do so at once, one refresh
 // runs.
-func (m *TokenManager) authorization(ctx context.Context) (sent *Token, header string, err error) {
+func (m *TokenManager) authorization(ctx context.Context) (sent *Token, header []string, err error) {
 	s := m.cur.Load()
 	if !s.usable(m.now()) {
 		if s, err = m.state(ctx); err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 	}
 	return &s.tok, s.header, nil

@@ -110,19 +110,19 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 		// A cookie-only session (FormLogin) has no header to send, but a
 		// 401 must still invalidate it so that the next use logs in again.
 		sent = tok
-		if h != "" {
-			r.Header.Set("Authorization", h)
+		if h != nil {
+			r.Header["Authorization"] = h
 		}
 	}
 	// The jar's view of this URL serves both the Cookie header and the
 	// response's Set-Cookie lines.
 	target, jarOK := t.jar.target(r.URL)
 	if jarOK {
-		if h := t.jar.headerFor(&target, t.jar.now()); h != "" {
+		if h := t.jar.headerFor(&target, t.jar.now()); h != nil {
 			if own := r.Header.Get("Cookie"); own != "" {
-				h = mergeCookieHeader(own, h)
+				h = []string{mergeCookieHeader(own, h[0])}
 			}
-			r.Header.Set("Cookie", h)
+			r.Header["Cookie"] = h
 		}
 	}
 	resp, err = t.base.RoundTrip(r)
