@@ -206,9 +206,8 @@ func New(o Options) (*Client, error) {
 		// The authenticator's client carries the session's cookies, headers
 		// and retry policy but never the bearer token, and refuses redirects
 		// to another origin so credentials in a 307/308 body stay put.
-		authT := *t
-		authT.tokens = nil
-		authHC := &http.Client{Transport: &authT, CheckRedirect: sameOriginRedirects}
+		authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed}
+		authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 		to := TokenOptions{}
 		if o.Tokens != nil {
 			to = *o.Tokens

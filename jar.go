@@ -378,11 +378,17 @@ func (j *Jar) target(u *url.URL) (target, bool) {
 	}
 	t.host, t.ip = h.name, h.ip
 	t.secure = t.secure || h.loopback
-	t.path = u.EscapedPath()
-	if t.path == "" || t.path[0] != '/' {
-		t.path = "/"
-	}
+	t.path = requestPath(u)
 	return t, true
+}
+
+// requestPath is the path of u for cookie matching: escaped, "/" when
+// empty or relative (RFC 6265 §5.1.4).
+func requestPath(u *url.URL) string {
+	if p := u.EscapedPath(); p != "" && p[0] == '/' {
+		return p
+	}
+	return "/"
 }
 
 // candidates returns entries in retrieval order that include every

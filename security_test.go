@@ -235,6 +235,55 @@ func TestTokenNotSentToOtherVirtualHost(t *testing.T) {
 	}
 }
 
+// TestTokenScopedWhenOriginsAlternate sends requests that alternate between
+// an allowed origin, another port of the same host and another host name for
+// it: only the allowed origin ever sees the token, and a host gets the
+// cookies it set (on any port, as RFC 6265 has it) and no others, however
+// the requests interleave.
+func TestTokenScopedWhenOriginsAlternate(t *testing.T) {
+	type seen struct{ auth, cookie string }
+	serve := func(name string, ch chan seen) *httptest.Server {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ch <- seen{r.Header.Get("Authorization"), r.Header.Get("Cookie")}
+			http.SetCookie(w, &http.Cookie{Name: name, Value: "1"})
+		}))
+		t.Cleanup(ts.Close)
+		return ts
+	}
+	ch := make(chan seen, 1)
+	allowed, other := serve("allowed", ch), serve("other", ch)
+	c, err := New(Options{Auth: &staticAuth{}, AuthOrigins: []string{allowed.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(allowed.URL, "http://"))
+	targets := []struct {
+		url, cookie string
+		auth        bool
+	}{
+		{allowed.URL + "/a", "allowed=1; other=1", true},
+		{other.URL + "/b", "allowed=1; other=1", false},
+		{"http://localhost:" + port + "/c", "allowed=1", false}, // its own, not 127.0.0.1's
+		{allowed.URL + "/d", "allowed=1; other=1", true},
+	}
+	for round := range 3 {
+		for _, tt := range targets {
+			resp, err := c.Get(context.Background(), tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := <-ch
+			if (got.auth != "") != tt.auth {
+				t.Errorf("round %d, %s: Authorization sent %v, want %v", round, tt.url, got.auth != "", tt.auth)
+			}
+			if round > 0 && got.cookie != tt.cookie {
+				t.Errorf("round %d, %s: Cookie %q, want %q", round, tt.url, got.cookie, tt.cookie)
+			}
+		}
+	}
+}
+
 // TestNoAutoSaveAfterClose fires an autosave whose timer went off just
 // before Close stopped it, after Close has returned and a response has
 // changed the jar: Close stopped autosave, so nothing is written.

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // transport is the session's http.RoundTripper. The whole session lives
@@ -33,6 +35,29 @@ type transport struct {
 	retry   *RetryPolicy
 	log     *slog.Logger
 	changed func() // called after a response that may have changed the session; nil = none
+
+	lastHop atomic.Pointer[hop] // see hopFor
+}
+
+// A hop is what send derives from the scheme and host of a request URL:
+// the jar's view of the origin and whether the bearer token may go there.
+type hop struct {
+	scheme, host string // as the URL has them
+	target       target // path left out
+	jarOK        bool
+	allowed      bool
+}
+
+// hopFor returns the hop of u. A client mostly sends to one origin, so the
+// last one is kept: it spares parsing the host on every request.
+func (t *transport) hopFor(u *url.URL) *hop {
+	if h := t.lastHop.Load(); h != nil && h.scheme == u.Scheme && h.host == u.Host {
+		return h
+	}
+	h := &hop{scheme: u.Scheme, host: u.Host, allowed: t.allowed(u)}
+	h.target, h.jarOK = t.jar.target(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	t.lastHop.Store(h)
+	return h
 }
 
 var _ http.RoundTripper = (*transport)(nil)
@@ -99,9 +124,10 @@ func (t *transport) attempt(req *http.Request) (*http.Response, error) {
 // any.
 func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, err error) {
 	r := t.outgoing(req)
+	hop := t.hopFor(r.URL)
 	// The token first: a login or refresh may set cookies that this very
 	// request needs.
-	if t.tokens != nil && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
+	if t.tokens != nil && hop.allowed && r.Header.Get("Authorization") == "" && t.mayAuthorize(r) {
 		tok, h, err := t.tokens.authorization(req.Context())
 		if err != nil {
 			closeRequestBody(req)
@@ -116,7 +142,8 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 	}
 	// The jar's view of this URL serves both the Cookie header and the
 	// response's Set-Cookie lines.
-	target, jarOK := t.jar.target(r.URL)
+	target, jarOK := hop.target, hop.jarOK
+	target.path = requestPath(r.URL)
 	if jarOK {
 		if h := t.jar.headerFor(&target, t.jar.now()); h != nil {
 			if own := r.Header.Get("Cookie"); own != "" {
@@ -148,6 +175,12 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 func (t *transport) outgoing(req *http.Request) *http.Request {
 	r := new(http.Request)
 	*r = *req
+	if len(req.Header) == 0 && len(t.header) > 0 {
+		// Most requests set no header of their own: copying the defaults'
+		// map is cheaper than building one.
+		r.Header = maps.Clone(t.header)
+		return r
+	}
 	r.Header = make(http.Header, len(req.Header)+len(t.header)+2)
 	for k, vs := range req.Header {
 		r.Header[k] = vs
@@ -262,14 +295,11 @@ func (t *transport) allowed(u *url.URL) bool {
 	return false
 }
 
-// mayAuthorize reports whether r may carry the bearer token: its URL's
-// origin is allowed, and so is the one a Host header set by the caller
+// mayAuthorize reports whether r, whose URL's origin is allowed, may carry
+// the bearer token: so must the origin a Host header set by the caller
 // names, since a server that routes by Host (a shared proxy, a CDN) hands
 // the request to that site.
 func (t *transport) mayAuthorize(r *http.Request) bool {
-	if !t.allowed(r.URL) {
-		return false
-	}
 	if r.Host == "" || r.Host == r.URL.Host {
 		return true
 	}
