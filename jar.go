@@ -274,10 +274,62 @@ type entry struct {
 // then insertion order.
 type group struct {
 	entries []*entry
+	// names holds nameHash of each entry's name, in the same order, so
+	// that a search by identity reads this array rather than touch every
+	// entry: in a big jar each entry it touches is a cache miss. Only the
+	// methods below change entries and names.
+	names []uint32
 	// next is at most the earliest expiry among entries (0: none of them
 	// expires), so that a write skips the sweep for expired cookies while
 	// nothing in the group can have expired.
 	next int64
+}
+
+var nameSeed = maphash.MakeSeed()
+
+func nameHash(name string) uint32 { return uint32(maphash.String(nameSeed, name)) }
+
+func (g *group) insertAt(i int, e *entry) {
+	g.entries = slices.Insert(g.entries, i, e)
+	g.names = slices.Insert(g.names, i, nameHash(e.name))
+}
+
+func (g *group) deleteAt(i int) {
+	g.entries = slices.Delete(g.entries, i, i+1)
+	g.names = slices.Delete(g.names, i, i+1)
+}
+
+// setAt puts e in place i; e has the name of the entry there.
+func (g *group) setAt(i int, e *entry) { g.entries[i] = e }
+
+// deleteFunc removes the entries for which del is true and returns how
+// many it removed.
+func (g *group) deleteFunc(del func(*entry) bool) int {
+	n := 0
+	for i, e := range g.entries {
+		if !del(e) {
+			g.entries[n], g.names[n] = e, g.names[i]
+			n++
+		}
+	}
+	removed := len(g.entries) - n
+	clear(g.entries[n:])
+	g.entries, g.names = g.entries[:n], g.names[:n]
+	return removed
+}
+
+// index returns the index of the entry with this identity, or -1.
+func (g *group) index(name, domain, path string, hostOnly bool) int {
+	h := nameHash(name)
+	for i, nh := range g.names {
+		if nh != h {
+			continue
+		}
+		if e := g.entries[i]; e.name == name && e.domain == domain && e.path == path && e.hostOnly == hostOnly {
+			return i
+		}
+	}
+	return -1
 }
 
 // noteExpiry keeps g.next a lower bound after an entry got expiry exp.
@@ -695,7 +747,7 @@ func (j *Jar) add(key string, e *entry) *group {
 		}
 		return 1
 	})
-	g.entries = slices.Insert(g.entries, i, e)
+	g.insertAt(i, e)
 	g.noteExpiry(e.expires)
 	j.count++
 	return g
@@ -708,7 +760,7 @@ func (j *Jar) removeAt(key string, g *group, i int, now int64, tomb bool) {
 	if tomb && !e.expired(now) {
 		j.addTomb(e, now)
 	}
-	g.entries = slices.Delete(g.entries, i, i+1)
+	g.deleteAt(i)
 	j.count--
 	if len(g.entries) == 0 {
 		j.dropGroup(key)
@@ -726,9 +778,7 @@ func (j *Jar) dropExpired(key string, g *group, now int64) {
 	if g.next == 0 || g.next > now {
 		return // nothing in g has expired
 	}
-	n := len(g.entries)
-	g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return e.expired(now) })
-	j.count -= n - len(g.entries)
+	j.count -= g.deleteFunc(func(e *entry) bool { return e.expired(now) })
 	g.next = 0
 	for _, e := range g.entries {
 		g.noteExpiry(e.expires)
@@ -809,9 +859,7 @@ func (j *Jar) enforceLimits(key string, g *group, now int64) {
 		evict[e] = true
 	}
 	for k, g := range j.groups {
-		n := len(g.entries)
-		g.entries = slices.DeleteFunc(g.entries, func(e *entry) bool { return evict[e] })
-		j.count -= n - len(g.entries)
+		j.count -= g.deleteFunc(func(e *entry) bool { return evict[e] })
 		if len(g.entries) == 0 {
 			j.dropGroup(k)
 		}

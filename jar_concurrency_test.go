@@ -56,6 +56,7 @@ func TestConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	checkJar(t, jar)
 	if n := jar.Len(); n > 100 {
 		t.Errorf("Len() = %d, want at most MaxCookies", n)
 	}

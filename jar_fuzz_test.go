@@ -67,6 +67,7 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 		jar.SetCookieHeaders(u, lines)
 		resp := http.Response{Header: http.Header{"Set-Cookie": lines}}
 		jar.SetCookies(u, resp.Cookies())
+		checkJar(t, jar)
 
 		h, hostOK := canonicalHost(u.Host)
 		secure := u.Scheme == "https" || h.loopback
@@ -116,6 +117,10 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 		}
 		if hdr := jar.cookieHeader(u); indexCTL(hdr) >= 0 {
 			t.Errorf("cookieHeader = %q has a control character", hdr)
+		}
+		// The header served again must be the one built afresh.
+		if hdr, fresh := jar.cookieHeader(u), freshHeader(jar, u, now); hdr != fresh {
+			t.Errorf("cookieHeader = %q, built afresh %q", hdr, fresh)
 		}
 	})
 }

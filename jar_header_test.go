@@ -78,6 +78,7 @@ func TestHeaderCacheMatchesFresh(t *testing.T) {
 			case op == 17 && step%50 == 0:
 				jar.Clear()
 			}
+			checkJar(t, jar)
 			now := clock.Now()
 			for _, v := range append([]*url.URL{u}, urls...) {
 				if cachedFor(jar, v, now) != nil {

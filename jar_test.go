@@ -759,3 +759,43 @@ func TestCookieStringRedacted(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// checkJar verifies the jar's internal invariants: every group non-empty,
+// in retrieval order, with one name hash per entry, its next expiry a lower
+// bound, count the number of entries, and deep holding exactly the keys
+// with two dots or more.
+func checkJar(t testing.TB, j *Jar) {
+	t.Helper()
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	count := 0
+	for key, g := range j.groups {
+		if len(g.entries) == 0 {
+			t.Fatalf("group %q is empty", key)
+		}
+		if len(g.names) != len(g.entries) {
+			t.Fatalf("group %q: %d name hashes for %d entries", key, len(g.names), len(g.entries))
+		}
+		for i, e := range g.entries {
+			if g.names[i] != nameHash(e.name) {
+				t.Fatalf("group %q: name hash %d is not that of %q", key, i, e.name)
+			}
+			if i > 0 && e.before(g.entries[i-1]) {
+				t.Fatalf("group %q: entry %d (%s) out of order", key, i, e.name)
+			}
+			if e.expires != 0 && g.next != 0 && e.expires < g.next {
+				t.Fatalf("group %q: next %d after the expiry %d of %s", key, g.next, e.expires, e.name)
+			}
+		}
+		count += len(g.entries)
+		if _, deep := j.deep[key]; deep != (strings.Count(key, ".") >= 2) {
+			t.Fatalf("deep[%q] = %v", key, deep)
+		}
+	}
+	if count != j.count {
+		t.Fatalf("count = %d, groups hold %d", j.count, count)
+	}
+	if len(j.deep) > len(j.groups) {
+		t.Fatalf("deep holds %d keys for %d groups", len(j.deep), len(j.groups))
+	}
+}

@@ -196,19 +196,14 @@ func (j *Jar) find(key string, id cookieID) (*group, int) {
 	if g == nil {
 		return nil, -1
 	}
-	for i, e := range g.entries {
-		if e.name == id.name && e.domain == id.domain && e.path == id.path && e.hostOnly == id.hostOnly {
-			return g, i
-		}
-	}
-	return g, -1
+	return g, g.index(id.name, id.domain, id.path, id.hostOnly)
 }
 
 // replace puts e in group key in place of entry i (or adds it if i < 0).
 // j.mu must be held.
 func (j *Jar) replace(key string, g *group, i int, e *entry) {
 	if i >= 0 {
-		g.entries = slices.Delete(g.entries, i, i+1)
+		g.deleteAt(i)
 		j.count--
 	}
 	e.seq = j.seq
@@ -327,7 +322,7 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 			if !t.Deleted.After(fromNanos(g.entries[i].updated)) {
 				continue // set again after the removal
 			}
-			g.entries = slices.Delete(g.entries, i, i+1)
+			g.deleteAt(i)
 			j.count--
 			if len(g.entries) == 0 {
 				j.dropGroup(key)

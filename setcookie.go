@@ -296,17 +296,8 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 
 	// §5.7: replace the cookie with the same identity.
 	old := -1
-	var sharedDomain string
 	if g != nil {
-		for i, e := range g.entries {
-			if e.domain == domain {
-				sharedDomain = e.domain
-				if e.name == rc.name && e.path == path && e.hostOnly == hostOnly {
-					old = i
-					break
-				}
-			}
-		}
+		old = g.index(rc.name, domain, path, hostOnly)
 	}
 	if remove {
 		// §5.7: an expiry in the past only deletes.
@@ -352,7 +343,6 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		name:        buf[:len(rc.name)],
 		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
 		path:        buf[len(rc.name)+len(rc.value):],
-		domain:      sharedDomain,
 		expires:     expires,
 		created:     nowNS,
 		updated:     nowNS,
@@ -362,15 +352,15 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		partitioned: rc.partitioned,
 		sameSite:    rc.sameSite,
 	}
-	if e.domain == "" {
-		switch {
-		case o.owned && domain == o.host:
-			e.domain = o.host
-		case o.owned && domain == o.key:
-			e.domain = o.key
-		default:
-			e.domain = strings.Clone(domain)
-		}
+	switch {
+	case old >= 0:
+		e.domain = g.entries[old].domain
+	case o.owned && domain == o.host:
+		e.domain = o.host
+	case o.owned && domain == o.key:
+		e.domain = o.key
+	default:
+		e.domain = sharedDomain(g, domain)
 	}
 	e.lastAccess.Store(nowNS)
 	if old >= 0 {
@@ -378,7 +368,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		// so its place in retrieval order is too.
 		prev := g.entries[old]
 		e.created, e.seq = prev.created, prev.seq
-		g.entries[old] = e
+		g.setAt(old, e)
 		g.noteExpiry(e.expires)
 	} else {
 		e.seq = j.seq
@@ -391,6 +381,20 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	j.enforceLimits(o.key, g, nowNS)
 	j.hgen.Add(1)
 	return true
+}
+
+// sharedDomain returns domain as a string the jar may keep: that of a
+// cookie of g with this domain if there is one, so that they share it, or
+// a copy.
+func sharedDomain(g *group, domain string) string {
+	if g != nil {
+		for _, e := range g.entries {
+			if e.domain == domain {
+				return e.domain
+			}
+		}
+	}
+	return strings.Clone(domain)
 }
 
 // shadowsSecure reports whether a cookie from the non-secure origin o
