@@ -188,7 +188,7 @@ func TestRetryWaitCancel(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			p := DefaultRetryPolicy()
 			waiting := make(chan struct{})
-			p.sleep = func(ctx context.Context, d time.Duration) error {
+			p.Sleep = func(ctx context.Context, d time.Duration) error {
 				close(waiting)
 				<-ctx.Done()
 				return ctx.Err()
@@ -232,7 +232,7 @@ func TestRefusedPOSTIsRetried(t *testing.T) {
 	defer srv.Close()
 	p := DefaultRetryPolicy()
 	waits := 0
-	p.sleep = func(ctx context.Context, d time.Duration) error {
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		waits++
 		if waits == 1 {
 			ln, err := net.Listen("tcp", addr)

@@ -25,7 +25,7 @@ import (
 func noWaitRetry(waits *[]time.Duration) *RetryPolicy {
 	p := DefaultRetryPolicy()
 	var mu sync.Mutex
-	p.sleep = func(ctx context.Context, d time.Duration) error {
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		mu.Lock()
 		if waits != nil {
 			*waits = append(*waits, d)

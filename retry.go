@@ -136,10 +136,15 @@ type RetryPolicy struct {
 	// RateBurst is the per-host burst size; 0 means 1.
 	RateBurst int
 
-	// now and sleep are the clock and the wait; nil means time.Now and a
-	// timer that honours the context.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
+	// Sleep is every wait of the policy, between tries and for a rate
+	// limit token; it must return ctx's error, early, if ctx ends first.
+	// nil means a timer. Tests set it to record the waits instead of
+	// sitting through them. MaxElapsed is measured on the wall clock, so a
+	// wait that Sleep skips does not count towards it.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	// now is the clock; nil means time.Now.
+	now func() time.Time
 
 	// mu guards limiters.
 	mu       sync.Mutex
@@ -558,8 +563,8 @@ func (p *RetryPolicy) clock() time.Time {
 
 // wait blocks for d or until ctx is done, whichever comes first.
 func (p *RetryPolicy) wait(ctx context.Context, d time.Duration) error {
-	if p.sleep != nil {
-		return p.sleep(ctx, d)
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
 	}
 	return sleepContext(ctx, d)
 }

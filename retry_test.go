@@ -38,7 +38,7 @@ type fakeWaits struct {
 func withFakeWaits(p *RetryPolicy) *fakeWaits {
 	f := &fakeWaits{now: retryStart}
 	p.now = f.clock
-	p.sleep = f.sleep
+	p.Sleep = f.sleep
 	return f
 }
 
@@ -394,7 +394,7 @@ func TestRetryAboveCapReportsRetryAfter(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	p := DefaultRetryPolicy()
-	p.sleep = func(context.Context, time.Duration) error {
+	p.Sleep = func(context.Context, time.Duration) error {
 		t.Error("waited for a Retry-After above the cap")
 		return nil
 	}
@@ -544,7 +544,7 @@ func TestRetryCancelDuringWait(t *testing.T) {
 	defer cancel()
 	entered := make(chan struct{})
 	p := &RetryPolicy{}
-	p.sleep = func(ctx context.Context, d time.Duration) error {
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		close(entered)
 		<-ctx.Done()
 		return ctx.Err()
@@ -670,7 +670,7 @@ func TestRetryWaitPastDeadlineNotStarted(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			p := &RetryPolicy{Backoff: func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }}
-			p.sleep = func(context.Context, time.Duration) error {
+			p.Sleep = func(context.Context, time.Duration) error {
 				t.Error("started a wait that outlives the context deadline")
 				return nil
 			}
@@ -1044,7 +1044,7 @@ func TestRetryRateLimitAppliesToReplays(t *testing.T) {
 func TestRetryRateLimitPastDeadline(t *testing.T) {
 	srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
 	p := &RetryPolicy{RateLimit: 0.01} // one request per 100s
-	p.sleep = func(context.Context, time.Duration) error {
+	p.Sleep = func(context.Context, time.Duration) error {
 		t.Error("started a rate limit wait that outlives the context deadline")
 		return nil
 	}

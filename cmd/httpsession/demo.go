@@ -55,7 +55,7 @@ func (d *demoStep) say(format string, args ...any) {
 }
 
 func demo(ctx context.Context, e *env, file string, verbose bool) error {
-	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL})
+	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL, Now: e.now})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	out := &demoStep{w: e.stdout}
@@ -67,6 +67,8 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	if verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	retry := httpsession.DefaultRetryPolicy()
+	retry.Sleep = e.sleep
 	auth := &httpsession.JSONLogin{
 		LoginURL:   ts.URL + "/auth/login",
 		RefreshURL: ts.URL + "/auth/refresh",
@@ -78,6 +80,8 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 		Auth:        auth,
 		AuthOrigins: []string{ts.URL},
 		Tokens:      &httpsession.TokenOptions{Skew: demoSkew},
+		Retry:       retry,
+		Now:         e.now,
 		Logger:      logger,
 	})
 	if err != nil {
@@ -89,7 +93,7 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 		tok := c.Tokens().Current()
 		fmt.Fprintf(e.stdout, "session file %s: resumed, %d cookies", file, c.Jar().Len())
 		if tok != nil {
-			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok))
+			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok, e.clock()))
 		}
 		fmt.Fprintln(e.stdout)
 	} else {
@@ -158,13 +162,11 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	// 4. Refresh ahead of expiry.
 	tok := c.Tokens().Current()
 	if tok != nil && !tok.Expiry.IsZero() {
-		wait := time.Until(tok.Expiry.Add(-demoSkew)) + 200*time.Millisecond
+		wait := tok.Expiry.Add(-demoSkew).Sub(e.clock()) + 200*time.Millisecond
 		if wait > 0 {
 			out.title("waiting %s until the token is within %s of expiry", wait.Round(100*time.Millisecond), demoSkew)
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := e.wait(ctx, wait); err != nil {
+				return err
 			}
 		} else {
 			out.title("the token is already within %s of expiry", demoSkew)
@@ -192,12 +194,12 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 
 	// 6. 429 with Retry-After and an anti-bot cookie.
 	out.title("GET /api/limited answers 429, Retry-After: 1 and a challenge cookie")
-	start := time.Now()
+	start := e.clock()
 	code, body, err = get("/api/limited")
 	if err != nil {
 		return err
 	}
-	out.say("→ waited %s as asked, retried with the cookie the 429 set → %d %s", time.Since(start).Round(100*time.Millisecond), code, body)
+	out.say("→ waited %s as asked, retried with the cookie the 429 set → %d %s", e.clock().Sub(start).Round(100*time.Millisecond), code, body)
 
 	// 7. Save.
 	out.title("saving the session")

@@ -241,6 +241,6 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err := c.Save(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok))
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, e.clock()))
 	return nil
 }

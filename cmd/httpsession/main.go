@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 )
 
 // exitUsage is the exit code for a command line that can't be run.
@@ -43,6 +44,31 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// now and sleep are the clock and the waits of the demo; nil means the
+	// real ones. Tests of the demo's story pass a fake clock, so that no
+	// test sits through a token's lifetime or a Retry-After.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (e *env) clock() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
+}
+
+// wait waits for d, or until ctx ends.
+func (e *env) wait(ctx context.Context, d time.Duration) error {
+	if e.sleep != nil {
+		return e.sleep(ctx, d)
+	}
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 type command struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -238,6 +240,7 @@ func TestBadInput(t *testing.T) {
 		wantErr  string
 	}{
 		{"no command", nil, 2, "usage"},
+		{"demo with an argument", []string{"demo", "now"}, 2, "unexpected argument"},
 		{"unknown command", []string{"fly"}, 2, "unknown command"},
 		{"bad URL", []string{"get", "not a url"}, 2, "bad URL"},
 		{"two URLs", []string{"get", "http://a", "http://b"}, 2, "exactly one URL"},
@@ -271,44 +274,75 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestDemoTwice runs the demo as a new user does, twice: the second run
-// resumes the saved session without logging in.
+// fakeClock is a clock that moves only when the code under test waits.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	waits []time.Duration
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.waits = append(c.waits, d)
+	return nil
+}
+
+// TestDemoTwice runs the demo as a new user does, twice, through the
+// binary's own entry point (run): the first run logs in, refreshes ahead of
+// expiry, survives a revoked token and a 429; the second resumes the saved
+// session without logging in. The demo's clock is fake, so its waits — for
+// the token to near expiry, for the Retry-After — take no time, and the
+// test checks they are the ones the story promises.
 func TestDemoTwice(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the demo waits for a real token expiry")
-	}
-	dir := t.TempDir()
-	run := func() string {
-		cmd := exec.Command(binary, "demo")
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("demo: %v\n%s", err, out)
+	file := filepath.Join(t.TempDir(), "httpsession-demo.json")
+	clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	demo := func() string {
+		var out bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
+			getenv: func(string) string { return "" }, now: clk.now, sleep: clk.sleep}
+		if code := run(context.Background(), e, []string{"demo", "--file", file}); code != 0 {
+			t.Fatalf("demo: exit %d\n%s", code, out.String())
 		}
-		return string(out)
+		return out.String()
 	}
-	start := time.Now()
-	first := run()
-	for _, want := range []string{"logged in", "refreshes: 1", "401s: 1", "429", "Run it again"} {
+	first := demo()
+	for _, want := range []string{"none yet", "logged in", "waiting 2.2s until the token is within 2s of expiry",
+		"refreshes: 1, 401s seen: 0", "401s: 1, refreshes: 1", "waited 1s as asked", "mode -rw-------", "Run it again"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first demo run lacks %q:\n%s", want, first)
 		}
 	}
-	second := run()
-	if !strings.Contains(second, "resumed without logging in") {
-		t.Errorf("second demo run did not resume:\n%s", second)
+	if want := []time.Duration{2200 * time.Millisecond, time.Second}; !slices.Equal(clk.waits, want) {
+		t.Errorf("first demo run waited %v, want %v", clk.waits, want)
 	}
-	if !strings.Contains(second, `"visits":2`) {
-		t.Errorf("second demo run did not keep the visits cookie:\n%s", second)
+
+	second := demo()
+	for _, want := range []string{"resumed, ", "resumed without logging in", `"visits":2`, "This run resumed"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second demo run lacks %q:\n%s", want, second)
+		}
 	}
-	st, err := os.Stat(filepath.Join(dir, "httpsession-demo.json"))
+	if strings.Contains(second, "logged in (POST") {
+		t.Errorf("second demo run logged in:\n%s", second)
+	}
+	st, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("demo session file mode %v, want 0600", st.Mode().Perm())
 	}
-	t.Logf("two demo runs took %s", time.Since(start).Round(time.Millisecond))
 }
 
 func TestLoginOAuth2(t *testing.T) {

@@ -51,7 +51,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "type:          %s\n", tok.Type())
 	fmt.Fprintf(e.stdout, "access token:  %s\n", fingerprint(tok.AccessToken))
 	fmt.Fprintf(e.stdout, "refresh token: %s\n", fingerprint(tok.RefreshToken))
-	fmt.Fprintf(e.stdout, "expiry:        %s\n", describeExpiry(tok))
+	fmt.Fprintf(e.stdout, "expiry:        %s\n", describeExpiry(tok, e.clock()))
 	return nil
 }
 
@@ -65,11 +65,11 @@ func fingerprint(s string) string {
 	return fmt.Sprintf("redacted, %d chars, sha256:%s", len(s), hex.EncodeToString(sum[:4]))
 }
 
-func describeExpiry(tok *httpsession.Token) string {
+func describeExpiry(tok *httpsession.Token, now time.Time) string {
 	if tok.Expiry.IsZero() {
 		return "expiry unknown"
 	}
-	left := time.Until(tok.Expiry).Round(time.Second)
+	left := tok.Expiry.Sub(now).Round(time.Second)
 	if left <= 0 {
 		return fmt.Sprintf("expired at %s", tok.Expiry.Format(time.RFC3339))
 	}

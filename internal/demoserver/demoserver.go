@@ -59,7 +59,7 @@ type Server struct {
 	opts Options
 
 	mu       sync.Mutex
-	revoked  time.Time         // access tokens issued before this are refused
+	epoch    int64             // access tokens of an earlier epoch are refused (RevokeAll)
 	used     map[string]bool   // refresh token IDs already exchanged (they rotate)
 	sessions map[string]string // session cookie → user
 	csrf     map[string]bool
@@ -112,7 +112,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) RevokeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.revoked = s.opts.Now()
+	s.epoch++
 }
 
 // Handler returns the server's routes:
@@ -188,8 +188,8 @@ const refreshTTL = 30 * 24 * time.Hour
 // issue mints an access and a refresh token for user. Called with s.mu held.
 func (s *Server) issue(user string) tokenResponse {
 	now := s.opts.Now()
-	at := s.sign(claims{Sub: user, Kind: "access", ID: random(), Iat: now.UnixNano(), Exp: now.Add(s.opts.TokenTTL).Unix()})
-	rt := s.sign(claims{Sub: user, Kind: "refresh", ID: random(), Iat: now.UnixNano(), Exp: now.Add(refreshTTL).Unix()})
+	at := s.sign(claims{Sub: user, Kind: "access", ID: random(), Epoch: s.epoch, Exp: now.Add(s.opts.TokenTTL).Unix()})
+	rt := s.sign(claims{Sub: user, Kind: "refresh", ID: random(), Exp: now.Add(refreshTTL).Unix()})
 	secs := int64(s.opts.TokenTTL / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -201,8 +201,11 @@ type claims struct {
 	Sub  string `json:"sub"`
 	Kind string `json:"kind"`
 	ID   string `json:"jti"`
-	Iat  int64  `json:"iat_ns"`
-	Exp  int64  `json:"exp"`
+	// Epoch is the server's revocation epoch when the token was issued:
+	// the clock can't order a revocation and a token issued at the same
+	// instant, as happens on a test's fake clock.
+	Epoch int64 `json:"epoch"`
+	Exp   int64 `json:"exp"`
 }
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
@@ -240,7 +243,7 @@ func (s *Server) verify(tok, kind string) (claims, bool) {
 	if c.Kind != kind || !now.Before(time.Unix(c.Exp, 0)) {
 		return c, false
 	}
-	if kind == "access" && !s.revoked.IsZero() && !time.Unix(0, c.Iat).After(s.revoked) {
+	if kind == "access" && c.Epoch < s.epoch {
 		return c, false
 	}
 	return c, true
