@@ -449,14 +449,13 @@ func requestPath(u *url.URL) string {
 // the host or one of its parent domains: looking those up by name avoids
 // asking the public suffix list on every request. Should more than one of
 // them hold cookies for t, their entries are merged, and entries holds
-// exactly the cookies to send. several reports that more than one of those
-// groups exists. j.mu must be held.
-func (j *Jar) candidates(t *target, now int64) (entries []*entry, n int, several bool) {
+// exactly the cookies to send. groups is the number of those groups that
+// exist. j.mu must be held.
+func (j *Jar) candidates(t *target, now int64) (entries []*entry, n, groups int) {
 	var (
-		sole   *group
-		total  int
-		multi  bool
-		groups int
+		sole  *group
+		total int
+		multi bool
 	)
 	for d := t.host; ; {
 		if g := j.groups[d]; g != nil {
@@ -481,9 +480,9 @@ func (j *Jar) candidates(t *target, now int64) (entries []*entry, n int, several
 	}
 	if !multi {
 		if sole == nil {
-			return nil, 0, groups > 1
+			return nil, 0, groups
 		}
-		return sole.entries, total, groups > 1
+		return sole.entries, total, groups
 	}
 	entries = make([]*entry, 0, total)
 	for d := t.host; ; {
@@ -506,7 +505,7 @@ func (j *Jar) candidates(t *target, now int64) (entries []*entry, n int, several
 		}
 		return 1
 	})
-	return entries, total, true
+	return entries, total, groups
 }
 
 // Cookies implements http.CookieJar: the cookies to send with a request
@@ -576,10 +575,10 @@ type cachedHeader struct {
 	gen     uint64
 	until   int64 // Unix nanoseconds
 	host    string
-	path    string // "" when the header is the same for every path
+	path    string // the path it was built for
 	secure  bool
 	value   []string // as a header map holds it: nil, or one value with cap 1
-	anyPath bool
+	anyPath bool     // the header is the same for every path
 }
 
 func (c *cachedHeader) serves(t *target, now int64, gen uint64) bool {
@@ -623,15 +622,18 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 		path:   t.path,
 		secure: t.secure,
 	}
-	entries, n, several := j.candidates(t, nowNS)
+	entries, n, groups := j.candidates(t, nowNS)
 	if n == 0 {
+		// No cookie for this host, at any path, when no group could hold
+		// one.
+		c.anyPath = groups == 0
 		return c
 	}
 	// The header is the same for every path when the cookies that could go
 	// to this host all have Path=/. With cookies in several groups, entries
 	// leaves out those that don't go to t: such a header is kept for t's
 	// path.
-	c.anyPath = !several
+	c.anyPath = groups == 1
 	// The cookies to send, in order: collected on the stack for the usual
 	// few, so the loop below doesn't test each one again; past that, the
 	// loop tests them itself rather than allocate.
