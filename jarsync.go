@@ -242,29 +242,20 @@ func (j *Jar) insert(c Cookie) bool {
 // the limits apply afterwards. The generation changes only if the stored
 // state does.
 func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	nowNS := now.UnixNano()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	touched := make(map[string]bool)
-
 	var (
 		di      domainInfo
 		diFor   string
 		diValid bool
 	)
-	for i := range cookies {
-		c := &cookies[i]
+	j.mergeRecords(cookies, tombs, func(c *Cookie, now time.Time) (*entry, string, bool) {
 		// Records come sorted by domain: canonicalize each domain and
 		// ask the public suffix list about it once.
 		if d := strings.TrimPrefix(c.Domain, "."); !diValid || d != diFor {
 			di, diFor, diValid = j.domainInfo(d), d, true
 		}
 		if !di.ok {
-			continue // normalize would refuse it
+			return nil, "", false // normalize would refuse it
 		}
-		key := di.key
 		// Most records are what the jar holds already: look the identity
 		// up before building an entry. Without a tombstone for it, a
 		// stored cookie updated no earlier than the record makes the
@@ -277,16 +268,33 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 		if _, tomb := j.tombs[id]; !tomb {
 			updated := toNanos(c.Updated)
 			if updated == 0 {
-				updated = nowNS
+				updated = now.UnixNano()
 			}
-			if g, i := j.find(key, id); i >= 0 && updated <= g.entries[i].updated {
-				continue
+			if g, i := j.find(di.key, id); i >= 0 && updated <= g.entries[i].updated {
+				return nil, "", false
 			}
 		}
 		e, ok := j.normalizeIn(c, &di, now)
+		return e, di.key, ok
+	})
+}
+
+// mergeRecords is merge, with entryOf turning each cookie record into an
+// entry and its groups key, or refusing it; it is called with j.mu held.
+func (j *Jar) mergeRecords(cookies []Cookie, tombs []tombstone, entryOf func(c *Cookie, now time.Time) (*entry, string, bool)) {
+	now := j.now()
+	nowNS := now.UnixNano()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	changed := false
+	touched := make(map[string]bool)
+
+	for i := range cookies {
+		e, key, ok := entryOf(&cookies[i], now)
 		if !ok {
 			continue
 		}
+		id := e.id()
 		if t, ok := j.tombs[id]; ok {
 			if t.Deleted.After(fromNanos(e.updated)) {
 				continue // deleted here after the other writer set it

@@ -14,80 +14,9 @@ import (
 // validated and turned into an entry before its identity is looked up.
 // merge must leave a jar exactly as this does.
 func (j *Jar) mergeByNormalize(cookies []Cookie, tombs []tombstone) {
-	now := j.now()
-	nowNS := now.UnixNano()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	touched := make(map[string]bool)
-
-	for i := range cookies {
-		e, key, ok := j.normalize(&cookies[i], now)
-		if !ok {
-			continue
-		}
-		id := e.id()
-		if t, ok := j.tombs[id]; ok {
-			if t.Deleted.After(fromNanos(e.updated)) {
-				continue // deleted here after the other writer set it
-			}
-			delete(j.tombs, id)
-			changed = true
-		}
-		g, i := j.find(key, id)
-		if i >= 0 {
-			old := g.entries[i]
-			if e.updated <= old.updated {
-				continue
-			}
-			e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
-		}
-		j.replace(key, g, i, e)
-		touched[key] = true
-		changed = true
-	}
-
-	for _, t := range tombs {
-		if !t.Until.After(now) {
-			continue
-		}
-		h, ok := canonicalHost(t.Domain)
-		if !ok || h.name != t.Domain {
-			continue
-		}
-		id := t.id()
-		key := j.jarKey(h.name, h.ip)
-		g, i := j.find(key, id)
-		if i >= 0 {
-			if !t.Deleted.After(fromNanos(g.entries[i].updated)) {
-				continue // set again after the removal
-			}
-			g.entries = slices.Delete(g.entries, i, i+1)
-			j.count--
-			if len(g.entries) == 0 {
-				delete(j.groups, key)
-			}
-			changed = true
-		}
-		if mine, ok := j.tombs[id]; ok && !t.Deleted.After(mine.Deleted) {
-			continue
-		}
-		if j.tombs == nil {
-			j.tombs = make(map[cookieID]tombstone)
-		}
-		j.tombs[id] = t
-		changed = true
-	}
-	j.pruneTombs(nowNS)
-
-	for key := range touched {
-		if g := j.sweep(key, nowNS); g != nil {
-			j.enforceLimits(key, g, nowNS)
-		}
-	}
-	if changed {
-		j.gen.Add(1)
-	}
+	j.mergeRecords(cookies, tombs, func(c *Cookie, now time.Time) (*entry, string, bool) {
+		return j.normalize(c, now)
+	})
 }
 
 // jarState is everything merge may change, for comparing two jars.
