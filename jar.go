@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -175,6 +176,23 @@ func NewJar(o *JarOptions) *Jar {
 	}
 	return j
 }
+
+// ErrCookieRejected matches the *CookieError of a cookie the jar refuses.
+var ErrCookieRejected = errors.New("httpsession: cookie rejected")
+
+// A CookieError reports a cookie that Jar.Add refused and why. It names the
+// cookie, never its value.
+type CookieError struct {
+	Name, Domain string
+	Reason       string // "expired", "domain is a public suffix", …
+}
+
+func (e *CookieError) Error() string {
+	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
+}
+
+// Is reports whether target is ErrCookieRejected.
+func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
 
 // Cookie is a stored cookie, as All reports it. Its String method and
 // fmt verbs never print the Value.

@@ -126,42 +126,43 @@ func (j *Jar) domainInfo(d string) domainInfo {
 // punycode, never a public suffix unless host-only, IP addresses
 // host-only), the path, SameSite=None only with Secure, the prefixes,
 // and the 400-day cap. Expired cookies are refused.
-func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, bool) {
+func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, string) {
 	di := j.domainInfo(strings.TrimPrefix(c.Domain, "."))
-	e, ok := j.normalizeIn(c, &di, now)
-	return e, di.key, ok
+	e, why := j.normalizeIn(c, &di, now)
+	return e, di.key, why
 }
 
-// normalizeIn is normalize for a cookie whose domain is described by di.
-func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, bool) {
+// normalizeIn is normalize for a cookie whose domain is described by di. It
+// returns the entry, or nil and the reason the jar refuses the cookie.
+func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, string) {
 	if !acceptableNameValue(c.Name, c.Value) {
-		return nil, false
+		return nil, "invalid name or value"
 	}
 	if !di.ok {
-		return nil, false
+		return nil, "invalid domain"
 	}
 	h := di.h
 	hostOnly := c.HostOnly || h.ip
 	if !hostOnly && di.suffix {
-		return nil, false
+		return nil, "domain is a public suffix"
 	}
 	path := c.Path
 	if path == "" {
 		path = "/"
 	}
 	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
-		return nil, false
+		return nil, "invalid path"
 	}
 	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
-		return nil, false
+		return nil, "SameSite=None without Secure"
 	}
 	if !prefixesAllow(c.Name, c.Secure, hostOnly, path == "/") {
-		return nil, false
+		return nil, "cookie prefix rules not met"
 	}
 	var expires int64
 	if !c.Expires.IsZero() {
 		if !c.Expires.After(now) {
-			return nil, false
+			return nil, "expired"
 		}
 		expires = toNanos(c.Expires)
 		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
@@ -186,7 +187,7 @@ func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, boo
 		last = e.created
 	}
 	e.lastAccess.Store(last)
-	return e, true
+	return e, ""
 }
 
 // find returns the index of the entry with identity id in group key, or -1.
@@ -211,14 +212,27 @@ func (j *Jar) replace(key string, g *group, i int, e *entry) {
 	j.add(key, e)
 }
 
-// insert stores a fully specified cookie, such as one imported from a
-// cookies.txt file, replacing the one with the same identity. It reports
-// false, storing nothing, if the cookie is invalid or expired.
-func (j *Jar) insert(c Cookie) bool {
+// Add stores a fully specified cookie, such as one read from a browser's
+// profile or an export, replacing the one with the same name, domain, path
+// and host-only flag. The jar's rules apply as for a Set-Cookie line: a
+// cookie that is expired, has a public-suffix domain, breaks the
+// "__Secure-"/"__Host-" prefix rules or has invalid characters is refused
+// with a *CookieError (errors.Is(err, ErrCookieRejected)). Created,
+// LastAccess and Updated are kept when set, and default to now.
+func (j *Jar) Add(c Cookie) error {
+	if why := j.insert(c); why != "" {
+		return &CookieError{Name: c.Name, Domain: strings.TrimPrefix(c.Domain, "."), Reason: why}
+	}
+	return nil
+}
+
+// insert is Add reporting the reason for a refusal, "" when the cookie was
+// stored.
+func (j *Jar) insert(c Cookie) string {
 	now := j.now()
-	e, key, ok := j.normalize(&c, now)
-	if !ok {
-		return false
+	e, key, why := j.normalize(&c, now)
+	if e == nil {
+		return why
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -231,7 +245,7 @@ func (j *Jar) insert(c Cookie) bool {
 	j.enforceLimits(key, j.groups[key], now.UnixNano())
 	j.gen.Add(1)
 	j.hgen.Add(1)
-	return true
+	return ""
 }
 
 // merge folds in the cookies and tombstones of another writer. For each
@@ -274,8 +288,8 @@ func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
 				return nil, "", false
 			}
 		}
-		e, ok := j.normalizeIn(c, &di, now)
-		return e, di.key, ok
+		e, why := j.normalizeIn(c, &di, now)
+		return e, di.key, why == ""
 	})
 }
 

@@ -15,7 +15,8 @@ import (
 // merge must leave a jar exactly as this does.
 func (j *Jar) mergeByNormalize(cookies []Cookie, tombs []tombstone) {
 	j.mergeRecords(cookies, tombs, func(c *Cookie, now time.Time) (*entry, string, bool) {
-		return j.normalize(c, now)
+		e, key, why := j.normalize(c, now)
+		return e, key, why == ""
 	})
 }
 
@@ -44,8 +45,8 @@ func mergeFixture() (*Jar, *testClock) {
 		{Name: "e", Value: "1", Domain: "other.org", Path: "/", Expires: tNow.Add(2 * time.Hour)},
 		{Name: "gone", Value: "1", Domain: "example.com", Path: "/", HostOnly: true},
 	} {
-		if !jar.insert(c) {
-			panic(fmt.Sprintf("insert(%v) = false", c))
+		if err := jar.Add(c); err != nil {
+			panic(fmt.Sprintf("Add(%v) = %v", c, err))
 		}
 	}
 	clock.Advance(time.Hour)

@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -141,8 +142,8 @@ func TestMerge(t *testing.T) {
 	for _, tc := range tests {
 		jar, _ := newTestJar(nil)
 		for _, c := range tc.mine {
-			if !jar.insert(c) {
-				t.Fatalf("%s: insert(%v) = false", tc.description, c)
+			if err := jar.Add(c); err != nil {
+				t.Fatalf("%s: Add(%v) = %v", tc.description, c, err)
 			}
 		}
 		if tc.myTombs != nil {
@@ -248,8 +249,12 @@ func TestInsert(t *testing.T) {
 	}
 	for _, tc := range tests {
 		jar, _ := newTestJar(nil)
-		if got := jar.insert(tc.c); got != tc.ok {
-			t.Errorf("%s: insert(%v) = %v, want %v", tc.description, tc.c, got, tc.ok)
+		err := jar.Add(tc.c)
+		if got := err == nil; got != tc.ok {
+			t.Errorf("%s: Add(%v) = %v, want ok %v", tc.description, tc.c, err, tc.ok)
+		}
+		if err != nil && !errors.Is(err, ErrCookieRejected) {
+			t.Errorf("%s: Add(%v) = %v, want an ErrCookieRejected", tc.description, tc.c, err)
 			continue
 		}
 		all := jar.All()

@@ -59,7 +59,7 @@ func (j *Jar) ReadNetscape(r io.Reader) (int, error) {
 // readNetscape is ReadNetscape with the counts of skipped lines and
 // refused cookies.
 func (j *Jar) readNetscape(r io.Reader) (netscapeStats, error) {
-	st, err := parseNetscape(r, j.insert)
+	st, err := parseNetscape(r, func(c Cookie) bool { return j.insert(c) == "" })
 	if err != nil {
 		return st, fmt.Errorf("httpsession: read cookies.txt: %w", err)
 	}
