@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,20 @@ type Store interface {
 	// returned, atomically. When fn returns an error or a nil slice,
 	// nothing is stored.
 	Update(fn func(current []byte) ([]byte, error)) error
+}
+
+// A RefreshLocker is a Store that lets the processes sharing it take turns
+// refreshing the session's token, so that a single-use refresh token is
+// presented once however many processes find the token expired. The token
+// manager holds the lock while it re-reads the store, refreshes (unless
+// another process already did) and stores the new token.
+type RefreshLocker interface {
+	// LockRefresh waits until the caller holds the refresh lock of the
+	// session, or until ctx ends, which returns ctx's error. unlock
+	// releases the lock; it is safe to call more than once. A holder
+	// that dies must not keep the lock forever (a file lock dies with its
+	// process, a lease expires).
+	LockRefresh(ctx context.Context) (unlock func(), err error)
 }
 
 // MaxSessionFileSize is the largest session file FileStore reads: enough
