@@ -820,6 +820,27 @@ func (j *Jar) sweep(key string, now int64) *group {
 	return j.groups[key]
 }
 
+// cookieCmp orders cookie identities: domain, path, name, host-only.
+func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
+	if c := strings.Compare(ad, bd); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ap, bp); c != 0 {
+		return c
+	}
+	if c := strings.Compare(an, bn); c != 0 {
+		return c
+	}
+	switch {
+	case ah == bh:
+		return 0
+	case ah:
+		return 1
+	default:
+		return -1
+	}
+}
+
 // lru reports whether a is evicted before b: least recently accessed
 // first, then the oldest.
 func lru(a, b *entry) int {

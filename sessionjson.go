@@ -55,27 +55,6 @@ type sessionDoc struct {
 	tokenUpdated time.Time // zero when the token never changed
 }
 
-// cookieCmp orders cookie identities: domain, path, name, host-only.
-func cookieCmp(ad, ap, an string, ah bool, bd, bp, bn string, bh bool) int {
-	if c := strings.Compare(ad, bd); c != 0 {
-		return c
-	}
-	if c := strings.Compare(ap, bp); c != 0 {
-		return c
-	}
-	if c := strings.Compare(an, bn); c != 0 {
-		return c
-	}
-	switch {
-	case ah == bh:
-		return 0
-	case ah:
-		return 1
-	default:
-		return -1
-	}
-}
-
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
 // place.
 func (d *sessionDoc) encode(b []byte) []byte {
