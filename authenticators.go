@@ -31,10 +31,6 @@ var (
 	// access token, an OAuth 2.0 error response, a rejected form login.
 	ErrAuthResponse = errors.New("httpsession: unusable authentication response")
 
-	// ErrNoRefresh is returned by Refresh when the flow cannot refresh; the
-	// TokenManager then logs in again.
-	ErrNoRefresh = errors.New("httpsession: refresh not supported")
-
 	errNoToken = &AuthError{Reason: "login returned no token"}
 )
 
@@ -100,39 +96,6 @@ func (e *OAuth2Error) Error() string {
 
 // Unwrap returns ErrAuthResponse.
 func (e *OAuth2Error) Unwrap() error { return ErrAuthResponse }
-
-// clean bounds s to n bytes of printable ASCII, with every non-empty
-// secret replaced by "[redacted]". Secrets are looked for after the
-// unprintable characters are gone, so that one inserted into a secret
-// cannot smuggle it through, and in their form-encoded and path-escaped
-// forms, as a server echoing a request parameter may send them.
-func clean(s string, n int, secrets ...string) string {
-	s = printableASCII(s)
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		for _, form := range [...]string{sec, printableASCII(sec), url.QueryEscape(sec), url.PathEscape(sec)} {
-			if form != "" {
-				s = strings.ReplaceAll(s, form, redacted)
-			}
-		}
-	}
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
-}
-
-// printableASCII returns s without the characters outside printable ASCII.
-func printableASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return -1
-		}
-		return r
-	}, s)
-}
 
 // parseEndpoint checks that raw is an absolute http(s) URL.
 func parseEndpoint(raw string) (*url.URL, error) {
@@ -653,6 +616,12 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 	return ""
 }
 
+// cookieSource is a RoundTripper that keeps cookies itself, as a Client's
+// session does, instead of leaving them to http.Client.Jar.
+type cookieSource interface {
+	SessionJar() http.CookieJar
+}
+
 // hasCookie reports whether the response set a cookie called name, or hc's
 // jar holds one for u.
 func hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bool {
@@ -661,9 +630,9 @@ func hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bo
 			return true
 		}
 	}
-	jar := hc.Jar
-	if t, ok := hc.Transport.(*transport); ok && jar == nil {
-		jar = t.jar // a Client's session: its cookies live in the transport
+	var jar http.CookieJar = hc.Jar
+	if s, ok := hc.Transport.(cookieSource); ok && jar == nil {
+		jar = s.SessionJar() // a Client's session: its cookies live in the transport
 	}
 	if jar != nil {
 		for _, c := range jar.Cookies(u) {

@@ -271,12 +271,6 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-func sameOrigin(a, b *url.URL) bool {
-	oa, okA := originOf(a)
-	ob, okB := originOf(b)
-	return okA && okB && oa == ob
-}
-
 // HTTPClient returns the Client's *http.Client, for any SDK that accepts
 // one. It has no Jar of its own: the session transport reads and fills the
 // Client's jar on every hop. The same *http.Client is returned each time.

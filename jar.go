@@ -1,13 +1,9 @@
 package httpsession
 
 import (
-	"errors"
-	"fmt"
 	"hash/maphash"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -128,10 +124,6 @@ const (
 	defaultMaxCookiesPerDomain = 180
 	defaultMaxCookies          = 3000
 
-	// maxCookieAge caps the lifetime of a cookie (RFC 6265bis §5.6.1 and §5.6.2,
-	// "cookie-age-limit", which browsers set to 400 days).
-	maxCookieAge = 400 * 24 * time.Hour
-
 	// minSetCookiesPerResponse is the least number of cookies one
 	// SetCookies or SetCookieHeaders call processes; the rest are
 	// ignored. All cookies of one response share one registrable domain,
@@ -175,99 +167,6 @@ func NewJar(o *JarOptions) *Jar {
 		j.maxTotal = defaultMaxCookies
 	}
 	return j
-}
-
-// ErrCookieRejected matches the *CookieError of a cookie the jar refuses.
-var ErrCookieRejected = errors.New("httpsession: cookie rejected")
-
-// A CookieError reports a cookie that Jar.Add refused and why. It names the
-// cookie, never its value.
-type CookieError struct {
-	Name, Domain string
-	Reason       string // "expired", "domain is a public suffix", …
-}
-
-func (e *CookieError) Error() string {
-	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
-}
-
-// Is reports whether target is ErrCookieRejected.
-func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
-
-// Cookie is a stored cookie, as All reports it. Its String method and
-// fmt verbs never print the Value.
-type Cookie struct {
-	Name, Value string
-	// Domain is the cookie's domain, without a leading dot, in lower-case
-	// punycode; for a host-only cookie it is the host that set it.
-	Domain, Path string
-	// HostOnly cookies are sent only to Domain itself, not its subdomains.
-	HostOnly         bool
-	Secure, HttpOnly bool
-	SameSite         http.SameSite
-	Partitioned      bool
-	// Expires is zero for a session cookie.
-	Expires time.Time
-	// Created is the creation-time of RFC 6265 §5.3, kept when the cookie
-	// is replaced; it orders cookies of equal path length.
-	Created time.Time
-	// LastAccess is when the cookie was last sent or set, to within two
-	// minutes: lookups refresh it at most once a minute, and a Cookie
-	// header built for a request is reused for up to a minute.
-	LastAccess time.Time
-	// Updated is when this cookie was last set or replaced.
-	Updated time.Time
-}
-
-// String describes c without its Value.
-func (c Cookie) String() string {
-	var b strings.Builder
-	b.WriteString(c.Name)
-	b.WriteString("=[REDACTED]; Domain=")
-	b.WriteString(c.Domain)
-	b.WriteString("; Path=")
-	b.WriteString(c.Path)
-	if c.HostOnly {
-		b.WriteString("; HostOnly")
-	}
-	if c.Secure {
-		b.WriteString("; Secure")
-	}
-	if c.HttpOnly {
-		b.WriteString("; HttpOnly")
-	}
-	switch c.SameSite {
-	case http.SameSiteDefaultMode:
-		b.WriteString("; SameSite")
-	case http.SameSiteLaxMode:
-		b.WriteString("; SameSite=Lax")
-	case http.SameSiteStrictMode:
-		b.WriteString("; SameSite=Strict")
-	case http.SameSiteNoneMode:
-		b.WriteString("; SameSite=None")
-	}
-	if c.Partitioned {
-		b.WriteString("; Partitioned")
-	}
-	if !c.Expires.IsZero() {
-		b.WriteString("; Expires=")
-		b.WriteString(c.Expires.UTC().Format(time.RFC3339))
-	}
-	return b.String()
-}
-
-// GoString describes c without its Value, for %#v.
-func (c Cookie) GoString() string {
-	return "httpsession.Cookie(" + c.String() + ")"
-}
-
-// Format makes every fmt verb print String (GoString for %#v), so that
-// no verb prints the Value.
-func (c Cookie) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
-
-// LogValue describes c without its Value for log/slog.
-func (c Cookie) LogValue() slog.Value {
-	return slog.StringValue(c.String())
 }
 
 // entry is a stored cookie.
@@ -379,20 +278,6 @@ func (e *entry) touch(now int64) {
 	}
 }
 
-// sendTo reports whether e goes with a request to t at now
-// (RFC 6265bis §5.8.3).
-func (e *entry) sendTo(t *target, now int64) bool {
-	return e.sendToAnyPath(t, now) && pathMatch(t.path, e.path)
-}
-
-// sendToAnyPath is sendTo for a request to t's origin at any path.
-func (e *entry) sendToAnyPath(t *target, now int64) bool {
-	if e.expired(now) || (e.secure && !t.secure) {
-		return false
-	}
-	return e.domain == t.host || (!e.hostOnly && hasDotSuffix(t.host, e.domain))
-}
-
 func (e *entry) id() cookieID {
 	return cookieID{name: e.name, domain: e.domain, path: e.path, hostOnly: e.hostOnly}
 }
@@ -419,293 +304,6 @@ func (e *entry) cookie() Cookie {
 type cookieID struct {
 	name, domain, path string
 	hostOnly           bool
-}
-
-// target is a request URL reduced to what cookie matching needs.
-type target struct {
-	host   string // canonical host (RFC 6265 §5.1.2)
-	path   string // escaped path, "/" if empty
-	secure bool   // a secure origin
-	ip     bool
-}
-
-// target reduces u; false means no cookies for u.
-func (j *Jar) target(u *url.URL) (target, bool) {
-	var t target
-	if u == nil {
-		return t, false
-	}
-	switch {
-	case equalFoldASCII(u.Scheme, "https"), equalFoldASCII(u.Scheme, "wss"):
-		t.secure = true
-	case equalFoldASCII(u.Scheme, "http"), equalFoldASCII(u.Scheme, "ws"):
-	default:
-		return t, false
-	}
-	h, ok := canonicalHost(u.Host)
-	if !ok {
-		return t, false
-	}
-	t.host, t.ip = h.name, h.ip
-	t.secure = t.secure || h.loopback
-	t.path = requestPath(u)
-	return t, true
-}
-
-// requestPath is the path of u for cookie matching: escaped, "/" when
-// empty or relative (RFC 6265 §5.1.4).
-func requestPath(u *url.URL) string {
-	if p := u.EscapedPath(); p != "" && p[0] == '/' {
-		return p
-	}
-	return "/"
-}
-
-// candidates returns entries in retrieval order that include every
-// cookie to send to t, and how many of them are to be sent. The cookies
-// for a host all live in the group of its registrable domain, which is
-// the host or one of its parent domains: looking those up by name avoids
-// asking the public suffix list on every request. Should more than one of
-// them hold cookies for t, their entries are merged, and entries holds
-// exactly the cookies to send. groups is the number of those groups that
-// exist. j.mu must be held.
-func (j *Jar) candidates(t *target, now int64) (entries []*entry, n, groups int) {
-	var (
-		sole  *group
-		total int
-		multi bool
-	)
-	for d := t.host; ; {
-		if g := j.groups[d]; g != nil {
-			groups++
-			n := 0
-			for _, e := range g.entries {
-				if e.sendTo(t, now) {
-					n++
-				}
-			}
-			if n > 0 {
-				multi = multi || sole != nil
-				sole = g
-				total += n
-			}
-		}
-		i := strings.IndexByte(d, '.')
-		if t.ip || i < 0 {
-			break
-		}
-		d = d[i+1:]
-	}
-	if !multi {
-		if sole == nil {
-			return nil, 0, groups
-		}
-		return sole.entries, total, groups
-	}
-	entries = make([]*entry, 0, total)
-	for d := t.host; ; {
-		if g := j.groups[d]; g != nil {
-			for _, e := range g.entries {
-				if e.sendTo(t, now) {
-					entries = append(entries, e)
-				}
-			}
-		}
-		i := strings.IndexByte(d, '.')
-		if t.ip || i < 0 {
-			break
-		}
-		d = d[i+1:]
-	}
-	slices.SortFunc(entries, func(a, b *entry) int {
-		if a.before(b) {
-			return -1
-		}
-		return 1
-	})
-	return entries, total, groups
-}
-
-// Cookies implements http.CookieJar: the cookies to send with a request
-// to u, in the order of RFC 6265 §5.4. Only Name, Value and Quoted are
-// set. It returns nil unless u's scheme is http, https, ws or wss.
-func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
-	return j.cookies(u, j.now())
-}
-
-// cookies is Cookies at time now. It makes two allocations whatever the
-// number of cookies.
-func (j *Jar) cookies(u *url.URL, now time.Time) []*http.Cookie {
-	t, ok := j.target(u)
-	if !ok {
-		return nil
-	}
-	nowNS := now.UnixNano()
-
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	entries, n, _ := j.candidates(&t, nowNS)
-	if n == 0 {
-		return nil
-	}
-	store := make([]http.Cookie, n)
-	out := make([]*http.Cookie, n)
-	i := 0
-	for _, e := range entries {
-		if !e.sendTo(&t, nowNS) {
-			continue
-		}
-		e.touch(nowNS)
-		c := &store[i]
-		c.Name, c.Value = e.name, e.value
-		if v := e.value; len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-			c.Value, c.Quoted = v[1:len(v)-1], true
-		}
-		out[i] = c
-		i++
-	}
-	return out
-}
-
-// cookieHeader returns the Cookie header value for a request to u, or ""
-// (RFC 6265bis §5.8.3), and records the access. It allocates only the
-// returned string.
-func (j *Jar) cookieHeader(u *url.URL) string {
-	return j.header(u, j.now())
-}
-
-// header is cookieHeader at time now.
-func (j *Jar) header(u *url.URL, now time.Time) string {
-	t, ok := j.target(u)
-	if !ok {
-		return ""
-	}
-	if h := j.headerFor(&t, now); h != nil {
-		return h[0]
-	}
-	return ""
-}
-
-// A cachedHeader is a Cookie header built for a target, valid while the jar
-// has made no change that may alter a Cookie header (gen is Jar.hgen) and
-// until the first of its cookies expires.
-type cachedHeader struct {
-	gen     uint64
-	until   int64 // Unix nanoseconds
-	host    string
-	path    string // the path it was built for
-	secure  bool
-	value   []string // as a header map holds it: nil, or one value with cap 1
-	anyPath bool     // the header is the same for every path
-}
-
-func (c *cachedHeader) serves(t *target, now int64, gen uint64) bool {
-	return c != nil && c.gen == gen && now < c.until && c.host == t.host &&
-		c.secure == t.secure && (c.anyPath || c.path == t.path)
-}
-
-// headerFor returns the Cookie header for a request to t at time now, as a
-// header map holds it: nil for none, or one value. The slice is shared and
-// must not be modified.
-//
-// A client sends the same Cookie header with request after request, so the
-// last one built for each of a few hosts is reused while no cookie that
-// could change it was stored or removed; a cookie set again unchanged, as a
-// rolling session cookie is on every response, does not count as a change
-// unless its expiry moves closer. A reused header does not refresh the last
-// access of its cookies, so the header is built afresh at least once per
-// lastAccessGranularity; LastAccess thus lags by up to twice that.
-func (j *Jar) headerFor(t *target, now time.Time) []string {
-	nowNS := now.UnixNano()
-	slot := &j.headers[maphash.String(headerSeed, t.host)%uint64(len(j.headers))]
-	if c := slot.Load(); c.serves(t, nowNS, j.hgen.Load()) {
-		return c.value
-	}
-	j.mu.RLock()
-	c := j.buildHeader(t, nowNS)
-	j.mu.RUnlock()
-	slot.Store(c)
-	return c.value
-}
-
-var headerSeed = maphash.MakeSeed()
-
-// buildHeader builds the Cookie header for a request to t at now.
-// j.mu must be held.
-func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
-	c := &cachedHeader{
-		gen:    j.hgen.Load(),
-		until:  nowNS + lastAccessGranularity,
-		host:   t.host,
-		path:   t.path,
-		secure: t.secure,
-	}
-	entries, n, groups := j.candidates(t, nowNS)
-	if n == 0 {
-		// No cookie for this host, at any path, when no group could hold
-		// one.
-		c.anyPath = groups == 0
-		return c
-	}
-	// The header is the same for every path when the cookies that could go
-	// to this host all have Path=/. With cookies in several groups, entries
-	// leaves out those that don't go to t: such a header is kept for t's
-	// path.
-	c.anyPath = groups == 1
-	// The cookies to send, in order: collected on the stack for the usual
-	// few, so the loop below doesn't test each one again; past that, the
-	// loop tests them itself rather than allocate.
-	var small [16]*entry
-	send := small[:0]
-	size := 0
-	for _, e := range entries {
-		if !e.sendToAnyPath(t, nowNS) {
-			continue
-		}
-		if !pathMatch(t.path, e.path) {
-			c.anyPath = false
-			continue
-		}
-		c.anyPath = c.anyPath && e.path == "/"
-		if e.expires != 0 {
-			c.until = min(c.until, e.expires)
-		}
-		if n <= len(small) {
-			send = append(send, e)
-		}
-		if size > 0 {
-			size += 2
-		}
-		if e.name != "" {
-			size += len(e.name) + 1
-		}
-		size += len(e.value)
-	}
-	if size == 0 {
-		return c
-	}
-	if n > len(small) {
-		send = entries
-	}
-	var b strings.Builder
-	b.Grow(size)
-	for _, e := range send {
-		if n > len(small) && !e.sendTo(t, nowNS) {
-			continue
-		}
-		e.touch(nowNS)
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		// §5.8.3: a cookie with an empty name is sent as its value.
-		if e.name != "" {
-			b.WriteString(e.name)
-			b.WriteByte('=')
-		}
-		b.WriteString(e.value)
-	}
-	c.value = []string{b.String()}[:1:1]
-	return c
 }
 
 // isPublicSuffix reports whether d is a public suffix. A list that answers
@@ -1034,3 +632,107 @@ func fromNanos(ns int64) time.Time {
 	}
 	return time.Unix(0, ns).UTC()
 }
+
+// tombstone remembers a removed cookie so that merging with another
+// writer's older copy does not bring it back.
+type tombstone struct {
+	Name, Domain, Path string
+	HostOnly           bool
+	Deleted            time.Time // when it was removed
+	Until              time.Time // when the tombstone may be forgotten
+}
+
+func (t *tombstone) id() cookieID {
+	return cookieID{name: t.Name, domain: t.Domain, path: t.Path, hostOnly: t.HostOnly}
+}
+
+// addTomb remembers the removal of e at now. j.mu must be held.
+func (j *Jar) addTomb(e *entry, now int64) {
+	deleted := fromNanos(now)
+	until := deleted.Add(sessionTombstoneLife)
+	if e.expires != 0 {
+		until = fromNanos(min(e.expires, now+int64(maxCookieAge)))
+	}
+	if j.tombs == nil {
+		j.tombs = make(map[cookieID]tombstone)
+	}
+	j.tombs[e.id()] = tombstone{
+		Name: e.name, Domain: e.domain, Path: e.path, HostOnly: e.hostOnly,
+		Deleted: deleted, Until: until,
+	}
+	j.pruneTombs(now)
+}
+
+// pruneTombs keeps the number of tombstones within MaxCookies: it drops
+// those past their Until and then the oldest, down to a tenth below the
+// limit. j.mu must be held.
+func (j *Jar) pruneTombs(now int64) {
+	if len(j.tombs) <= j.maxTotal {
+		return
+	}
+	nowT := fromNanos(now)
+	for id, t := range j.tombs {
+		if !t.Until.After(nowT) {
+			delete(j.tombs, id)
+		}
+	}
+	if len(j.tombs) <= j.maxTotal {
+		return
+	}
+	ts := make([]tombstone, 0, len(j.tombs))
+	for _, t := range j.tombs {
+		ts = append(ts, t)
+	}
+	slices.SortFunc(ts, func(a, b tombstone) int { return a.Deleted.Compare(b.Deleted) })
+	for _, t := range ts[:len(ts)-(j.maxTotal-j.maxTotal/10)] {
+		delete(j.tombs, t.id())
+	}
+}
+
+// A cachedHeader is a Cookie header built for a target, valid while the jar
+// has made no change that may alter a Cookie header (gen is Jar.hgen) and
+// until the first of its cookies expires.
+type cachedHeader struct {
+	gen     uint64
+	until   int64 // Unix nanoseconds
+	host    string
+	path    string // the path it was built for
+	secure  bool
+	value   []string // as a header map holds it: nil, or one value with cap 1
+	anyPath bool     // the header is the same for every path
+}
+
+// A cachedHost is a value of Jar.hosts.
+type cachedHost struct {
+	host string // the key, as a string of the jar's own
+	site site   // its key is a substring of host
+}
+
+// minHostCache is the least number of hosts Jar.hosts may hold.
+const minHostCache = 1024
+
+// acceptableNameValue applies the name and value rules of RFC 6265bis
+// §5.7, also to cookies that did not come through the parser: no control
+// characters, nothing that would break the Cookie header, the §5.6 size
+// limit, and a nameless cookie that does not look like a prefixed one.
+func acceptableNameValue(name, value string) bool {
+	if !validName(name) || !validValue(value) || len(name)+len(value) > maxNameValueSize {
+		return false
+	}
+	return name != "" || (value != "" &&
+		!hasPrefixFoldASCII(value, "__Secure-") && !hasPrefixFoldASCII(value, "__Host-"))
+}
+
+// prefixesAllow applies the "__Secure-" and "__Host-" prefix rules of
+// RFC 6265bis §5.7: the first needs Secure, the second Secure, a host-only
+// cookie and Path=/ (rootPath).
+func prefixesAllow(name string, secure, hostOnly, rootPath bool) bool {
+	if hasPrefixFoldASCII(name, "__Secure-") && !secure {
+		return false
+	}
+	return !hasPrefixFoldASCII(name, "__Host-") || (secure && hostOnly && rootPath)
+}
+
+// sessionTombstoneLife is how long the removal of a session cookie is
+// remembered for merging.
+const sessionTombstoneLife = 30 * 24 * time.Hour

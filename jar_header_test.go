@@ -10,7 +10,7 @@ import (
 
 // freshHeader builds the Cookie header for u at now without the cache.
 func freshHeader(j *Jar, u *url.URL, now time.Time) string {
-	t, ok := j.target(u)
+	t, ok := targetOf(u)
 	if !ok {
 		return ""
 	}
@@ -24,7 +24,7 @@ func freshHeader(j *Jar, u *url.URL, now time.Time) string {
 
 // cachedFor returns the cached header that serves u now, or nil.
 func cachedFor(j *Jar, u *url.URL, now time.Time) *cachedHeader {
-	t, _ := j.target(u)
+	t, _ := targetOf(u)
 	for i := range j.headers {
 		if c := j.headers[i].Load(); c.serves(&t, now.UnixNano(), j.hgen.Load()) {
 			return c

@@ -12,66 +12,6 @@ import (
 // file: removals are remembered as tombstones, every change bumps the
 // generation, and snapshot and merge exchange the whole state.
 
-// sessionTombstoneLife is how long the removal of a session cookie is
-// remembered for merging.
-const sessionTombstoneLife = 30 * 24 * time.Hour
-
-// tombstone remembers a removed cookie so that merging with another
-// writer's older copy does not bring it back.
-type tombstone struct {
-	Name, Domain, Path string
-	HostOnly           bool
-	Deleted            time.Time // when it was removed
-	Until              time.Time // when the tombstone may be forgotten
-}
-
-func (t *tombstone) id() cookieID {
-	return cookieID{name: t.Name, domain: t.Domain, path: t.Path, hostOnly: t.HostOnly}
-}
-
-// addTomb remembers the removal of e at now. j.mu must be held.
-func (j *Jar) addTomb(e *entry, now int64) {
-	deleted := fromNanos(now)
-	until := deleted.Add(sessionTombstoneLife)
-	if e.expires != 0 {
-		until = fromNanos(min(e.expires, now+int64(maxCookieAge)))
-	}
-	if j.tombs == nil {
-		j.tombs = make(map[cookieID]tombstone)
-	}
-	j.tombs[e.id()] = tombstone{
-		Name: e.name, Domain: e.domain, Path: e.path, HostOnly: e.hostOnly,
-		Deleted: deleted, Until: until,
-	}
-	j.pruneTombs(now)
-}
-
-// pruneTombs keeps the number of tombstones within MaxCookies: it drops
-// those past their Until and then the oldest, down to a tenth below the
-// limit. j.mu must be held.
-func (j *Jar) pruneTombs(now int64) {
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	nowT := fromNanos(now)
-	for id, t := range j.tombs {
-		if !t.Until.After(nowT) {
-			delete(j.tombs, id)
-		}
-	}
-	if len(j.tombs) <= j.maxTotal {
-		return
-	}
-	ts := make([]tombstone, 0, len(j.tombs))
-	for _, t := range j.tombs {
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b tombstone) int { return a.Deleted.Compare(b.Deleted) })
-	for _, t := range ts[:len(ts)-(j.maxTotal-j.maxTotal/10)] {
-		delete(j.tombs, t.id())
-	}
-}
-
 // generation counts changes to the stored cookies and tombstones; it does
 // not change when cookies are merely read.
 func (j *Jar) generation() uint64 {

@@ -12,37 +12,6 @@ import (
 	"github.com/spf13/afero"
 )
 
-// ErrCorruptSession is matched (with errors.Is) by every error that reports
-// a session file which cannot be read: malformed JSON, wrong types, missing
-// fields, an unknown version or an oversized file. The concrete error is a
-// *SessionFileError.
-var ErrCorruptSession = errors.New("httpsession: corrupt session file")
-
-// A SessionFileError reports a session file that is corrupt, truncated, of
-// an unknown version or too large. It never contains cookie values or tokens.
-// errors.Is(err, ErrCorruptSession) holds for it.
-type SessionFileError struct {
-	Path   string // the file (or the store's name)
-	Reason string // what is wrong, e.g. "unsupported version 2"
-	Err    error  // the underlying error, if any
-}
-
-func (e *SessionFileError) Error() string {
-	s := fmt.Sprintf("httpsession: session file %q: %s", e.Path, e.Reason)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns ErrCorruptSession and the underlying error, if any.
-func (e *SessionFileError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrCorruptSession}
-	}
-	return []error{ErrCorruptSession, e.Err}
-}
-
 // SessionOptions configures how a session is persisted. The zero value
 // (and a nil *SessionOptions) writes persistent cookies only and refuses to
 // start from a corrupt file.
@@ -303,20 +272,4 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		s.tokens.SetToken(written.token)
 	}
 	return nil
-}
-
-func copyToken(t *Token) *Token {
-	if t == nil {
-		return nil
-	}
-	c := *t
-	return &c
-}
-
-func tokenEqual(a, b *Token) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
-		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
 }

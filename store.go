@@ -301,3 +301,34 @@ func pathMutex(key string) *sync.Mutex {
 	mu, _ := pathMutexes.LoadOrStore(key, new(sync.Mutex))
 	return mu.(*sync.Mutex)
 }
+
+// ErrCorruptSession is matched (with errors.Is) by every error that reports
+// a session file which cannot be read: malformed JSON, wrong types, missing
+// fields, an unknown version or an oversized file. The concrete error is a
+// *SessionFileError.
+var ErrCorruptSession = errors.New("httpsession: corrupt session file")
+
+// A SessionFileError reports a session file that is corrupt, truncated, of
+// an unknown version or too large. It never contains cookie values or tokens.
+// errors.Is(err, ErrCorruptSession) holds for it.
+type SessionFileError struct {
+	Path   string // the file (or the store's name)
+	Reason string // what is wrong, e.g. "unsupported version 2"
+	Err    error  // the underlying error, if any
+}
+
+func (e *SessionFileError) Error() string {
+	s := fmt.Sprintf("httpsession: session file %q: %s", e.Path, e.Reason)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns ErrCorruptSession and the underlying error, if any.
+func (e *SessionFileError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrCorruptSession}
+	}
+	return []error{ErrCorruptSession, e.Err}
+}

@@ -55,7 +55,7 @@ func (t *transport) hopFor(u *url.URL) *hop {
 		return h
 	}
 	h := &hop{scheme: u.Scheme, host: u.Host, allowed: t.allowed(u)}
-	h.target, h.jarOK = t.jar.target(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	h.target, h.jarOK = targetOf(&url.URL{Scheme: u.Scheme, Host: u.Host})
 	t.lastHop.Store(h)
 	return h
 }
@@ -78,6 +78,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.retry.do(req, t.log, t.attempt)
 }
+
+// SessionJar returns the jar whose cookies the transport sends, for the
+// authenticators that check what a login stored.
+func (t *transport) SessionJar() http.CookieJar { return t.jar }
 
 // CloseIdleConnections closes the base transport's idle connections, so
 // that http.Client.CloseIdleConnections and Client.Close reach them.
@@ -214,65 +218,6 @@ func mergeCookieHeader(own, jar string) string {
 	return b.String()
 }
 
-// authOrigin is a scheme, host and port that may receive the bearer token.
-type authOrigin struct {
-	scheme, host, port string
-}
-
-// ErrBadOrigin is returned by New for an AuthOrigins entry that is not a
-// bare origin such as "https://api.example.com".
-var ErrBadOrigin = errors.New("httpsession: bad auth origin")
-
-func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return authOrigin{}, &originError{s: s, reason: "want scheme://host[:port]"}
-	}
-	o, ok := originOf(u) // lower case, punycode, like request hosts
-	if !ok {
-		return authOrigin{}, &originError{s: s, reason: "bad host"}
-	}
-	switch o.scheme {
-	case "https":
-	case "http":
-		if h, _ := canonicalHost(o.host); !allowInsecure && !h.loopback {
-			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
-		}
-	default:
-		return authOrigin{}, &originError{s: s, reason: "scheme must be http or https"}
-	}
-	return o, nil
-}
-
-type originError struct{ s, reason string }
-
-func (e *originError) Error() string {
-	return "httpsession: bad auth origin " + redactURLString(e.s) + ": " + e.reason
-}
-
-func (e *originError) Unwrap() error { return ErrBadOrigin }
-
-func defaultPort(scheme string) string {
-	if scheme == "https" {
-		return "443"
-	}
-	return "80"
-}
-
-// originOf returns u's origin in the form parseOrigin gives: scheme in
-// lower case, host canonical (lower case, punycode), port explicit.
-func originOf(u *url.URL) (authOrigin, bool) {
-	h, ok := canonicalHost(u.Host)
-	if !ok {
-		return authOrigin{}, false
-	}
-	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
-	if o.port == "" {
-		o.port = defaultPort(o.scheme)
-	}
-	return o, true
-}
-
 // allowed reports whether u's origin may receive the bearer token. It is
 // checked on every hop, so a redirect elsewhere never carries the token.
 func (t *transport) allowed(u *url.URL) bool {
@@ -304,23 +249,4 @@ func (t *transport) mayAuthorize(r *http.Request) bool {
 		return true
 	}
 	return t.allowed(&url.URL{Scheme: r.URL.Scheme, Host: r.Host})
-}
-
-// redactURLString is redactURL for a URL not parsed yet.
-func redactURLString(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return redactURL(u)
-}
-
-// redactURL renders u for logs and errors: scheme, host and path only —
-// no user info, no query, no fragment, where secrets travel.
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return r.String()
 }

@@ -1,0 +1,103 @@
+package httpsession
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ErrCookieRejected matches the *CookieError of a cookie the jar refuses.
+var ErrCookieRejected = errors.New("httpsession: cookie rejected")
+
+// A CookieError reports a cookie that Jar.Add refused and why. It names the
+// cookie, never its value.
+type CookieError struct {
+	Name, Domain string
+	Reason       string // "expired", "domain is a public suffix", …
+}
+
+func (e *CookieError) Error() string {
+	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
+}
+
+// Is reports whether target is ErrCookieRejected.
+func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
+
+// Cookie is a stored cookie, as All reports it. Its String method and
+// fmt verbs never print the Value.
+type Cookie struct {
+	Name, Value string
+	// Domain is the cookie's domain, without a leading dot, in lower-case
+	// punycode; for a host-only cookie it is the host that set it.
+	Domain, Path string
+	// HostOnly cookies are sent only to Domain itself, not its subdomains.
+	HostOnly         bool
+	Secure, HttpOnly bool
+	SameSite         http.SameSite
+	Partitioned      bool
+	// Expires is zero for a session cookie.
+	Expires time.Time
+	// Created is the creation-time of RFC 6265 §5.3, kept when the cookie
+	// is replaced; it orders cookies of equal path length.
+	Created time.Time
+	// LastAccess is when the cookie was last sent or set, to within two
+	// minutes: lookups refresh it at most once a minute, and a Cookie
+	// header built for a request is reused for up to a minute.
+	LastAccess time.Time
+	// Updated is when this cookie was last set or replaced.
+	Updated time.Time
+}
+
+// String describes c without its Value.
+func (c Cookie) String() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteString("=[REDACTED]; Domain=")
+	b.WriteString(c.Domain)
+	b.WriteString("; Path=")
+	b.WriteString(c.Path)
+	if c.HostOnly {
+		b.WriteString("; HostOnly")
+	}
+	if c.Secure {
+		b.WriteString("; Secure")
+	}
+	if c.HttpOnly {
+		b.WriteString("; HttpOnly")
+	}
+	switch c.SameSite {
+	case http.SameSiteDefaultMode:
+		b.WriteString("; SameSite")
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	}
+	if c.Partitioned {
+		b.WriteString("; Partitioned")
+	}
+	if !c.Expires.IsZero() {
+		b.WriteString("; Expires=")
+		b.WriteString(c.Expires.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// GoString describes c without its Value, for %#v.
+func (c Cookie) GoString() string {
+	return "httpsession.Cookie(" + c.String() + ")"
+}
+
+// Format makes every fmt verb print String (GoString for %#v), so that
+// no verb prints the Value.
+func (c Cookie) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
+
+// LogValue describes c without its Value for log/slog.
+func (c Cookie) LogValue() slog.Value {
+	return slog.StringValue(c.String())
+}

@@ -1,0 +1,453 @@
+package httpsession
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SetCookies implements http.CookieJar: it stores cookies received in a
+// response from u. Cookies that RFC 6265bis says to ignore are ignored;
+// so are all but the first max(3000, MaxCookiesPerDomain) cookies.
+func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.setCookies(u, cookies, j.now())
+}
+
+// setCookies is SetCookies at time now.
+func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
+	if len(cookies) == 0 {
+		return
+	}
+	t, ok := targetOf(u)
+	if !ok {
+		return
+	}
+	cookies = cookies[:min(len(cookies), j.perResponse())]
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	o := j.originOf(&t)
+	changed := false
+	for _, c := range cookies {
+		if c == nil {
+			continue
+		}
+		rc := fromHTTPCookie(c)
+		changed = j.store(&o, &rc, now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+// SetCookieHeaders stores the cookies of raw Set-Cookie header values
+// received in a response from u, parsed leniently as browsers do
+// (RFC 6265bis §5.6), which keeps cookies that net/http's stricter parser
+// drops. Lines beyond the first max(3000, MaxCookiesPerDomain) are
+// ignored.
+func (j *Jar) SetCookieHeaders(u *url.URL, lines []string) {
+	j.setCookieHeaders(u, lines, j.now())
+}
+
+// setCookieHeaders is SetCookieHeaders at time now.
+func (j *Jar) setCookieHeaders(u *url.URL, lines []string, now time.Time) {
+	if len(lines) == 0 {
+		return
+	}
+	if t, ok := targetOf(u); ok {
+		j.storeLines(&t, lines, now)
+	}
+}
+
+// storeLines stores the cookies of Set-Cookie lines from t at time now.
+func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
+	if len(lines) == 0 {
+		return
+	}
+	lines = lines[:min(len(lines), j.perResponse())]
+	// A response mostly sets one or two cookies: parse those into an
+	// array on the stack.
+	var small [2]rawCookie
+	parsed := small[:0]
+	if len(lines) > len(small) {
+		parsed = make([]rawCookie, 0, len(lines))
+	}
+	for _, l := range lines {
+		if rc, ok := j.parseCached(l); ok {
+			parsed = append(parsed, rc)
+		}
+	}
+	if len(parsed) == 0 {
+		return
+	}
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	o := j.originOf(t)
+	changed := false
+	for i := range parsed {
+		changed = j.store(&o, &parsed[i], now) || changed
+	}
+	if changed {
+		j.gen.Add(1)
+	}
+}
+
+// parseCached is parseSetCookie, remembering the last line that parsed:
+// the parse is a pure function of the line, and a rolling session cookie
+// sends the same line on every response.
+func (j *Jar) parseCached(line string) (rawCookie, bool) {
+	j.keyMu.Lock()
+	if line == j.lastLine && line != "" {
+		rc := j.lastRC
+		j.keyMu.Unlock()
+		return rc, true
+	}
+	j.keyMu.Unlock()
+	rc, ok := parseSetCookie(line)
+	if ok {
+		j.keyMu.Lock()
+		j.lastLine, j.lastRC = line, rc
+		j.keyMu.Unlock()
+	}
+	return rc, ok
+}
+
+func (j *Jar) perResponse() int {
+	return max(minSetCookiesPerResponse, j.maxPerDomain)
+}
+
+// origin is the request a cookie came from.
+type origin struct {
+	target
+	site           // key: the groups key
+	defPath string // default-path (RFC 6265 §5.1.4)
+	owned   bool   // host and key are the jar's own strings (Jar.hosts)
+
+	// subKeys caches subdomainKeys(subFor) for one response.
+	subFor  string
+	subKeys []string
+	subDone bool
+}
+
+// originOf is the origin of a request to t. j.mu must be held.
+func (j *Jar) originOf(t *target) origin {
+	o := origin{target: *t, defPath: defaultPath(t.path)}
+	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
+	return o
+}
+
+// hostSite returns siteOf(host, ip), and host as a string that entries
+// may keep (owned): the cached copy, which the cookies of the host share.
+// j.mu must be held.
+func (j *Jar) hostSite(host string, ip bool) (h string, s site, owned bool) {
+	if ip || host == "" {
+		return host, j.siteOf(host, ip), false
+	}
+	if ch, ok := j.hosts[host]; ok {
+		return ch.host, ch.site, true
+	}
+	if len(j.hosts) >= max(j.maxTotal, minHostCache) {
+		clear(j.hosts)
+	}
+	h = strings.Clone(host)
+	ch := cachedHost{host: h, site: j.siteOf(h, false)}
+	j.hosts[h] = ch
+	return ch.host, ch.site, true
+}
+
+// store runs the storage model of RFC 6265bis §5.7 for one cookie from o
+// and reports whether the stored state changed. j.mu must be held.
+func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
+	if !acceptableNameValue(rc.name, rc.value) {
+		return false
+	}
+
+	// §5.6.1, §5.6.2 and §5.7: Max-Age wins over Expires; both are
+	// capped at 400 days; a time not after now deletes the cookie.
+	nowNS := now.UnixNano()
+	limit := now.Add(maxCookieAge)
+	var expires int64
+	remove := false
+	switch {
+	case rc.hasMaxAge:
+		if rc.maxAge <= 0 {
+			remove = true
+		} else {
+			expires = now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano()
+		}
+	case rc.hasExp:
+		switch {
+		case !rc.expires.After(now):
+			remove = true
+		case rc.expires.After(limit):
+			expires = limit.UnixNano()
+		default:
+			expires = rc.expires.UnixNano()
+		}
+	}
+
+	// §5.7: the domain.
+	domain, hostOnly, ok := j.cookieDomain(o, rc)
+	if !ok {
+		return false
+	}
+	// §5.7: the path.
+	path := o.defPath
+	if rc.hasPath && rc.path != "" {
+		path = rc.path
+	}
+	// §5.7: Secure only from a secure origin.
+	if rc.secure && !o.secure {
+		return false
+	}
+	// §5.7: "If the cookie's same-site-flag is "None", abort these steps
+	// and ignore the cookie entirely unless the cookie's secure-only-flag
+	// is true." Chromium does the same, from any origin, localhost
+	// included (CookieBase::IsSetPermittedInContext in
+	// net/cookies/cookie_base.cc, EXCLUDE_SAMESITE_NONE_INSECURE, on by
+	// default since Chrome 80). The cookie is ignored before its expiry is
+	// looked at, so such a line does not delete a stored cookie either.
+	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
+		return false
+	}
+	if !prefixesAllow(rc.name, rc.secure, hostOnly, rc.hasPath && path == "/") {
+		return false
+	}
+
+	g := j.sweep(o.key, nowNS)
+	// §5.7: leave secure cookies alone. A non-secure origin may
+	// not set (or delete) a cookie that would shadow a Secure one.
+	if !rc.secure && !o.secure && j.shadowsSecure(o, rc.name, domain, path, nowNS) {
+		return false
+	}
+
+	// §5.7: replace the cookie with the same identity.
+	old := -1
+	if g != nil {
+		old = g.index(rc.name, domain, path, hostOnly)
+	}
+	if remove {
+		// §5.7: an expiry in the past only deletes.
+		if old < 0 {
+			return false
+		}
+		j.removeAt(o.key, g, old, nowNS, true)
+		j.hgen.Add(1)
+		return true
+	}
+
+	if old >= 0 && !j.noRenew {
+		if prev := g.entries[old]; prev.value == rc.value && prev.secure == rc.secure &&
+			prev.httpOnly == rc.httpOnly && prev.partitioned == rc.partitioned &&
+			prev.sameSite == rc.sameSite {
+			// The cookie is set again as it is (name, domain, path and
+			// host-only flag are its identity), as a rolling session
+			// cookie is on every response: renew the stored entry in
+			// place rather than build a new one. The result is the
+			// same: the expiry as this line gives it (Max-Age counts
+			// from now), Updated and the last access now, creation
+			// time and order kept. It is a change to persist, and to
+			// the Cookie headers built only if it comes to expire
+			// sooner.
+			if expires != 0 && (prev.expires == 0 || expires < prev.expires) {
+				j.hgen.Add(1)
+			}
+			prev.expires, prev.updated = expires, nowNS
+			g.noteExpiry(expires)
+			prev.lastAccess.Store(nowNS)
+			if len(j.tombs) > 0 {
+				delete(j.tombs, prev.id())
+			}
+			j.enforceLimits(o.key, g, nowNS)
+			return true
+		}
+	}
+
+	// One allocation holds name, value and path, so that the entry does
+	// not keep the whole header line alive.
+	buf := rc.name + rc.value + path
+	e := &entry{
+		name:        buf[:len(rc.name)],
+		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
+		path:        buf[len(rc.name)+len(rc.value):],
+		expires:     expires,
+		created:     nowNS,
+		updated:     nowNS,
+		hostOnly:    hostOnly,
+		secure:      rc.secure,
+		httpOnly:    rc.httpOnly,
+		partitioned: rc.partitioned,
+		sameSite:    rc.sameSite,
+	}
+	switch {
+	case old >= 0:
+		e.domain = g.entries[old].domain
+	case o.owned && domain == o.host:
+		e.domain = o.host
+	case o.owned && domain == o.key:
+		e.domain = o.key
+	default:
+		e.domain = sharedDomain(g, domain)
+	}
+	e.lastAccess.Store(nowNS)
+	if old >= 0 {
+		// The creation-time of the old cookie is kept (§5.7),
+		// so its place in retrieval order is too.
+		prev := g.entries[old]
+		e.created, e.seq = prev.created, prev.seq
+		g.setAt(old, e)
+		g.noteExpiry(e.expires)
+	} else {
+		e.seq = j.seq
+		j.seq++
+		g = j.add(o.key, e)
+	}
+	if len(j.tombs) > 0 {
+		delete(j.tombs, e.id())
+	}
+	j.enforceLimits(o.key, g, nowNS)
+	j.hgen.Add(1)
+	return true
+}
+
+// sharedDomain returns domain as a string the jar may keep: that of a
+// cookie of g with this domain if there is one, so that they share it, or
+// a copy.
+func sharedDomain(g *group, domain string) string {
+	if g != nil {
+		for _, e := range g.entries {
+			if e.domain == domain {
+				return e.domain
+			}
+		}
+	}
+	return strings.Clone(domain)
+}
+
+// shadowsSecure reports whether a cookie from the non-secure origin o
+// with this name, domain and path must be ignored to leave a Secure
+// cookie alone (RFC 6265bis §5.7, the step for a cookie whose
+// secure-only-flag is false from a request-uri that does not denote a
+// secure protocol): the store holds a live Secure cookie of that name
+// whose domain domain-matches domain, or the other way round, and whose
+// path path path-matches. j.mu must be held.
+func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) bool {
+	shadows := func(g *group) bool {
+		if g == nil {
+			return false
+		}
+		for _, e := range g.entries {
+			if e.secure && e.name == name && !e.expired(now) &&
+				(domainMatch(e.domain, domain) || domainMatch(domain, e.domain)) &&
+				pathMatch(path, e.path) {
+				return true
+			}
+		}
+		return false
+	}
+	if o.ip {
+		// An IP address matches only itself, and is its own key.
+		return shadows(j.groups[domain])
+	}
+	// Such a cookie's domain is domain, a parent of domain or a subdomain
+	// of it. Its group is keyed by a dot-suffix of its domain: by domain
+	// or a parent of domain, which this walk visits ...
+	for d := domain; ; {
+		if shadows(j.groups[d]) {
+			return true
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			break
+		}
+		d = d[i+1:]
+	}
+	// ... or, when a public suffix lies inside domain (domain is one, as
+	// a host-only github.io is, or s3.amazonaws.com is one inside
+	// amazonaws.com), by a subdomain of domain.
+	for _, k := range o.subdomainKeys(j, domain) {
+		if shadows(j.groups[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// subdomainKeys returns the keys of the groups that are subdomains of
+// domain. The cookies of a response mostly share one domain, so the
+// last answer is kept for the next cookie: a response from a non-secure
+// origin stores no Secure cookie, so a group that appears while it is
+// stored cannot hold one. j.mu must be held.
+func (o *origin) subdomainKeys(j *Jar, domain string) []string {
+	if o.subDone && o.subFor == domain {
+		return o.subKeys
+	}
+	o.subKeys = o.subKeys[:0]
+	// A proper subdomain of a domain that has a dot has two dots or more:
+	// only j.deep can hold such keys, and it is small in a jar of
+	// ordinary example.com-like keys.
+	keys := j.deep
+	if strings.IndexByte(domain, '.') < 0 {
+		keys = nil
+		for k := range j.groups {
+			if hasDotSuffix(k, domain) {
+				o.subKeys = append(o.subKeys, k)
+			}
+		}
+	}
+	for k := range keys {
+		if hasDotSuffix(k, domain) {
+			o.subKeys = append(o.subKeys, k)
+		}
+	}
+	o.subFor, o.subDone = domain, true
+	return o.subKeys
+}
+
+// cookieDomain decides a cookie's domain and host-only flag
+// (RFC 6265bis §5.7).
+func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
+	// §5.7: no Domain attribute, a host-only cookie.
+	if !rc.hasDomain || rc.domain == "" {
+		return o.host, true, true
+	}
+	d := rc.domain
+	// §5.7: a non-ASCII domain attribute discards the cookie.
+	if !isASCII(d) {
+		return "", false, false
+	}
+	d = strings.ToLower(d)
+	// RFC 6265 §5.1.2 and §5.1.3: "example.com." is no canonical host
+	// and domain-matches nothing.
+	if d[len(d)-1] == '.' || d[0] == '.' {
+		return "", false, false
+	}
+	// An IP address has no subdomains: a Domain attribute equal to it
+	// makes a host-only cookie, as browsers do; anything else is refused.
+	if o.ip {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// The registrable domain of the host, the common Domain attribute,
+	// is no public suffix, and the host domain-matches it.
+	if o.registrable && d == o.key {
+		return o.key, false, true
+	}
+	// §5.7: no cookies for a public suffix, except that a host
+	// which is one may set host-only cookies for itself.
+	if j.isPublicSuffix(d) {
+		if d == o.host {
+			return o.host, true, true
+		}
+		return "", false, false
+	}
+	// §5.7: the host must domain-match the Domain attribute.
+	if !domainMatch(o.host, d) {
+		return "", false, false
+	}
+	return d, false, true
+}

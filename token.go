@@ -1,0 +1,181 @@
+package httpsession
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+var (
+	_ fmt.Stringer   = Token{}
+	_ fmt.GoStringer = Token{}
+	_ fmt.Formatter  = Token{}
+	_ slog.LogValuer = Token{}
+)
+
+// A Token is the credential a TokenManager attaches to requests. Its JSON
+// form is that of golang.org/x/oauth2's Token, so a session file can hold
+// either.
+//
+// A Token with an empty AccessToken stands for a cookie-only session (see
+// FormLogin): the login happened, the session lives in cookies, and no
+// Authorization header is sent.
+//
+// String, GoString, Format and LogValue never reveal AccessToken or
+// RefreshToken, whether the Token is printed as a value, through a pointer,
+// or as an exported field of another struct printed by fmt or slog's text
+// handler. encoding/json is unaffected: marshalling a Token gives its exact
+// contents, for the session file. Hence slog's JSON handler, which encodes
+// any other struct with encoding/json, redacts a Token logged as itself but
+// not one inside a struct logged whole; and fmt cannot call methods on an
+// unexported field, so a Token value there is printed raw.
+type Token struct {
+	// AccessToken is sent in the Authorization header.
+	AccessToken string `json:"access_token"`
+
+	// TokenType is the scheme of the Authorization header; Type returns
+	// "Bearer" when it is empty.
+	TokenType string `json:"token_type,omitempty"`
+
+	// RefreshToken, when set, lets the Authenticator obtain a new access
+	// token without logging in again.
+	RefreshToken string `json:"refresh_token,omitempty"`
+
+	// Expiry is when AccessToken stops working. The zero value means unknown:
+	// the token is used until the server rejects it.
+	Expiry time.Time `json:"expiry,omitempty"`
+}
+
+// Type returns the authorization scheme of t: "Bearer" when TokenType is
+// empty, with the common schemes in their canonical case ("bearer" becomes
+// "Bearer").
+func (t Token) Type() string {
+	switch {
+	case t.TokenType == "", strings.EqualFold(t.TokenType, "bearer"):
+		return "Bearer"
+	case strings.EqualFold(t.TokenType, "mac"):
+		return "MAC"
+	case strings.EqualFold(t.TokenType, "basic"):
+		return "Basic"
+	}
+	return t.TokenType
+}
+
+// Valid reports whether t can still be used at now, treating it as expired
+// skew before its Expiry. A Token without Expiry is valid until the server
+// says otherwise. A nil Token is not valid.
+func (t *Token) Valid(now time.Time, skew time.Duration) bool {
+	if t == nil {
+		return false
+	}
+	return t.Expiry.IsZero() || now.Add(skew).Before(t.Expiry)
+}
+
+// SetAuthHeader sets the Authorization header of r from t. It does nothing
+// for a cookie-only Token (empty AccessToken).
+func (t Token) SetAuthHeader(r *http.Request) {
+	if t.AccessToken != "" {
+		r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
+	}
+}
+
+// String returns a description of t without its secrets.
+func (t Token) String() string {
+	return "Token{Type: " + t.Type() +
+		", AccessToken: " + secretMark(t.AccessToken) +
+		", RefreshToken: " + secretMark(t.RefreshToken) +
+		", Expiry: " + expiryString(t.Expiry) + "}"
+}
+
+// GoString returns a Go-syntax-like description of t without its secrets,
+// for %#v.
+func (t Token) GoString() string {
+	return fmt.Sprintf("httpsession.Token{AccessToken:%q, TokenType:%q, RefreshToken:%q, Expiry:%q}",
+		secretMark(t.AccessToken), t.TokenType, secretMark(t.RefreshToken), expiryString(t.Expiry))
+}
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
+// %x, …) prints the redacted description and never the secrets.
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String(), t.GoString()) }
+
+// LogValue implements slog.LogValuer: the secrets are logged as
+// "[redacted]" (or "" when empty).
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("type", t.Type()),
+		slog.String("access_token", secretMark(t.AccessToken)),
+		slog.String("refresh_token", secretMark(t.RefreshToken)),
+		slog.String("expiry", expiryString(t.Expiry)),
+	)
+}
+
+// jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
+// verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
+// usable exp.
+func jwtExpiry(s string) (exp time.Time, ok bool) {
+	const maxJWT = 64 << 10
+	if len(s) > maxJWT {
+		return time.Time{}, false
+	}
+	header, rest, ok1 := strings.Cut(s, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || header == "" || payload == "" {
+		return time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
+		return time.Time{}, false
+	}
+	f, err := claims.Exp.Float64()
+	// Reject values that are not a plausible Unix time (before 1970 or
+	// beyond the year 9999).
+	if err != nil || f <= 0 || f > 253402300799 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(f), 0).UTC(), true
+}
+
+func copyToken(t *Token) *Token {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+func tokenEqual(a, b *Token) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
+		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
+}
+
+// ErrNoRefresh is returned by an Authenticator's Refresh when the flow
+// cannot refresh; the TokenManager then logs in again.
+var ErrNoRefresh = errors.New("httpsession: refresh not supported")
+
+// An Authenticator obtains tokens: Login with the user's credentials,
+// Refresh with the refresh token of t. A TokenManager calls at most one of
+// them at a time, under a context with the manager's RefreshTimeout.
+//
+// hc carries the session's cookies (login forms, CSRF cookies) but never a
+// token from the TokenManager. Refresh may return ErrNoRefresh when the
+// flow has no refresh; the manager then logs in again. Errors should not
+// contain credentials or tokens: they end up in logs.
+type Authenticator interface {
+	Login(ctx context.Context, hc *http.Client) (*Token, error)
+	Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error)
+}
