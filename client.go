@@ -109,7 +109,8 @@ type Client struct {
 
 // New returns a Client for o. With a SessionFile it loads the session: a
 // missing file is an empty session, a corrupt one an error satisfying
-// errors.Is(err, ErrCorruptSession).
+// errors.Is(err, ErrCorruptSession). Every option is checked before the
+// session file is touched.
 func New(o Options) (*Client, error) {
 	now := o.Now
 	if now == nil {
@@ -119,6 +120,15 @@ func New(o Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	header, err := defaultHeader(o.Header)
+	if err != nil {
+		return nil, err
+	}
+	origins, err := authOrigins(&o)
+	if err != nil {
+		return nil, err
+	}
+
 	jo := JarOptions{}
 	if o.Jar != nil {
 		jo = *o.Jar
@@ -127,7 +137,6 @@ func New(o Options) (*Client, error) {
 		jo.Now = now
 	}
 	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave, schedule: afterFunc}
-
 	base := o.Transport
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
@@ -136,11 +145,27 @@ func New(o Options) (*Client, error) {
 	if retry == nil {
 		retry = DefaultRetryPolicy()
 	}
-	// Keys are made canonical, as Header.Set would: a map literal's
-	// "authorization" must be refused like "Authorization", and a default
-	// "user-agent" must yield to the request's own User-Agent.
-	header := make(http.Header, len(o.Header)+1)
-	for k, vs := range o.Header {
+	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
+
+	if c.sess, err = openStore(&o, c.jar, log); err != nil {
+		return nil, err
+	}
+	if o.Auth != nil {
+		c.startTokens(&o, t, now)
+		t.tokens = c.tokens
+		t.origins = origins
+	}
+	c.hc = &http.Client{Transport: t}
+	return c, nil
+}
+
+// defaultHeader returns Options.Header with canonical keys, as Header.Set
+// would make them: a map literal's "authorization" must be refused like
+// "Authorization", and a default "user-agent" must yield to the request's
+// own User-Agent.
+func defaultHeader(h http.Header) (http.Header, error) {
+	header := make(http.Header, len(h)+1)
+	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
 		header[ck] = append(header[ck], vs...)
 	}
@@ -155,8 +180,13 @@ func New(o Options) (*Client, error) {
 			return nil, fmt.Errorf("httpsession: Options.Header must not set %s: it would reach every host a redirect leads to; use Auth with AuthOrigins, or the Jar: %w", k, ErrCredentialHeader)
 		}
 	}
-	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
+	return header, nil
+}
 
+// authOrigins parses Options.AuthOrigins. Auth without AuthOrigins is
+// refused, except for a FormLogin: a cookie-only login sends no bearer
+// token, and its login page's origin is where a 401 means "log in again".
+func authOrigins(o *Options) ([]authOrigin, error) {
 	var origins []authOrigin
 	for _, s := range o.AuthOrigins {
 		or, err := parseOrigin(s, o.AllowInsecureAuth)
@@ -165,14 +195,31 @@ func New(o Options) (*Client, error) {
 		}
 		origins = append(origins, or)
 	}
+	if o.Auth == nil || len(origins) > 0 {
+		return origins, nil
+	}
+	fl, ok := o.Auth.(*FormLogin)
+	if !ok {
+		return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
+	}
+	or, err := loginOrigin(fl.LoginURL)
+	if err != nil {
+		return nil, err
+	}
+	return []authOrigin{or}, nil
+}
 
-	if o.Store != nil {
-		sess := newSession(o.Store, o.Session, c.jar, log)
+// openStore loads the session of Options.Store or Options.SessionFile into
+// jar; nil when the session lives in memory only.
+func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
+	switch {
+	case o.Store != nil:
+		sess := newSession(o.Store, o.Session, jar, log)
 		if err := sess.load(); err != nil {
 			return nil, err
 		}
-		c.sess = sess
-	} else if o.SessionFile != "" {
+		return sess, nil
+	case o.SessionFile != "":
 		fs := o.FS
 		if fs == nil {
 			fs = afero.NewOsFs()
@@ -182,70 +229,52 @@ func New(o Options) (*Client, error) {
 		if err := fs.MkdirAll(filepath.Dir(o.SessionFile), 0o700); err != nil {
 			return nil, fmt.Errorf("httpsession: create session directory: %w", err)
 		}
-		sess, err := openSession(fs, o.SessionFile, o.Session, c.jar, log)
-		if err != nil {
-			return nil, err
-		}
-		c.sess = sess
+		return openSession(fs, o.SessionFile, o.Session, jar, log)
 	}
+	return nil, nil
+}
 
-	if o.Auth != nil {
-		if len(origins) == 0 {
-			fl, ok := o.Auth.(*FormLogin)
-			if !ok {
-				return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
-			}
-			// A cookie-only login sends no bearer token; its origin is where
-			// a 401 means "log in again".
-			or, err := loginOrigin(fl.LoginURL)
-			if err != nil {
-				return nil, err
-			}
-			origins = append(origins, or)
-		}
-		// The authenticator's client carries the session's cookies, headers
-		// and retry policy but never the bearer token, and refuses redirects
-		// to another origin so credentials in a 307/308 body stay put.
-		authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed}
-		authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
-		to := TokenOptions{}
-		if o.Tokens != nil {
-			to = *o.Tokens
-		}
-		if to.Now == nil {
-			to.Now = now
-		}
-		if to.Logger == nil {
-			to.Logger = log
-		}
-		userHook := to.OnTokenChange
-		to.OnTokenChange = func(tok *Token) error {
-			var err error
-			if userHook != nil {
-				err = userHook(tok)
-			}
-			// The session file gets a rotated token before anyone uses it,
-			// so a crash can't lose a refresh token the server has already
-			// retired.
-			if c.sess != nil {
-				if serr := c.sess.saveToken(tok); serr != nil {
-					err = errors.Join(err, serr)
-				}
-			}
-			return err
-		}
-		c.tokens = NewTokenManager(o.Auth, authHC, &to)
-		if c.sess != nil {
-			if tok := c.sess.token(); tok != nil {
-				c.tokens.SetToken(tok)
-			}
-			c.sess.tokens = c.tokens
-		}
-		t.tokens = c.tokens
-		t.origins = origins
+// startTokens creates the token manager for Options.Auth, seeded with the
+// session's token. Its authenticator's client carries the session's
+// cookies, headers and retry policy (t's) but never the bearer token, and
+// refuses redirects to another origin so credentials in a 307/308 body stay
+// put.
+func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
+	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed}
+	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
+	to := TokenOptions{}
+	if o.Tokens != nil {
+		to = *o.Tokens
 	}
-	c.hc = &http.Client{Transport: t}
-	return c, nil
+	if to.Now == nil {
+		to.Now = now
+	}
+	if to.Logger == nil {
+		to.Logger = c.log
+	}
+	userHook := to.OnTokenChange
+	to.OnTokenChange = func(tok *Token) error {
+		var err error
+		if userHook != nil {
+			err = userHook(tok)
+		}
+		// The session file gets a rotated token before anyone uses it,
+		// so a crash can't lose a refresh token the server has already
+		// retired.
+		if c.sess != nil {
+			if serr := c.sess.saveToken(tok); serr != nil {
+				err = errors.Join(err, serr)
+			}
+		}
+		return err
+	}
+	c.tokens = NewTokenManager(o.Auth, authHC, &to)
+	if c.sess != nil {
+		if tok := c.sess.token(); tok != nil {
+			c.tokens.SetToken(tok)
+		}
+		c.sess.tokens = c.tokens
+	}
 }
 
 // loginOrigin is the origin of a FormLogin's login page.

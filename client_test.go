@@ -797,3 +797,39 @@ func TestAutoSaveCheckAllocs(t *testing.T) {
 		t.Errorf("dirty() allocates %v times, want 0", n)
 	}
 }
+
+// TestNewChecksOptionsFirst: options that New refuses are refused before
+// the session file is touched: a corrupt file stays where it is, unread and
+// not moved aside, and no lock file appears.
+func TestNewChecksOptionsFirst(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want error
+	}{
+		{"auth without origins", Options{Auth: &staticAuth{}}, ErrBadOrigin},
+		{"bad origin", Options{Auth: &staticAuth{}, AuthOrigins: []string{"ftp://x"}}, ErrBadOrigin},
+		{"credential header", Options{Header: http.Header{"cookie": {"a=1"}}}, ErrCredentialHeader},
+	}
+	for _, tt := range tests {
+		fsys := afero.NewMemMapFs()
+		const path = "/s/session.json"
+		if err := afero.WriteFile(fsys, path, []byte("{broken"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o := tt.o
+		o.FS, o.SessionFile = fsys, path
+		o.Session = &SessionOptions{StartFresh: true}
+		if _, err := New(o); !errors.Is(err, tt.want) {
+			t.Errorf("%s: New error = %v, want %v", tt.name, err, tt.want)
+		}
+		names, _ := afero.ReadDir(fsys, "/s")
+		if len(names) != 1 || names[0].Name() != "session.json" {
+			var got []string
+			for _, fi := range names {
+				got = append(got, fi.Name())
+			}
+			t.Errorf("%s: directory after New = %q, want only session.json", tt.name, got)
+		}
+	}
+}

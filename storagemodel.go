@@ -163,56 +163,10 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	if !acceptableNameValue(rc.name, rc.value) {
 		return false
 	}
-
-	// §5.6.1, §5.6.2 and §5.7: Max-Age wins over Expires; both are
-	// capped at 400 days; a time not after now deletes the cookie.
 	nowNS := now.UnixNano()
-	limit := now.Add(maxCookieAge)
-	var expires int64
-	remove := false
-	switch {
-	case rc.hasMaxAge:
-		if rc.maxAge <= 0 {
-			remove = true
-		} else {
-			expires = now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano()
-		}
-	case rc.hasExp:
-		switch {
-		case !rc.expires.After(now):
-			remove = true
-		case rc.expires.After(limit):
-			expires = limit.UnixNano()
-		default:
-			expires = rc.expires.UnixNano()
-		}
-	}
-
-	// §5.7: the domain.
-	domain, hostOnly, ok := j.cookieDomain(o, rc)
+	expires, remove := cookieExpiry(rc, now)
+	domain, path, hostOnly, ok := j.placement(o, rc)
 	if !ok {
-		return false
-	}
-	// §5.7: the path.
-	path := o.defPath
-	if rc.hasPath && rc.path != "" {
-		path = rc.path
-	}
-	// §5.7: Secure only from a secure origin.
-	if rc.secure && !o.secure {
-		return false
-	}
-	// §5.7: "If the cookie's same-site-flag is "None", abort these steps
-	// and ignore the cookie entirely unless the cookie's secure-only-flag
-	// is true." Chromium does the same, from any origin, localhost
-	// included (CookieBase::IsSetPermittedInContext in
-	// net/cookies/cookie_base.cc, EXCLUDE_SAMESITE_NONE_INSECURE, on by
-	// default since Chrome 80). The cookie is ignored before its expiry is
-	// looked at, so such a line does not delete a stored cookie either.
-	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
-		return false
-	}
-	if !prefixesAllow(rc.name, rc.secure, hostOnly, rc.hasPath && path == "/") {
 		return false
 	}
 
@@ -228,7 +182,8 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	if g != nil {
 		old = g.index(rc.name, domain, path, hostOnly)
 	}
-	if remove {
+	switch {
+	case remove:
 		// §5.7: an expiry in the past only deletes.
 		if old < 0 {
 			return false
@@ -236,51 +191,13 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		j.removeAt(o.key, g, old, nowNS, true)
 		j.hgen.Add(1)
 		return true
+	case old >= 0 && !j.noRenew && sameAttributes(g.entries[old], rc):
+		j.renew(o.key, g, g.entries[old], expires, nowNS)
+		return true
 	}
 
-	if old >= 0 && !j.noRenew {
-		if prev := g.entries[old]; prev.value == rc.value && prev.secure == rc.secure &&
-			prev.httpOnly == rc.httpOnly && prev.partitioned == rc.partitioned &&
-			prev.sameSite == rc.sameSite {
-			// The cookie is set again as it is (name, domain, path and
-			// host-only flag are its identity), as a rolling session
-			// cookie is on every response: renew the stored entry in
-			// place rather than build a new one. The result is the
-			// same: the expiry as this line gives it (Max-Age counts
-			// from now), Updated and the last access now, creation
-			// time and order kept. It is a change to persist, and to
-			// the Cookie headers built only if it comes to expire
-			// sooner.
-			if expires != 0 && (prev.expires == 0 || expires < prev.expires) {
-				j.hgen.Add(1)
-			}
-			prev.expires, prev.updated = expires, nowNS
-			g.noteExpiry(expires)
-			prev.lastAccess.Store(nowNS)
-			if len(j.tombs) > 0 {
-				delete(j.tombs, prev.id())
-			}
-			j.enforceLimits(o.key, g, nowNS)
-			return true
-		}
-	}
-
-	// One allocation holds name, value and path, so that the entry does
-	// not keep the whole header line alive.
-	buf := rc.name + rc.value + path
-	e := &entry{
-		name:        buf[:len(rc.name)],
-		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
-		path:        buf[len(rc.name)+len(rc.value):],
-		expires:     expires,
-		created:     nowNS,
-		updated:     nowNS,
-		hostOnly:    hostOnly,
-		secure:      rc.secure,
-		httpOnly:    rc.httpOnly,
-		partitioned: rc.partitioned,
-		sameSite:    rc.sameSite,
-	}
+	e := newEntry(rc, path, expires, nowNS)
+	e.hostOnly = hostOnly
 	switch {
 	case old >= 0:
 		e.domain = g.entries[old].domain
@@ -291,7 +208,6 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	default:
 		e.domain = sharedDomain(g, domain)
 	}
-	e.lastAccess.Store(nowNS)
 	if old >= 0 {
 		// The creation-time of the old cookie is kept (§5.7),
 		// so its place in retrieval order is too.
@@ -310,6 +226,110 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 	j.enforceLimits(o.key, g, nowNS)
 	j.hgen.Add(1)
 	return true
+}
+
+// cookieExpiry applies §5.6.1, §5.6.2 and §5.7 to rc: Max-Age wins over
+// Expires; both are capped at 400 days; a time not after now deletes the
+// cookie (remove). expires is 0 for a session cookie.
+func cookieExpiry(rc *rawCookie, now time.Time) (expires int64, remove bool) {
+	switch {
+	case rc.hasMaxAge:
+		if rc.maxAge <= 0 {
+			return 0, true
+		}
+		return now.Add(time.Duration(min(rc.maxAge, maxAgeLimit)) * time.Second).UnixNano(), false
+	case rc.hasExp:
+		limit := now.Add(maxCookieAge)
+		switch {
+		case !rc.expires.After(now):
+			return 0, true
+		case rc.expires.After(limit):
+			return limit.UnixNano(), false
+		default:
+			return rc.expires.UnixNano(), false
+		}
+	}
+	return 0, false
+}
+
+// placement applies the rules of §5.7 that decide whether a cookie from o
+// may be stored at all, and where: its domain and host-only flag, its
+// path, Secure only from a secure origin, SameSite=None only with Secure,
+// and the cookie name prefixes.
+func (j *Jar) placement(o *origin, rc *rawCookie) (domain, path string, hostOnly, ok bool) {
+	domain, hostOnly, ok = j.cookieDomain(o, rc)
+	if !ok {
+		return "", "", false, false
+	}
+	path = o.defPath
+	if rc.hasPath && rc.path != "" {
+		path = rc.path
+	}
+	if rc.secure && !o.secure {
+		return "", "", false, false
+	}
+	// §5.7: "If the cookie's same-site-flag is "None", abort these steps
+	// and ignore the cookie entirely unless the cookie's secure-only-flag
+	// is true." Chromium does the same, from any origin, localhost
+	// included (CookieBase::IsSetPermittedInContext in
+	// net/cookies/cookie_base.cc, EXCLUDE_SAMESITE_NONE_INSECURE, on by
+	// default since Chrome 80). The cookie is ignored before its expiry is
+	// looked at, so such a line does not delete a stored cookie either.
+	if rc.sameSite == http.SameSiteNoneMode && !rc.secure {
+		return "", "", false, false
+	}
+	if !prefixesAllow(rc.name, rc.secure, hostOnly, rc.hasPath && path == "/") {
+		return "", "", false, false
+	}
+	return domain, path, hostOnly, true
+}
+
+// sameAttributes reports whether rc sets the stored cookie prev again as
+// it is (name, domain, path and host-only flag are its identity), as a
+// rolling session cookie is on every response.
+func sameAttributes(prev *entry, rc *rawCookie) bool {
+	return prev.value == rc.value && prev.secure == rc.secure &&
+		prev.httpOnly == rc.httpOnly && prev.partitioned == rc.partitioned &&
+		prev.sameSite == rc.sameSite
+}
+
+// renew stores a cookie set again unchanged by renewing the entry in place
+// rather than building a new one. The result is the same: the expiry as the
+// new line gives it (Max-Age counts from now), Updated and the last access
+// now, creation time and order kept. It is a change to persist, and to the
+// Cookie headers built only if the cookie comes to expire sooner.
+func (j *Jar) renew(key string, g *group, prev *entry, expires, nowNS int64) {
+	if expires != 0 && (prev.expires == 0 || expires < prev.expires) {
+		j.hgen.Add(1)
+	}
+	prev.expires, prev.updated = expires, nowNS
+	g.noteExpiry(expires)
+	prev.lastAccess.Store(nowNS)
+	if len(j.tombs) > 0 {
+		delete(j.tombs, prev.id())
+	}
+	j.enforceLimits(key, g, nowNS)
+}
+
+// newEntry builds the entry for rc, created now, without its domain and
+// host-only flag. One allocation holds name, value and path, so that the
+// entry does not keep the whole header line alive.
+func newEntry(rc *rawCookie, path string, expires, nowNS int64) *entry {
+	buf := rc.name + rc.value + path
+	e := &entry{
+		name:        buf[:len(rc.name)],
+		value:       buf[len(rc.name) : len(rc.name)+len(rc.value)],
+		path:        buf[len(rc.name)+len(rc.value):],
+		expires:     expires,
+		created:     nowNS,
+		updated:     nowNS,
+		secure:      rc.secure,
+		httpOnly:    rc.httpOnly,
+		partitioned: rc.partitioned,
+		sameSite:    rc.sameSite,
+	}
+	e.lastAccess.Store(nowNS)
+	return e
 }
 
 // sharedDomain returns domain as a string the jar may keep: that of a
