@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -204,13 +205,6 @@ func expiryFrom(v any, now time.Time) time.Time {
 	return now.Add(time.Duration(sec * float64(time.Second)))
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // lastField is the last element of a dotted path.
 func lastField(path string) string {
 	return path[strings.LastIndexByte(path, '.')+1:]
@@ -250,8 +244,8 @@ func (a *JSONLogin) Login(ctx context.Context, hc *http.Client) (*Token, error) 
 	for k, v := range a.Extra {
 		body[k] = v
 	}
-	body[orDefault(a.UsernameField, "username")] = a.Username
-	body[orDefault(a.PasswordField, "password")] = a.Password
+	body[cmp.Or(a.UsernameField, "username")] = a.Username
+	body[cmp.Or(a.PasswordField, "password")] = a.Password
 	return a.post(ctx, hc, a.LoginURL, body)
 }
 
@@ -261,7 +255,7 @@ func (a *JSONLogin) Refresh(ctx context.Context, hc *http.Client, t *Token) (*To
 	if a.RefreshURL == "" || t == nil || t.RefreshToken == "" {
 		return nil, ErrNoRefresh
 	}
-	field := lastField(orDefault(a.RefreshTokenField, "refresh_token"))
+	field := lastField(cmp.Or(a.RefreshTokenField, "refresh_token"))
 	return a.post(ctx, hc, a.RefreshURL, map[string]any{field: t.RefreshToken})
 }
 
@@ -295,16 +289,16 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 	if reason != "" {
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: reason}
 	}
-	accessField := orDefault(a.AccessTokenField, "access_token")
+	accessField := cmp.Or(a.AccessTokenField, "access_token")
 	t := &Token{
 		AccessToken:  lookupString(m, accessField),
-		TokenType:    lookupString(m, orDefault(a.TokenTypeField, "token_type")),
-		RefreshToken: lookupString(m, orDefault(a.RefreshTokenField, "refresh_token")),
+		TokenType:    lookupString(m, cmp.Or(a.TokenTypeField, "token_type")),
+		RefreshToken: lookupString(m, cmp.Or(a.RefreshTokenField, "refresh_token")),
 	}
 	if t.AccessToken == "" {
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "no " + strconv.Quote(accessField) + " in response"}
 	}
-	if v, ok := lookup(m, orDefault(a.ExpiresInField, "expires_in")); ok {
+	if v, ok := lookup(m, cmp.Or(a.ExpiresInField, "expires_in")); ok {
 		t.Expiry = expiryFrom(v, nowFrom(ctx))
 	}
 	return t, nil
@@ -315,11 +309,10 @@ func (a JSONLogin) String() string {
 		redactURLString(a.LoginURL), redactURLString(a.RefreshURL), a.Username, secretMark(a.Password))
 }
 
-// GoString implements fmt.GoStringer without the password.
-func (a JSONLogin) GoString() string { return "httpsession." + a.String() }
-
 // Format implements fmt.Formatter without the password.
-func (a JSONLogin) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
+func (a JSONLogin) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+}
 
 // LogValue implements slog.LogValuer without the password.
 func (a JSONLogin) LogValue() slog.Value {
@@ -327,17 +320,20 @@ func (a JSONLogin) LogValue() slog.Value {
 		slog.String("password", secretMark(a.Password)))
 }
 
-// OAuth2AuthStyle says how an OAuth2 authenticator authenticates the client
-// to the token endpoint (RFC 6749 §2.3.1).
-type OAuth2AuthStyle int
+// OAuth2ClientAuth says how an OAuth2 authenticator authenticates the
+// client to the token endpoint (RFC 6749 §2.3.1). The names are the
+// token_endpoint_auth_method values of OpenID Connect and RFC 8414. Unlike
+// golang.org/x/oauth2's AuthStyle, whose zero value auto-detects, the zero
+// value here is always HTTP Basic.
+type OAuth2ClientAuth int
 
 const (
-	// AuthStyleInHeader sends client_id and client_secret in an HTTP Basic
+	// ClientSecretBasic sends client_id and client_secret in an HTTP Basic
 	// Authorization header, which every server must support.
-	AuthStyleInHeader OAuth2AuthStyle = iota
-	// AuthStyleInParams sends them as client_id and client_secret in the
+	ClientSecretBasic OAuth2ClientAuth = iota
+	// ClientSecretPost sends them as client_id and client_secret in the
 	// request body.
-	AuthStyleInParams
+	ClientSecretPost
 )
 
 // OAuth2 obtains tokens from an OAuth 2.0 token endpoint (RFC 6749): the
@@ -351,8 +347,8 @@ const (
 type OAuth2 struct {
 	TokenURL     string
 	ClientID     string
-	ClientSecret string          // "" for a public client: client_id goes in the body
-	AuthStyle    OAuth2AuthStyle // zero means AuthStyleInHeader
+	ClientSecret string           // "" for a public client: client_id goes in the body
+	ClientAuth   OAuth2ClientAuth // zero means ClientSecretBasic
 
 	Username string // set for the password grant
 	Password string
@@ -395,7 +391,7 @@ func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secre
 		return nil, err
 	}
 	endpoint := redactURL(u)
-	basic := a.AuthStyle == AuthStyleInHeader && a.ClientSecret != ""
+	basic := a.ClientAuth == ClientSecretBasic && a.ClientSecret != ""
 	if !basic && a.ClientID != "" {
 		v.Set("client_id", a.ClientID)
 		if a.ClientSecret != "" {
@@ -477,11 +473,10 @@ func (a OAuth2) String() string {
 		redactURLString(a.TokenURL), a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
 }
 
-// GoString implements fmt.GoStringer without the secrets.
-func (a OAuth2) GoString() string { return "httpsession." + a.String() }
-
 // Format implements fmt.Formatter without the secrets.
-func (a OAuth2) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
+func (a OAuth2) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+}
 
 // LogValue implements slog.LogValuer without the secrets.
 func (a OAuth2) LogValue() slog.Value {
@@ -691,15 +686,21 @@ func (a FormLogin) String() string {
 		redactURLString(a.LoginURL), redactURLString(a.PostURL), strings.Join(names, ","))
 }
 
-// GoString implements fmt.GoStringer without the field values.
-func (a FormLogin) GoString() string { return "httpsession." + a.String() }
-
 // Format implements fmt.Formatter without the field values.
-func (a FormLogin) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String(), a.GoString()) }
+func (a FormLogin) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+}
 
-// LogValue implements slog.LogValuer without the field values.
+// LogValue implements slog.LogValuer without the field values: the URLs
+// redacted and the names of the fields.
 func (a FormLogin) LogValue() slog.Value {
-	return slog.StringValue(a.String())
+	names := make([]string, 0, len(a.Fields))
+	for k := range a.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)),
+		slog.String("post_url", redactURLString(a.PostURL)), slog.Any("fields", names))
 }
 
 // AuthFuncs adapts two functions to an Authenticator.

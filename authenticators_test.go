@@ -302,7 +302,7 @@ func TestOAuth2(t *testing.T) {
 		},
 		{
 			name:   "client credentials in the body",
-			a:      OAuth2{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: AuthStyleInParams},
+			a:      OAuth2{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
 			answer: `{"access_token":"A","expires_in":"30"}`,
 			wantSeen: seen{Form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
@@ -347,7 +347,11 @@ func TestOAuth2(t *testing.T) {
 					got.User, _ = url.QueryUnescape(u)
 					got.Password, _ = url.QueryUnescape(p)
 				}
-				w.Header().Set("Content-Type", orDefault(tt.ctype, "application/json"))
+				ctype := tt.ctype
+				if ctype == "" {
+					ctype = "application/json"
+				}
+				w.Header().Set("Content-Type", ctype)
 				io.WriteString(w, tt.answer)
 			}))
 			defer srv.Close()

@@ -88,14 +88,12 @@ func (c Cookie) String() string {
 	return b.String()
 }
 
-// GoString describes c without its Value, for %#v.
-func (c Cookie) GoString() string {
-	return "httpsession.Cookie(" + c.String() + ")"
+// Format makes every fmt verb print String ("httpsession.Cookie(…)" for
+// %#v), so that no verb prints the Value.
+func (c Cookie) Format(f fmt.State, verb rune) {
+	s := c.String()
+	formatRedacted(f, verb, s, "httpsession.Cookie("+s+")")
 }
-
-// Format makes every fmt verb print String (GoString for %#v), so that
-// no verb prints the Value.
-func (c Cookie) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
 
 // LogValue describes c without its Value for log/slog.
 func (c Cookie) LogValue() slog.Value {

@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"cmp"
 	"hash/maphash"
 	"net/http"
 	"net/http/cookiejar"
@@ -445,21 +446,11 @@ func lru(a, b *entry) int {
 	la, lb := a.lastAccess.Load(), b.lastAccess.Load()
 	switch {
 	case la != lb:
-		return cmpInt64(la, lb)
+		return cmp.Compare(la, lb)
 	case a.created != b.created:
-		return cmpInt64(a.created, b.created)
+		return cmp.Compare(a.created, b.created)
 	}
-	return cmpInt64(int64(a.seq), int64(b.seq))
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // enforceLimits evicts cookies when group key or the jar holds too many

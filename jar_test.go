@@ -742,7 +742,7 @@ func TestCookieStringRedacted(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	logger.Info("cookie", "c", c, "p", &c)
 	outs := []string{
-		c.String(), c.GoString(), buf.String(),
+		c.String(), buf.String(),
 		fmt.Sprintf("%v %+v %#v %s %q %x %d", c, c, c, c, c, c, c),
 		fmt.Sprintf("%v %+v %#v %s", &c, &c, &c, &c),
 		fmt.Sprint([]Cookie{c}), fmt.Sprintf("%+v", struct{ C Cookie }{c}),

@@ -1,11 +1,13 @@
 package httpsession
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -54,23 +56,25 @@ const MaxSessionFileSize = 64 << 20
 // A FileStore is a Store that keeps the session in a file on an afero.Fs.
 //
 // Saves are atomic: the new document is written to a temporary file in the
-// same directory, synced, closed and renamed over the old one, and on the
-// operating system's file system the directory is synced too. A crash at
+// same directory, synced, closed and renamed over the old one, and the
+// directory is synced too. A crash at
 // any moment leaves the old file or the new one. The file is created with
 // mode 0600 and a missing directory with 0700.
 //
-// Update serialises writers with an exclusive flock(2) on a side file,
-// path+".lock", on the operating system's file system (afero.OsFs) on
-// platforms that have flock, and with an in-process lock on other file
-// systems. The lock is held only during Update, and the kernel releases it
-// when a process dies, so it never goes stale. The side file is left in
-// place: removing it would let two writers lock different files.
+// Update serialises writers with an exclusive lock on a side file,
+// path+".lock" (flock(2) on Unix, LockFileEx on Windows), whenever the file
+// system gives operating-system files: afero.OsFs, or a BasePathFs,
+// ReadOnlyFs or CopyOnWriteFs over it. On other file systems (MemMapFs) it
+// serialises the Updates of this process only. The lock file is opened
+// without following a symbolic link. The lock is held only during Update,
+// and the kernel releases it when a process dies, so it never goes stale.
+// The side file is left in place: removing it would let two writers lock
+// different files.
 //
 // A FileStore is safe for concurrent use by multiple goroutines.
 type FileStore struct {
 	fs   afero.Fs
 	path string
-	isOS bool
 }
 
 var _ Store = (*FileStore)(nil)
@@ -81,12 +85,8 @@ func NewFileStore(fsys afero.Fs, path string) *FileStore {
 	if fsys == nil {
 		fsys = afero.NewOsFs()
 	}
-	_, isOS := fsys.(*afero.OsFs)
-	return &FileStore{fs: fsys, path: path, isOS: isOS}
+	return &FileStore{fs: fsys, path: path}
 }
-
-// Path returns the session file's path.
-func (s *FileStore) Path() string { return s.path }
 
 // String returns the session file's path.
 func (s *FileStore) String() string { return s.path }
@@ -115,43 +115,42 @@ func (s *FileStore) Update(fn func(current []byte) ([]byte, error)) error {
 	return s.write(next)
 }
 
+// read returns the session file's content, nil when there is none. Only a
+// regular file is opened (a FIFO would block the open, a device never
+// ends), and no more than MaxSessionFileSize+1 bytes are ever read.
 func (s *FileStore) read() ([]byte, error) {
-	f, err := s.fs.Open(s.path)
+	fi, err := s.fs.Stat(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
 	}
-	defer f.Close()
-	var size int64
-	if fi, err := f.Stat(); err == nil {
-		if fi.IsDir() {
-			return nil, &SessionFileError{Path: s.path, Reason: "is a directory"}
-		}
-		size = fi.Size()
-	}
-	if size > MaxSessionFileSize {
+	switch {
+	case fi.IsDir():
+		return nil, &SessionFileError{Path: s.path, Reason: "is a directory"}
+	case !fi.Mode().IsRegular():
+		return nil, &SessionFileError{Path: s.path, Reason: "is not a regular file (" + fi.Mode().Type().String() + ")"}
+	case fi.Size() > MaxSessionFileSize:
 		return nil, s.tooLarge()
 	}
-	// Read one byte past the limit to notice a file that grew.
-	buf := make([]byte, 0, size+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if len(buf) > MaxSessionFileSize {
-			return nil, s.tooLarge()
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("httpsession: read session file: %w", err)
-		}
+	f, err := s.fs.Open(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // removed meanwhile
 	}
+	if err != nil {
+		return nil, fmt.Errorf("httpsession: read session file: %w", err)
+	}
+	defer f.Close()
+	// One byte past the limit notices a file that grew since Stat.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxSessionFileSize+1)); err != nil {
+		return nil, fmt.Errorf("httpsession: read session file: %w", err)
+	}
+	if buf.Len() > MaxSessionFileSize {
+		return nil, s.tooLarge()
+	}
+	return buf.Bytes(), nil
 }
 
 func (s *FileStore) tooLarge() error {
@@ -197,14 +196,11 @@ func (s *FileStore) write(data []byte) (err error) {
 	if err := s.fs.Rename(tmp, s.path); err != nil {
 		return err
 	}
-	if s.isOS {
-		// Make the rename itself durable. Best effort: a few file
-		// systems refuse to sync a directory, and the new file is in
-		// place either way.
-		if d, err := s.fs.Open(dir); err == nil {
-			d.Sync()
-			d.Close()
-		}
+	// Make the rename itself durable. Best effort: a few file systems
+	// refuse to sync a directory, and the new file is in place either way.
+	if d, err := s.fs.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return nil
 }
@@ -260,34 +256,54 @@ func (s *FileStore) moveAside(now time.Time, isBad func([]byte) bool) (string, e
 	return name, nil
 }
 
-// lock takes the store's exclusive lock and returns its release.
+// lock takes the store's exclusive lock and returns its release. The lock
+// file, path+".lock", is opened through the store's file system; when that
+// gives an operating-system file (afero.OsFs, or a wrapper such as
+// BasePathFs or ReadOnlyFs over it), the lock is also held against other
+// processes (flock(2), or LockFileEx on Windows). On other file systems it
+// serialises this process only.
 func (s *FileStore) lock() (unlock func(), err error) {
+	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
+	}
+	lf, err := s.fs.OpenFile(s.path+".lock", os.O_RDWR|os.O_CREATE|lockFlags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("httpsession: lock session file: %w", err)
+	}
 	key := "fs:" + s.path
-	if s.isOS {
-		abs, err := filepath.Abs(s.path)
-		if err != nil {
-			return nil, fmt.Errorf("httpsession: lock session file: %w", err)
-		}
-		key = "os:" + abs
+	osf, isOS := osFile(lf)
+	if isOS {
+		key = "os:" + osf.Name()
 	}
 	mu := pathMutex(key)
 	mu.Lock()
-	if !s.isOS {
-		return mu.Unlock, nil
-	}
-	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		mu.Unlock()
-		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
-	}
-	release, err := lockFile(s.path + ".lock")
-	if err != nil {
-		mu.Unlock()
-		return nil, fmt.Errorf("httpsession: lock session file: %w", err)
+	if isOS {
+		if err := lockOSFile(osf); err != nil {
+			mu.Unlock()
+			lf.Close()
+			return nil, fmt.Errorf("httpsession: lock session file: %w", &os.PathError{Op: "lock", Path: osf.Name(), Err: err})
+		}
 	}
 	return func() {
-		release()
+		lf.Close() // releases the file lock
 		mu.Unlock()
 	}, nil
+}
+
+// osFile returns the operating system's file behind f, if there is one:
+// f itself from afero.OsFs (and ReadOnlyFs or CopyOnWriteFs over it), or
+// the file a BasePathFs wraps.
+func osFile(f afero.File) (*os.File, bool) {
+	for {
+		switch v := f.(type) {
+		case *os.File:
+			return v, true
+		case *afero.BasePathFile:
+			f = v.File
+		default:
+			return nil, false
+		}
+	}
 }
 
 // pathMutexes serialises Updates of one path within this process. The

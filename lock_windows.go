@@ -1,0 +1,21 @@
+//go:build windows
+
+package httpsession
+
+import (
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// lockFlags: Windows has no O_NOFOLLOW; CreateFile opens a symbolic link's
+// target, and only an administrator (or developer mode) can create one.
+const lockFlags = 0
+
+// lockOSFile takes an exclusive LockFileEx lock on the first byte of f,
+// waiting for it. Windows drops the lock when f is closed or the process
+// dies.
+func lockOSFile(f *os.File) error {
+	ol := new(windows.Overlapped)
+	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol)
+}

@@ -1,0 +1,55 @@
+//go:build unix
+
+package httpsession
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestFileStoreRefusesPlantedLockLink: a symbolic link planted as the lock
+// file (in a shared directory, say) is not followed: the save fails and the
+// link's target is neither created nor touched.
+func TestFileStoreRefusesPlantedLockLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "victim")
+	path := filepath.Join(dir, "session.json")
+	if err := os.Symlink(target, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	st := NewFileStore(nil, path)
+	err := st.Update(func([]byte) ([]byte, error) { return []byte(`{"version":1}`), nil })
+	if err == nil {
+		t.Fatal("Update through a planted lock link succeeded")
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link's target exists after Update (Lstat error %v)", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("session file written despite the lock failure (Stat error %v)", err)
+	}
+}
+
+// TestFileStoreRefusesSpecialFiles: only a regular file is read: a FIFO
+// would block the open forever and a device never ends.
+func TestFileStoreRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	zero := filepath.Join(dir, "zero.json")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, zero} {
+		_, err := NewFileStore(nil, path).Load()
+		var se *SessionFileError
+		if !errors.As(err, &se) || !errors.Is(err, ErrCorruptSession) {
+			t.Errorf("Load(%s) error = %v, want a *SessionFileError", filepath.Base(path), err)
+		}
+	}
+}
