@@ -99,3 +99,8 @@ func (c Cookie) Format(f fmt.State, verb rune) {
 func (c Cookie) LogValue() slog.Value {
 	return slog.StringValue(c.String())
 }
+
+// id is c's identity in a jar: name, domain, path and host-only flag.
+func (c *Cookie) id() cookieID {
+	return cookieID{name: c.Name, domain: c.Domain, path: c.Path, hostOnly: c.HostOnly}
+}

@@ -10,14 +10,39 @@
 // transport, so it sees every hop of a redirect chain and every attempt of
 // each hop. Each attempt sends the jar's cookies as they are at that moment
 // and stores the Set-Cookie lines of every response, including redirects and
-// the 429, 503 or 401 about to be retried. The bearer token is added only when
-// the hop's origin is one of [Options.AuthOrigins], so a redirect elsewhere
-// never carries it; a 401 from such an origin makes the [TokenManager] refresh
-// the token (or log in again) and the request is replayed once. A retry loop
-// above http.Client could not be handed to an SDK, and one below its own jar
-// handling would send stale cookies: hence [Client.HTTPClient] is a plain
-// *http.Client whose Transport is the session and which has no Jar of its
-// own. Give it to any SDK and its requests carry the session.
+// the 429, 502, 503, 504 or 401 about to be retried. The bearer token is added
+// only when the hop's origin is one of [Options.AuthOrigins], so a redirect
+// elsewhere never carries it; a 401 from such an origin makes the
+// [TokenManager] refresh the token (or log in again) and the request is
+// replayed once. A retry loop above http.Client could not be handed to an
+// SDK, and one below its own jar handling would send stale cookies: hence
+// [Client.HTTPClient] is a plain *http.Client whose Transport is the session
+// and which has no Jar of its own. Give it to any SDK and its requests carry
+// the session.
+//
+//	Client.Do = http.Client.Do         client.go: follows redirects, one RoundTrip per hop
+//	└ transport.RoundTrip              transport.go: one hop
+//	  └ RetryPolicy.do                 retry.go: 429/502/503/504 and connection errors
+//	    └ transport.attempt            transport.go: one attempt; a 401 replays it once
+//	      └ transport.send             transport.go: one request on the wire
+//	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only
+//	        ├ Jar.headerFor                retrieval.go: Cookie header (RFC 6265bis §5.8)
+//	        ├ base.RoundTrip
+//	        └ Jar.storeLines               storagemodel.go: Set-Cookie (§5.7), parsed by setcookie.go
+//
+// # Save path
+//
+//	Client.Save, Close, AutoSave        client.go
+//	└ session.persist                   persist.go: merge under the store's lock
+//	  └ Store.Update                    store.go: FileStore locks, reads, writes atomically
+//	    ├ decodeSession                 sessionjson.go: the stored document
+//	    ├ Jar.merge                     jarsync.go: newer change wins, tombstones keep deletions
+//	    ├ Jar.snapshot                  jarsync.go: cookies and tombstones to write
+//	    └ sessionDoc.encode             sessionjson.go: the same state gives the same bytes
+//
+// A new or refreshed token takes the same path at once (TokenOptions'
+// OnTokenChange, set by New), so a rotated refresh token is on disk before
+// it is used.
 //
 //	c, err := httpsession.New(httpsession.Options{
 //		SessionFile: "session.json", // loaded now, written by Save and Close
@@ -47,24 +72,26 @@
 // an empty session) and [Client.Save] and [Client.Close] write it; a new or
 // refreshed token is written at once, and [Options.AutoSave] writes after
 // responses that changed cookies. The file is versioned JSON holding the
-// persistent cookies and the token. Session cookies (no Expires or Max-Age)
-// are not written unless [SessionOptions.SaveSessionCookies] is set; expired
-// cookies never are. Writes are atomic, the file is created with mode 0600,
+// cookies and the token. Session cookies (no Expires or Max-Age) are written
+// too, so that a restarted program resumes its login, unless
+// [SessionOptions.DropSessionCookies] is set; expired cookies never are. Writes are atomic, the file is created with mode 0600,
 // and a save merges under a lock with what other Clients and processes saved,
 // deletions included. [Store], [LoadSession] and [SaveSession] persist a
 // session elsewhere.
 //
 // # Errors
 //
-// [New] and [Client.Save] report an unreadable session file with a
+// [New] and [Client.Save] report a corrupt, truncated, oversized or
+// unknown-version session file, or one that is not a regular file, with a
 // [*SessionFileError] matching [ErrCorruptSession]; the file is never written
-// over. New reports a bad [Options.AuthOrigins] entry, or Auth (other than a
+// over. An I/O error reading or writing it is returned wrapped, as
+// [errors.Is] and [errors.As] see it. New reports a bad [Options.AuthOrigins] entry, or Auth (other than a
 // [*FormLogin]) without AuthOrigins, with an error matching [ErrBadOrigin],
 // and credentials in [Options.Header] with [ErrCredentialHeader].
 //
 // [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status is
-// not an error, and a 429 or 503 the policy stops retrying is returned as the
-// response ([RetryAfter] reads its wait). When the ready-made authenticators
+// not an error, and a 429, 502, 503 or 504 the policy stops retrying is
+// returned as the response ([RetryAfter] reads its wait). When the ready-made authenticators
 // get no token, the error is an [*AuthError] or [*OAuth2Error], matching
 // [ErrAuthResponse] if the endpoint answered. Cancellation and deadlines, also
 // during a retry wait, match [context.Canceled] and [context.DeadlineExceeded].

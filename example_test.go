@@ -105,7 +105,7 @@ func Example() {
 	// /me: 401, logging in
 	// /me: 200 alice
 	// second run:
-	// cookies loaded: 1
+	// cookies loaded: 2
 	// /me: 200 alice
 	// logins: 1
 	// session file mode: -rw-------

@@ -13,16 +13,17 @@ import (
 )
 
 // SessionOptions configures how a session is persisted. The zero value
-// (and a nil *SessionOptions) writes persistent cookies only and refuses to
-// start from a corrupt file.
+// (and a nil *SessionOptions) writes every live cookie, session cookies
+// included, and refuses to start from a corrupt file.
 type SessionOptions struct {
-	// SaveSessionCookies also writes session cookies (those without
-	// Expires or Max-Age), so that a restarted program still has them.
-	// False means only persistent cookies are written, as browsers and
-	// curl do. Expired cookies are never written. Processes sharing one
-	// file should agree on this: one that does not save session cookies
-	// drops those another one saved.
-	SaveSessionCookies bool
+	// DropSessionCookies leaves out of the file the session cookies (those
+	// without Expires or Max-Age) this process set, so that they end with
+	// the program as they end with a browser. False means they are written
+	// like the others, so that a restarted program resumes its login (curl
+	// -c writes them too, with expiry 0). Expired cookies are never
+	// written. A process that drops its session cookies still keeps those
+	// another process sharing the file saved: it never deletes them.
+	DropSessionCookies bool
 
 	// StartFresh, when the session file is corrupt or of an unknown
 	// version, renames it to <path>.corrupt-<UTC time> and starts an empty
@@ -75,6 +76,10 @@ type session struct {
 	sizeHint  int       // size of the last document, to size the next buffer
 	known     bool      // knownHash is set
 	knownHash uint64    // hash of the document last loaded or written
+	// stored are the session cookies of the document last loaded or
+	// written, kept only with DropSessionCookies: those are another
+	// writer's, and a dropping writer keeps them.
+	stored map[cookieID]bool
 
 	seed maphash.Seed
 }
@@ -163,9 +168,26 @@ func (s *session) load() error {
 		s.gen = ^uint64(0) // what the jar held before is not in the file
 	}
 	s.synced, s.syncedAt = doc.token, doc.tokenUpdated
+	s.stored = s.sessionCookieIDs(doc.cookies)
 	s.sizeHint = len(data)
 	s.known, s.knownHash = data != nil, maphash.Bytes(s.seed, data)
 	return nil
+}
+
+// sessionCookieIDs returns the identities of the session cookies among
+// cookies, when the session drops its own (nil otherwise: nothing needs
+// them).
+func (s *session) sessionCookieIDs(cookies []Cookie) map[cookieID]bool {
+	if !s.opts.DropSessionCookies {
+		return nil
+	}
+	ids := make(map[cookieID]bool)
+	for i := range cookies {
+		if cookies[i].Expires.IsZero() {
+			ids[cookies[i].id()] = true
+		}
+	}
+	return ids
 }
 
 // token returns the token loaded from the store, nil if none.
@@ -211,7 +233,7 @@ func (s *session) saveToken(t *Token) error {
 func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 	s.mu.Lock()
 	synced, syncedAt, hint := s.synced, s.syncedAt, s.sizeHint
-	known, knownHash := s.known, s.knownHash
+	known, knownHash, onDisk := s.known, s.knownHash, s.stored
 	s.mu.Unlock()
 	changed := haveToken && !tokenEqual(ours, synced)
 	var (
@@ -233,6 +255,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 				return nil, err
 			}
 			s.jar.merge(disk.cookies, disk.tombs)
+			onDisk = s.sessionCookieIDs(disk.cookies)
 		}
 		now := s.jar.now()
 		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
@@ -245,7 +268,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		cookies, tombs := s.jar.snapshot()
 		out.cookies = cookies[:0]
 		for _, c := range cookies {
-			if c.Expires.IsZero() && !s.opts.SaveSessionCookies || !c.Expires.IsZero() && !c.Expires.After(now) {
+			if c.Expires.IsZero() && s.opts.DropSessionCookies && !onDisk[c.id()] || !c.Expires.IsZero() && !c.Expires.After(now) {
 				continue
 			}
 			out.cookies = append(out.cookies, c)
@@ -266,6 +289,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 	s.gen, s.synced, s.syncedAt = gen, written.token, written.tokenUpdated
 	s.sizeHint = size
 	s.known, s.knownHash = true, hash
+	s.stored = s.sessionCookieIDs(written.cookies)
 	s.mu.Unlock()
 	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, s.tokens.Current()) {
 		// Another process changed the token later than we did: use its.

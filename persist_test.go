@@ -109,7 +109,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	fsys := afero.NewMemMapFs()
 	clock := newPSClock()
 	path := "/home/u/.config/app/session.json"
-	s, jar := openTest(t, fsys, path, clock, &SessionOptions{SaveSessionCookies: true})
+	s, jar := openTest(t, fsys, path, clock, nil)
 	if tok := s.token(); tok != nil {
 		t.Errorf("token() of a new session = %v, want nil", tok)
 	}
@@ -146,8 +146,8 @@ func TestSessionWhatIsWritten(t *testing.T) {
 		opts *SessionOptions
 		want []string
 	}{
-		{"default: persistent cookies only", nil, []string{"persistent"}},
-		{"SaveSessionCookies", &SessionOptions{SaveSessionCookies: true}, []string{"persistent", "session"}},
+		{"default: session cookies too", nil, []string{"persistent", "session"}},
+		{"DropSessionCookies", &SessionOptions{DropSessionCookies: true}, []string{"persistent"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -506,7 +506,7 @@ func FuzzLoadSession(f *testing.F) {
 			t.Fatalf("LoadSession error after decodeSession succeeded: %v", err)
 		}
 		st := &bytesStore{}
-		if err := SaveSession(st, jar, nil, &SessionOptions{SaveSessionCookies: true}); err != nil {
+		if err := SaveSession(st, jar, nil, nil); err != nil {
 			t.Fatalf("SaveSession error: %v", err)
 		}
 		jar2 := NewJar(&JarOptions{Now: clock.Now})
@@ -568,8 +568,8 @@ func TestSessionThroughClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	if got, want := get(c2, "/api"), "Bearer at-1|sid=c00kie"; got != want {
-		t.Errorf("after a restart: GET /api = %q, want %q (the session cookie is not saved by default)", got, want)
+	if got, want := get(c2, "/api"), "Bearer at-1|sid=c00kie; tmp=1"; got != want {
+		t.Errorf("after a restart: GET /api = %q, want %q (session cookies are saved by default)", got, want)
 	}
 	if n := auth2.n.Load(); n != 0 {
 		t.Errorf("after a restart: %d logins, want 0", n)
@@ -591,4 +591,38 @@ func TestSessionThroughClient(t *testing.T) {
 		t.Errorf("a fresh start has %d cookies, want 0", n)
 	}
 	c3.Close()
+}
+
+// TestDropSessionCookiesKeepsOthers: a writer that drops its own session
+// cookies leaves out those it set, but never deletes the session cookies
+// another writer of the same file saved, whether it reads the file afresh
+// or saves over a document it wrote itself.
+func TestDropSessionCookiesKeepsOthers(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	clock := newPSClock()
+	const path = "/s.json"
+	keeper, kjar := openTest(t, fsys, path, clock, nil)
+	dropper, djar := openTest(t, fsys, path, clock, &SessionOptions{DropSessionCookies: true})
+
+	kjar.SetCookieHeaders(psURL(t, "https://a.example/"), []string{"login=1"})
+	if err := keeper.save(); err != nil {
+		t.Fatal(err)
+	}
+	djar.SetCookieHeaders(psURL(t, "https://b.example/"), []string{"mine=1", "kept=1; Max-Age=60"})
+	for i := range 2 { // the second save starts from the document it wrote
+		if err := dropper.save(); err != nil {
+			t.Fatalf("save %d: %v", i, err)
+		}
+		djar.SetCookieHeaders(psURL(t, "https://b.example/"), []string{"kept=2; Max-Age=60"})
+	}
+
+	_, jar := openTest(t, fsys, path, clock, nil)
+	var got []string
+	for _, c := range jar.All() {
+		got = append(got, c.Domain+" "+c.Name+"="+c.Value)
+	}
+	want := []string{"a.example login=1", "b.example kept=2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("cookies in the file mismatch (-want +got):\n%s", diff)
+	}
 }

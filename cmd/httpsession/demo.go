@@ -210,14 +210,8 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	persistent := 0
-	for _, ck := range c.Jar().All() {
-		if !ck.Expires.IsZero() {
-			persistent++
-		}
-	}
-	out.say("%s: %d bytes, mode %v: the token and %d of the jar's %d cookies (session cookies stay in memory);",
-		file, st.Size(), st.Mode().Perm(), persistent, c.Jar().Len())
+	out.say("%s: %d bytes, mode %v: the token and the jar's %d cookies, session cookies included, so the next run resumes;",
+		file, st.Size(), st.Mode().Perm(), c.Jar().Len())
 	out.say("cookie values and tokens are never printed")
 	fmt.Fprintln(e.stdout)
 	if resumed {
