@@ -318,5 +318,5 @@ func tokenEqual(a, b *Token) bool {
 		return a == b
 	}
 	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
-		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
+		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry) && a.IDToken == b.IDToken
 }
