@@ -2,8 +2,8 @@ package httpsession_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -381,8 +381,6 @@ func TestOAuth2DeviceContext(t *testing.T) {
 		}
 	})
 }
-
-
 
 func TestIDTokenClaims(t *testing.T) {
 	jwt := func(payload string) string {
