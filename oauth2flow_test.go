@@ -17,12 +17,13 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/testop"
 	"golang.org/x/oauth2"
 )
 
 func opConfig(issuer string) *oauth2.Config {
 	return &oauth2.Config{
-		ClientID: opClientID,
+		ClientID: testop.ClientID,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:       issuer + "/authorize",
 			TokenURL:      issuer + "/oauth/token",
@@ -53,7 +54,10 @@ func browserOpener(t *testing.T, action string, tamper func(*url.URL)) (func(con
 			t.Errorf("authorization URL %q lacks S256 PKCE, a state or a loopback redirect", u)
 		}
 		go func() {
-			status, body := authorize(t, browser(t, nil), u, action, tamper)
+			status, body, err := testop.Authorize(testop.Browser(nil), u, action, tamper)
+			if err != nil {
+				t.Errorf("browser: %v", err)
+			}
 			pages <- fmt.Sprintf("%d %s", status, body)
 		}()
 		return nil
@@ -61,7 +65,7 @@ func browserOpener(t *testing.T, action string, tamper func(*url.URL)) (func(con
 }
 
 func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
-	o := serveOP(t)
+	o := testop.Serve(t)
 	cfg := opConfig(o.Issuer)
 	session := filepath.Join(t.TempDir(), "session.json")
 	open, pages := browserOpener(t, "allow", nil)
@@ -97,8 +101,8 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 		t.Fatalf("token %v: want a refresh token, an ID token and an expiry", first)
 	}
 	claims, err := first.IDTokenClaims(time.Now())
-	if err != nil || claims.Subject != "id2" || claims.Issuer != o.Issuer || len(claims.Audience) != 1 || claims.Audience[0] != opClientID {
-		t.Fatalf("IDTokenClaims = %+v, %v; want subject id2, issuer %s, audience %s", claims, err, o.Issuer, opClientID)
+	if err != nil || claims.Subject != "id2" || claims.Issuer != o.Issuer || len(claims.Audience) != 1 || claims.Audience[0] != testop.ClientID {
+		t.Fatalf("IDTokenClaims = %+v, %v; want subject id2, issuer %s, audience %s", claims, err, o.Issuer, testop.ClientID)
 	}
 	if _, err := first.IDTokenClaims(claims.Expiry); !errors.Is(err, httpsession.ErrIDTokenExpired) {
 		t.Errorf("IDTokenClaims at exp: %v, want ErrIDTokenExpired", err)
@@ -156,7 +160,7 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 }
 
 func TestOAuth2BrowserDenied(t *testing.T) {
-	o := serveOP(t)
+	o := testop.Serve(t)
 	open, pages := browserOpener(t, "deny", nil)
 	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
 	tok, err := a.Login(t.Context(), nil)
@@ -170,7 +174,7 @@ func TestOAuth2BrowserDenied(t *testing.T) {
 }
 
 func TestOAuth2BrowserWrongState(t *testing.T) {
-	o := serveOP(t)
+	o := testop.Serve(t)
 	tamper := func(u *url.URL) {
 		q := u.Query()
 		q.Set("state", "not-the-state-that-was-sent-0123456789")
@@ -209,7 +213,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 }
 
 func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
-	o := serveOP(t)
+	o := testop.Serve(t)
 	stderr := &lineWriter{lines: make(chan string, 16)}
 	a := &httpsession.OAuth2Browser{
 		Config:      opConfig(o.Issuer),
@@ -220,7 +224,9 @@ func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
 	go func() {
 		for line := range stderr.lines {
 			if u := strings.TrimSpace(line); strings.HasPrefix(u, o.Issuer+"/authorize?") {
-				authorize(t, browser(t, nil), u, "allow", nil)
+				if _, _, err := testop.Authorize(testop.Browser(nil), u, "allow", nil); err != nil {
+					t.Errorf("browser: %v", err)
+				}
 				return
 			}
 		}
@@ -232,7 +238,7 @@ func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
 }
 
 func TestOAuth2BrowserWaitEndsWithContext(t *testing.T) {
-	o := serveOP(t)
+	o := testop.Serve(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	a := &httpsession.OAuth2Browser{
 		Config:      opConfig(o.Issuer),
@@ -273,26 +279,26 @@ func TestOAuth2FlowsRedacted(t *testing.T) {
 
 // deviceTest runs f in a synctest bubble with a provider served in memory:
 // polling intervals and code lifetimes pass on the bubble's clock.
-func deviceTest(t *testing.T, f func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config)) {
+func deviceTest(t *testing.T, f func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config)) {
 	synctest.Test(t, func(t *testing.T) {
-		o := newOP(t, "http://op.test")
-		f(t, o, &http.Client{Transport: handlerTransport{o.Handler}}, opConfig(o.Issuer))
+		o := testop.New(t, "http://op.test")
+		f(t, o, &http.Client{Transport: testop.HandlerTransport{H: o.Handler}}, opConfig(o.Issuer))
 	})
 }
 
 // deviceUser returns a Prompt that acts as the user on another device.
-func deviceUser(t *testing.T, o *testOP, action string, shown *httpsession.DeviceCode) func(context.Context, httpsession.DeviceCode) error {
+func deviceUser(t *testing.T, o *testop.OP, action string, shown *httpsession.DeviceCode) func(context.Context, httpsession.DeviceCode) error {
 	return func(_ context.Context, d httpsession.DeviceCode) error {
 		*shown = d
 		if action != "" {
-			go approveDevice(t, browser(t, handlerTransport{o.Handler}), d.VerificationURI, d.UserCode, action)
+			go testop.ApproveDevice(t, testop.Browser(testop.HandlerTransport{H: o.Handler}), d.VerificationURI, d.UserCode, action)
 		}
 		return nil
 	}
 }
 
 func TestOAuth2DeviceLoginAndRotation(t *testing.T) {
-	deviceTest(t, func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config) {
+	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		var shown httpsession.DeviceCode
 		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
 		start := time.Now()
@@ -326,8 +332,8 @@ func TestOAuth2DeviceLoginAndRotation(t *testing.T) {
 }
 
 func TestOAuth2DeviceSlowDown(t *testing.T) {
-	deviceTest(t, func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config) {
-		o.storage.slowDowns.Store(2)
+	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
+		o.Storage.SlowDowns.Store(2)
 		var shown httpsession.DeviceCode
 		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
 		start := time.Now()
@@ -342,7 +348,7 @@ func TestOAuth2DeviceSlowDown(t *testing.T) {
 }
 
 func TestOAuth2DeviceDenied(t *testing.T) {
-	deviceTest(t, func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config) {
+	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		var shown httpsession.DeviceCode
 		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "deny", &shown)}
 		if tok, err := a.Login(t.Context(), hc); tok != nil || !errors.Is(err, httpsession.ErrAccessDenied) {
@@ -352,7 +358,7 @@ func TestOAuth2DeviceDenied(t *testing.T) {
 }
 
 func TestOAuth2DeviceExpired(t *testing.T) {
-	deviceTest(t, func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config) {
+	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		var shown httpsession.DeviceCode
 		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "", &shown)}
 		start := time.Now()
@@ -367,7 +373,7 @@ func TestOAuth2DeviceExpired(t *testing.T) {
 }
 
 func TestOAuth2DeviceContext(t *testing.T) {
-	deviceTest(t, func(t *testing.T, o *testOP, hc *http.Client, cfg *oauth2.Config) {
+	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		ctx, cancel := context.WithTimeout(t.Context(), 12*time.Second)
 		defer cancel()
 		var shown httpsession.DeviceCode

@@ -1,16 +1,18 @@
-package httpsession_test
-
-// An OpenID provider for the tests of OAuth2Browser and OAuth2Device, built
+// Package testop is an OpenID provider for the tests of the OAuth2Browser
+// and OAuth2Device authenticators and the CLI's browser and device logins,
+// built
 // from zitadel/oidc's OP package and the in-memory storage of its example
 // server: PKCE is required (a native client has no secret, and the OP
 // refuses its code exchange without a verifier), the device flow is on, and
 // the storage rotates refresh tokens (a used one is deleted). zitadel's OP
 // leaves the login and device pages to the application, as a real
 // deployment would; the small pages below are ours.
+package testop
 
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -30,16 +32,18 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
+// The client and the user the provider knows.
 const (
-	opClientID = "cli"
-	opUser     = "test-user2"
-	opPassword = "verysecure"
+	ClientID = "cli"
+	User     = "test-user2"
+	Password = "verysecure"
 )
 
-type testOP struct {
+// An OP is a running provider.
+type OP struct {
 	Issuer   string
 	Handler  http.Handler
-	storage  *opStorage
+	Storage  *opStorage
 	provider *op.Provider
 }
 
@@ -50,7 +54,7 @@ type testOP struct {
 // deadline, as a rate-limited one would).
 type opStorage struct {
 	*storage.Storage
-	slowDowns atomic.Int32
+	SlowDowns atomic.Int32
 }
 
 type deviceGrantClient struct{ op.Client }
@@ -68,7 +72,7 @@ func (s *opStorage) GetClientByClientID(ctx context.Context, id string) (op.Clie
 }
 
 func (s *opStorage) GetDeviceAuthorizatonState(ctx context.Context, clientID, deviceCode string) (*op.DeviceAuthorizationState, error) {
-	if s.slowDowns.Add(-1) >= 0 {
+	if s.SlowDowns.Add(-1) >= 0 {
 		return nil, context.DeadlineExceeded
 	}
 	return s.Storage.GetDeviceAuthorizatonState(ctx, clientID, deviceCode)
@@ -83,11 +87,11 @@ func (s *opStorage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Tok
 	return s.Storage.CreateAccessAndRefreshTokens(ctx, req, current)
 }
 
-// newOP builds a provider for issuer; the caller serves its Handler there.
-func newOP(t testing.TB, issuer string) *testOP {
+// New builds a provider for issuer; the caller serves its Handler there.
+func New(t testing.TB, issuer string) *OP {
 	t.Helper()
 	st := &opStorage{Storage: storage.NewStorageWithClients(storage.NewUserStore(issuer), map[string]*storage.Client{
-		opClientID: storage.NativeClient(opClientID, "http://127.0.0.1/callback"),
+		ClientID: storage.NativeClient(ClientID, "http://127.0.0.1/callback"),
 	})}
 	cfg := &op.Config{
 		CryptoKey:             sha256.Sum256([]byte("test key")),
@@ -106,7 +110,7 @@ func newOP(t testing.TB, issuer string) *testOP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &testOP{Issuer: issuer, storage: st, provider: p}
+	o := &OP{Issuer: issuer, Storage: st, provider: p}
 	mux := http.NewServeMux()
 	intercept := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux.HandleFunc("GET /login/username", o.loginPage)
@@ -118,13 +122,13 @@ func newOP(t testing.TB, issuer string) *testOP {
 	return o
 }
 
-// serveOP runs a provider on a loopback httptest server.
-func serveOP(t testing.TB) *testOP {
+// Serve runs a provider on a loopback httptest server.
+func Serve(t testing.TB) *OP {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	o := newOP(t, ts.URL)
+	o := New(t, ts.URL)
 	ts.Config.Handler = o.Handler
 	return o
 }
@@ -134,14 +138,14 @@ var loginForm = template.Must(template.New("").Parse(`<!doctype html><title>Log 
 <input name=username><input name=password type=password>
 <button name=action value=allow>Log in</button><button name=action value=deny>Deny</button></form>`))
 
-func (o *testOP) loginPage(w http.ResponseWriter, r *http.Request) {
+func (o *OP) loginPage(w http.ResponseWriter, r *http.Request) {
 	_ = loginForm.Execute(w, r.FormValue("authRequestID"))
 }
 
-func (o *testOP) login(w http.ResponseWriter, r *http.Request) {
+func (o *OP) login(w http.ResponseWriter, r *http.Request) {
 	id := r.FormValue("id")
 	if r.FormValue("action") == "deny" {
-		req, err := o.storage.AuthRequestByID(r.Context(), id)
+		req, err := o.Storage.AuthRequestByID(r.Context(), id)
 		if err != nil {
 			http.Error(w, "no such request", http.StatusBadRequest)
 			return
@@ -149,7 +153,7 @@ func (o *testOP) login(w http.ResponseWriter, r *http.Request) {
 		op.AuthRequestError(w, r, req, oidc.ErrAccessDenied().WithDescription("the user said no"), o.provider)
 		return
 	}
-	if err := o.storage.CheckUsernamePassword(r.FormValue("username"), r.FormValue("password"), id); err != nil {
+	if err := o.Storage.CheckUsernamePassword(r.FormValue("username"), r.FormValue("password"), id); err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
@@ -161,21 +165,21 @@ var deviceForm = template.Must(template.New("").Parse(`<!doctype html><title>Dev
 <input name=username><input name=password type=password>
 <button name=action value=allow>Allow</button><button name=action value=deny>Deny</button></form>`))
 
-func (o *testOP) devicePage(w http.ResponseWriter, r *http.Request) {
+func (o *OP) devicePage(w http.ResponseWriter, r *http.Request) {
 	_ = deviceForm.Execute(w, r.FormValue("user_code"))
 }
 
-func (o *testOP) deviceApprove(w http.ResponseWriter, r *http.Request) {
+func (o *OP) deviceApprove(w http.ResponseWriter, r *http.Request) {
 	code := r.FormValue("user_code")
-	if err := o.storage.CheckUsernamePasswordSimple(r.FormValue("username"), r.FormValue("password")); err != nil {
+	if err := o.Storage.CheckUsernamePasswordSimple(r.FormValue("username"), r.FormValue("password")); err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
 	var err error
 	if r.FormValue("action") == "deny" {
-		err = o.storage.DenyDeviceAuthorization(r.Context(), code)
+		err = o.Storage.DenyDeviceAuthorization(r.Context(), code)
 	} else {
-		err = o.storage.CompleteDeviceAuthorization(r.Context(), code, "id2")
+		err = o.Storage.CompleteDeviceAuthorization(r.Context(), code, "id2")
 	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -184,36 +188,30 @@ func (o *testOP) deviceApprove(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "done")
 }
 
-// browser is the user's browser: a client with its own cookies that
+// Browser is the user's browser: a client with its own cookies that
 // follows redirects, over transport (nil: the default).
-func browser(t testing.TB, transport http.RoundTripper) *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+func Browser(transport http.RoundTripper) *http.Client {
+	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Transport: transport}
 }
 
 var hiddenID = regexp.MustCompile(`name=id value="([^"]+)"`)
 
-// authorize plays the user in the browser: it opens the authorization URL,
+// Authorize plays the user in the browser: it opens the authorization URL,
 // submits the provider's login form with action ("allow" or "deny"), and
 // follows the redirects back to the program's loopback listener. tamper, if
 // set, may change that last redirect. It returns the page the program
 // answered with.
-func authorize(t testing.TB, hc *http.Client, authURL, action string, tamper func(*url.URL)) (int, string) {
-	t.Helper()
+func Authorize(hc *http.Client, authURL, action string, tamper func(*url.URL)) (int, string, error) {
 	resp, err := hc.Get(authURL)
 	if err != nil {
-		t.Errorf("browser: %v", err)
-		return 0, ""
+		return 0, "", err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	m := hiddenID.FindSubmatch(body)
 	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Errorf("browser: login page: status %d, body %.300s", resp.StatusCode, body)
-		return 0, ""
+		return 0, "", fmt.Errorf("login page: status %d, body %.300s", resp.StatusCode, body)
 	}
 	c := *hc
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -222,22 +220,21 @@ func authorize(t testing.TB, hc *http.Client, authURL, action string, tamper fun
 		}
 		return nil
 	}
-	form := url.Values{"id": {string(m[1])}, "username": {opUser}, "password": {opPassword}, "action": {action}}
+	form := url.Values{"id": {string(m[1])}, "username": {User}, "password": {Password}, "action": {action}}
 	resp, err = c.PostForm(resp.Request.URL.ResolveReference(&url.URL{Path: "/login/username"}).String(), form)
 	if err != nil {
-		t.Errorf("browser: log in: %v", err)
-		return 0, ""
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	body, _ = io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), nil
 }
 
-// approveDevice plays the user on another device: it opens the
+// ApproveDevice plays the user on another device: it opens the
 // verification URI and submits the user code with action.
-func approveDevice(t testing.TB, hc *http.Client, verificationURI, userCode, action string) {
+func ApproveDevice(t testing.TB, hc *http.Client, verificationURI, userCode, action string) {
 	t.Helper()
-	form := url.Values{"user_code": {userCode}, "username": {opUser}, "password": {opPassword}, "action": {action}}
+	form := url.Values{"user_code": {userCode}, "username": {User}, "password": {Password}, "action": {action}}
 	resp, err := hc.PostForm(verificationURI, form)
 	if err != nil {
 		t.Errorf("approve device: %v", err)
@@ -250,11 +247,12 @@ func approveDevice(t testing.TB, hc *http.Client, verificationURI, userCode, act
 	}
 }
 
-// handlerTransport serves requests with a handler in memory, so that tests
+// HandlerTransport serves requests with a handler in memory, so that tests
 // of timing run entirely inside a testing/synctest bubble.
-type handlerTransport struct{ h http.Handler }
+type HandlerTransport struct{ H http.Handler }
 
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+// RoundTrip implements http.RoundTripper.
+func (t HandlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	sr := r.Clone(r.Context())
 	sr.RequestURI = r.URL.RequestURI()
 	sr.RemoteAddr = "127.0.0.1:40000"
@@ -262,7 +260,7 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		sr.Body = http.NoBody
 	}
 	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, sr)
+	t.H.ServeHTTP(rec, sr)
 	if r.Body != nil {
 		r.Body.Close()
 	}
