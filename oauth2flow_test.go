@@ -65,7 +65,7 @@ func browserOpener(t *testing.T, action string, tamper func(*url.URL)) (func(con
 }
 
 func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
-	o := testop.Serve(t)
+	o := testop.Serve(t, 5*time.Second)
 	cfg := opConfig(o.Issuer)
 	session := filepath.Join(t.TempDir(), "session.json")
 	open, pages := browserOpener(t, "allow", nil)
@@ -160,7 +160,7 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 }
 
 func TestOAuth2BrowserDenied(t *testing.T) {
-	o := testop.Serve(t)
+	o := testop.Serve(t, 5*time.Second)
 	open, pages := browserOpener(t, "deny", nil)
 	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
 	tok, err := a.Login(t.Context(), nil)
@@ -174,7 +174,7 @@ func TestOAuth2BrowserDenied(t *testing.T) {
 }
 
 func TestOAuth2BrowserWrongState(t *testing.T) {
-	o := testop.Serve(t)
+	o := testop.Serve(t, 5*time.Second)
 	tamper := func(u *url.URL) {
 		q := u.Query()
 		q.Set("state", "not-the-state-that-was-sent-0123456789")
@@ -213,7 +213,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 }
 
 func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
-	o := testop.Serve(t)
+	o := testop.Serve(t, 5*time.Second)
 	stderr := &lineWriter{lines: make(chan string, 16)}
 	a := &httpsession.OAuth2Browser{
 		Config:      opConfig(o.Issuer),
@@ -238,7 +238,7 @@ func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
 }
 
 func TestOAuth2BrowserWaitEndsWithContext(t *testing.T) {
-	o := testop.Serve(t)
+	o := testop.Serve(t, 5*time.Second)
 	ctx, cancel := context.WithCancel(t.Context())
 	a := &httpsession.OAuth2Browser{
 		Config:      opConfig(o.Issuer),
@@ -281,7 +281,7 @@ func TestOAuth2FlowsRedacted(t *testing.T) {
 // polling intervals and code lifetimes pass on the bubble's clock.
 func deviceTest(t *testing.T, f func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config)) {
 	synctest.Test(t, func(t *testing.T) {
-		o := testop.New(t, "http://op.test")
+		o := testop.New(t, "http://op.test", 5*time.Second)
 		f(t, o, &http.Client{Transport: testop.HandlerTransport{H: o.Handler}}, opConfig(o.Issuer))
 	})
 }

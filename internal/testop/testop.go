@@ -87,8 +87,9 @@ func (s *opStorage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Tok
 	return s.Storage.CreateAccessAndRefreshTokens(ctx, req, current)
 }
 
-// New builds a provider for issuer; the caller serves its Handler there.
-func New(t testing.TB, issuer string) *OP {
+// New builds a provider for issuer, asking device clients to poll every
+// pollInterval; the caller serves its Handler there.
+func New(t testing.TB, issuer string, pollInterval time.Duration) *OP {
 	t.Helper()
 	st := &opStorage{Storage: storage.NewStorageWithClients(storage.NewUserStore(issuer), map[string]*storage.Client{
 		ClientID: storage.NativeClient(ClientID, "http://127.0.0.1/callback"),
@@ -100,7 +101,7 @@ func New(t testing.TB, issuer string) *OP {
 		GrantTypeRefreshToken: true,
 		DeviceAuthorization: op.DeviceAuthorizationConfig{
 			Lifetime:     5 * time.Minute,
-			PollInterval: 5 * time.Second,
+			PollInterval: pollInterval,
 			UserFormPath: "/device",
 			UserCode:     op.UserCodeBase20,
 		},
@@ -123,12 +124,12 @@ func New(t testing.TB, issuer string) *OP {
 }
 
 // Serve runs a provider on a loopback httptest server.
-func Serve(t testing.TB) *OP {
+func Serve(t testing.TB, pollInterval time.Duration) *OP {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	o := New(t, ts.URL)
+	o := New(t, ts.URL, pollInterval)
 	ts.Config.Handler = o.Handler
 	return o
 }
