@@ -127,10 +127,10 @@ func New(t testing.TB, issuer string, pollInterval time.Duration) *OP {
 func Serve(t testing.TB, pollInterval time.Duration) *OP {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
+	o := New(t, "http://"+ts.Listener.Addr().String(), pollInterval)
+	ts.Config.Handler = o.Handler
 	ts.Start()
 	t.Cleanup(ts.Close)
-	o := New(t, ts.URL, pollInterval)
-	ts.Config.Handler = o.Handler
 	return o
 }
 
