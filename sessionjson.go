@@ -89,6 +89,10 @@ func (d *sessionDoc) encode(b []byte) []byte {
 			b = t.Expiry.UTC().AppendFormat(b, time.RFC3339Nano)
 			b = append(b, '"')
 		}
+		if t.IDToken != "" {
+			b = append(b, `,"id_token":`...)
+			b = appendString(b, t.IDToken)
+		}
 		b = append(b, '}')
 	}
 	if !d.tokenUpdated.IsZero() {
@@ -123,7 +127,7 @@ func (d *sessionDoc) encodedSize() int {
 	const cookieFixed, tombFixed = 128, 80
 	n := 256
 	if t := d.token; t != nil {
-		n += len(t.AccessToken) + len(t.TokenType) + len(t.RefreshToken)
+		n += len(t.AccessToken) + len(t.TokenType) + len(t.RefreshToken) + len(t.IDToken)
 	}
 	for i := range d.cookies {
 		c := &d.cookies[i]
@@ -722,6 +726,8 @@ func (d *decoder) token(doc *sessionDoc) error {
 			t.TokenType, err = d.str()
 		case "refresh_token":
 			t.RefreshToken, err = d.str()
+		case "id_token":
+			t.IDToken, err = d.str()
 		case "expiry":
 			var s string
 			if s, err = d.str(); err == nil && s != "" {

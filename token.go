@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,6 +51,11 @@ type Token struct {
 	// Expiry is when AccessToken stops working. The zero value means unknown:
 	// the token is used until the server rejects it.
 	Expiry time.Time `json:"expiry,omitempty"`
+
+	// IDToken is the OpenID Connect ID token (a JWT) the token endpoint
+	// returned with the access token, if any; IDTokenClaims decodes it. It is
+	// persisted and redacted like the other secrets.
+	IDToken string `json:"id_token,omitempty"`
 }
 
 // Type returns the authorization scheme of t: "Bearer" when TokenType is
@@ -87,17 +93,25 @@ func (t Token) SetAuthHeader(r *http.Request) {
 
 // String returns a description of t without its secrets.
 func (t Token) String() string {
-	return "Token{Type: " + t.Type() +
+	s := "Token{Type: " + t.Type() +
 		", AccessToken: " + secretMark(t.AccessToken) +
 		", RefreshToken: " + secretMark(t.RefreshToken) +
-		", Expiry: " + expiryString(t.Expiry) + "}"
+		", Expiry: " + expiryString(t.Expiry)
+	if t.IDToken != "" {
+		s += ", IDToken: " + redacted
+	}
+	return s + "}"
 }
 
 // GoString returns a Go-syntax-like description of t without its secrets,
 // for %#v.
 func (t Token) GoString() string {
-	return fmt.Sprintf("httpsession.Token{AccessToken:%q, TokenType:%q, RefreshToken:%q, Expiry:%q}",
-		secretMark(t.AccessToken), t.TokenType, secretMark(t.RefreshToken), expiryString(t.Expiry))
+	id := ""
+	if t.IDToken != "" {
+		id = ", IDToken:" + strconv.Quote(redacted)
+	}
+	return fmt.Sprintf("httpsession.Token{AccessToken:%q, TokenType:%q, RefreshToken:%q, Expiry:%q%s}",
+		secretMark(t.AccessToken), t.TokenType, secretMark(t.RefreshToken), expiryString(t.Expiry), id)
 }
 
 // Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
@@ -107,12 +121,16 @@ func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String
 // LogValue implements slog.LogValuer: the secrets are logged as
 // "[redacted]" (or "" when empty).
 func (t Token) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("type", t.Type()),
 		slog.String("access_token", secretMark(t.AccessToken)),
 		slog.String("refresh_token", secretMark(t.RefreshToken)),
 		slog.String("expiry", expiryString(t.Expiry)),
-	)
+	}
+	if t.IDToken != "" {
+		attrs = append(attrs, slog.String("id_token", redacted))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
@@ -160,7 +178,7 @@ func tokenEqual(a, b *Token) bool {
 		return a == b
 	}
 	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
-		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry)
+		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry) && a.IDToken == b.IDToken
 }
 
 // ErrNoRefresh is returned by an Authenticator's Refresh when the flow

@@ -370,8 +370,9 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 		if err != nil {
 			var ae *AuthError
 			var oe *OAuth2Error
-			if errors.As(err, &ae) || errors.As(err, &oe) {
-				return nil, err // names its endpoint already
+			var fe *FlowError
+			if errors.As(err, &ae) || errors.As(err, &oe) || errors.As(err, &fe) {
+				return nil, err // names its endpoint or flow already
 			}
 			return nil, fmt.Errorf("httpsession: login: %w", err)
 		}

@@ -21,10 +21,12 @@ import (
 // secret: passwords and client secrets come from the environment or a
 // prompt each time they are needed.
 type authConfig struct {
-	Kind       string   `json:"kind"` // json, oauth2-password, oauth2-client
+	Kind       string   `json:"kind"` // json, oauth2-password, oauth2-client, oauth2-browser, oauth2-device
 	LoginURL   string   `json:"login_url,omitempty"`
 	RefreshURL string   `json:"refresh_url,omitempty"`
 	TokenURL   string   `json:"token_url,omitempty"`
+	AuthURL    string   `json:"auth_url,omitempty"`
+	DeviceURL  string   `json:"device_url,omitempty"`
 	Username   string   `json:"username,omitempty"`
 	ClientID   string   `json:"client_id,omitempty"`
 	Scopes     []string `json:"scopes,omitempty"`
@@ -114,8 +116,10 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, err
 		}
 		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+	case "oauth2-browser", "oauth2-device":
+		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
-	return nil, usagef("unknown --kind %q: want json, oauth2-password or oauth2-client", ac.Kind)
+	return nil, usagef("unknown --kind %q: want json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device", ac.Kind)
 }
 
 // lazyAuth asks for credentials only when a login is really needed: a
@@ -176,10 +180,14 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "login", "login --session FILE --kind KIND [flags]")
 	session := sessionFlag(fs, e, "to save")
 	ac := &authConfig{}
-	fs.StringVar(&ac.Kind, "kind", "json", "login flow: json, oauth2-password or oauth2-client")
+	fs.StringVar(&ac.Kind, "kind", "json", "login flow: json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device")
 	fs.StringVar(&ac.LoginURL, "login-url", "", "json: URL that takes {\"username\",\"password\"}")
 	fs.StringVar(&ac.RefreshURL, "refresh-url", "", "json: URL that takes {\"refresh_token\"} (empty: log in again instead)")
 	fs.StringVar(&ac.TokenURL, "token-url", "", "oauth2: the token endpoint")
+	fs.StringVar(&ac.AuthURL, "auth-url", "", "oauth2-browser: the authorization endpoint")
+	fs.StringVar(&ac.DeviceURL, "device-url", "", "oauth2-device: the device authorization endpoint")
+	issuer := fs.String("issuer", "", "oauth2-browser, oauth2-device: OpenID issuer `URL` whose .well-known/openid-configuration gives the endpoints")
+	noBrowser := fs.Bool("no-browser", false, "oauth2-browser: print the URL to open instead of opening a browser")
 	fs.StringVar(&ac.Username, "username", e.getenv("HTTPSESSION_USERNAME"), "user name ($HTTPSESSION_USERNAME)")
 	fs.StringVar(&ac.ClientID, "client-id", e.getenv("HTTPSESSION_CLIENT_ID"), "oauth2: client ID ($HTTPSESSION_CLIENT_ID)")
 	scope := fs.String("scope", "", "oauth2: space-separated scopes")
@@ -194,6 +202,9 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	if *scope != "" {
 		ac.Scopes = strings.Fields(*scope)
+	}
+	if isUserFlow(ac.Kind) {
+		return runUserLogin(ctx, e, ac, *session, *issuer, origins, *noBrowser)
 	}
 	endpoint := ac.LoginURL
 	switch ac.Kind {
@@ -210,7 +221,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 		}
 		endpoint = ac.TokenURL
 	default:
-		return usagef("unknown --kind %q: want json, oauth2-password or oauth2-client", ac.Kind)
+		return usagef("unknown --kind %q: want json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device", ac.Kind)
 	}
 	if len(origins) == 0 {
 		u, err := url.Parse(endpoint)

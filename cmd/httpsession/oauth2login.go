@@ -1,0 +1,164 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/httpsession/httpsession"
+	"golang.org/x/oauth2"
+)
+
+// userLoginTimeout bounds an interactive browser or device login: long
+// enough for a person, short enough not to hang a forgotten terminal.
+const userLoginTimeout = 15 * time.Minute
+
+// isUserFlow reports whether kind is a login that needs the user.
+func isUserFlow(kind string) bool { return kind == "oauth2-browser" || kind == "oauth2-device" }
+
+// oauth2Config is the x/oauth2 configuration of a browser or device login.
+// A client secret, if the client has one, comes from the environment.
+func (ac *authConfig) oauth2Config(e *env) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     ac.ClientID,
+		ClientSecret: e.getenv("HTTPSESSION_CLIENT_SECRET"),
+		Endpoint:     oauth2.Endpoint{AuthURL: ac.AuthURL, TokenURL: ac.TokenURL, DeviceAuthURL: ac.DeviceURL},
+		Scopes:       ac.Scopes,
+	}
+}
+
+// userFlow builds the authenticator of a browser or device login. Only the
+// login command is interactive: for any other command a session whose
+// refresh token no longer works fails with httpsession.ErrLoginRequired
+// instead of opening a browser.
+func (ac *authConfig) userFlow(e *env, interactive, noBrowser bool) httpsession.Authenticator {
+	isInteractive := func() bool { return interactive }
+	cfg := ac.oauth2Config(e)
+	var a httpsession.Authenticator
+	if ac.Kind == "oauth2-device" {
+		a = &httpsession.OAuth2Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive}
+	} else {
+		b := &httpsession.OAuth2Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive}
+		if noBrowser {
+			b.OpenURL = func(context.Context, string) error { return errors.New("--no-browser") }
+		}
+		a = b
+	}
+	if interactive {
+		return a
+	}
+	return httpsession.AuthFuncs{
+		LoginFunc: func(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
+			t, err := a.Login(ctx, hc)
+			if errors.Is(err, httpsession.ErrLoginRequired) {
+				return nil, fmt.Errorf("%w; run \"httpsession login --kind %s\" again", err, ac.Kind)
+			}
+			return t, err
+		},
+		RefreshFunc: a.Refresh,
+	}
+}
+
+// discover fills the endpoints left empty from the issuer's OpenID
+// Connect discovery document (OpenID Connect Discovery 1.0 §4).
+func (ac *authConfig) discover(ctx context.Context, issuer string) error {
+	issuer = strings.TrimSuffix(issuer, "/")
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, issuer+"/.well-known/openid-configuration", nil)
+	if err != nil {
+		return usagef("bad --issuer %q", issuer)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reading the issuer's configuration: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reading the issuer's configuration: status %d", resp.StatusCode)
+	}
+	var doc struct {
+		Issuer        string `json:"issuer"`
+		Authorization string `json:"authorization_endpoint"`
+		Token         string `json:"token_endpoint"`
+		Device        string `json:"device_authorization_endpoint"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
+		return fmt.Errorf("reading the issuer's configuration: %w", err)
+	}
+	if strings.TrimSuffix(doc.Issuer, "/") != issuer {
+		return fmt.Errorf("reading the issuer's configuration: it names issuer %q, not %q", doc.Issuer, issuer)
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&ac.AuthURL, doc.Authorization)
+	fill(&ac.TokenURL, doc.Token)
+	fill(&ac.DeviceURL, doc.Device)
+	return nil
+}
+
+// runUserLogin is "httpsession login" for the browser and device flows.
+func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer string, origins stringList, noBrowser bool) error {
+	if issuer != "" {
+		if err := ac.discover(ctx, issuer); err != nil {
+			return err
+		}
+	}
+	switch {
+	case ac.ClientID == "":
+		return usagef("--kind %s needs --client-id", ac.Kind)
+	case ac.TokenURL == "":
+		return usagef("--kind %s needs --token-url or --issuer", ac.Kind)
+	case ac.Kind == "oauth2-browser" && ac.AuthURL == "":
+		return usagef("--kind oauth2-browser needs --auth-url or --issuer")
+	case ac.Kind == "oauth2-device" && ac.DeviceURL == "":
+		return usagef("--kind oauth2-device needs --device-url or an --issuer with device authorization")
+	}
+	if len(origins) == 0 {
+		u, err := url.Parse(ac.TokenURL)
+		if err != nil || u.Host == "" {
+			return usagef("bad URL %q", ac.TokenURL)
+		}
+		origins = stringList{u.Scheme + "://" + u.Host}
+	}
+	ac.Origins = origins
+
+	c, err := httpsession.New(httpsession.Options{
+		SessionFile: session,
+		Auth:        ac.userFlow(e, true, noBrowser),
+		AuthOrigins: ac.Origins,
+		Tokens:      &httpsession.TokenOptions{RefreshTimeout: userLoginTimeout},
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.Tokens().SetToken(nil) // an explicit login replaces the saved token
+	tok, err := c.Tokens().Token(ctx)
+	if err != nil {
+		return err
+	}
+	if err := writeAuthConfig(session, ac); err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	who := ""
+	if claims, err := tok.IDTokenClaims(e.clock()); err == nil {
+		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
+	}
+	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, e.clock()))
+	return nil
+}

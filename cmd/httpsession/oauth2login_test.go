@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpsession/httpsession/internal/testop"
+)
+
+// The test binary doubles as the user's browser: with
+// HTTPSESSION_TEST_BROWSER set, run as $BROWSER, it logs in at the URL it
+// is given and exits.
+func init() {
+	action := os.Getenv("HTTPSESSION_TEST_BROWSER")
+	if action == "" || len(os.Args) < 2 {
+		return
+	}
+	u := os.Args[len(os.Args)-1]
+	status, body, err := testop.Authorize(testop.Browser(nil), u, action, nil)
+	if err != nil || status != 200 {
+		fmt.Fprintf(os.Stderr, "test browser: %d %v %.200s\n", status, err, body)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func sessionRefreshToken(t *testing.T, session string) string {
+	t.Helper()
+	raw, err := os.ReadFile(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Token struct {
+			RefreshToken string `json:"refresh_token"`
+			IDToken      string `json:"id_token"`
+		} `json:"token"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil || file.Token.RefreshToken == "" || file.Token.IDToken == "" {
+		t.Fatalf("session file without a refresh and an ID token: %v", err)
+	}
+	return file.Token.RefreshToken
+}
+
+func TestLoginOAuth2Browser(t *testing.T) {
+	o := testop.Serve(t, time.Second)
+	session := filepath.Join(t.TempDir(), "session.json")
+	browserEnv := []string{"BROWSER=" + os.Args[0], "HTTPSESSION_TEST_BROWSER=allow"}
+	r := cli(t, "", browserEnv, "login", "--session", session, "--kind", "oauth2-browser", "--issuer", o.Issuer,
+		"--client-id", testop.ClientID, "--scope", "openid email offline_access", "--origin", o.Issuer)
+	if r.code != 0 || !strings.Contains(r.stderr, "logged in") {
+		t.Fatalf("login: exit %d, stderr %q", r.code, r.stderr)
+	}
+	first := sessionRefreshToken(t, session)
+	if strings.Contains(r.stderr+r.stdout, first) {
+		t.Error("login printed the refresh token")
+	}
+
+	// Later commands use the saved token and refresh it with rotation,
+	// without a browser ($BROWSER would fail the test: it is not set).
+	r = cli(t, "", nil, "get", o.Issuer+"/userinfo", "--session", session)
+	if r.code != 0 || !strings.Contains(r.stdout, `"sub":"id2"`) {
+		t.Errorf("get /userinfo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	old, err := os.ReadFile(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "token", "refresh", "--session", session)
+	if r.code != 0 {
+		t.Fatalf("token refresh: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if sessionRefreshToken(t, session) == first {
+		t.Error("token refresh kept the refresh token; want it rotated")
+	}
+
+	// A session whose refresh token is no longer valid needs the user: the
+	// command says so and exits 1 instead of opening a browser.
+	if err := os.WriteFile(session, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", []string{"BROWSER=false"}, "token", "refresh", "--session", session)
+	if r.code != 1 || !strings.Contains(r.stderr, "login needs the user") || !strings.Contains(r.stderr, "httpsession login") {
+		t.Errorf("refresh with a rotated-out token: exit %d, stderr %q; want 1 and a message saying to log in again", r.code, r.stderr)
+	}
+}
+
+func TestLoginOAuth2Device(t *testing.T) {
+	o := testop.Serve(t, time.Second)
+	session := filepath.Join(t.TempDir(), "session.json")
+	cmd := exec.Command(binary, "login", "--session", session, "--kind", "oauth2-device",
+		"--device-url", o.Issuer+"/device_authorization", "--token-url", o.Issuer+"/oauth/token",
+		"--client-id", testop.ClientID, "--scope", "openid offline_access", "--origin", o.Issuer)
+	cmd.Dir = t.TempDir()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	prompt := regexp.MustCompile(`open (\S+) and enter the code (\S+)`)
+	var out bytes.Buffer
+	sc := bufio.NewScanner(stderr)
+	approved := false
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if m := prompt.FindStringSubmatch(sc.Text()); m != nil && !approved {
+			approved = true
+			testop.ApproveDevice(t, testop.Browser(nil), m[1], m[2], "allow")
+		}
+	}
+	if err := cmd.Wait(); err != nil || !approved || !strings.Contains(out.String(), "logged in") {
+		t.Fatalf("device login: %v, stderr %q", err, out.String())
+	}
+	sessionRefreshToken(t, session)
+	r := cli(t, "", nil, "get", o.Issuer+"/userinfo", "--session", session)
+	if r.code != 0 || !strings.Contains(r.stdout, `"sub":"id2"`) {
+		t.Errorf("get /userinfo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,269 @@
+package httpsession
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// OAuth2Browser logs the user in with the OAuth 2.0 authorization code flow
+// and PKCE (RFC 6749 §4.1, RFC 7636), the way a native app does (RFC 8252):
+// it listens on a loopback address, opens the system browser on the
+// authorization URL (with a random state and an S256 code challenge),
+// receives the redirect, checks the state, exchanges the code with the
+// verifier, and answers the browser with a short page saying it can be
+// closed. Refresh uses the refresh_token grant; a rotated refresh token
+// replaces the old one.
+//
+// Login needs a person. When Interactive reports false it fails at once
+// with an error matching ErrLoginRequired, without opening anything: that
+// is what a non-interactive process gets when it has no token or its
+// refresh token was rejected (the TokenManager logs in again after a failed
+// refresh). Otherwise Login waits for the user until ctx is done — the
+// TokenManager bounds it by TokenOptions.RefreshTimeout, so give a browser
+// login a generous one (a few minutes) or log in with Login directly.
+//
+// The token requests go through the hc the TokenManager passes (the
+// session's cookies, never its bearer token) and do not follow redirects.
+// Printing an OAuth2Browser shows neither the client secret nor the query
+// of its URLs.
+type OAuth2Browser struct {
+	// Config holds the endpoints (AuthURL, TokenURL), ClientID,
+	// ClientSecret (usually "" for a native app) and Scopes. RedirectURL ""
+	// means http://127.0.0.1:PORT/callback on a free port; otherwise it
+	// must be an http URL on a loopback IP (or localhost), and its port —
+	// 0 or none for a free one — and path are used. Config is not modified.
+	Config *oauth2.Config
+
+	// AuthParams are extra parameters of the authorization URL, such as
+	// prompt, login_hint or audience; may be nil.
+	AuthParams url.Values
+
+	// OpenURL shows the authorization URL to the user. Nil means
+	// OpenBrowser. When it returns an error the URL is printed on Stderr
+	// and Login keeps listening.
+	OpenURL func(ctx context.Context, url string) error
+
+	// Stderr receives the URL when no browser could be opened. Nil means
+	// os.Stderr.
+	Stderr io.Writer
+
+	// Interactive reports whether a person is there to log in. Nil means
+	// the package's Interactive (a terminal on standard input or error).
+	Interactive func() bool
+}
+
+const flowCode = "authorization code"
+
+// Login implements Authenticator.
+func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+	if a.Config == nil {
+		return nil, errors.New("httpsession: OAuth2Browser without Config")
+	}
+	if !interactive(a.Interactive) {
+		return nil, loginRequired(flowCode)
+	}
+	cfg := *a.Config
+	ln, redirect, err := listenLoopback(cfg.RedirectURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RedirectURL = redirect.String()
+
+	state, verifier := oauth2.GenerateVerifier(), oauth2.GenerateVerifier()
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	for k, vs := range a.AuthParams {
+		for _, v := range vs {
+			opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		}
+	}
+	authURL := cfg.AuthCodeURL(state, opts...)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cb := &codeCallback{path: redirect.Path, state: state, done: make(chan struct{})}
+	cb.exchange = func(code string) (*Token, error) {
+		ot, err := cfg.Exchange(oauth2Context(ctx, hc), code, oauth2.VerifierOption(verifier))
+		if err != nil {
+			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, code, verifier, cfg.ClientSecret)
+		}
+		return fromOAuth2(ctx, ot), nil
+	}
+	srv := &http.Server{
+		Handler:           cb,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(slog.DiscardHandler, slog.LevelError),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		// Let the browser receive the page before the listener goes.
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer scancel()
+		if srv.Shutdown(sctx) != nil {
+			_ = srv.Close()
+		}
+	}()
+
+	open := a.OpenURL
+	if open == nil {
+		open = OpenBrowser
+	}
+	if err := open(ctx, authURL); err != nil {
+		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", authURL, redirect.Host)
+	}
+
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w", flowCode, ctx.Err())
+	case <-cb.done:
+		return cb.tok, cb.err
+	}
+}
+
+// listenLoopback listens where raw (a RedirectURL, "" for the default)
+// says, and returns the redirect URL with the port actually bound.
+func listenLoopback(raw string) (net.Listener, *url.URL, error) {
+	if raw == "" {
+		raw = "http://127.0.0.1/callback"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return nil, nil, errors.New("httpsession: OAuth2Browser: RedirectURL must be an http URL on a loopback address")
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	switch {
+	case host == "localhost":
+		// RFC 8252 §8.3: listen on the IP literal; the browser resolves
+		// localhost to it.
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip == nil || !ip.IsLoopback():
+		return nil, nil, errors.New("httpsession: OAuth2Browser: RedirectURL must be an http URL on a loopback address")
+	}
+	port := u.Port()
+	if port == "" {
+		port = "0"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), port))
+	if err != nil {
+		return nil, nil, fmt.Errorf("httpsession: oauth2 %s login: listen for the redirect: %w", flowCode, err)
+	}
+	u.Host = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return ln, u, nil
+}
+
+// codeCallback receives the redirect of the authorization server (RFC 6749
+// §4.1.2). The first request to its path ends the login: with a token, a
+// denial, a state mismatch or a failed exchange; the browser is told which.
+type codeCallback struct {
+	path     string
+	state    string
+	exchange func(code string) (*Token, error)
+
+	once sync.Once
+	done chan struct{} // closed when tok or err is set
+	tok  *Token
+	err  error
+}
+
+func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != cb.path || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		http.NotFound(w, r)
+		return
+	}
+	handled := false
+	cb.once.Do(func() {
+		handled = true
+		cb.tok, cb.err = cb.receive(r.URL.Query())
+		close(cb.done)
+	})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Connection", "close")
+	if !handled {
+		w.WriteHeader(http.StatusConflict)
+		io.WriteString(w, page("This login is already over.", "You can close this page."))
+		return
+	}
+	if cb.err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, page("Login failed.", cb.err.Error()+" You can close this page."))
+		return
+	}
+	io.WriteString(w, page("Logged in.", "You can close this page and return to the program."))
+}
+
+// receive checks the redirect's parameters and exchanges the code.
+func (cb *codeCallback) receive(q url.Values) (*Token, error) {
+	// RFC 6749 §10.12: the state must be the one sent, error or not.
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
+		return nil, &FlowError{Flow: flowCode, Err: ErrStateMismatch}
+	}
+	if code := q.Get("error"); code != "" {
+		fe := &FlowError{Flow: flowCode, Err: ErrAuthResponse, Code: clean(code, 64), Description: clean(q.Get("error_description"), 200)}
+		if code == "access_denied" {
+			fe.Err = ErrAccessDenied
+		}
+		return nil, fe
+	}
+	code := q.Get("code")
+	if code == "" {
+		return nil, &AuthError{Reason: "authorization response without a code"}
+	}
+	return cb.exchange(code)
+}
+
+// page is the small HTML page the browser is answered with.
+func page(title, text string) string {
+	return "<!doctype html><meta charset=utf-8><title>" + html.EscapeString(title) +
+		"</title><body style=\"font-family:sans-serif;margin:3em\"><h1>" + html.EscapeString(title) +
+		"</h1><p>" + html.EscapeString(text) + "</p></body>\n"
+}
+
+// Refresh implements Authenticator with the refresh_token grant.
+func (a *OAuth2Browser) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+	return refreshOAuth2(ctx, hc, a.Config, t)
+}
+
+func (a OAuth2Browser) String() string { return "OAuth2Browser{" + describeConfig(a.Config) + "}" }
+
+// GoString implements fmt.GoStringer without the client secret.
+func (a OAuth2Browser) GoString() string { return "httpsession." + a.String() }
+
+// Format implements fmt.Formatter without the client secret.
+func (a OAuth2Browser) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, a.String(), a.GoString())
+}
+
+// LogValue implements slog.LogValuer without the client secret.
+func (a OAuth2Browser) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// describeConfig describes an oauth2.Config without its client secret or
+// the query of its URLs.
+func describeConfig(c *oauth2.Config) string {
+	if c == nil {
+		return "Config: nil"
+	}
+	return fmt.Sprintf("AuthURL: %s, DeviceAuthURL: %s, TokenURL: %s, ClientID: %q, ClientSecret: %s, Scopes: %q",
+		redactURLString(c.Endpoint.AuthURL), redactURLString(c.Endpoint.DeviceAuthURL), redactURLString(c.Endpoint.TokenURL),
+		c.ClientID, secretMark(c.ClientSecret), c.Scopes)
+}
+
+var _ Authenticator = (*OAuth2Browser)(nil)
