@@ -5,11 +5,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
-// drainLimit bounds how much of a discarded response body is read so that
-// its connection can be reused; a longer body closes the connection.
-const drainLimit = 64 << 10
+// drainLimit and drainTime bound how much of a discarded response body is
+// read, and for how long, so that its connection can be reused; a longer or
+// slower body closes the connection instead. A 429 or 401 whose body
+// trickles in must not hold up the retry or the replay.
+const (
+	drainLimit = 64 << 10
+	drainTime  = 100 * time.Millisecond
+)
 
 // canRewind reports whether req's body can be sent again: it has none, or
 // GetBody can rebuild it.
@@ -39,13 +45,18 @@ func rewindBody(req *http.Request) (*http.Request, error) {
 	return r, nil
 }
 
-// drainAndClose reads what is left of a response body, up to 64 KiB, and
-// closes it, so that the connection can carry the next request.
+// drainAndClose reads what is left of a response body, up to drainLimit
+// bytes within drainTime, and closes it, so that the connection can carry
+// the next request. When the time is up the body is closed under the read,
+// which ends it at once (net/http's bodies allow that) and gives up the
+// connection.
 func drainAndClose(body io.ReadCloser) {
 	if body == nil {
 		return
 	}
+	t := time.AfterFunc(drainTime, func() { _ = body.Close() })
 	_, _ = io.CopyN(io.Discard, body, drainLimit)
+	t.Stop()
 	_ = body.Close()
 }
 

@@ -12,3 +12,7 @@ const lockFlags = 0
 // only, and processes sharing one session file there can lose each other's
 // changes.
 func lockOSFile(*os.File) error { return nil }
+
+// checkOwner passes every file: ownership here is a matter of ACLs, which
+// the file system enforces itself.
+func checkOwner(os.FileInfo, string) error { return nil }

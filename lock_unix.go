@@ -5,6 +5,7 @@ package httpsession
 import (
 	"errors"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,4 +23,19 @@ func lockOSFile(f *os.File) error {
 			return err
 		}
 	}
+}
+
+// checkOwner refuses a file of the operating system's file system that
+// belongs to another user: someone else's session file could feed this
+// process their cookies, and someone else's lock file could block every
+// save. Files without owner information (afero.MemMapFs) pass.
+func checkOwner(fi os.FileInfo, path string) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := os.Geteuid(); int(st.Uid) != uid {
+		return &OwnerError{Path: path, UID: int(st.Uid), Want: uid}
+	}
+	return nil
 }

@@ -19,3 +19,7 @@ func lockOSFile(f *os.File) error {
 	ol := new(windows.Overlapped)
 	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol)
 }
+
+// checkOwner passes every file: ownership here is a matter of ACLs, which
+// the file system enforces itself.
+func checkOwner(os.FileInfo, string) error { return nil }

@@ -1,8 +1,10 @@
 package httpsession
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -45,25 +47,45 @@ func formatRedacted(f fmt.State, verb rune, str, gostr string) {
 // clean bounds s to n bytes of printable ASCII, with every non-empty
 // secret replaced by "[redacted]". Secrets are looked for after the
 // unprintable characters are gone, so that one inserted into a secret
-// cannot smuggle it through, and in their form-encoded and path-escaped
-// forms, as a server echoing a request parameter may send them.
+// cannot smuggle it through, in their form-encoded and path-escaped forms,
+// as a server echoing a request parameter may send them, and inside base64
+// (an echoed "Authorization: Basic" header carries client_id:secret).
 func clean(s string, n int, secrets ...string) string {
 	s = printableASCII(s)
+	var forms []string
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
 		}
 		for _, form := range [...]string{sec, printableASCII(sec), url.QueryEscape(sec), url.PathEscape(sec)} {
 			if form != "" {
+				forms = append(forms, form)
 				s = strings.ReplaceAll(s, form, redacted)
 			}
 		}
+	}
+	if len(forms) > 0 {
+		s = base64Runs.ReplaceAllStringFunc(s, func(run string) string {
+			for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+				if b, err := enc.DecodeString(run); err == nil {
+					for _, form := range forms {
+						if strings.Contains(string(b), form) {
+							return redacted
+						}
+					}
+				}
+			}
+			return run
+		})
 	}
 	if len(s) > n {
 		s = s[:n] + "…"
 	}
 	return s
 }
+
+// base64Runs matches what may be a base64 encoding, standard or URL-safe.
+var base64Runs = regexp.MustCompile(`[A-Za-z0-9+/_-]{4,}={0,2}`)
 
 // printableASCII returns s without the characters outside printable ASCII.
 func printableASCII(s string) string {

@@ -48,6 +48,27 @@ type RefreshLocker interface {
 	LockRefresh(ctx context.Context) (unlock func(), err error)
 }
 
+// ErrForeignFile is matched (errors.Is) by the *OwnerError of a session or
+// lock file that belongs to another user.
+var ErrForeignFile = errors.New("httpsession: file belongs to another user")
+
+// An OwnerError reports a session file, or its lock file, that belongs to
+// another user than the one running the process. FileStore refuses such a
+// file on Unix: another user's session file could hand this process their
+// cookies and token, and another user's lock file could block every save.
+type OwnerError struct {
+	Path string
+	UID  int // the file's owner
+	Want int // the effective user ID of this process
+}
+
+func (e *OwnerError) Error() string {
+	return fmt.Sprintf("httpsession: %s belongs to user %d, not to this process's user %d: refusing to use it", e.Path, e.UID, e.Want)
+}
+
+// Is reports whether target is ErrForeignFile.
+func (e *OwnerError) Is(target error) bool { return target == ErrForeignFile }
+
 // MaxSessionFileSize is the largest session file FileStore reads: enough
 // for several hundred thousand cookies, and a bound on the memory a broken
 // or hostile file can take.
@@ -125,6 +146,9 @@ func (s *FileStore) read() ([]byte, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
+	}
+	if err := checkOwner(fi, s.path); err != nil {
+		return nil, err
 	}
 	switch {
 	case fi.IsDir():
@@ -278,6 +302,13 @@ func (s *FileStore) lock() (unlock func(), err error) {
 	mu := pathMutex(key)
 	mu.Lock()
 	if isOS {
+		if fi, err := osf.Stat(); err == nil {
+			if err := checkOwner(fi, osf.Name()); err != nil {
+				mu.Unlock()
+				lf.Close()
+				return nil, err
+			}
+		}
 		if err := lockOSFile(osf); err != nil {
 			mu.Unlock()
 			lf.Close()

@@ -53,3 +53,41 @@ func TestFileStoreRefusesSpecialFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreRefusesForeignFiles: a session file or a lock file that
+// belongs to another user is refused with an *OwnerError naming the file
+// and the owner, and nothing is written.
+func TestFileStoreRefusesForeignFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	const other = 54321
+	for _, which := range []string{"session", "lock"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "session.json")
+		foreign := path
+		if which == "lock" {
+			foreign = path + ".lock"
+		}
+		if err := os.WriteFile(foreign, []byte(`{"version":1}`), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(foreign, other, other); err != nil {
+			t.Fatal(err)
+		}
+		st := NewFileStore(nil, path)
+		err := st.Update(func([]byte) ([]byte, error) { return []byte(`{"version":1,"x":1}`), nil })
+		var oe *OwnerError
+		if !errors.As(err, &oe) || !errors.Is(err, ErrForeignFile) || oe.UID != other || oe.Path != foreign {
+			t.Errorf("%s: Update error = %v, want an *OwnerError for %s owned by %d", which, err, foreign, other)
+		}
+		if which == "session" {
+			if _, err := st.Load(); !errors.Is(err, ErrForeignFile) {
+				t.Errorf("Load error = %v, want ErrForeignFile", err)
+			}
+		}
+		if b, _ := os.ReadFile(path); which == "session" && string(b) != `{"version":1}` {
+			t.Errorf("%s: session file now %q, want it untouched", which, b)
+		}
+	}
+}
