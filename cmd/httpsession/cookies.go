@@ -101,7 +101,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		default:
 			err = usagef("unknown --format %q: want netscape or json", *format)
 		}
-		if cerr := closeOut(); err == nil {
+		if cerr := closeOut(err == nil); err == nil {
 			err = cerr
 		}
 		return err

@@ -55,7 +55,7 @@ func writeAuthConfig(session string, ac *authConfig) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(authConfigPath(session), append(b, '\n'), 0o600)
+	return writeFileAtomic(authConfigPath(session), append(b, '\n'), 0o600)
 }
 
 // secrets supplies passwords and client secrets: from the environment,

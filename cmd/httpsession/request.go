@@ -102,7 +102,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 			return err
 		}
 		_, err = copyWithProgress(out, resp.Body, resp.ContentLength, e.stderr)
-		if cerr := closeOut(); err == nil {
+		if cerr := closeOut(err == nil); err == nil {
 			err = cerr
 		}
 		if err != nil {
@@ -145,19 +145,6 @@ func writeHead(w io.Writer, resp *http.Response) {
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-// openOutput opens path for writing with mode perm (before umask), or
-// returns standard output for "" and "-".
-func openOutput(e *env, path string, perm os.FileMode) (io.Writer, func() error, error) {
-	if path == "" || path == "-" {
-		return e.stdout, func() error { return nil }, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, f.Close, nil
 }
 
 // progressMin is the download size from which a progress bar is shown.
