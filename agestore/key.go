@@ -395,4 +395,3 @@ func (r *recordingRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 // keySourceHint is what a key error says about where else a key can come
 // from.
 var keySourceHint = "give a key file ($" + EnvKeyFile + ") or a passphrase ($" + EnvPassphrase + ")"
-
