@@ -30,6 +30,9 @@ const (
 func KeyFromKeyring(service, user string) (*Key, error) {
 	service, user = cmpOr(service, DefaultKeyringService), cmpOr(user, DefaultKeyringUser)
 	source := fmt.Sprintf("OS keyring (service %q, user %q)", service, user)
+	if err := sessionBus(); err != nil {
+		return nil, noKeyring(source, err)
+	}
 	secret, err := keyring.Get(service, user)
 	if errors.Is(err, keyring.ErrNotFound) {
 		id, gerr := age.GenerateX25519Identity()
@@ -56,7 +59,7 @@ func KeyFromKeyring(service, user string) (*Key, error) {
 func noKeyring(source string, err error) error {
 	return &KeyError{
 		Source: source,
-		Reason: "no usable OS keyring (" + err.Error() + "); " + keySourceHint,
-		Err:    ErrNoKeyring,
+		Reason: "unavailable; " + keySourceHint,
+		Err:    fmt.Errorf("%w (%v)", ErrNoKeyring, err),
 	}
 }

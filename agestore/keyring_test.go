@@ -157,14 +157,18 @@ func TestNoKeyring(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("tests the Secret Service backend")
 	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
-	_, err := KeyFromKeyring("", "")
-	if !errors.Is(err, ErrNoKeyring) || !errors.Is(err, ErrSessionKey) {
-		t.Fatalf("KeyFromKeyring error = %v, want ErrNoKeyring and ErrSessionKey", err)
-	}
-	for _, want := range []string{EnvKeyFile, EnvPassphrase, "keyring"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %s", err, want)
+	for _, bus := range []string{"", "unix:path=" + filepath.Join(t.TempDir(), "no-bus")} {
+		// "": no bus at all; nothing may be autolaunched.
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus)
+		t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+		_, err := KeyFromKeyring("", "")
+		if !errors.Is(err, ErrNoKeyring) || !errors.Is(err, ErrSessionKey) {
+			t.Fatalf("bus %q: KeyFromKeyring error = %v, want ErrNoKeyring and ErrSessionKey", bus, err)
+		}
+		for _, want := range []string{EnvKeyFile, EnvPassphrase, "keyring"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %s", err, want)
+			}
 		}
 	}
 }
