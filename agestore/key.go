@@ -292,12 +292,29 @@ func (k *Key) open(data []byte) ([]byte, error) {
 		}
 		return nil, err
 	}
-	// The plaintext is shorter than the ciphertext.
-	out := bytes.NewBuffer(make([]byte, 0, len(data)))
-	if _, err := out.ReadFrom(r); err != nil {
-		return nil, err
+	return readPlain(r, len(data))
+}
+
+// readPlain reads the plaintext of an age file of size bytes into one
+// buffer of that size: the plaintext is shorter than the file. (A
+// bytes.Buffer would double its buffer when the last read leaves it less
+// than 512 bytes of room, doubling the memory and time of a load.)
+func readPlain(r io.Reader, size int) ([]byte, error) {
+	buf := make([]byte, size)
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == len(buf) {
+			return nil, errors.New("plaintext longer than its age file")
+		}
 	}
-	return out.Bytes(), nil
 }
 
 // passphrase holds a passphrase Key's scrypt results: the header and file
