@@ -40,6 +40,7 @@ type Key struct {
 	identities []age.Identity // decryption; nil for a passphrase
 	recipient  age.Recipient  // encryption; nil for a passphrase
 	pass       *passphrase    // nil for an identity
+	headers    *headerCache   // file keys of the files this Key wrote last; nil for a passphrase
 }
 
 // Source describes where the key came from, e.g. `key file "/home/u/key.txt"`.
@@ -66,7 +67,7 @@ func IdentityKey(id age.Identity, source string) (*Key, error) {
 	if err != nil {
 		return nil, &KeyError{Source: cmpOr(source, "identity"), Reason: err.Error()}
 	}
-	return &Key{source: cmpOr(source, "identity"), identities: []age.Identity{id}, recipient: r}, nil
+	return &Key{source: cmpOr(source, "identity"), identities: []age.Identity{id}, recipient: r, headers: new(headerCache)}, nil
 }
 
 func cmpOr(s, def string) string {
@@ -100,7 +101,7 @@ func ParseKey(data []byte, source string) (*Key, error) {
 	if err != nil {
 		return nil, &KeyError{Source: source, Reason: err.Error()}
 	}
-	return &Key{source: source, identities: ids, recipient: r}, nil
+	return &Key{source: source, identities: ids, recipient: r, headers: new(headerCache)}, nil
 }
 
 // KeyFromFile reads an age identity file (see ParseKey) from fsys, nil
@@ -252,7 +253,8 @@ func (k *Key) seal(plain []byte) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(plain) + len(plain)/chunkSize*tagSize + 512)
-	w, err := age.Encrypt(&buf, k.recipient)
+	rec := &recordingRecipient{r: k.recipient}
+	w, err := age.Encrypt(&buf, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +264,13 @@ func (k *Key) seal(plain []byte) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	out := buf.Bytes()
+	// Remember the file key, so that reading this file back (the next
+	// save's merge reads it under the lock) skips the key agreement.
+	if hdr, err := age.ExtractHeader(bytes.NewReader(out)); err == nil {
+		k.headers.put(hdr, rec.fileKey)
+	}
+	return out, nil
 }
 
 // errWrongKey marks a file none of the key's identities opens.
@@ -283,6 +291,8 @@ func (k *Key) open(data []byte) ([]byte, error) {
 	var err error
 	if k.pass != nil {
 		r, err = k.pass.decrypt(data)
+	} else if fk := k.headers.lookup(data); fk != nil {
+		r, err = age.Decrypt(bytes.NewReader(data), age.NewInjectedFileKeyIdentity(fk))
 	} else {
 		r, err = age.Decrypt(bytes.NewReader(data), k.identities...)
 	}
@@ -412,3 +422,39 @@ func (r *recordingRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 // keySourceHint is what a key error says about where else a key can come
 // from.
 var keySourceHint = "give a key file ($" + EnvKeyFile + ") or a passphrase ($" + EnvPassphrase + ")"
+
+// A headerCache remembers the file keys of the last few age headers an
+// identity Key wrote, so that reading such a file back skips the key
+// agreement. An entry is only ever the exact header bytes it was made for.
+type headerCache struct {
+	mu      sync.Mutex
+	entries []headerEntry // newest last
+}
+
+type headerEntry struct {
+	header, fileKey []byte
+}
+
+const maxCachedHeaders = 4
+
+func (c *headerCache) put(hdr, fileKey []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) == maxCachedHeaders {
+		c.entries = append(c.entries[:0], c.entries[1:]...)
+	}
+	c.entries = append(c.entries, headerEntry{hdr, fileKey})
+}
+
+// lookup returns the file key of the header data starts with, nil if it
+// is not a remembered one.
+func (c *headerCache) lookup(data []byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.entries) - 1; i >= 0; i-- {
+		if bytes.HasPrefix(data, c.entries[i].header) {
+			return c.entries[i].fileKey
+		}
+	}
+	return nil
+}
