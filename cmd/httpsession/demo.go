@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/agestore"
 	"github.com/httpsession/httpsession/internal/demoserver"
 )
 
@@ -24,10 +25,12 @@ const (
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "demo", "demo [--file F] [--fresh] [-v]")
+	fs := newFlagSet(e, "demo", "demo [--file F] [--fresh] [--encrypt [--key-file K | --keyring]] [-v]")
 	file := fs.String("file", "httpsession-demo.json", "session `file` the demo saves and resumes")
 	fresh := fs.Bool("fresh", false, "delete the session file first and start over")
 	verbose := fs.Bool("v", false, "also print the library's debug log (redacted)")
+	encrypt := fs.Bool("encrypt", false, "encrypt the session file with age; the key is --key-file, --keyring, $HTTPSESSION_PASSPHRASE, or else a key file created beside the session file")
+	e.keys = addKeyFlags(fs, e)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +39,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return demo(ctx, e, *file, *verbose)
+	var st *agestore.Store
+	if *encrypt {
+		var err error
+		if st, err = demoStore(e, *file); err != nil {
+			return err
+		}
+	}
+	return demo(ctx, e, *file, st, *verbose)
 }
 
 // demoStep prints one step of the story.
@@ -54,7 +64,9 @@ func (d *demoStep) say(format string, args ...any) {
 	fmt.Fprintf(d.w, "   %s\n", fmt.Sprintf(format, args...))
 }
 
-func demo(ctx context.Context, e *env, file string, verbose bool) error {
+// demo runs the story with the session in file, encrypted through enc
+// when enc is not nil.
+func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose bool) error {
 	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL, Now: e.now})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -75,7 +87,7 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 		Username:   "demo",
 		Password:   "demo-password",
 	}
-	c, err := httpsession.New(httpsession.Options{
+	opts := httpsession.Options{
 		SessionFile: file,
 		Auth:        auth,
 		AuthOrigins: []string{ts.URL},
@@ -83,7 +95,11 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 		Retry:       retry,
 		Now:         e.now,
 		Logger:      logger,
-	})
+	}
+	if enc != nil {
+		opts.SessionFile, opts.Store = "", enc
+	}
+	c, err := httpsession.New(opts)
 	if err != nil {
 		return err
 	}
@@ -213,6 +229,9 @@ func demo(ctx context.Context, e *env, file string, verbose bool) error {
 	out.say("%s: %d bytes, mode %v: the token and the jar's %d cookies, session cookies included, so the next run resumes;",
 		file, st.Size(), st.Mode().Perm(), c.Jar().Len())
 	out.say("cookie values and tokens are never printed")
+	if enc != nil {
+		demoSayEncrypted(out, file, enc)
+	}
 	fmt.Fprintln(e.stdout)
 	if resumed {
 		fmt.Fprintln(e.stdout, "This run resumed the saved session. Start over with: go run ./cmd/httpsession demo --fresh")

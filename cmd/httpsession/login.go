@@ -162,7 +162,10 @@ func (l *lazyAuth) Refresh(ctx context.Context, hc *http.Client, t *httpsession.
 // openClient opens the session file (if any) with the login configuration
 // saved beside it, so requests carry the saved token and can refresh it.
 func openClient(e *env, session string, withAuth bool) (*httpsession.Client, error) {
-	o := httpsession.Options{SessionFile: session}
+	o, err := sessionOptions(e, session)
+	if err != nil {
+		return nil, err
+	}
 	if session != "" && withAuth {
 		ac, err := readAuthConfig(session)
 		if err != nil {
@@ -236,7 +239,12 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := httpsession.New(httpsession.Options{SessionFile: *session, Auth: a, AuthOrigins: ac.Origins})
+	o, err := sessionOptions(e, *session)
+	if err != nil {
+		return err
+	}
+	o.Auth, o.AuthOrigins = a, ac.Origins
+	c, err := httpsession.New(o)
 	if err != nil {
 		return err
 	}

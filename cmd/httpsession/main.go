@@ -10,6 +10,7 @@
 //	httpsession login --session F --kind json|oauth2-password|oauth2-client [flags]
 //	httpsession cookies list|import|export|rm|clear --session F [flags]
 //	httpsession token show|refresh --session F
+//	httpsession session encrypt|decrypt --session F --key-file K
 //
 // Run "httpsession help" or "httpsession COMMAND -h" for the flags.
 package main
@@ -49,6 +50,9 @@ type env struct {
 	// test sits through a token's lifetime or a Retry-After.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
+	// keys are the command's key flags (see encrypt.go), set where the
+	// command declares --session.
+	keys *keyFlags
 }
 
 func (e *env) clock() time.Time {
@@ -85,6 +89,7 @@ func commands() []command {
 		{"login", "log in with a ready-made authenticator and save the session", runLogin},
 		{"cookies", "list, import, export, remove or clear the session's cookies", runCookies},
 		{"token", "show or refresh the session's token", runToken},
+		{"session", "encrypt the session file with age, or decrypt it", runSession},
 	}
 }
 

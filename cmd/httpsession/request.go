@@ -208,6 +208,8 @@ func isTerminal(f *os.File) bool {
 var errNoSession = &usageError{msg: "no session file: pass --session FILE or set HTTPSESSION_SESSION"}
 
 // sessionFlag declares the --session flag, defaulting to $HTTPSESSION_SESSION.
+// It also declares the key flags that encrypt the session file.
 func sessionFlag(fs *flag.FlagSet, e *env, what string) *string {
+	e.keys = addKeyFlags(fs, e)
 	return fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` "+what+" ($HTTPSESSION_SESSION)")
 }
