@@ -306,12 +306,19 @@ var basicsTests = []jarTest{
 	{
 		"RFC 6265bis §5.6: lenient parsing keeps what net/http drops",
 		"http://www.example.com/",
-		[]string{`a b = c d `, `x="quoted value"`, `{json}=1`, `q = 2 ; Domain = "example.com"`},
+		[]string{`a b = c d `, `x="quoted value"`, `{json}=1`, `q = 2 ; Domain = example.com`},
 		`a b=c d q=2 x="quoted value" {json}=1`,
 		[]query{
 			{"http://www.example.com/", `a b=c d x="quoted value" {json}=1 q=2`},
 			{"http://other.example.com/", "q=2"},
 		},
+	},
+	{
+		"RFC 6265bis §5.6.3 and browsers: a quoted Domain matches no host, so the cookie is ignored",
+		"http://www.example.com/",
+		[]string{`q=2; Domain="example.com"`, `r=3; Domain="www.example.com"`},
+		"",
+		[]query{{"http://www.example.com/", ""}},
 	},
 	{
 		"RFC 6265 §5.3 step 11: the same name, domain, host-only flag and path replaces",

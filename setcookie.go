@@ -98,11 +98,9 @@ func parseSetCookie(line string) (rawCookie, bool) {
 			if aval == "" {
 				continue // "the user agent SHOULD ignore the cookie-av entirely"
 			}
-			// Servers quote it now and then; net/http then drops the
-			// attribute. Browsers' users expect the cookie to work.
-			if len(aval) >= 2 && aval[0] == '"' && aval[len(aval)-1] == '"' {
-				aval = aval[1 : len(aval)-1]
-			}
+			// Quotes stay: a quoted Domain matches no host, and the
+			// cookie is ignored, as browsers and RFC 6265bis have it
+			// (net/http drops the attribute and keeps the cookie).
 			rc.domain, rc.hasDomain = strings.TrimPrefix(aval, "."), true
 		case equalFoldASCII(an, "path"): // §5.6.4
 			rc.hasPath = true
