@@ -73,7 +73,7 @@ func (s *Store) LockRefresh(ctx context.Context) (unlock func(), err error) {
 		}
 	}()
 	for {
-		ok, err := s.rdb.SetNX(ctx, s.lease, val, ttl).Result()
+		ok, err := s.setNX(ctx, val, ttl)
 		if err != nil {
 			return nil, s.ctxOr(ctx, "lock refresh", err)
 		}
@@ -92,7 +92,7 @@ func (s *Store) LockRefresh(ctx context.Context) (unlock func(), err error) {
 		if !s.NoPubSub {
 			// The holder may die without releasing: try again when
 			// its lease runs out.
-			left, err := s.rdb.PTTL(ctx, s.lease).Result()
+			left, err := s.pttl(ctx)
 			if err != nil {
 				return nil, s.ctxOr(ctx, "lock refresh", err)
 			}
@@ -105,6 +105,20 @@ func (s *Store) LockRefresh(ctx context.Context) (unlock func(), err error) {
 			return nil, err
 		}
 	}
+}
+
+// setNX tries to take the lease, within Timeout.
+func (s *Store) setNX(ctx context.Context, val string, ttl time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	return s.rdb.SetNX(ctx, s.lease, val, ttl).Result()
+}
+
+// pttl returns the time left on the lease, within Timeout.
+func (s *Store) pttl(ctx context.Context) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	return s.rdb.PTTL(ctx, s.lease).Result()
 }
 
 // ctxOr returns ctx's error when ctx has ended (the Redis error is then
@@ -175,6 +189,8 @@ type waker struct {
 }
 
 func (s *Store) subscribe(ctx context.Context) (*waker, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
 	ps := s.rdb.Subscribe(ctx, s.channel)
 	// Receive waits for the confirmation, so that a release published
 	// from now on reaches us.
