@@ -17,7 +17,7 @@ const fleetKey = "fleet:session"
 // TestFleet: worker processes that share no file system, only one Redis
 // key, act as one user against a token server with single-use refresh
 // tokens and family revocation, while Redis is killed and restarted
-// (empty) halfway. The fleet must log in once, refresh once per expiry,
+// (empty) after a second down, halfway. The fleet must log in once, refresh once per expiry,
 // never reuse a refresh token, fail no request and lose no cookie. The
 // short run takes a few seconds; HTTPSESSION_LONG=1 runs 8 processes × 16
 // goroutines for 30 s with 2 s tokens and one response in ten a 429.
@@ -40,7 +40,12 @@ func TestFleet(t *testing.T) {
 		TokenLife:  2 * time.Second,
 		Every429:   10,
 		Env:        []string{"HTTPSESSION_FLEET_REDIS=" + srv.Addr},
-		Midway:     srv.Restart,
+		Midway: func() {
+			// Down for a second, then back empty.
+			srv.Kill()
+			time.Sleep(time.Second)
+			srv.Restart()
+		},
 		Open: func() (httpsession.Store, error) {
 			return redisstore.New(srv.Client(t), fleetKey), nil
 		},
