@@ -5,13 +5,17 @@ go 1.26.0
 require (
 	github.com/httpsession/httpsession v0.0.0
 	github.com/juju/persistent-cookiejar v1.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/net v0.62.0
 )
 
 require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/frankban/quicktest v1.14.6 // indirect
 	github.com/juju/go4 v0.0.0-00010101000000-000000000000 // indirect
 	github.com/spf13/afero v1.15.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/errgo.v1 v1.0.1 // indirect
