@@ -308,8 +308,8 @@ func TestLeaseHandoff(t *testing.T) {
 		setup func(*redisstore.Store)
 		limit time.Duration
 	}{
-		{"pubsub", func(*redisstore.Store) {}, 50 * time.Millisecond},
-		{"poll 100ms", func(s *redisstore.Store) { s.NoPubSub = true; s.PollInterval = 100 * time.Millisecond }, 150 * time.Millisecond},
+		{"pubsub", func(*redisstore.Store) {}, 100 * time.Millisecond},
+		{"poll 100ms", func(s *redisstore.Store) { s.NoPubSub = true; s.PollInterval = 100 * time.Millisecond }, 300 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
