@@ -96,10 +96,14 @@ func (s *Store) LockRefresh(ctx context.Context) (unlock func(), err error) {
 			if err != nil {
 				return nil, s.ctxOr(ctx, "lock refresh", err)
 			}
-			if left < 0 {
-				continue // gone meanwhile (-2), or without a TTL (-1, not ours to fix): try now
+			switch {
+			case left == -2: // go-redis passes PTTL's -2 and -1 through as they are
+				continue // released meanwhile: try now
+			case left >= 0:
+				wait = min(wait, left+time.Millisecond)
 			}
-			wait = min(wait, left+time.Millisecond)
+			// Otherwise a key without a TTL that no lease of ours set:
+			// poll.
 		}
 		if err := w.wait(ctx, wait); err != nil {
 			return nil, err

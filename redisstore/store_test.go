@@ -338,10 +338,11 @@ func handoff(t testing.TB, srv *redistest.Server, setup func(*redisstore.Store),
 		got := make(chan time.Time, 1)
 		go func() {
 			u, err := waiter.LockRefresh(ctx)
-			got <- time.Now()
+			at := time.Now()
 			if err == nil {
 				u()
 			}
+			got <- at // after the unlock: the next turn starts free
 		}()
 		time.Sleep(20 * time.Millisecond) // let the waiter start waiting
 		released := time.Now()
@@ -350,4 +351,27 @@ func handoff(t testing.TB, srv *redistest.Server, setup func(*redisstore.Store),
 	}
 	slices.Sort(ds)
 	return ds[len(ds)/2]
+}
+
+// TestLeaseForeignKey: a lease key without a TTL (set by hand, not by a
+// Store) makes waiters poll, not spin, until it goes.
+func TestLeaseForeignKey(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "{foreign}:refresh", "by hand", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	st := redisstore.New(rdb, "foreign")
+	st.PollInterval = 50 * time.Millisecond
+	before := commands(t, rdb)
+	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := st.LockRefresh(cctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LockRefresh = %v, want DeadlineExceeded", err)
+	}
+	// About three commands (SET NX, PTTL, …) per 50ms poll, not thousands.
+	if n := commands(t, rdb) - before; n > 60 {
+		t.Errorf("a 300ms wait sent %d commands, want a poll every 50ms", n)
+	}
 }
