@@ -210,10 +210,23 @@ func (s *session) dirty() bool {
 }
 
 // save merges the jar and the current token with the store and writes the
-// result, if anything changed since the last load or save.
+// result. When neither changed since the last load or save, it only reads
+// the store: a document another writer changed is merged in (so a worker
+// sees what the others saved), and one that went missing (a Redis
+// restarted empty, a deleted file) is written again.
 func (s *session) save() error {
 	if !s.dirty() {
-		return nil
+		data, err := s.store.Load()
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		same := s.known && data != nil && maphash.Bytes(s.seed, data) == s.knownHash
+		empty := !s.known && data == nil
+		s.mu.Unlock()
+		if same || empty {
+			return nil
+		}
 	}
 	var tok *Token
 	if s.tokens != nil {
@@ -261,8 +274,16 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
 		// The newer token wins: ours changed now, unless the stored one
 		// changed later (another process's clock ahead of ours).
-		if changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(now) {
+		switch {
+		case changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(now):
 			out.token, out.tokenUpdated = ours, now
+		case haveToken && ours != nil && disk.token == nil && disk.tokenUpdated.IsZero():
+			// The store lost its document (or never had a token): ours
+			// goes back with the time it last changed.
+			out.token, out.tokenUpdated = ours, syncedAt
+			if syncedAt.IsZero() {
+				out.tokenUpdated = now
+			}
 		}
 		gen = s.jar.generation()
 		cookies, tombs := s.jar.snapshot()
