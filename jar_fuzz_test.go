@@ -62,7 +62,7 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 			return
 		}
 		now := tNow
-		jar := NewJar(&JarOptions{Now: func() time.Time { return now }, MaxCookiesPerDomain: 20, MaxCookies: 50})
+		jar := newJar(&JarOptions{MaxCookiesPerDomain: 20, MaxCookies: 50}, func() time.Time { return now })
 		lines := strings.Split(header, "\n")
 		jar.SetCookieHeaders(u, lines)
 		resp := http.Response{Header: http.Header{"Set-Cookie": lines}}

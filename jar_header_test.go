@@ -8,6 +8,19 @@ import (
 	"time"
 )
 
+// cookieHeader is the Cookie header the session transport sends with a
+// request to u, or "", with the jar's cache and access recording.
+func (j *Jar) cookieHeader(u *url.URL) string {
+	t, ok := targetOf(u)
+	if !ok {
+		return ""
+	}
+	if h := j.headerFor(&t, j.now()); h != nil {
+		return h[0]
+	}
+	return ""
+}
+
 // freshHeader builds the Cookie header for u at now without the cache.
 func freshHeader(j *Jar, u *url.URL, now time.Time) string {
 	t, ok := targetOf(u)

@@ -26,8 +26,7 @@ func newTestJar(o *JarOptions) (*Jar, *testClock) {
 	if o == nil {
 		o = &JarOptions{}
 	}
-	o.Now = clock.Now
-	return NewJar(o), clock
+	return newJar(o, clock.Now), clock
 }
 
 func mustParseURL(t testing.TB, s string) *url.URL {

@@ -14,10 +14,14 @@ import (
 // validated and turned into an entry before its identity is looked up.
 // merge must leave a jar exactly as this does.
 func (j *Jar) mergeByNormalize(cookies []Cookie, tombs []tombstone) {
-	j.mergeRecords(cookies, tombs, func(c *Cookie, now time.Time) (*entry, string, bool) {
-		e, key, why := j.normalize(c, now)
-		return e, key, why == ""
-	})
+	m := j.startMerge()
+	defer m.finish()
+	for i := range cookies {
+		if e, key, why := j.normalize(&cookies[i], m.now); why == "" {
+			m.cookie(e, key)
+		}
+	}
+	m.tombs(tombs)
 }
 
 // jarState is everything merge may change, for comparing two jars.

@@ -181,7 +181,7 @@ func TestMergeRoundTrip(t *testing.T) {
 	a.Cookies(mustParseURL(t, "https://www.example.com/x/"))
 	cookies, tombs := a.snapshot()
 
-	b := NewJar(&JarOptions{Now: clock.Now})
+	b := newJar(nil, clock.Now)
 	b.merge(cookies, tombs)
 	got, _ := b.snapshot()
 	if diff := cmp.Diff(cookies, got); diff != "" {
