@@ -1176,6 +1176,51 @@ func TestRetryRateLimitConcurrent(t *testing.T) {
 	})
 }
 
+// TestRetryRateLimitersBounded visits many hosts once each, as a crawler
+// does: a limiter that has filled up again is dropped, so the policy holds
+// limiters only for the hosts it is pacing, and a host being paced keeps
+// its own.
+func TestRetryRateLimitersBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &RetryPolicy{RateLimit: 10, RateBurst: 1} // a token every 100ms
+		f := withBubbleWaits(t, p)
+		ok := func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+		}
+		get := func(host string) {
+			t.Helper()
+			req := newRequest(t, context.Background(), http.MethodGet, "http://"+host+"/", nil)
+			if _, err := p.do(req, nil, ok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		held := func() int {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return len(p.limiters)
+		}
+		most := 0
+		for i := range 20000 {
+			get(fmt.Sprintf("host%d.example", i))
+			time.Sleep(time.Millisecond) // a hundred hosts per refill
+			most = max(most, held())
+		}
+		if most > 2*minSweep {
+			t.Errorf("%d limiters held for 20000 hosts visited once each, want at most %d", most, 2*minSweep)
+		}
+
+		// A host being paced keeps its limiter however many others come.
+		get("paced.example")
+		for i := range 4 * minSweep {
+			get(fmt.Sprintf("other%d.example", i))
+		}
+		get("paced.example")
+		if diff := cmp.Diff([]time.Duration{100 * time.Millisecond}, f.recorded()); diff != "" {
+			t.Errorf("waits (-want +got):\n%s", diff)
+		}
+	})
+}
+
 func TestRewindBody(t *testing.T) {
 	type ctxKey struct{}
 	ctx := context.WithValue(context.Background(), ctxKey{}, "v")
