@@ -567,6 +567,7 @@ func TestTokenSavedBeforeUse(t *testing.T) {
 // TestClientConcurrent hammers one Client from many goroutines with
 // cookies, a token that keeps expiring, 429s and saves, under -race.
 func TestClientConcurrent(t *testing.T) {
+	t.Parallel()
 	clk := newTestClock()
 	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now, ThrottleEvery: 7})
 	ts := httptest.NewServer(srv.Handler())

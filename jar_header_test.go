@@ -52,6 +52,7 @@ func cachedFor(j *Jar, u *url.URL, now time.Time) *cachedHeader {
 // moving) and checks after each that the Cookie header for every origin and
 // path is the one built from scratch.
 func TestHeaderCacheMatchesFresh(t *testing.T) {
+	t.Parallel()
 	hosts := []string{"www.example.com", "example.com", "a.b.example.com", "x.s3.amazonaws.com", "y.amazonaws.com", "127.0.0.1"}
 	paths := []string{"/", "/admin", "/admin/x", "/api"}
 	var urls []*url.URL

@@ -121,6 +121,7 @@ func TestMergeShortcutsMatchNormalize(t *testing.T) {
 // set of identities so that they collide with the jar's, and checks that
 // merge and mergeByNormalize agree.
 func TestMergeShortcutsProperty(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	names := []string{"a", "b", "c", "d", "e", "gone", "__Host-x", ""}
 	domains := []string{"example.com", ".example.com", "www.example.com", "10.0.0.1", "other.org", "com", "EXAMPLE.com"}

@@ -386,6 +386,7 @@ func TestNetscapeCurlExport(t *testing.T) {
 // TestNetscapePythonLoads checks that Python's MozillaCookieJar loads an
 // export with every cookie and attribute it knows.
 func TestNetscapePythonLoads(t *testing.T) {
+	t.Parallel()
 	python := needTool(t, "python3")
 	jar := NewJar(nil)
 	u := psURL(t, "https://www.example.com/")

@@ -237,6 +237,7 @@ func TestSetCookieRenewMatchesReplace(t *testing.T) {
 // that most of them set a stored cookie again, and checks after each
 // response that renewal in place and a new entry give the same jar.
 func TestSetCookieRenewProperty(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	urls := []string{"https://www.example.com/app/x", "http://api.example.com/", "https://example.com/"}
 	lines := []string{
