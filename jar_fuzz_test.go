@@ -115,11 +115,11 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 			}
 			checkCookie(t, c.Name, v)
 		}
-		if hdr := jar.cookieHeader(u); indexCTL(hdr) >= 0 {
+		if hdr := cookieHeader(jar, u); indexCTL(hdr) >= 0 {
 			t.Errorf("cookieHeader = %q has a control character", hdr)
 		}
 		// The header served again must be the one built afresh.
-		if hdr, fresh := jar.cookieHeader(u), freshHeader(jar, u, now); hdr != fresh {
+		if hdr, fresh := cookieHeader(jar, u), freshHeader(jar, u, now); hdr != fresh {
 			t.Errorf("cookieHeader = %q, built afresh %q", hdr, fresh)
 		}
 	})

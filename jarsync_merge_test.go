@@ -13,7 +13,7 @@ import (
 // mergeByNormalize is merge without its shortcuts: every record is
 // validated and turned into an entry before its identity is looked up.
 // merge must leave a jar exactly as this does.
-func (j *Jar) mergeByNormalize(cookies []Cookie, tombs []tombstone) {
+func mergeByNormalize(j *Jar, cookies []Cookie, tombs []tombstone) {
 	m := j.startMerge()
 	defer m.finish()
 	for i := range cookies {
@@ -107,7 +107,7 @@ func TestMergeShortcutsMatchNormalize(t *testing.T) {
 		slow, _ := mergeFixture()
 		fg, sg := fast.generation(), slow.generation()
 		fast.merge(slices.Clone(tt.records), nil)
-		slow.mergeByNormalize(slices.Clone(tt.records), nil)
+		mergeByNormalize(slow, slices.Clone(tt.records), nil)
 		if diff := cmp.Diff(stateOf(slow), stateOf(fast), cmp.AllowUnexported(tombstone{})); diff != "" {
 			t.Errorf("%s: merge state mismatch with mergeByNormalize (-want +got):\n%s", tt.name, diff)
 		}
@@ -148,7 +148,7 @@ func TestMergeShortcutsProperty(t *testing.T) {
 		slow, _ := mergeFixture()
 		fg, sg := fast.generation(), slow.generation()
 		fast.merge(slices.Clone(records), nil)
-		slow.mergeByNormalize(slices.Clone(records), nil)
+		mergeByNormalize(slow, slices.Clone(records), nil)
 		if diff := cmp.Diff(stateOf(slow), stateOf(fast), cmp.AllowUnexported(tombstone{})); diff != "" {
 			t.Fatalf("round %d: merge(%v) state mismatch with mergeByNormalize (-want +got):\n%s", round, records, diff)
 		}

@@ -212,7 +212,7 @@ func TestReadNetscapeIntoJar(t *testing.T) {
 		{"http://www.example.com/", ""},
 	}
 	for _, tt := range tests {
-		if got := jar.cookieHeader(psURL(t, tt.url)); got != tt.want {
+		if got := cookieHeader(jar, psURL(t, tt.url)); got != tt.want {
 			t.Errorf("cookieHeader(%q) = %q, want %q", tt.url, got, tt.want)
 		}
 	}
@@ -373,7 +373,7 @@ func TestNetscapeCurlExport(t *testing.T) {
 	for _, u := range []string{"http://app.example.test:%d/app/x", "http://sub.example.test:%d/echo", "http://app.example.test:%d/echo"} {
 		u = fmt.Sprintf(u, port)
 		got := curl(t, ts, "-b", file, u)
-		want := jar.cookieHeader(psURL(t, u))
+		want := cookieHeader(jar, psURL(t, u))
 		if want == "" {
 			t.Errorf("the jar has no cookies for %s", u)
 		}

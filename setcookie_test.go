@@ -226,7 +226,7 @@ func TestSetCookieRenewMatchesReplace(t *testing.T) {
 			if got, want := fast.generation()-fg, slow.generation()-sg; got != want {
 				t.Errorf("%s, step %d: generation moved by %d, want %d", tt.name, i, got, want)
 			}
-			if got, want := fast.cookieHeader(u), slow.cookieHeader(u); got != want {
+			if got, want := cookieHeader(fast, u), cookieHeader(slow, u); got != want {
 				t.Errorf("%s, step %d: cookieHeader(%q) = %q, want %q", tt.name, i, s.url, got, want)
 			}
 		}
