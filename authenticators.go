@@ -299,7 +299,7 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "no " + strconv.Quote(accessField) + " in response"}
 	}
 	if v, ok := lookup(m, cmp.Or(a.ExpiresInField, "expires_in")); ok {
-		t.Expiry = expiryFrom(v, nowFrom(ctx))
+		t.Expiry = expiryFrom(v, nowFor(hc))
 	}
 	return t, nil
 }
@@ -456,7 +456,7 @@ func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secre
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: `no "access_token" in response`}
 	}
 	if v, ok := m["expires_in"]; ok {
-		t.Expiry = expiryFrom(v, nowFrom(ctx))
+		t.Expiry = expiryFrom(v, nowFor(hc))
 	}
 	return t, nil
 }

@@ -22,9 +22,18 @@ import (
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// authCtx is a context carrying a fixed clock, as the TokenManager passes it.
-func authCtx() context.Context {
-	return context.WithValue(context.Background(), clockKey{}, func() time.Time { return authNow })
+// authClock stands at authNow.
+func authClock() time.Time { return authNow }
+
+// onClock returns a client that sends through hc's transport (nil: the
+// default one) as a Client's session does, on the clock now: the
+// ready-made authenticators date an expires_in with it.
+func onClock(hc *http.Client, now func() time.Time) *http.Client {
+	base := http.DefaultTransport
+	if hc != nil && hc.Transport != nil {
+		base = hc.Transport
+	}
+	return &http.Client{Transport: &transport{base: base, jar: newJar(nil, now)}}
 }
 
 const querySecret = "s3cr3t-query"
@@ -85,7 +94,7 @@ func TestJSONLogin(t *testing.T) {
 			a := tt.a
 			a.LoginURL = srv.URL + "/login"
 			a.Header = http.Header{"X-Api-Key": {"k"}}
-			got, err := a.Login(authCtx(), srv.Client())
+			got, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			if err != nil {
 				t.Fatalf("Login() error = %v", err)
 			}
@@ -111,7 +120,7 @@ func TestJSONLoginRefresh(t *testing.T) {
 	}))
 	defer srv.Close()
 	a := &JSONLogin{RefreshURL: srv.URL + "/refresh", AccessTokenField: "data.token", RefreshTokenField: "data.refresh"}
-	got, err := a.Refresh(authCtx(), srv.Client(), &Token{AccessToken: "A", RefreshToken: "R"})
+	got, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{AccessToken: "A", RefreshToken: "R"})
 	if err != nil {
 		t.Fatalf("Refresh() error = %v", err)
 	}
@@ -123,7 +132,7 @@ func TestJSONLoginRefresh(t *testing.T) {
 	}
 
 	a.RefreshURL = ""
-	if _, err := a.Refresh(authCtx(), srv.Client(), &Token{RefreshToken: "R"}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{RefreshToken: "R"}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("Refresh() without RefreshURL error = %v, want ErrNoRefresh", err)
 	}
 }
@@ -201,7 +210,7 @@ func TestJSONLoginBadAnswers(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
 			a := &JSONLogin{LoginURL: srv.URL + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
-			tok, err := a.Login(authCtx(), srv.Client())
+			tok, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			if tok != nil {
 				t.Errorf("Login() token = %v, want nil", tok)
 			}
@@ -219,7 +228,7 @@ func TestOAuth2BadAnswers(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
 			a := &OAuth2{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(authCtx(), srv.Client())
+			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
 		})
 	}
@@ -237,10 +246,10 @@ func TestAuthNoRedirectWithCredentials(t *testing.T) {
 			http.Redirect(w, r, other.URL+"/steal", code)
 		}))
 		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
-		_, err := a1.Login(authCtx(), srv.Client())
+		_, err := a1.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
 		a2 := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
-		_, err = a2.Login(authCtx(), srv.Client())
+		_, err = a2.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
 		srv.Close()
 	}
@@ -254,7 +263,7 @@ func TestAuthNetworkError(t *testing.T) {
 	addr := srv.URL
 	srv.Close()
 	a := &JSONLogin{LoginURL: addr + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
-	_, err := a.Login(authCtx(), nil)
+	_, err := a.Login(context.Background(), nil)
 	var ae *AuthError
 	if !errors.As(err, &ae) || ae.Status != 0 || ae.Err == nil {
 		t.Fatalf("Login() error = %v, want *AuthError without status, with a cause", err)
@@ -268,7 +277,7 @@ func TestAuthNetworkError(t *testing.T) {
 
 	for _, bad := range []string{"", "ftp://example.com/login", "/relative", "http://"} {
 		a := &JSONLogin{LoginURL: bad}
-		if _, err := a.Login(authCtx(), nil); !errors.As(err, &ae) {
+		if _, err := a.Login(context.Background(), nil); !errors.As(err, &ae) {
 			t.Errorf("Login() with LoginURL %q error = %v, want *AuthError", bad, err)
 		}
 	}
@@ -360,9 +369,9 @@ func TestOAuth2(t *testing.T) {
 			var tok *Token
 			var err error
 			if tt.refresh != nil {
-				tok, err = a.Refresh(authCtx(), srv.Client(), tt.refresh)
+				tok, err = a.Refresh(context.Background(), onClock(srv.Client(), authClock), tt.refresh)
 			} else {
-				tok, err = a.Login(authCtx(), srv.Client())
+				tok, err = a.Login(context.Background(), onClock(srv.Client(), authClock))
 			}
 			if err != nil {
 				t.Fatalf("error = %v", err)
@@ -375,7 +384,7 @@ func TestOAuth2(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (&OAuth2{TokenURL: "http://127.0.0.1:1/"}).Refresh(authCtx(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := (&OAuth2{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("Refresh() without a refresh token error = %v, want ErrNoRefresh", err)
 	}
 }
@@ -408,7 +417,7 @@ func TestOAuth2Errors(t *testing.T) {
 			}))
 			defer srv.Close()
 			a := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(authCtx(), srv.Client())
+			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
 				t.Fatalf("Login() error = %v, want *OAuth2Error", err)
@@ -486,7 +495,7 @@ func TestFormLogin(t *testing.T) {
 			if a.LoginURL == "" {
 				a.LoginURL = srv.URL + "/login"
 			}
-			tok, err := a.Login(authCtx(), hc)
+			tok, err := a.Login(context.Background(), hc)
 			if tt.wantReason == "" {
 				if err != nil {
 					t.Fatalf("Login() error = %v", err)
@@ -510,7 +519,7 @@ func TestFormLogin(t *testing.T) {
 	if n := homeHits.Load(); n != 0 {
 		t.Errorf("redirect after the POST followed %d times, want 0", n)
 	}
-	if _, err := (&FormLogin{}).Refresh(authCtx(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := (&FormLogin{}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("FormLogin.Refresh() error = %v, want ErrNoRefresh", err)
 	}
 }

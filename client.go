@@ -54,8 +54,7 @@ type Options struct {
 	// this machine.
 	AllowInsecureAuth bool
 	// Tokens tunes the token manager (refresh skew, timeouts, a change
-	// hook). Nil means defaults. Its Now and Logger default to the
-	// Client's.
+	// hook). Nil means defaults. Its Logger defaults to the Client's.
 	Tokens *TokenOptions
 
 	// Retry is the policy for 429, 503 and connection errors. Nil means
@@ -69,14 +68,16 @@ type Options struct {
 	// Transport sends the requests. Nil means a clone of
 	// http.DefaultTransport.
 	Transport http.RoundTripper
-	// Jar tunes the cookie jar. Nil means defaults. Its Now defaults to the
-	// Client's.
+	// Jar tunes the cookie jar. Nil means defaults.
 	Jar *JarOptions
 	// Logger receives debug records of retries, refreshes and saves:
 	// method, redacted URL, status, attempt, wait. Never headers, cookies,
 	// tokens or bodies. Nil means silence.
 	Logger *slog.Logger
-	// Now is the clock for cookie and token expiry. Nil means time.Now.
+	// Now is the clock for cookie and token expiry: the jar's and the
+	// token manager's, and the one the ready-made authenticators date an
+	// expires_in with. Nil means time.Now. Retry waits and budgets run on
+	// time.Now whatever it is.
 	Now func() time.Time
 	// AutoSave, when positive, writes the session file that long after a
 	// response changed the cookies or the token; later changes within the
@@ -96,9 +97,6 @@ type Client struct {
 	log    *slog.Logger
 
 	autoDelay time.Duration
-	// schedule runs f after d and returns a stop function; time.AfterFunc
-	// unless a test replaces it.
-	schedule func(d time.Duration, f func()) (stop func() bool)
 
 	mu      sync.Mutex  // guards the fields below
 	pending func() bool // stops the scheduled autosave; nil when none
@@ -129,14 +127,7 @@ func New(o Options) (*Client, error) {
 		return nil, err
 	}
 
-	jo := JarOptions{}
-	if o.Jar != nil {
-		jo = *o.Jar
-	}
-	if jo.Now == nil {
-		jo.Now = now
-	}
-	c := &Client{jar: NewJar(&jo), log: log, autoDelay: o.AutoSave, schedule: afterFunc}
+	c := &Client{jar: newJar(o.Jar, now), log: log, autoDelay: o.AutoSave}
 	base := o.Transport
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
@@ -246,9 +237,6 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 	if o.Tokens != nil {
 		to = *o.Tokens
 	}
-	if to.Now == nil {
-		to.Now = now
-	}
 	if to.Logger == nil {
 		to.Logger = c.log
 	}
@@ -268,7 +256,7 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 		}
 		return err
 	}
-	c.tokens = NewTokenManager(o.Auth, authHC, &to)
+	c.tokens = newTokenManager(o.Auth, authHC, &to, now)
 	if c.sess != nil {
 		if tok := c.sess.token(); tok != nil {
 			c.tokens.SetToken(tok)
@@ -363,7 +351,7 @@ func (c *Client) changed() {
 	if c.closed || c.pending != nil {
 		return
 	}
-	c.pending = c.schedule(c.autoDelay, c.autoSave)
+	c.pending = time.AfterFunc(c.autoDelay, c.autoSave).Stop
 }
 
 func (c *Client) autoSave() {
@@ -380,8 +368,4 @@ func (c *Client) autoSave() {
 	if err := c.Save(); err != nil {
 		c.log.Warn("httpsession: autosave failed", "err", err)
 	}
-}
-
-func afterFunc(d time.Duration, f func()) func() bool {
-	return time.AfterFunc(d, f).Stop
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spf13/afero"
@@ -473,60 +474,67 @@ func (r *renameCounter) Rename(oldname, newname string) error {
 }
 
 // TestAutoSaveCoalesces sends a burst of cookie-changing responses: one
-// save is scheduled for the burst; responses that change nothing schedule
-// none.
+// save is scheduled for the burst, a second after it; responses that
+// change nothing schedule none. It runs on the fake clock of a synctest
+// bubble.
 func TestAutoSaveCoalesces(t *testing.T) {
-	var n atomic.Int32
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/set" {
-			http.SetCookie(w, &http.Cookie{Name: fmt.Sprint("c", n.Add(1)), Value: "v", MaxAge: 3600})
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int32
+		ts := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/set" {
+				http.SetCookie(w, &http.Cookie{Name: fmt.Sprint("c", n.Add(1)), Value: "v", MaxAge: 3600})
+			}
+		}))
+		fs := &renameCounter{Fs: afero.NewMemMapFs()}
+		c, err := New(Options{SessionFile: "/s.json", FS: fs, AutoSave: time.Second, Transport: memTransport(t)})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}))
-	defer ts.Close()
-	fs := &renameCounter{Fs: afero.NewMemMapFs()}
-	c, err := New(Options{SessionFile: "/s.json", FS: fs, AutoSave: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var scheduled []func()
-	c.schedule = func(d time.Duration, f func()) func() bool {
-		if d != time.Second {
-			t.Errorf("autosave scheduled after %v, want 1s", d)
+		pending := func() bool {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return c.pending != nil
 		}
-		scheduled = append(scheduled, f)
-		return func() bool { return true }
-	}
-	for range 20 {
+		for range 20 {
+			mustGet(t, c.HTTPClient(), ts.URL+"/set")
+		}
+		if !pending() {
+			t.Fatal("no save scheduled for a burst")
+		}
+		time.Sleep(time.Second - time.Nanosecond)
+		synctest.Wait()
+		if got := fs.n.Load(); got != 0 {
+			t.Errorf("%d writes before the autosave delay, want 0", got)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := fs.n.Load(); got != 1 {
+			t.Errorf("%d writes after the burst, want 1", got)
+		}
+		mustGet(t, c.HTTPClient(), ts.URL+"/unchanged")
+		if pending() {
+			t.Errorf("a response that changed nothing scheduled a save")
+		}
 		mustGet(t, c.HTTPClient(), ts.URL+"/set")
-	}
-	if len(scheduled) != 1 {
-		t.Fatalf("%d saves scheduled for a burst, want 1", len(scheduled))
-	}
-	scheduled[0]()
-	if got := fs.n.Load(); got != 1 {
-		t.Errorf("%d writes after the burst, want 1", got)
-	}
-	mustGet(t, c.HTTPClient(), ts.URL+"/unchanged")
-	if len(scheduled) != 1 {
-		t.Errorf("a response that changed nothing scheduled a save")
-	}
-	mustGet(t, c.HTTPClient(), ts.URL+"/set")
-	if len(scheduled) != 2 {
-		t.Fatalf("a change after the save scheduled %d saves in all, want 2", len(scheduled))
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := fs.n.Load(); got != 2 {
-		t.Errorf("%d writes after Close, want 2", got)
-	}
-	c2, err := New(Options{SessionFile: "/s.json", FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c2.Jar().Len(); got != 21 {
-		t.Errorf("reloaded %d cookies, want 21", got)
-	}
+		if !pending() {
+			t.Fatalf("a change after the save scheduled no save")
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := fs.n.Load(); got != 2 {
+			t.Errorf("%d writes after Close, want 2", got)
+		}
+		c2, err := New(Options{SessionFile: "/s.json", FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c2.Jar().Len(); got != 21 {
+			t.Errorf("reloaded %d cookies, want 21", got)
+		}
+	})
 }
 
 // TestTokenSavedBeforeUse checks that a new token reaches the session file
@@ -559,6 +567,7 @@ func TestTokenSavedBeforeUse(t *testing.T) {
 // TestClientConcurrent hammers one Client from many goroutines with
 // cookies, a token that keeps expiring, 429s and saves, under -race.
 func TestClientConcurrent(t *testing.T) {
+	t.Parallel()
 	clk := newTestClock()
 	srv := demoserver.New(demoserver.Options{TokenTTL: time.Minute, Now: clk.Now, ThrottleEvery: 7})
 	ts := httptest.NewServer(srv.Handler())

@@ -20,14 +20,21 @@ import (
 // childEnv tells a re-executed test binary which child role to play.
 const childEnv = "HTTPSESSION_TEST_CHILD"
 
+// longRun reports whether HTTPSESSION_LONG is set (to anything but ""):
+// then the crash and flood tests run at full length, as CI runs them,
+// rather than at the length that proves the point quickly.
+//
+//	HTTPSESSION_LONG=1 go test -race ./...
+func longRun() bool { return os.Getenv("HTTPSESSION_LONG") != "" }
+
 // crashCookies is the size of the jar the crash test saves.
 const crashCookies = 5000
 
 // TestCrashSafety re-executes the test binary as a child that saves a
 // 5,000-cookie jar to a session file in a loop, kills it with SIGKILL at
 // random moments, and checks after every kill that the file loads with all
-// its cookies. It kills 50 times by default; for a longer run set
-// HTTPSESSION_CRASH_KILLS:
+// its cookies. It kills 8 times by default and 50 times with
+// HTTPSESSION_LONG; HTTPSESSION_CRASH_KILLS sets the number:
 //
 //	HTTPSESSION_CRASH_KILLS=500 go test -run TestCrashSafety -v .
 func TestCrashSafety(t *testing.T) {
@@ -38,7 +45,11 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the crash test in -short mode")
 	}
-	kills := 50
+	t.Parallel()
+	kills := 8
+	if longRun() {
+		kills = 50
+	}
 	if s := os.Getenv("HTTPSESSION_CRASH_KILLS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

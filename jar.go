@@ -51,7 +51,7 @@ import (
 // Lookups return copies, never the jar's own storage.
 type Jar struct {
 	psl          cookiejar.PublicSuffixList
-	now          func() time.Time
+	now          func() time.Time // time.Now, or a Client's Options.Now
 	maxPerDomain int
 	maxTotal     int
 
@@ -93,10 +93,6 @@ type Jar struct {
 	keyMu    sync.Mutex
 	lastLine string
 	lastRC   rawCookie
-
-	// noRenew makes store build a new entry for a cookie set again
-	// unchanged, as it does for a changed one; tests compare the two.
-	noRenew bool
 }
 
 // JarOptions configures a Jar. The zero value (and a nil *JarOptions) is
@@ -107,8 +103,6 @@ type JarOptions struct {
 	// no cookie may be set (RFC 6265 §5.3 step 5). nil means
 	// golang.org/x/net/publicsuffix.List.
 	PublicSuffixList cookiejar.PublicSuffixList
-	// Now is the jar's clock. nil means time.Now.
-	Now func() time.Time
 	// MaxCookiesPerDomain is the most cookies kept per registrable domain
 	// (eTLD+1). Beyond it, expired cookies and then the least recently
 	// accessed ones are evicted. 0 means 180, as in Chromium.
@@ -142,13 +136,19 @@ const (
 var _ http.CookieJar = (*Jar)(nil)
 
 // NewJar returns an empty jar. A nil o is the same as a zero JarOptions.
+// Expiry is judged on time.Now.
 func NewJar(o *JarOptions) *Jar {
+	return newJar(o, time.Now)
+}
+
+// newJar is NewJar with the clock now, a Client's Options.Now.
+func newJar(o *JarOptions, now func() time.Time) *Jar {
 	if o == nil {
 		o = &JarOptions{}
 	}
 	j := &Jar{
 		psl:          o.PublicSuffixList,
-		now:          o.Now,
+		now:          now,
 		maxPerDomain: o.MaxCookiesPerDomain,
 		maxTotal:     o.MaxCookies,
 		groups:       make(map[string]*group),
@@ -157,9 +157,6 @@ func NewJar(o *JarOptions) *Jar {
 	}
 	if j.psl == nil {
 		j.psl = publicsuffix.List
-	}
-	if j.now == nil {
-		j.now = time.Now
 	}
 	if j.maxPerDomain <= 0 {
 		j.maxPerDomain = defaultMaxCookiesPerDomain

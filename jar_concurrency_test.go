@@ -33,7 +33,7 @@ func TestConcurrent(t *testing.T) {
 					_ = jar.All()
 					_ = jar.Len()
 				case 4:
-					_ = jar.cookieHeader(u)
+					_ = cookieHeader(jar, u)
 				case 5:
 					clock.Advance(time.Second)
 					cs, ts := jar.snapshot()
@@ -78,7 +78,7 @@ func TestLookupsShareTheLock(t *testing.T) {
 		for _, c := range jar.Cookies(u) {
 			b.WriteString(c.Name + "=" + c.Value)
 		}
-		fmt.Fprintf(&b, " %s %d %d", jar.cookieHeader(u), len(jar.All()), jar.Len())
+		fmt.Fprintf(&b, " %s %d %d", cookieHeader(jar, u), len(jar.All()), jar.Len())
 		done <- b.String()
 	}()
 	var got string
@@ -140,7 +140,7 @@ func TestConcurrentLookups(t *testing.T) {
 			defer wg.Done()
 			<-start
 			for range rounds {
-				if msg := check(jar.Cookies(u), jar.cookieHeader(u)); msg != "" {
+				if msg := check(jar.Cookies(u), cookieHeader(jar, u)); msg != "" {
 					errs <- fmt.Sprintf("reader %d: %s", r, msg)
 					return
 				}

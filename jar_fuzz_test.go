@@ -62,7 +62,7 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 			return
 		}
 		now := tNow
-		jar := NewJar(&JarOptions{Now: func() time.Time { return now }, MaxCookiesPerDomain: 20, MaxCookies: 50})
+		jar := newJar(&JarOptions{MaxCookiesPerDomain: 20, MaxCookies: 50}, func() time.Time { return now })
 		lines := strings.Split(header, "\n")
 		jar.SetCookieHeaders(u, lines)
 		resp := http.Response{Header: http.Header{"Set-Cookie": lines}}
@@ -115,11 +115,11 @@ func FuzzJarCookiesRoundTrip(f *testing.F) {
 			}
 			checkCookie(t, c.Name, v)
 		}
-		if hdr := jar.cookieHeader(u); indexCTL(hdr) >= 0 {
+		if hdr := cookieHeader(jar, u); indexCTL(hdr) >= 0 {
 			t.Errorf("cookieHeader = %q has a control character", hdr)
 		}
 		// The header served again must be the one built afresh.
-		if hdr, fresh := jar.cookieHeader(u), freshHeader(jar, u, now); hdr != fresh {
+		if hdr, fresh := cookieHeader(jar, u), freshHeader(jar, u, now); hdr != fresh {
 			t.Errorf("cookieHeader = %q, built afresh %q", hdr, fresh)
 		}
 	})

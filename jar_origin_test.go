@@ -170,7 +170,7 @@ func TestCandidatesAcrossGroups(t *testing.T) {
 	jar.add("www.example.com", mk("c", "www.example.com", "/", 2))
 	jar.add("www.example.com", mk("d", "example.com", "/", 3))
 	u := mustParseURL(t, "http://www.example.com/x")
-	if got, want := jar.cookieHeader(u), "b=v; a=v; c=v; d=v"; got != want {
+	if got, want := cookieHeader(jar, u), "b=v; a=v; c=v; d=v"; got != want {
 		t.Errorf("cookieHeader(%q) = %q, want %q", u, got, want)
 	}
 	if got := len(jar.Cookies(u)); got != 4 {
@@ -190,7 +190,7 @@ func TestOtherSchemes(t *testing.T) {
 		"mailto:a@www.example.com": "",
 	}
 	for raw, want := range tests {
-		if got := jar.cookieHeader(mustParseURL(t, raw)); got != want {
+		if got := cookieHeader(jar, mustParseURL(t, raw)); got != want {
 			t.Errorf("cookieHeader(%q) = %q, want %q", raw, got, want)
 		}
 	}
@@ -238,7 +238,7 @@ func TestPublicSuffixAskedOncePerHost(t *testing.T) {
 		{"https://sub.user.github.io/", "d=4"},
 		{"https://other.github.io/", ""},
 	} {
-		if got := jar.cookieHeader(mustParseURL(t, tc.url)); got != tc.want {
+		if got := cookieHeader(jar, mustParseURL(t, tc.url)); got != tc.want {
 			t.Errorf("Cookie for %s = %q, want %q", tc.url, got, tc.want)
 		}
 	}
@@ -255,7 +255,7 @@ func TestHostCacheBounded(t *testing.T) {
 			t.Fatalf("after %d hosts: %d cached, want at most %d", i+1, n, minHostCache)
 		}
 	}
-	if got := jar.cookieHeader(mustParseURL(t, "https://new.example.co.uk/")); got != "a=1" {
+	if got := cookieHeader(jar, mustParseURL(t, "https://new.example.co.uk/")); got != "a=1" {
 		t.Errorf("Cookie = %q, want a=1", got)
 	}
 	if keys := slices.Collect(maps.Keys(jar.groups)); !slices.Equal(keys, []string{"example.co.uk"}) {

@@ -26,8 +26,7 @@ func newTestJar(o *JarOptions) (*Jar, *testClock) {
 	if o == nil {
 		o = &JarOptions{}
 	}
-	o.Now = clock.Now
-	return NewJar(o), clock
+	return newJar(o, clock.Now), clock
 }
 
 func mustParseURL(t testing.TB, s string) *url.URL {
@@ -88,7 +87,7 @@ func (test jarTest) run(t *testing.T, jar *Jar) {
 			t.Errorf("%s: Cookies(%q) = %q, want %q", test.description, q.toURL, got, q.want)
 		}
 		// The transport's header carries the same cookies.
-		if got, want := jar.cookieHeader(qu), strings.Join(h, "; "); got != want {
+		if got, want := cookieHeader(jar, qu), strings.Join(h, "; "); got != want {
 			t.Errorf("%s: cookieHeader(%q) = %q, want %q", test.description, q.toURL, got, want)
 		}
 	}
@@ -509,7 +508,7 @@ func TestExpiredCookiesHidden(t *testing.T) {
 		if got, want := jar.Len(), 2; got != want {
 			t.Errorf("%s: Len() = %d, want %d", when, got, want)
 		}
-		if got, want := jar.cookieHeader(www), "b=2; s=3"; got != want {
+		if got, want := cookieHeader(jar, www), "b=2; s=3"; got != want {
 			t.Errorf("%s: cookieHeader(%q) = %q, want %q", when, www, got, want)
 		}
 		if got := jar.Cookies(other); got != nil {

@@ -196,81 +196,97 @@ func (j *Jar) insert(c Cookie) string {
 // the limits apply afterwards. The generation changes only if the stored
 // state does.
 func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
+	m := j.startMerge()
+	defer m.finish()
 	var (
 		di      domainInfo
 		diFor   string
 		diValid bool
 	)
-	j.mergeRecords(cookies, tombs, func(c *Cookie, now time.Time) (*entry, string, bool) {
+	for i := range cookies {
+		c := &cookies[i]
 		// Records come sorted by domain: canonicalize each domain and
 		// ask the public suffix list about it once.
 		if d := strings.TrimPrefix(c.Domain, "."); !diValid || d != diFor {
 			di, diFor, diValid = j.domainInfo(d), d, true
 		}
-		if !di.ok {
-			return nil, "", false // normalize would refuse it
+		if !di.ok || m.loses(c, &di) {
+			continue // normalize would refuse it, or it would lose
 		}
-		// Most records are what the jar holds already: look the identity
-		// up before building an entry. Without a tombstone for it, a
-		// stored cookie updated no earlier than the record makes the
-		// record lose, whether it is valid or not.
-		path := c.Path
-		if path == "" {
-			path = "/"
+		if e, why := j.normalizeIn(c, &di, m.now); why == "" {
+			m.cookie(e, di.key)
 		}
-		id := cookieID{name: c.Name, domain: di.h.name, path: path, hostOnly: c.HostOnly || di.h.ip}
-		if _, tomb := j.tombs[id]; !tomb {
-			updated := toNanos(c.Updated)
-			if updated == 0 {
-				updated = now.UnixNano()
-			}
-			if g, i := j.find(di.key, id); i >= 0 && updated <= g.entries[i].updated {
-				return nil, "", false
-			}
-		}
-		e, why := j.normalizeIn(c, &di, now)
-		return e, di.key, why == ""
-	})
+	}
+	m.tombs(tombs)
 }
 
-// mergeRecords is merge, with entryOf turning each cookie record into an
-// entry and its groups key, or refusing it; it is called with j.mu held.
-func (j *Jar) mergeRecords(cookies []Cookie, tombs []tombstone, entryOf func(c *Cookie, now time.Time) (*entry, string, bool)) {
-	now := j.now()
-	nowNS := now.UnixNano()
+// A merger is one merge in progress; it holds j.mu from startMerge to
+// finish.
+type merger struct {
+	j       *Jar
+	now     time.Time
+	changed bool
+	touched map[string]bool // the groups keys cookies were stored under
+}
+
+// startMerge locks j for a merge.
+func (j *Jar) startMerge() *merger {
+	m := &merger{j: j, now: j.now(), touched: make(map[string]bool)}
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	changed := false
-	touched := make(map[string]bool)
+	return m
+}
 
-	for i := range cookies {
-		e, key, ok := entryOf(&cookies[i], now)
-		if !ok {
-			continue
-		}
-		id := e.id()
-		if t, ok := j.tombs[id]; ok {
-			if t.Deleted.After(fromNanos(e.updated)) {
-				continue // deleted here after the other writer set it
-			}
-			delete(j.tombs, id)
-			changed = true
-		}
-		g, i := j.find(key, id)
-		if i >= 0 {
-			old := g.entries[i]
-			if e.updated <= old.updated {
-				continue
-			}
-			e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
-		}
-		j.replace(key, g, i, e)
-		touched[key] = true
-		changed = true
+// loses reports whether the record c, whose domain di describes, loses to
+// the cookie the jar holds with its identity, so that it need not be
+// validated: most records are what the jar holds already. Without a
+// tombstone for it, a stored cookie updated no earlier than the record
+// wins, whether the record is valid or not.
+func (m *merger) loses(c *Cookie, di *domainInfo) bool {
+	path := c.Path
+	if path == "" {
+		path = "/"
 	}
+	id := cookieID{name: c.Name, domain: di.h.name, path: path, hostOnly: c.HostOnly || di.h.ip}
+	if _, tomb := m.j.tombs[id]; tomb {
+		return false
+	}
+	updated := toNanos(c.Updated)
+	if updated == 0 {
+		updated = m.now.UnixNano()
+	}
+	g, i := m.j.find(di.key, id)
+	return i >= 0 && updated <= g.entries[i].updated
+}
 
+// cookie folds in the valid cookie record e, of group key.
+func (m *merger) cookie(e *entry, key string) {
+	j := m.j
+	id := e.id()
+	if t, ok := j.tombs[id]; ok {
+		if t.Deleted.After(fromNanos(e.updated)) {
+			return // deleted here after the other writer set it
+		}
+		delete(j.tombs, id)
+		m.changed = true
+	}
+	g, i := j.find(key, id)
+	if i >= 0 {
+		old := g.entries[i]
+		if e.updated <= old.updated {
+			return
+		}
+		e.lastAccess.Store(max(e.lastAccess.Load(), old.lastAccess.Load()))
+	}
+	j.replace(key, g, i, e)
+	m.touched[key] = true
+	m.changed = true
+}
+
+// tombs folds in the other writer's tombstones.
+func (m *merger) tombs(tombs []tombstone) {
+	j := m.j
 	for _, t := range tombs {
-		if !t.Until.After(now) {
+		if !t.Until.After(m.now) {
 			continue
 		}
 		h, ok := canonicalHost(t.Domain)
@@ -289,7 +305,7 @@ func (j *Jar) mergeRecords(cookies []Cookie, tombs []tombstone, entryOf func(c *
 			if len(g.entries) == 0 {
 				j.dropGroup(key)
 			}
-			changed = true
+			m.changed = true
 		}
 		if mine, ok := j.tombs[id]; ok && !t.Deleted.After(mine.Deleted) {
 			continue
@@ -298,16 +314,23 @@ func (j *Jar) mergeRecords(cookies []Cookie, tombs []tombstone, entryOf func(c *
 			j.tombs = make(map[cookieID]tombstone)
 		}
 		j.tombs[id] = t
-		changed = true
+		m.changed = true
 	}
-	j.pruneTombs(nowNS)
+}
 
-	for key := range touched {
+// finish applies the limits to what the merge stored, bumps the
+// generation if anything changed and unlocks j.
+func (m *merger) finish() {
+	j := m.j
+	defer j.mu.Unlock()
+	nowNS := m.now.UnixNano()
+	j.pruneTombs(nowNS)
+	for key := range m.touched {
 		if g := j.sweep(key, nowNS); g != nil {
 			j.enforceLimits(key, g, nowNS)
 		}
 	}
-	if changed {
+	if m.changed {
 		j.gen.Add(1)
 		j.hgen.Add(1)
 	}

@@ -21,7 +21,7 @@ func TestGeneration(t *testing.T) {
 		changes     bool
 	}{
 		{"setting a cookie", func() { jar.SetCookieHeaders(u, []string{"a=1; Max-Age=60"}) }, true},
-		{"reading cookies", func() { clock.Advance(time.Hour); jar.Cookies(u); jar.cookieHeader(u); jar.All(); jar.Len() }, false},
+		{"reading cookies", func() { clock.Advance(time.Hour); jar.Cookies(u); cookieHeader(jar, u); jar.All(); jar.Len() }, false},
 		{"a cookie expiring", func() {}, false},
 		{"an ignored cookie", func() { jar.SetCookieHeaders(u, []string{"b=1; Domain=other.com"}) }, false},
 		{"deleting a missing cookie", func() { jar.SetCookieHeaders(u, []string{"b=; Max-Age=0"}) }, false},
@@ -181,13 +181,13 @@ func TestMergeRoundTrip(t *testing.T) {
 	a.Cookies(mustParseURL(t, "https://www.example.com/x/"))
 	cookies, tombs := a.snapshot()
 
-	b := NewJar(&JarOptions{Now: clock.Now})
+	b := newJar(nil, clock.Now)
 	b.merge(cookies, tombs)
 	got, _ := b.snapshot()
 	if diff := cmp.Diff(cookies, got); diff != "" {
 		t.Errorf("snapshot after merge into an empty jar (-want +got):\n%s", diff)
 	}
-	if g, w := b.cookieHeader(mustParseURL(t, "https://www.example.com/x/y")), a.cookieHeader(mustParseURL(t, "https://www.example.com/x/y")); g != w {
+	if g, w := cookieHeader(b, mustParseURL(t, "https://www.example.com/x/y")), cookieHeader(a, mustParseURL(t, "https://www.example.com/x/y")); g != w {
 		t.Errorf("cookieHeader after merge = %q, want %q", g, w)
 	}
 	gen := b.generation()
@@ -283,7 +283,7 @@ func TestInsert(t *testing.T) {
 	if len(all) != 1 || all[0].Value != "2" || !all[0].Expires.Equal(tNow.Add(maxCookieAge)) {
 		t.Errorf("after two inserts: %v, want a=2 expiring in 400 days", all)
 	}
-	if got := jar.cookieHeader(mustParseURL(t, "http://www.example.com/")); got != "a=2" {
+	if got := cookieHeader(jar, mustParseURL(t, "http://www.example.com/")); got != "a=2" {
 		t.Errorf("cookieHeader = %q, want %q", got, "a=2")
 	}
 }

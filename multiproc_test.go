@@ -57,6 +57,7 @@ func TestMultiProcessSave(t *testing.T) {
 		addChild(os.Getenv("HTTPSESSION_TEST_FILE"), os.Getenv("HTTPSESSION_TEST_ARG"))
 		return
 	}
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "shared", "session.json")
 	type child struct {
 		cmd   *exec.Cmd
@@ -138,6 +139,7 @@ func TestMultiProcessDeleteSticks(t *testing.T) {
 		deleteChild(os.Getenv("HTTPSESSION_TEST_FILE"), os.Getenv("HTTPSESSION_TEST_ARG"))
 		return
 	}
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "session.json")
 	u := &url.URL{Scheme: "https", Host: "shop.example", Path: "/"}
 	jar := NewJar(nil)
@@ -198,6 +200,7 @@ func deleteChild(path, name string) {
 // TestSessionConcurrentSaves saves from many goroutines and sessions of
 // one process at once, under the race detector in CI.
 func TestSessionConcurrentSaves(t *testing.T) {
+	t.Parallel()
 	for _, fsys := range testFileSystems(t) {
 		t.Run(fsys.Name(), func(t *testing.T) {
 			path := filepath.Join(tempDir(t, fsys), "session.json")

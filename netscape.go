@@ -52,18 +52,11 @@ const maxNetscapeLine = 16 << 10
 // field: exporters disagree, and either means the cookie was sent to
 // subdomains.
 func (j *Jar) ReadNetscape(r io.Reader) (int, error) {
-	st, err := j.readNetscape(r)
-	return st.imported, err
-}
-
-// readNetscape is ReadNetscape with the counts of skipped lines and
-// refused cookies.
-func (j *Jar) readNetscape(r io.Reader) (netscapeStats, error) {
-	st, err := parseNetscape(r, func(c Cookie) bool { return j.insert(c) == "" })
+	n, err := parseNetscape(r, func(c Cookie) bool { return j.insert(c) == "" })
 	if err != nil {
-		return st, fmt.Errorf("httpsession: read cookies.txt: %w", err)
+		return n, fmt.Errorf("httpsession: read cookies.txt: %w", err)
 	}
-	return st, nil
+	return n, nil
 }
 
 // WriteNetscape writes j's live cookies in the cookies.txt format as curl
@@ -78,33 +71,26 @@ func (j *Jar) WriteNetscape(w io.Writer) error {
 	return nil
 }
 
-// netscapeStats counts what reading a cookies.txt file did.
-type netscapeStats struct {
-	imported int // cookies stored
-	skipped  int // lines that are not a cookie (malformed or too long)
-	rejected int // well-formed cookies the jar refused: expired or invalid
-}
-
 // parseNetscape reads cookies.txt lines from r and calls add for every
-// well-formed cookie; add reports whether it stored it. Malformed lines are
-// skipped and counted; only a read error ends parsing early.
-func parseNetscape(r io.Reader, add func(Cookie) bool) (netscapeStats, error) {
-	var st netscapeStats
+// well-formed cookie; add reports whether it stored it. It returns how many
+// add stored. Malformed lines are skipped; only a read error ends parsing
+// early.
+func parseNetscape(r io.Reader, add func(Cookie) bool) (int, error) {
+	imported := 0
 	br := bufio.NewReaderSize(r, maxNetscapeLine)
 	first := true
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// Too long: skip the rest of the line.
-			st.skipped++
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}
 			if err == io.EOF {
-				return st, nil
+				return imported, nil
 			}
 			if err != nil {
-				return st, err
+				return imported, err
 			}
 			continue
 		}
@@ -113,35 +99,31 @@ func parseNetscape(r io.Reader, add func(Cookie) bool) (netscapeStats, error) {
 				line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // a BOM
 				first = false
 			}
-			if c, ok, blank := parseNetscapeLine(line); ok {
+			if c, ok := parseNetscapeLine(line); ok {
 				if add(c) {
-					st.imported++
-				} else {
-					st.rejected++
+					imported++
 				}
-			} else if !blank {
-				st.skipped++
 			}
 		}
 		if err == io.EOF {
-			return st, nil
+			return imported, nil
 		}
 		if err != nil {
-			return st, err
+			return imported, err
 		}
 	}
 }
 
-// parseNetscapeLine parses one line. blank reports a line that holds no
-// cookie and is not an error: empty, white space or a comment.
-func parseNetscapeLine(b []byte) (c Cookie, ok, blank bool) {
+// parseNetscapeLine parses one line; ok is false for a line that holds no
+// cookie: empty, white space, a comment, or malformed.
+func parseNetscapeLine(b []byte) (c Cookie, ok bool) {
 	line := strings.TrimRight(string(b), "\r\n")
 	line = strings.TrimLeft(line, " ")
 	if len(line) >= len(httpOnlyPrefix) && strings.EqualFold(line[:len(httpOnlyPrefix)], httpOnlyPrefix) {
 		c.HttpOnly = true
 		line = line[len(httpOnlyPrefix):]
 	} else if strings.TrimSpace(line) == "" || line[0] == '#' {
-		return c, false, true
+		return c, false
 	}
 	fields := strings.Split(line, "\t")
 	if len(fields) < 6 && !strings.Contains(line, "\t") {
@@ -149,12 +131,12 @@ func parseNetscapeLine(b []byte) (c Cookie, ok, blank bool) {
 		fields = strings.Fields(line)
 	}
 	if len(fields) < 6 {
-		return c, false, false
+		return c, false
 	}
 	domain := strings.TrimSpace(fields[0])
 	c.Domain = strings.TrimPrefix(domain, ".")
 	if c.Domain == "" {
-		return c, false, false
+		return c, false
 	}
 	// A domain cookie has a leading dot and TRUE; exporters that get one
 	// of them wrong still mean a domain cookie.
@@ -166,7 +148,7 @@ func parseNetscapeLine(b []byte) (c Cookie, ok, blank bool) {
 	c.Secure = isTrue(fields[3])
 	exp, ok := parseExpiry(fields[4])
 	if !ok {
-		return c, false, false
+		return c, false
 	}
 	c.Expires = exp
 	c.Name = fields[5]
@@ -175,7 +157,7 @@ func parseNetscapeLine(b []byte) (c Cookie, ok, blank bool) {
 		// value holds TABs, which the jar refuses.
 		c.Value = strings.Join(fields[6:], "\t")
 	}
-	return c, true, false
+	return c, true
 }
 
 func isTrue(s string) bool {

@@ -99,7 +99,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		if err != nil {
 			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, code, verifier, cfg.ClientSecret)
 		}
-		return fromOAuth2(ctx, ot), nil
+		return fromOAuth2(nowFor(hc), ot), nil
 	}
 	srv := &http.Server{
 		Handler:           cb,

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
@@ -146,9 +147,9 @@ func oauth2Context(ctx context.Context, hc *http.Client) context.Context {
 
 // fromOAuth2 converts a token from golang.org/x/oauth2, taking its expiry
 // from the expires_in (or the non-standard expires) the server sent,
-// counted on the TokenManager's clock, and keeping an OpenID Connect
+// counted from now (the session's clock), and keeping an OpenID Connect
 // id_token.
-func fromOAuth2(ctx context.Context, ot *oauth2.Token) *Token {
+func fromOAuth2(now time.Time, ot *oauth2.Token) *Token {
 	t := &Token{AccessToken: ot.AccessToken, TokenType: ot.TokenType, RefreshToken: ot.RefreshToken, Expiry: ot.Expiry}
 	v := ot.Extra("expires_in")
 	if v == nil {
@@ -157,7 +158,7 @@ func fromOAuth2(ctx context.Context, ot *oauth2.Token) *Token {
 	if f, ok := v.(float64); ok {
 		v = json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 	}
-	if exp := expiryFrom(v, nowFrom(ctx)); !exp.IsZero() {
+	if exp := expiryFrom(v, now); !exp.IsZero() {
 		t.Expiry = exp
 	}
 	if id, ok := ot.Extra("id_token").(string); ok {
@@ -216,7 +217,7 @@ func refreshOAuth2(ctx context.Context, hc *http.Client, cfg *oauth2.Config, t *
 	if err != nil {
 		return nil, oauth2Failure(ctx, endpoint, err, t.RefreshToken, cfg.ClientSecret)
 	}
-	nt := fromOAuth2(ctx, ot)
+	nt := fromOAuth2(nowFor(hc), ot)
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = t.RefreshToken
 	}

@@ -73,7 +73,7 @@ func psURL(t testing.TB, s string) *url.URL {
 // openTest opens the session at path with a new jar on clock.
 func openTest(t testing.TB, fsys afero.Fs, path string, clock *testClock, o *SessionOptions) (*session, *Jar) {
 	t.Helper()
-	jar := NewJar(&JarOptions{Now: clock.Now, MaxCookies: 10000, MaxCookiesPerDomain: 10000})
+	jar := newJar(&JarOptions{MaxCookies: 10000, MaxCookiesPerDomain: 10000}, clock.Now)
 	s, err := openSession(fsys, path, o, jar, nil)
 	if err != nil {
 		t.Fatalf("openSession(%s) error: %v", path, err)
@@ -113,7 +113,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if tok := s.token(); tok != nil {
 		t.Errorf("token() of a new session = %v, want nil", tok)
 	}
-	s.tokens = NewTokenManager(&seqAuth{}, nil, &TokenOptions{Now: clock.Now})
+	s.tokens = newTokenManager(&seqAuth{}, nil, nil, clock.Now)
 	u := psURL(t, "https://www.example.com/app/")
 	jar.SetCookieHeaders(u, []string{
 		"sid=s3cr3t; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=3600",
@@ -181,7 +181,7 @@ func TestSessionNoWriteWhenUnchanged(t *testing.T) {
 	clock := newPSClock()
 	path := "/d/s.json"
 	s, jar := openTest(t, fsys, path, clock, nil)
-	s.tokens = NewTokenManager(&seqAuth{}, nil, &TokenOptions{Now: clock.Now})
+	s.tokens = newTokenManager(&seqAuth{}, nil, nil, clock.Now)
 	step := func(what string, wantWrite bool) {
 		t.Helper()
 		before := fsys.writes.Load()
@@ -284,7 +284,7 @@ func TestSessionTokenNewerWins(t *testing.T) {
 	path := "/s.json"
 	open := func() (*session, *TokenManager) {
 		s, _ := openTest(t, fsys, path, clock, nil)
-		s.tokens = NewTokenManager(&seqAuth{}, nil, &TokenOptions{Now: clock.Now})
+		s.tokens = newTokenManager(&seqAuth{}, nil, nil, clock.Now)
 		s.tokens.SetToken(s.token())
 		return s, s.tokens
 	}
@@ -341,7 +341,7 @@ func TestSessionCorruptFile(t *testing.T) {
 	fsys := afero.NewMemMapFs()
 	afero.WriteFile(fsys, path, bad, 0o600)
 
-	jar := NewJar(&JarOptions{Now: clock.Now})
+	jar := newJar(nil, clock.Now)
 	_, err := openSession(fsys, path, nil, jar, nil)
 	var se *SessionFileError
 	if !errors.As(err, &se) || se.Path != path || !errors.Is(err, ErrCorruptSession) {
@@ -400,7 +400,7 @@ func TestSessionCorruptInputsNeverOverwritten(t *testing.T) {
 			path := "/s.json"
 			afero.WriteFile(fsys, path, in, 0o600)
 			clock := newPSClock()
-			jar := NewJar(&JarOptions{Now: clock.Now})
+			jar := newJar(nil, clock.Now)
 			if _, err := openSession(fsys, path, nil, jar, nil); !errors.Is(err, ErrCorruptSession) {
 				t.Fatalf("openSession error = %v, want ErrCorruptSession", err)
 			}
@@ -439,13 +439,13 @@ func TestLoadSaveSession(t *testing.T) {
 	fsys := afero.NewMemMapFs()
 	st := NewFileStore(fsys, "/s.json")
 	clock := newPSClock()
-	jar := NewJar(&JarOptions{Now: clock.Now})
+	jar := newJar(nil, clock.Now)
 	jar.SetCookieHeaders(psURL(t, "https://example.com/"), []string{"a=1; Max-Age=60"})
 	tok := &Token{AccessToken: "x", Expiry: t0.Add(time.Hour)}
 	if err := SaveSession(st, jar, tok, nil); err != nil {
 		t.Fatal(err)
 	}
-	jar2 := NewJar(&JarOptions{Now: clock.Now})
+	jar2 := newJar(nil, clock.Now)
 	got, err := LoadSession(st, jar2)
 	if err != nil {
 		t.Fatal(err)
@@ -501,7 +501,7 @@ func FuzzLoadSession(f *testing.F) {
 			t.Fatalf("encoding is not stable:\n%s\nthen\n%s", enc, enc2)
 		}
 		clock := newPSClock()
-		jar := NewJar(&JarOptions{Now: clock.Now})
+		jar := newJar(nil, clock.Now)
 		if _, err := LoadSession(&bytesStore{data: data}, jar); err != nil {
 			t.Fatalf("LoadSession error after decodeSession succeeded: %v", err)
 		}
@@ -509,7 +509,7 @@ func FuzzLoadSession(f *testing.F) {
 		if err := SaveSession(st, jar, nil, nil); err != nil {
 			t.Fatalf("SaveSession error: %v", err)
 		}
-		jar2 := NewJar(&JarOptions{Now: clock.Now})
+		jar2 := newJar(nil, clock.Now)
 		if _, err := LoadSession(st, jar2); err != nil {
 			t.Fatalf("LoadSession of a saved session error: %v", err)
 		}

@@ -115,25 +115,6 @@ func (j *Jar) cookies(u *url.URL, now time.Time) []*http.Cookie {
 	return out
 }
 
-// cookieHeader returns the Cookie header value for a request to u, or ""
-// (RFC 6265bis §5.8.3), and records the access. It allocates only the
-// returned string.
-func (j *Jar) cookieHeader(u *url.URL) string {
-	return j.header(u, j.now())
-}
-
-// header is cookieHeader at time now.
-func (j *Jar) header(u *url.URL, now time.Time) string {
-	t, ok := targetOf(u)
-	if !ok {
-		return ""
-	}
-	if h := j.headerFor(&t, now); h != nil {
-		return h[0]
-	}
-	return ""
-}
-
 func (c *cachedHeader) serves(t *target, now int64, gen uint64) bool {
 	return c != nil && c.gen == gen && now < c.until && c.host == t.host &&
 		c.secure == t.secure && (c.anyPath || c.path == t.path)

@@ -124,7 +124,10 @@ type RetryPolicy struct {
 	// RateBurst, so a program can stay under a site's limits before it is
 	// told 429. Every try, replays included, takes a token; a replay waits
 	// for the longer of its backoff and its token. 0 means no limit.
-	// Limiters are kept per host for the life of the policy.
+	// A host's limiter is kept while it holds state: once it has filled
+	// up again to RateBurst it may be dropped, since a new one would act
+	// the same, so a policy used for many hosts holds limiters only for
+	// those it is pacing.
 	// A wait for a token that would outlive the request's context deadline
 	// fails with an error for which errors.Is(err, context.DeadlineExceeded)
 	// holds.
@@ -134,17 +137,14 @@ type RetryPolicy struct {
 
 	// Sleep is every wait of the policy, between tries and for a rate
 	// limit token; it must return ctx's error, early, if ctx ends first.
-	// nil means a timer. Tests set it to record the waits instead of
-	// sitting through them. MaxElapsed is measured on the wall clock, so a
+	// nil means a timer. MaxElapsed is measured on the wall clock, so a
 	// wait that Sleep skips does not count towards it.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// now is the clock; nil means time.Now.
-	now func() time.Time
-
-	// mu guards limiters.
+	// mu guards limiters and sweepAt.
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by URL host, created on first use
+	sweepAt  int                      // len(limiters) at which idle ones are dropped
 }
 
 // RetryEvent describes a retry about to happen. It is passed to
@@ -377,7 +377,7 @@ func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http
 	if maxAttempts <= 1 {
 		return attempt(req)
 	}
-	start := p.clock()
+	start := time.Now()
 	resp, err := attempt(req)
 	if !p.checkRetry(req, resp, err) {
 		return resp, err
@@ -400,7 +400,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 		if n >= maxAttempts {
 			return resp, err
 		}
-		now := p.clock()
+		now := time.Now()
 		var wait time.Duration
 		status := 0
 		if resp != nil {
@@ -423,7 +423,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 		// still leaves the caller the last response.
 		var token *rate.Reservation
 		if p.RateLimit > 0 {
-			token = p.limiter(req.URL.Host).ReserveN(now, 1)
+			token = p.reserve(req.URL.Host, now)
 			wait = max(wait, token.DelayFrom(now))
 		}
 		next, ok := p.retryAllowed(req, start, now, wait)
@@ -442,7 +442,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 		}
 		if werr := p.wait(ctx, wait); werr != nil {
 			if token != nil {
-				token.CancelAt(p.clock())
+				token.CancelAt(time.Now())
 			}
 			closeRequestBody(next)
 			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
@@ -502,13 +502,6 @@ func (p *RetryPolicy) maxRetryAfter() time.Duration {
 	return cmp.Or(p.MaxRetryAfter, defaultMaxRetryAfter)
 }
 
-func (p *RetryPolicy) clock() time.Time {
-	if p.now != nil {
-		return p.now()
-	}
-	return time.Now()
-}
-
 // wait blocks for d or until ctx is done, whichever comes first.
 func (p *RetryPolicy) wait(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
@@ -533,30 +526,68 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// limiter returns the rate limiter for host, creating it on first use.
-func (p *RetryPolicy) limiter(host string) *rate.Limiter {
+// minSweep is the least number of limiters a policy keeps before it
+// looks for idle ones to drop.
+const minSweep = 256
+
+// allow takes a rate limit token for host at now if one is there, and
+// otherwise reserves the next one.
+func (p *RetryPolicy) allow(host string, now time.Time) (ok bool, r *rate.Reservation) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := p.limiters[host]
-	if l == nil {
-		if p.limiters == nil {
-			p.limiters = make(map[string]*rate.Limiter)
-		}
-		l = rate.NewLimiter(p.RateLimit, max(p.RateBurst, 1))
-		p.limiters[host] = l
+	l := p.limiter(host, now)
+	if l.AllowN(now, 1) {
+		return true, nil // no allocation while under the limit
 	}
+	return false, l.ReserveN(now, 1)
+}
+
+// reserve reserves a rate limit token for host at now.
+func (p *RetryPolicy) reserve(host string, now time.Time) *rate.Reservation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limiter(host, now).ReserveN(now, 1)
+}
+
+// limiter returns the rate limiter for host, creating it on first use.
+// Tokens are taken under p.mu too, so that a limiter found full here, and
+// dropped, has had none taken that a new one would forget. p.mu must be
+// held.
+func (p *RetryPolicy) limiter(host string, now time.Time) *rate.Limiter {
+	if l := p.limiters[host]; l != nil {
+		return l
+	}
+	if p.limiters == nil {
+		p.limiters = make(map[string]*rate.Limiter)
+	}
+	if len(p.limiters) >= max(p.sweepAt, minSweep) {
+		p.dropIdle(now)
+	}
+	l := rate.NewLimiter(p.RateLimit, max(p.RateBurst, 1))
+	p.limiters[host] = l
 	return l
+}
+
+// dropIdle drops the limiters that are full at now: they hold no state, a
+// new limiter starts full too. The next sweep comes when the map has
+// doubled, so sweeps cost O(1) a limiter created. p.mu must be held.
+func (p *RetryPolicy) dropIdle(now time.Time) {
+	for host, l := range p.limiters {
+		if l.TokensAt(now) >= float64(l.Burst()) {
+			delete(p.limiters, host)
+		}
+	}
+	p.sweepAt = 2 * len(p.limiters)
 }
 
 // rateWait waits for req's host to allow one more request.
 func (p *RetryPolicy) rateWait(req *http.Request) error {
 	ctx := req.Context()
-	l := p.limiter(req.URL.Host)
-	now := p.clock()
-	if l.AllowN(now, 1) {
-		return nil // no allocation while under the limit
+	now := time.Now()
+	ok, r := p.allow(req.URL.Host, now)
+	if ok {
+		return nil
 	}
-	r := l.ReserveN(now, 1)
 	if !r.OK() {
 		return errors.New("httpsession: rate limit: burst is zero")
 	}
@@ -569,7 +600,7 @@ func (p *RetryPolicy) rateWait(req *http.Request) error {
 		return fmt.Errorf("httpsession: rate limit wait of %v would outlive the request: %w", d, context.DeadlineExceeded)
 	}
 	if err := p.wait(ctx, d); err != nil {
-		r.CancelAt(p.clock())
+		r.CancelAt(time.Now())
 		return fmt.Errorf("httpsession: rate limit wait: %w", err)
 	}
 	return nil

@@ -19,40 +19,50 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// retryStart is the fixed start time of the fake clock.
-var retryStart = time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
+// retryStart is the time a synctest bubble starts at, midnight UTC at the
+// start of 2000: the clock of the tests that run in one.
+var retryStart = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-// fakeWaits replaces a policy's clock and wait: every wait is recorded and
-// advances the clock at once, so no test sleeps.
+// fakeWaits records every wait of a policy.
 type fakeWaits struct {
 	mu    sync.Mutex
-	now   time.Time
 	waits []time.Duration
+	sleep bool // sit through the waits, on a synctest bubble's fake clock
 }
 
+// withFakeWaits records p's waits and skips them: the clock does not move.
 func withFakeWaits(p *RetryPolicy) *fakeWaits {
-	f := &fakeWaits{now: retryStart}
-	p.now = f.clock
-	p.Sleep = f.sleep
+	f := &fakeWaits{}
+	p.Sleep = f.wait
 	return f
 }
 
-func (f *fakeWaits) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
+// withBubbleWaits records p's waits and sits through them on the fake
+// clock of the synctest bubble the test runs in, so that time passes as
+// it would. Outside a bubble it fails the test.
+func withBubbleWaits(t *testing.T, p *RetryPolicy) *fakeWaits {
+	t.Helper()
+	if !time.Now().Equal(retryStart) {
+		t.Fatal("withBubbleWaits outside a synctest bubble, or after time passed in it")
+	}
+	f := &fakeWaits{sleep: true}
+	p.Sleep = f.wait
+	return f
 }
 
-func (f *fakeWaits) sleep(ctx context.Context, d time.Duration) error {
+func (f *fakeWaits) wait(ctx context.Context, d time.Duration) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.waits = append(f.waits, d)
-	f.now = f.now.Add(d)
+	f.mu.Unlock()
+	if f.sleep {
+		return sleepContext(ctx, d)
+	}
 	return ctx.Err()
 }
 
@@ -83,6 +93,17 @@ func hitServer(t *testing.T, h func(n int, w http.ResponseWriter, r *http.Reques
 	return srv, &hits
 }
 
+// memHitServer is hitServer on an in-memory listener, for tests in a
+// synctest bubble; memTransport reaches it.
+func memHitServer(t *testing.T, h func(n int, w http.ResponseWriter, r *http.Request)) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var hits atomic.Int32
+	srv := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h(int(hits.Add(1)), w, r)
+	}))
+	return srv, &hits
+}
+
 func newRequest(t *testing.T, ctx context.Context, method, url string, body io.Reader) *http.Request {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
@@ -103,7 +124,7 @@ func readBody(t *testing.T, resp *http.Response) string {
 }
 
 func TestParseRetryAfter(t *testing.T) {
-	now := retryStart
+	now := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		value  string
 		want   time.Duration
@@ -161,7 +182,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestParseRetryAfterRoundsUp(t *testing.T) {
-	now := retryStart.Add(-300 * time.Millisecond)
+	now := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC).Add(-300 * time.Millisecond)
 	got, ok := parseRetryAfter("Sun, 01 Mar 2026 12:00:05 GMT", now)
 	if want := 6 * time.Second; got != want || !ok {
 		t.Errorf("parseRetryAfter 5.3s ahead = %v, %v, want %v, true", got, ok, want)
@@ -311,30 +332,32 @@ func TestRetry429ThenOK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
-				if n == 1 {
-					w.Header().Set("Retry-After", tt.retryAfter)
-					w.WriteHeader(http.StatusTooManyRequests)
-					return
+			synctest.Test(t, func(t *testing.T) {
+				srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+					if n == 1 {
+						w.Header().Set("Retry-After", tt.retryAfter)
+						w.WriteHeader(http.StatusTooManyRequests)
+						return
+					}
+					fmt.Fprint(w, "ok")
+				})
+				p := &RetryPolicy{Backoff: func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }}
+				f := withBubbleWaits(t, p)
+				req := newRequest(t, context.Background(), http.MethodGet, srv.URL, nil)
+				resp, err := p.do(req, nil, memTransport(t).RoundTrip)
+				if err != nil {
+					t.Fatal(err)
 				}
-				fmt.Fprint(w, "ok")
+				if got := readBody(t, resp); resp.StatusCode != 200 || got != "ok" {
+					t.Errorf("response = %d %q, want 200 %q", resp.StatusCode, got, "ok")
+				}
+				if got := hits.Load(); got != 2 {
+					t.Errorf("server hits = %d, want 2", got)
+				}
+				if diff := cmp.Diff([]time.Duration{tt.wantWait}, f.recorded()); diff != "" {
+					t.Errorf("waits (-want +got):\n%s", diff)
+				}
 			})
-			p := &RetryPolicy{Backoff: func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }}
-			f := withFakeWaits(p)
-			req := newRequest(t, context.Background(), http.MethodGet, srv.URL, nil)
-			resp, err := p.do(req, nil, newTransport(t).RoundTrip)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := readBody(t, resp); resp.StatusCode != 200 || got != "ok" {
-				t.Errorf("response = %d %q, want 200 %q", resp.StatusCode, got, "ok")
-			}
-			if got := hits.Load(); got != 2 {
-				t.Errorf("server hits = %d, want 2", got)
-			}
-			if diff := cmp.Diff([]time.Duration{tt.wantWait}, f.recorded()); diff != "" {
-				t.Errorf("waits (-want +got):\n%s", diff)
-			}
 		})
 	}
 }
@@ -356,34 +379,36 @@ func TestRetryAfterAboveCapReturnsAtOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
-				if n == 1 {
-					w.Header().Set("Retry-After", tt.retryAfter)
-					w.WriteHeader(http.StatusTooManyRequests)
-					fmt.Fprint(w, "slow down")
-					return
+			synctest.Test(t, func(t *testing.T) {
+				srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+					if n == 1 {
+						w.Header().Set("Retry-After", tt.retryAfter)
+						w.WriteHeader(http.StatusTooManyRequests)
+						fmt.Fprint(w, "slow down")
+						return
+					}
+					fmt.Fprint(w, "ok")
+				})
+				p := &RetryPolicy{MaxRetryAfter: tt.maxRetryAfter, MaxElapsed: -1}
+				f := withBubbleWaits(t, p)
+				req := newRequest(t, context.Background(), http.MethodGet, srv.URL, nil)
+				resp, err := p.do(req, nil, memTransport(t).RoundTrip)
+				if err != nil {
+					t.Fatal(err)
 				}
-				fmt.Fprint(w, "ok")
+				body := readBody(t, resp)
+				if got := hits.Load(); got != tt.wantHits {
+					t.Errorf("server hits = %d, want %d", got, tt.wantHits)
+				}
+				if diff := cmp.Diff(tt.wantWaits, f.recorded()); diff != "" {
+					t.Errorf("waits (-want +got):\n%s", diff)
+				}
+				if tt.wantHits == 1 {
+					if resp.StatusCode != 429 || body != "slow down" || resp.Header.Get("Retry-After") != tt.retryAfter {
+						t.Errorf("response = %d %q Retry-After %q, want the server's 429 unmodified", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+					}
+				}
 			})
-			p := &RetryPolicy{MaxRetryAfter: tt.maxRetryAfter, MaxElapsed: -1}
-			f := withFakeWaits(p)
-			req := newRequest(t, context.Background(), http.MethodGet, srv.URL, nil)
-			resp, err := p.do(req, nil, newTransport(t).RoundTrip)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readBody(t, resp)
-			if got := hits.Load(); got != tt.wantHits {
-				t.Errorf("server hits = %d, want %d", got, tt.wantHits)
-			}
-			if diff := cmp.Diff(tt.wantWaits, f.recorded()); diff != "" {
-				t.Errorf("waits (-want +got):\n%s", diff)
-			}
-			if tt.wantHits == 1 {
-				if resp.StatusCode != 429 || body != "slow down" || resp.Header.Get("Retry-After") != tt.retryAfter {
-					t.Errorf("response = %d %q Retry-After %q, want the server's 429 unmodified", resp.StatusCode, body, resp.Header.Get("Retry-After"))
-				}
-			}
 		})
 	}
 }
@@ -626,26 +651,28 @@ func TestRetryMaxElapsed(t *testing.T) {
 		{-1, 4, []time.Duration{3 * time.Second, 3 * time.Second, 3 * time.Second}},
 	}
 	for _, tt := range tests {
-		srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "try %d", n)
+		synctest.Test(t, func(t *testing.T) {
+			srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintf(w, "try %d", n)
+			})
+			p := &RetryPolicy{
+				MaxElapsed: tt.maxElapsed,
+				Backoff:    func(int, time.Duration, time.Duration, *http.Response) time.Duration { return 3 * time.Second },
+			}
+			f := withBubbleWaits(t, p)
+			resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, memTransport(t).RoundTrip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("try %d", tt.wantHits)
+			if got := readBody(t, resp); got != want || hits.Load() != tt.wantHits {
+				t.Errorf("MaxElapsed %v: body %q after %d hits, want %q after %d", tt.maxElapsed, got, hits.Load(), want, tt.wantHits)
+			}
+			if diff := cmp.Diff(tt.wantWaits, f.recorded()); diff != "" {
+				t.Errorf("MaxElapsed %v: waits (-want +got):\n%s", tt.maxElapsed, diff)
+			}
 		})
-		p := &RetryPolicy{
-			MaxElapsed: tt.maxElapsed,
-			Backoff:    func(int, time.Duration, time.Duration, *http.Response) time.Duration { return 3 * time.Second },
-		}
-		f := withFakeWaits(p)
-		resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, newTransport(t).RoundTrip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := fmt.Sprintf("try %d", tt.wantHits)
-		if got := readBody(t, resp); got != want || hits.Load() != tt.wantHits {
-			t.Errorf("MaxElapsed %v: body %q after %d hits, want %q after %d", tt.maxElapsed, got, hits.Load(), want, tt.wantHits)
-		}
-		if diff := cmp.Diff(tt.wantWaits, f.recorded()); diff != "" {
-			t.Errorf("MaxElapsed %v: waits (-want +got):\n%s", tt.maxElapsed, diff)
-		}
 	}
 }
 
@@ -995,50 +1022,54 @@ func TestRetryLogsRedacted(t *testing.T) {
 }
 
 func TestRetryRateLimit(t *testing.T) {
-	srv, _ := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
-	other, _ := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
-	p := &RetryPolicy{RateLimit: 0.5, RateBurst: 2}
-	f := withFakeWaits(p)
-	tr := newTransport(t)
-	get := func(url string) {
-		t.Helper()
-		resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, url, nil), nil, tr.RoundTrip)
+	synctest.Test(t, func(t *testing.T) {
+		srv, _ := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
+		other, _ := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
+		p := &RetryPolicy{RateLimit: 0.5, RateBurst: 2}
+		f := withBubbleWaits(t, p)
+		tr := memTransport(t)
+		get := func(url string) {
+			t.Helper()
+			resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, url, nil), nil, tr.RoundTrip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		for range 4 {
+			get(srv.URL)
+		}
+		get(other.URL) // another host has its own limiter
+		want := []time.Duration{2 * time.Second, 2 * time.Second}
+		if diff := cmp.Diff(want, f.recorded()); diff != "" {
+			t.Errorf("waits for the rate limit (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestRetryRateLimitAppliesToReplays(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		})
+		p := &RetryPolicy{
+			RateLimit: 1,
+			Backoff:   func(int, time.Duration, time.Duration, *http.Response) time.Duration { return 200 * time.Millisecond },
+		}
+		f := withBubbleWaits(t, p)
+		resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, memTransport(t).RoundTrip)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-	}
-	for range 4 {
-		get(srv.URL)
-	}
-	get(other.URL) // another host has its own limiter
-	want := []time.Duration{2 * time.Second, 2 * time.Second}
-	if diff := cmp.Diff(want, f.recorded()); diff != "" {
-		t.Errorf("waits for the rate limit (-want +got):\n%s", diff)
-	}
-}
-
-func TestRetryRateLimitAppliesToReplays(t *testing.T) {
-	srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
+		// One wait: the longer of the backoff and the limiter's second.
+		want := []time.Duration{time.Second}
+		if diff := cmp.Diff(want, f.recorded()); diff != "" || hits.Load() != 2 {
+			t.Errorf("after %d hits, waits (-want +got):\n%s", hits.Load(), diff)
 		}
 	})
-	p := &RetryPolicy{
-		RateLimit: 1,
-		Backoff:   func(int, time.Duration, time.Duration, *http.Response) time.Duration { return 200 * time.Millisecond },
-	}
-	f := withFakeWaits(p)
-	resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, newTransport(t).RoundTrip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	// One wait: the longer of the backoff and the limiter's second.
-	want := []time.Duration{time.Second}
-	if diff := cmp.Diff(want, f.recorded()); diff != "" || hits.Load() != 2 {
-		t.Errorf("after %d hits, waits (-want +got):\n%s", hits.Load(), diff)
-	}
 }
 
 func TestRetryRateLimitPastDeadline(t *testing.T) {
@@ -1077,36 +1108,38 @@ func TestRetryRateLimitPastDeadline(t *testing.T) {
 // waited for: the caller keeps the last response, and the token is given
 // back.
 func TestRetryRateLimitTokenPastDeadline(t *testing.T) {
-	srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprint(w, "busy")
+	synctest.Test(t, func(t *testing.T) {
+		srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, "busy")
+		})
+		p := &RetryPolicy{RateLimit: 0.01} // one request per 100s
+		f := withBubbleWaits(t, p)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		tr := memTransport(t)
+		resp, err := p.do(newRequest(t, ctx, http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readBody(t, resp); resp.StatusCode != 503 || got != "busy" || hits.Load() != 1 {
+			t.Errorf("response = %d %q after %d hits, want the 503 %q after 1", resp.StatusCode, got, hits.Load(), "busy")
+		}
+		if got := f.recorded(); len(got) != 0 {
+			t.Errorf("waits = %v, want none", got)
+		}
+		// The refused replay's token was given back: the next request waits
+		// for one token, not two.
+		p.MaxAttempts = 1
+		resp, err = p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if diff := cmp.Diff([]time.Duration{100 * time.Second}, f.recorded()); diff != "" {
+			t.Errorf("waits (-want +got):\n%s", diff)
+		}
 	})
-	p := &RetryPolicy{RateLimit: 0.01} // one request per 100s
-	f := withFakeWaits(p)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tr := newTransport(t)
-	resp, err := p.do(newRequest(t, ctx, http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readBody(t, resp); resp.StatusCode != 503 || got != "busy" || hits.Load() != 1 {
-		t.Errorf("response = %d %q after %d hits, want the 503 %q after 1", resp.StatusCode, got, hits.Load(), "busy")
-	}
-	if got := f.recorded(); len(got) != 0 {
-		t.Errorf("waits = %v, want none", got)
-	}
-	// The refused replay's token was given back: the next request waits
-	// for one token, not two.
-	p.MaxAttempts = 1
-	resp, err = p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if diff := cmp.Diff([]time.Duration{100 * time.Second}, f.recorded()); diff != "" {
-		t.Errorf("waits (-want +got):\n%s", diff)
-	}
 }
 
 type closeRecorder struct {
@@ -1120,25 +1153,72 @@ func (c *closeRecorder) Close() error {
 }
 
 func TestRetryRateLimitConcurrent(t *testing.T) {
-	srv, hits := hitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
-	p := &RetryPolicy{RateLimit: 10, RateBurst: 3}
-	f := withFakeWaits(p)
-	tr := newTransport(t)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
-			if err != nil {
-				t.Error(err)
-				return
+	synctest.Test(t, func(t *testing.T) {
+		srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {})
+		p := &RetryPolicy{RateLimit: 10, RateBurst: 3}
+		f := withBubbleWaits(t, p)
+		tr := memTransport(t)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				resp, err := p.do(newRequest(t, context.Background(), http.MethodGet, srv.URL, nil), nil, tr.RoundTrip)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+		if hits.Load() != 8 || len(f.recorded()) < 5 {
+			t.Errorf("hits = %d, rate limit waits = %d, want 8 and at least 5", hits.Load(), len(f.recorded()))
+		}
+	})
+}
+
+// TestRetryRateLimitersBounded visits many hosts once each, as a crawler
+// does: a limiter that has filled up again is dropped, so the policy holds
+// limiters only for the hosts it is pacing, and a host being paced keeps
+// its own.
+func TestRetryRateLimitersBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &RetryPolicy{RateLimit: 10, RateBurst: 1} // a token every 100ms
+		f := withBubbleWaits(t, p)
+		ok := func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+		}
+		get := func(host string) {
+			t.Helper()
+			req := newRequest(t, context.Background(), http.MethodGet, "http://"+host+"/", nil)
+			if _, err := p.do(req, nil, ok); err != nil {
+				t.Fatal(err)
 			}
-			resp.Body.Close()
-		})
-	}
-	wg.Wait()
-	if hits.Load() != 8 || len(f.recorded()) < 5 {
-		t.Errorf("hits = %d, rate limit waits = %d, want 8 and at least 5", hits.Load(), len(f.recorded()))
-	}
+		}
+		held := func() int {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return len(p.limiters)
+		}
+		most := 0
+		for i := range 20000 {
+			get(fmt.Sprintf("host%d.example", i))
+			time.Sleep(time.Millisecond) // a hundred hosts per refill
+			most = max(most, held())
+		}
+		if most > 2*minSweep {
+			t.Errorf("%d limiters held for 20000 hosts visited once each, want at most %d", most, 2*minSweep)
+		}
+
+		// A host being paced keeps its limiter however many others come.
+		get("paced.example")
+		for i := range 4 * minSweep {
+			get(fmt.Sprintf("other%d.example", i))
+		}
+		get("paced.example")
+		if diff := cmp.Diff([]time.Duration{100 * time.Millisecond}, f.recorded()); diff != "" {
+			t.Errorf("waits (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestRewindBody(t *testing.T) {

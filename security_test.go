@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -297,20 +298,20 @@ func TestNoAutoSaveAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fired func()
-	c.schedule = func(d time.Duration, f func()) func() bool {
-		fired = f
-		return func() bool { return false } // the timer has already fired
+	pending := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.pending != nil
 	}
 	mustGet(t, c.HTTPClient(), ts.URL+"/a")
-	if fired == nil {
+	if !pending() {
 		t.Fatal("no autosave scheduled")
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, c.HTTPClient(), ts.URL+"/b")
-	fired()
+	c.autoSave() // what the timer runs, had it gone off as Close stopped it
 	if st.updates != 1 {
 		t.Errorf("%d store updates, want 1 (Close's own)", st.updates)
 	}
@@ -341,7 +342,7 @@ func TestOAuth2ErrorEchoesSecret(t *testing.T) {
 			}))
 			defer srv.Close()
 			a := &OAuth2{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
-			_, err := a.Refresh(authCtx(), srv.Client(), &Token{RefreshToken: refresh})
+			_, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{RefreshToken: refresh})
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
 				t.Fatalf("Refresh() error = %v, want *OAuth2Error", err)
@@ -371,32 +372,31 @@ func TestRetryBudgetHugeWait(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := tt.policy
-			f := withFakeWaits(p)
-			p.Backoff = func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }
-			var tries atomic.Int32
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				tries.Add(1)
-				f.mu.Lock()
-				f.now = f.now.Add(time.Second) // the try takes a second
-				f.mu.Unlock()
-				if tt.header != "" {
-					w.Header().Set("Retry-After", tt.header)
+			synctest.Test(t, func(t *testing.T) {
+				p := tt.policy
+				f := withBubbleWaits(t, p)
+				p.Backoff = func(int, time.Duration, time.Duration, *http.Response) time.Duration { return tt.backoff }
+				var tries atomic.Int32
+				ts := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					tries.Add(1)
+					time.Sleep(time.Second) // the try takes a second
+					if tt.header != "" {
+						w.Header().Set("Retry-After", tt.header)
+					}
+					w.WriteHeader(http.StatusTooManyRequests)
+				}))
+				c, err := New(Options{Retry: p, Transport: memTransport(t)})
+				if err != nil {
+					t.Fatal(err)
 				}
-				w.WriteHeader(http.StatusTooManyRequests)
-			}))
-			defer ts.Close()
-			c, err := New(Options{Retry: p})
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, _ := mustGet(t, c.HTTPClient(), ts.URL)
-			if resp.StatusCode != http.StatusTooManyRequests || tries.Load() != 1 {
-				t.Errorf("got %d after %d tries, want the first 429", resp.StatusCode, tries.Load())
-			}
-			if w := f.recorded(); len(w) != 0 {
-				t.Errorf("waits %v, want none", w)
-			}
+				resp, _ := mustGet(t, c.HTTPClient(), ts.URL)
+				if resp.StatusCode != http.StatusTooManyRequests || tries.Load() != 1 {
+					t.Errorf("got %d after %d tries, want the first 429", resp.StatusCode, tries.Load())
+				}
+				if w := f.recorded(); len(w) != 0 {
+					t.Errorf("waits %v, want none", w)
+				}
+			})
 		})
 	}
 }

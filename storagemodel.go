@@ -191,7 +191,7 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		j.removeAt(o.key, g, old, nowNS, true)
 		j.hgen.Add(1)
 		return true
-	case old >= 0 && !j.noRenew && sameAttributes(g.entries[old], rc):
+	case old >= 0 && sameAttributes(g.entries[old], rc):
 		j.renew(o.key, g, g.entries[old], expires, nowNS)
 		return true
 	}

@@ -28,11 +28,6 @@ type TokenOptions struct {
 	// does not fail the others waiting for the same token.
 	RefreshTimeout time.Duration
 
-	// Now is the clock used for expiry. Nil means time.Now. The manager
-	// passes it to the ready-made authenticators, so their Expiry values
-	// come from the same clock.
-	Now func() time.Time
-
 	// OnTokenChange, if set, is called with every token obtained by login
 	// or refresh before the token is used or handed to anyone, so that a
 	// rotated refresh token can be saved before it matters (a crash after
@@ -59,6 +54,9 @@ const (
 // token, refreshes it ahead of expiry, and logs in again when refreshing
 // fails. At most one login or refresh runs at a time however many
 // goroutines need a token; each of them waits under its own context.
+//
+// Expiry is judged on time.Now, or on Options.Now for the manager of a
+// Client.
 //
 // A TokenManager is safe for concurrent use by multiple goroutines.
 type TokenManager struct {
@@ -94,16 +92,21 @@ func (s *tokenState) usable(now time.Time) bool {
 
 // flight is one login or refresh; done is closed when state and err are set.
 type flight struct {
-	done    chan struct{}
-	waiters int // callers that joined, guarded by TokenManager.mu
-	state   *tokenState
-	err     error
+	done  chan struct{}
+	state *tokenState
+	err   error
 }
 
 // NewTokenManager returns a TokenManager that obtains tokens from a, making
 // its requests with hc (nil means http.DefaultClient). hc must not itself
 // add tokens from this manager. A nil o means the zero TokenOptions.
 func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenManager {
+	return newTokenManager(a, hc, o, time.Now)
+}
+
+// newTokenManager is NewTokenManager with the clock now, a Client's
+// Options.Now.
+func newTokenManager(a Authenticator, hc *http.Client, o *TokenOptions, now func() time.Time) *TokenManager {
 	if o == nil {
 		o = &TokenOptions{}
 	}
@@ -112,7 +115,7 @@ func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenMa
 		hc:       hc,
 		skew:     o.Skew,
 		timeout:  o.RefreshTimeout,
-		now:      o.Now,
+		now:      now,
 		onChange: o.OnTokenChange,
 		log:      o.Logger,
 	}
@@ -127,9 +130,6 @@ func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenMa
 	}
 	if m.timeout <= 0 {
 		m.timeout = defaultRefreshTimeout
-	}
-	if m.now == nil {
-		m.now = time.Now
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -283,7 +283,6 @@ func (m *TokenManager) state(ctx context.Context) (*tokenState, error) {
 		m.flight = f
 		go m.run(context.WithoutCancel(ctx), f, s)
 	}
-	f.waiters++
 	m.mu.Unlock()
 
 	select {
@@ -301,7 +300,6 @@ func (m *TokenManager) state(ctx context.Context) (*tokenState, error) {
 func (m *TokenManager) run(ctx context.Context, f *flight, old *tokenState) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
-	ctx = context.WithValue(ctx, clockKey{}, m.now)
 
 	var (
 		s   *tokenState
@@ -391,14 +389,27 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 	return s, nil
 }
 
-// clockKey carries the TokenManager's clock to the ready-made
-// authenticators through the login/refresh context.
-type clockKey struct{}
+// sessionClock is implemented by the transport of a Client's session: the
+// client a Client hands its Authenticator sends through it.
+type sessionClock interface {
+	sessionNow() time.Time
+}
 
-// nowFrom returns the time on the clock carried by ctx, or time.Now.
-func nowFrom(ctx context.Context) time.Time {
-	if now, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
-		return now()
+// nowFor returns the time on the clock of the session hc belongs to
+// (Options.Now), or time.Now for any other client. The ready-made
+// authenticators date an expires_in with it.
+//
+// The clock travels with hc rather than as an argument or a context value:
+// the Authenticator interface has no place for one, and a clock carried in
+// a context is a hidden parameter that any context in between may drop.
+// hc is the session's own client, its cookies and retry policy; its clock
+// is part of the session in the same way, and a TokenManager used without
+// a Client runs on time.Now like hc.
+func nowFor(hc *http.Client) time.Time {
+	if hc != nil {
+		if s, ok := hc.Transport.(sessionClock); ok {
+			return s.sessionNow()
+		}
 	}
 	return time.Now()
 }

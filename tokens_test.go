@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -88,8 +88,7 @@ func newAuthServer(t *testing.T) *authServer {
 		}
 		s.issue(w)
 	})
-	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s.Server = newMemServer(t, mux)
 	return s
 }
 
@@ -129,29 +128,7 @@ func setExpired(m *TokenManager, clk *testClock) {
 
 func newTestManager(t *testing.T, s *authServer, clk *testClock, o *TokenOptions) *TokenManager {
 	t.Helper()
-	if o == nil {
-		o = &TokenOptions{}
-	}
-	o.Now = clk.Now
-	return NewTokenManager(s.authenticator(), s.Client(), o)
-}
-
-// waitFlight blocks until n callers wait for the login or refresh in
-// progress.
-func waitFlight(t *testing.T, m *TokenManager, n int) {
-	t.Helper()
-	for {
-		m.mu.Lock()
-		got := 0
-		if m.flight != nil {
-			got = m.flight.waiters
-		}
-		m.mu.Unlock()
-		if got >= n {
-			return
-		}
-		runtime.Gosched()
-	}
+	return newTokenManager(s.authenticator(), onClock(s.Client(), clk.Now), o, clk.Now)
 }
 
 // mustToken logs in (or refreshes) and fails the test on error.
@@ -382,88 +359,92 @@ func TestManagerConcurrentRefreshOnce(t *testing.T) {
 		{"refresh fails, login once", true, 1, 1, secretPrefix + "-access-2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newAuthServer(t)
-			s.refreshFails = tt.refreshFails
-			clk := newTokenClock()
-			m := newTestManager(t, s, clk, nil)
-			// An expired token with a refresh token, as restored from a file.
-			m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
-				Expiry: clk.Now().Add(-time.Minute)})
-			s.issued.Store(1)
+			synctest.Test(t, func(t *testing.T) {
+				s := newAuthServer(t)
+				s.refreshFails = tt.refreshFails
+				clk := newTokenClock()
+				m := newTestManager(t, s, clk, nil)
+				// An expired token with a refresh token, as restored from a file.
+				m.SetToken(&Token{AccessToken: secretPrefix + "-access-0", RefreshToken: secretPrefix + "-refresh-0",
+					Expiry: clk.Now().Add(-time.Minute)})
+				s.issued.Store(1)
 
-			// Hold the refresh until every goroutine has started.
-			s.refreshGate = make(chan struct{})
-			var started, done sync.WaitGroup
-			started.Add(n)
-			errs := make(chan error, n)
-			for range n {
-				done.Add(1)
-				go func() {
-					defer done.Done()
-					started.Done()
-					tok, err := m.Token(context.Background())
-					if err == nil && tok.AccessToken != tt.wantPrefix {
-						err = fmt.Errorf("AccessToken = %v", tok)
-					}
-					if err != nil {
-						errs <- err
-					}
-				}()
-			}
-			started.Wait()
-			waitFlight(t, m, n) // all of them wait for the one refresh
-			close(s.refreshGate)
-			done.Wait()
-			close(errs)
-			for err := range errs {
-				t.Errorf("Token() error = %v", err)
-			}
-			if l, r := s.counts(); l != tt.wantLogins || r != tt.wantRefreshes {
-				t.Errorf("logins, refreshes = %d, %d, want %d, %d", l, r, tt.wantLogins, tt.wantRefreshes)
-			}
+				// Hold the refresh until every goroutine has started.
+				s.refreshGate = make(chan struct{})
+				var started, done sync.WaitGroup
+				started.Add(n)
+				errs := make(chan error, n)
+				for range n {
+					done.Add(1)
+					go func() {
+						defer done.Done()
+						started.Done()
+						tok, err := m.Token(context.Background())
+						if err == nil && tok.AccessToken != tt.wantPrefix {
+							err = fmt.Errorf("AccessToken = %v", tok)
+						}
+						if err != nil {
+							errs <- err
+						}
+					}()
+				}
+				started.Wait()
+				synctest.Wait() // all of them wait for the one refresh
+				close(s.refreshGate)
+				done.Wait()
+				close(errs)
+				for err := range errs {
+					t.Errorf("Token() error = %v", err)
+				}
+				if l, r := s.counts(); l != tt.wantLogins || r != tt.wantRefreshes {
+					t.Errorf("logins, refreshes = %d, %d, want %d, %d", l, r, tt.wantLogins, tt.wantRefreshes)
+				}
+			})
 		})
 	}
 }
 
 func TestManagerFailureReportedOnce(t *testing.T) {
-	const n = 200
-	s := newAuthServer(t)
-	s.refreshFails = true
-	s.loginFails = true
-	clk := newTokenClock()
-	m := newTestManager(t, s, clk, nil)
-	setExpired(m, clk)
+	synctest.Test(t, func(t *testing.T) {
+		const n = 200
+		s := newAuthServer(t)
+		s.refreshFails = true
+		s.loginFails = true
+		clk := newTokenClock()
+		m := newTestManager(t, s, clk, nil)
+		setExpired(m, clk)
 
-	s.refreshGate = make(chan struct{})
-	errs := make(chan error, n)
-	var started, done sync.WaitGroup
-	started.Add(n)
-	done.Add(n)
-	for range n {
-		go func() {
-			defer done.Done()
-			started.Done()
-			_, err := m.Token(context.Background())
-			errs <- err
-		}()
-	}
-	started.Wait()
-	waitFlight(t, m, n)
-	close(s.refreshGate)
-	done.Wait()
-	close(errs)
-	for err := range errs {
-		var ae *AuthError
-		if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errors.Is(err, ErrAuthResponse) {
-			t.Errorf("Token() error = %v, want *AuthError with status 401", err)
-			continue
+		s.refreshGate = make(chan struct{})
+		errs := make(chan error, n)
+		var started, done sync.WaitGroup
+		started.Add(n)
+		done.Add(n)
+		for range n {
+			go func() {
+				defer done.Done()
+				started.Done()
+				_, err := m.Token(context.Background())
+				errs <- err
+			}()
 		}
-		assertNoSecret(t, "error", err.Error())
-	}
-	// Every waiter got the one failure; nobody retried it.
-	if l, r := s.counts(); l != 1 || r != 1 {
-		t.Errorf("logins, refreshes = %d, %d, want 1, 1", l, r)
-	}
+		started.Wait()
+		synctest.Wait()
+		close(s.refreshGate)
+		done.Wait()
+		close(errs)
+		for err := range errs {
+			var ae *AuthError
+			if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errors.Is(err, ErrAuthResponse) {
+				t.Errorf("Token() error = %v, want *AuthError with status 401", err)
+				continue
+			}
+			assertNoSecret(t, "error", err.Error())
+		}
+		// Every waiter got the one failure; nobody retried it.
+		if l, r := s.counts(); l != 1 || r != 1 {
+			t.Errorf("logins, refreshes = %d, %d, want 1, 1", l, r)
+		}
+	})
 }
 
 func TestManagerWaiterCancel(t *testing.T) {
@@ -517,27 +498,29 @@ func TestManagerWaiterCancel(t *testing.T) {
 }
 
 func TestManagerWaiterCancelMidWait(t *testing.T) {
-	s := newAuthServer(t)
-	s.refreshGate = make(chan struct{})
-	s.refreshEntered = make(chan struct{}, 1)
-	clk := newTokenClock()
-	m := newTestManager(t, s, clk, nil)
-	setExpired(m, clk)
+	synctest.Test(t, func(t *testing.T) {
+		s := newAuthServer(t)
+		s.refreshGate = make(chan struct{})
+		s.refreshEntered = make(chan struct{}, 1)
+		clk := newTokenClock()
+		m := newTestManager(t, s, clk, nil)
+		setExpired(m, clk)
 
-	go func() { _, _ = m.Token(context.Background()) }()
-	<-s.refreshEntered
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		_, err := m.Token(ctx)
-		errc <- err
-	}()
-	waitFlight(t, m, 2)
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("Token() error = %v, want context.Canceled", err)
-	}
-	close(s.refreshGate)
+		go func() { _, _ = m.Token(context.Background()) }()
+		<-s.refreshEntered
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() {
+			_, err := m.Token(ctx)
+			errc <- err
+		}()
+		synctest.Wait()
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Errorf("Token() error = %v, want context.Canceled", err)
+		}
+		close(s.refreshGate)
+	})
 }
 
 func TestManagerRefreshTimeout(t *testing.T) {
@@ -613,7 +596,7 @@ func TestManagerJWTExpiry(t *testing.T) {
 		logins.Add(1)
 		return &Token{AccessToken: jwt(fmt.Sprintf(`{"exp":%d}`, exp.Unix()))}, nil
 	}}
-	m := NewTokenManager(a, nil, &TokenOptions{Now: clk.Now})
+	m := newTokenManager(a, nil, nil, clk.Now)
 	tok := mustToken(t, m)
 	if !tok.Expiry.Equal(exp) {
 		t.Errorf("Expiry = %v, want %v from the JWT", tok.Expiry, exp)
@@ -633,9 +616,9 @@ func TestManagerJWTExpiry(t *testing.T) {
 func TestManagerExpiresInBeatsJWT(t *testing.T) {
 	clk := newTokenClock()
 	a := AuthFuncs{LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
-		return &Token{AccessToken: jwt(`{"exp":1}`), Expiry: nowFrom(ctx).Add(time.Hour)}, nil
+		return &Token{AccessToken: jwt(`{"exp":1}`), Expiry: clk.Now().Add(time.Hour)}, nil
 	}}
-	m := NewTokenManager(a, nil, &TokenOptions{Now: clk.Now})
+	m := newTokenManager(a, nil, nil, clk.Now)
 	if got, want := mustToken(t, m).Expiry, clk.Now().Add(time.Hour); !got.Equal(want) {
 		t.Errorf("Expiry = %v, want %v (expires_in wins over the JWT exp)", got, want)
 	}
@@ -680,16 +663,16 @@ func TestManagerKeepsRefreshToken(t *testing.T) {
 	clk := newTokenClock()
 	a := AuthFuncs{
 		LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
-			return &Token{AccessToken: "a1", RefreshToken: "r1", Expiry: nowFrom(ctx).Add(time.Minute)}, nil
+			return &Token{AccessToken: "a1", RefreshToken: "r1", Expiry: clk.Now().Add(time.Minute)}, nil
 		},
 		RefreshFunc: func(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
 			if t.RefreshToken != "r1" {
 				return nil, errors.New("wrong refresh token")
 			}
-			return &Token{AccessToken: "a2", Expiry: nowFrom(ctx).Add(time.Minute)}, nil
+			return &Token{AccessToken: "a2", Expiry: clk.Now().Add(time.Minute)}, nil
 		},
 	}
-	m := NewTokenManager(a, nil, &TokenOptions{Now: clk.Now})
+	m := newTokenManager(a, nil, nil, clk.Now)
 	mustToken(t, m)
 	clk.Advance(time.Minute)
 	got := mustToken(t, m)

@@ -37,7 +37,7 @@ func testToken() *httpsession.Token {
 // testJar returns a jar on a fixed clock holding the cookieValues.
 func testJar(t *testing.T) *httpsession.Jar {
 	t.Helper()
-	jar := httpsession.NewJar(&httpsession.JarOptions{Now: func() time.Time { return t0 }})
+	jar := jarAt(func() time.Time { return t0 }, nil)
 	u, _ := url.Parse("https://app.example.com/")
 	var cs []*http.Cookie
 	for i, v := range cookieValues {
@@ -110,7 +110,7 @@ func TestRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(string(readFile(t, fsys, "/s/plain.json")), string(plain)); diff != "" {
 				t.Errorf("decrypted document differs from the plain file (-plain +decrypted):\n%s", diff)
 			}
-			jar := httpsession.NewJar(&httpsession.JarOptions{Now: func() time.Time { return t0 }})
+			jar := jarAt(func() time.Time { return t0 }, nil)
 			tok, err := httpsession.LoadSession(st, jar)
 			if err != nil {
 				t.Fatal(err)
@@ -219,7 +219,7 @@ func TestNoWriteWhenUnchanged(t *testing.T) {
 				}
 			}
 			// Another process's view: a fresh jar loaded from the file.
-			other := httpsession.NewJar(&httpsession.JarOptions{Now: func() time.Time { return t0 }})
+			other := jarAt(func() time.Time { return t0 }, nil)
 			if _, err := httpsession.LoadSession(st, other); err != nil {
 				t.Fatal(err)
 			}
@@ -313,7 +313,7 @@ func TestMigration(t *testing.T) {
 	plain := readFile(t, fsys, "/session.json")
 
 	st := NewFile(fsys, "/session.json", key)
-	jar := httpsession.NewJar(&httpsession.JarOptions{Now: func() time.Time { return t0 }})
+	jar := jarAt(func() time.Time { return t0 }, nil)
 	tok, err := httpsession.LoadSession(st, jar)
 	if err != nil {
 		t.Fatal(err)
@@ -487,4 +487,14 @@ func TestConcurrentSaves(t *testing.T) {
 	if n := len(jar.All()); n != 8 {
 		t.Errorf("%d cookies after 8 concurrent saves, want 8", n)
 	}
+}
+
+// jarAt returns a jar on the clock now, as a Client with Options.Now has
+// one (the only way to give a jar a clock of its own).
+func jarAt(now func() time.Time, o *httpsession.JarOptions) *httpsession.Jar {
+	c, err := httpsession.New(httpsession.Options{Now: now, Jar: o})
+	if err != nil {
+		panic(err)
+	}
+	return c.Jar()
 }

@@ -85,7 +85,7 @@ func TestUpdateRetriesOnConflict(t *testing.T) {
 func TestSameDocumentAsFile(t *testing.T) {
 	srv := redistest.Start(t)
 	clock := storetest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
-	jar := httpsession.NewJar(&httpsession.JarOptions{Now: clock.Now})
+	jar := jarAt(clock.Now, nil)
 	jar.SetCookieHeaders(&url.URL{Scheme: "https", Host: "shop.example", Path: "/"},
 		[]string{"sid=s3cret; Secure; HttpOnly", "pref=dark; Max-Age=3600"})
 	tok := &httpsession.Token{AccessToken: "at-secret", RefreshToken: "rt-secret", Expiry: clock.Now().Add(time.Hour)}
@@ -374,4 +374,14 @@ func TestLeaseForeignKey(t *testing.T) {
 	if n := commands(t, rdb) - before; n > 60 {
 		t.Errorf("a 300ms wait sent %d commands, want a poll every 50ms", n)
 	}
+}
+
+// jarAt returns a jar on the clock now, as a Client with Options.Now has
+// one (the only way to give a jar a clock of its own).
+func jarAt(now func() time.Time, o *httpsession.JarOptions) *httpsession.Jar {
+	c, err := httpsession.New(httpsession.Options{Now: now, Jar: o})
+	if err != nil {
+		panic(err)
+	}
+	return c.Jar()
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/httpsession/httpsession/internal/demoserver"
@@ -254,7 +255,18 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, "", []string{"HTTPSESSION_SESSION=", "HTTPSESSION_PASSWORD="}, tt.args...)
+			var r result
+			if tt.name == "refused connection" {
+				// In-process, in a synctest bubble: the retry policy's
+				// backoff between the refused tries passes on the fake clock.
+				synctest.Test(t, func(t *testing.T) {
+					var out, errb bytes.Buffer
+					e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+					r = result{run(context.Background(), e, tt.args), out.String(), errb.String()}
+				})
+			} else {
+				r = cli(t, "", []string{"HTTPSESSION_SESSION=", "HTTPSESSION_PASSWORD="}, tt.args...)
+			}
 			if r.code != tt.wantCode {
 				t.Errorf("exit %d, want %d (stderr %q)", r.code, tt.wantCode, r.stderr)
 			}

@@ -86,7 +86,7 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 func newJar(c *Clock) *httpsession.Jar {
-	return httpsession.NewJar(&httpsession.JarOptions{Now: c.Now, MaxCookies: 10000})
+	return jarAt(c.Now, &httpsession.JarOptions{MaxCookies: 10000})
 }
 
 func site(host string) *url.URL {
@@ -554,4 +554,14 @@ func testClientPicksUp(t *testing.T, open func() httpsession.Store) {
 	if got := values(c2.Jar()); !cmp.Equal(want, got) {
 		t.Errorf("after Save, the second client's cookies = %q, want %q: it must pick up what another worker saved", got, want)
 	}
+}
+
+// jarAt returns a jar on the clock now, as a Client with Options.Now has
+// one (the only way to give a jar a clock of its own).
+func jarAt(now func() time.Time, o *httpsession.JarOptions) *httpsession.Jar {
+	c, err := httpsession.New(httpsession.Options{Now: now, Jar: o})
+	if err != nil {
+		panic(err)
+	}
+	return c.Jar()
 }
