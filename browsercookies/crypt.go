@@ -67,24 +67,6 @@ func decryptCBC(key, ct []byte) ([]byte, error) {
 	return out[:len(out)-n], nil
 }
 
-// decryptGCM decrypts the nonce, ciphertext and tag after a Windows "v10"
-// prefix.
-func decryptGCM(key, data []byte) ([]byte, error) {
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, errDecrypt
-	}
-	g, err := cipher.NewGCM(b)
-	if err != nil || len(data) < g.NonceSize()+g.Overhead() {
-		return nil, errDecrypt
-	}
-	out, err := g.Open(nil, data[:g.NonceSize()], data[g.NonceSize():], nil)
-	if err != nil {
-		return nil, errDecrypt
-	}
-	return out, nil
-}
-
 // cbcDecrypter is the Linux and macOS scheme: for each prefix, the keys to
 // try in order, each fetched once when a cookie first needs it.
 type cbcDecrypter struct {
@@ -136,19 +118,6 @@ func linuxDecrypter(v11Password func() (string, error)) *cbcDecrypter {
 	}}
 }
 
-// macDecrypter decrypts macOS profiles with the Keychain's password.
-func macDecrypter(password func() (string, error)) *cbcDecrypter {
-	return &cbcDecrypter{keys: map[string]func() ([][]byte, error){
-		"v10": func() ([][]byte, error) {
-			pw, err := password()
-			if err != nil {
-				return nil, err
-			}
-			return [][]byte{cbcKey(pw, 1003)}, nil
-		},
-	}}
-}
-
 // quoteASCII shows a version prefix safely.
 func quoteASCII(s string) string {
 	b := []byte(s)
@@ -158,21 +127,4 @@ func quoteASCII(s string) string {
 		}
 	}
 	return `"` + string(b) + `"`
-}
-
-// safeStorageName is the name under which browser b keeps its Safe
-// Storage password: the Keychain service is name+" Safe Storage" with
-// account name, and the Secret Service item's label is the same.
-func safeStorageName(b Browser, goos string) string {
-	switch b {
-	case Chrome:
-		return "Chrome"
-	case Edge:
-		if goos == "darwin" {
-			return "Microsoft Edge"
-		}
-	case Brave:
-		return "Brave"
-	}
-	return "Chromium"
 }

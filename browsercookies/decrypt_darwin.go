@@ -26,3 +26,16 @@ func newPlatformDecrypter(ctx context.Context, b Browser, password, _ string) de
 		return string(bytes.TrimRight(out, "\n")), nil
 	})
 }
+
+// macDecrypter decrypts macOS profiles with the Keychain's password.
+func macDecrypter(password func() (string, error)) *cbcDecrypter {
+	return &cbcDecrypter{keys: map[string]func() ([][]byte, error){
+		"v10": func() ([][]byte, error) {
+			pw, err := password()
+			if err != nil {
+				return nil, err
+			}
+			return [][]byte{cbcKey(pw, 1003)}, nil
+		},
+	}}
+}

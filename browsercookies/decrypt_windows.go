@@ -5,6 +5,8 @@ package browsercookies
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"fmt"
 	"unsafe"
@@ -83,4 +85,22 @@ func dpapiUnprotect(blob []byte) ([]byte, error) {
 	}
 	defer windows.LocalFree(windows.Handle(unsafe.Pointer(out.Data)))
 	return bytes.Clone(unsafe.Slice(out.Data, out.Size)), nil
+}
+
+// decryptGCM decrypts the nonce, ciphertext and tag after a Windows "v10"
+// prefix.
+func decryptGCM(key, data []byte) ([]byte, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, errDecrypt
+	}
+	g, err := cipher.NewGCM(b)
+	if err != nil || len(data) < g.NonceSize()+g.Overhead() {
+		return nil, errDecrypt
+	}
+	out, err := g.Open(nil, data[:g.NonceSize()], data[g.NonceSize():], nil)
+	if err != nil {
+		return nil, errDecrypt
+	}
+	return out, nil
 }
