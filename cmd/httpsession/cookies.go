@@ -16,12 +16,16 @@ import (
 
 func runCookies(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand: list, import, export, rm or clear")
+		return usagef("want a subcommand: list, import, export, rm, clear or browsers")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "browsers" {
+		return listBrowsers(e, args)
+	}
 	fs := newFlagSet(e, "cookies "+sub, "cookies "+sub+" --session FILE [flags]")
 	session := sessionFlag(fs, e, "to read and update")
 	var domain, path, name, format, output *string
+	var fromBrowser, profile, originsFrom *string
 	var asJSON, showValues *bool
 	switch sub {
 	case "list":
@@ -29,9 +33,14 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		asJSON = fs.Bool("json", false, "print JSON")
 		showValues = fs.Bool("show-values", false, "print cookie values instead of masking them")
 	case "import":
+		format = fs.String("format", "netscape", "netscape (cookies.txt) or storage-state (Playwright's storageState)")
+		fromBrowser = fs.String("from-browser", "", "import from a browser's profile: firefox, chromium, chrome, edge or brave")
+		profile = fs.String("profile", "", "with --from-browser: the profile's `name` or directory name (default: the browser's default)")
+		domain = fs.String("domain", "", "with --from-browser: only cookies for this `domain` and its subdomains")
 	case "export":
-		format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it) or json")
+		format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it), json or storage-state (Playwright's storageState)")
 		output = fs.String("o", "", "write to `file` instead of standard output")
+		originsFrom = fs.String("origins-from", "", "with storage-state: copy the origins (localStorage) of this storageState `file`")
 	case "rm":
 		domain = fs.String("domain", "", "the cookie's `domain` (required)")
 		path = fs.String("path", "/", "the cookie's `path`")
@@ -46,6 +55,11 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	}
 	if *session == "" {
 		return errNoSession
+	}
+	if sub == "import" && (*fromBrowser != "" || *format != "netscape") {
+		return importInto(ctx, e, *session, importSource{
+			browser: *fromBrowser, profile: *profile, domain: *domain, format: *format, files: pos,
+		})
 	}
 	if sub == "import" {
 		if len(pos) != 1 {
@@ -98,8 +112,10 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 			enc := json.NewEncoder(out)
 			enc.SetIndent("", "  ")
 			err = enc.Encode(cookieRecords(jar.All(), true))
+		case "storage-state":
+			err = writeStorageState(out, jar, *originsFrom)
 		default:
-			err = usagef("unknown --format %q: want netscape or json", *format)
+			err = usagef("unknown --format %q: want netscape, json or storage-state", *format)
 		}
 		if cerr := closeOut(err == nil); err == nil {
 			err = cerr

@@ -9,6 +9,8 @@
 //	httpsession do -X METHOD URL [flags]
 //	httpsession login --session F --kind json|oauth2-password|oauth2-client [flags]
 //	httpsession cookies list|import|export|rm|clear --session F [flags]
+//	httpsession cookies import --session F --from-browser firefox|chromium|chrome|edge|brave [--profile P] [--domain D]
+//	httpsession cookies browsers
 //	httpsession token show|refresh --session F
 //	httpsession session encrypt|decrypt --session F --key-file K
 //
@@ -87,7 +89,7 @@ func commands() []command {
 		{"post", "POST to a URL through the session", runRequest("POST")},
 		{"do", "send a request with any method (-X) through the session", runRequest("")},
 		{"login", "log in with a ready-made authenticator and save the session", runLogin},
-		{"cookies", "list, import, export, remove or clear the session's cookies", runCookies},
+		{"cookies", "list, import (cookies.txt, storageState, a browser), export, remove or clear cookies", runCookies},
 		{"token", "show or refresh the session's token", runToken},
 		{"session", "encrypt the session file with age, or decrypt it", runSession},
 	}

@@ -1,0 +1,86 @@
+//go:build !windows && !darwin
+
+package browsercookies
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The freedesktop.org Secret Service, spoken over D-Bus directly rather
+// than through libsecret (cgo) or the secret-tool binary (not installed on
+// most desktops), so that a `go install`ed binary finds the key wherever a
+// Secret Service (GNOME Keyring, KeePassXC, KWallet 5.97+) runs.
+const (
+	secretsDest    = "org.freedesktop.secrets"
+	secretsPath    = dbus.ObjectPath("/org/freedesktop/secrets")
+	secretsService = "org.freedesktop.Secret.Service"
+	secretsItem    = "org.freedesktop.Secret.Item"
+)
+
+// chromiumSchemas are the libsecret schemas Chromium stored its password
+// under, newest first.
+var chromiumSchemas = []string{"chrome_libsecret_os_crypt_password_v2", "chrome_libsecret_os_crypt_password_v1"}
+
+// secretServicePassword returns the Safe Storage password of a Chromium
+// browser from the Secret Service: the item of Chromium's schema labelled
+// name+" Safe Storage", or else the one whose application attribute is
+// app. A locked item is unlocked if that needs no prompt.
+func secretServicePassword(ctx context.Context, name, app string) (string, error) {
+	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("%w: no D-Bus session bus for the Secret Service: %w", ErrNoKey, err)
+	}
+	defer conn.Close()
+	svc := conn.Object(secretsDest, secretsPath)
+	var item dbus.ObjectPath
+	for _, schema := range chromiumSchemas {
+		var unlocked, locked []dbus.ObjectPath
+		if err := svc.CallWithContext(ctx, secretsService+".SearchItems", 0,
+			map[string]string{"xdg:schema": schema}).Store(&unlocked, &locked); err != nil {
+			return "", fmt.Errorf("%w: Secret Service: %w", ErrNoKey, err)
+		}
+		for _, p := range append(unlocked, locked...) {
+			obj := conn.Object(secretsDest, p)
+			label, _ := obj.GetProperty(secretsItem + ".Label")
+			attrs, _ := obj.GetProperty(secretsItem + ".Attributes")
+			a, _ := attrs.Value().(map[string]string)
+			if l, _ := label.Value().(string); l == name+" Safe Storage" || a["application"] == app {
+				item = p
+				break
+			}
+		}
+		if item != "" {
+			break
+		}
+	}
+	if item == "" {
+		return "", fmt.Errorf("%w: no %q in the Secret Service", ErrNoKey, name+" Safe Storage")
+	}
+	var unlocked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, secretsService+".Unlock", 0, []dbus.ObjectPath{item}).Store(&unlocked, &prompt); err != nil {
+		return "", fmt.Errorf("%w: Secret Service: unlock: %w", ErrNoKey, err)
+	}
+	if len(unlocked) == 0 {
+		return "", fmt.Errorf("%w: the keyring holding %q is locked", ErrNoKey, name+" Safe Storage")
+	}
+	var out dbus.Variant
+	var session dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, secretsService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &session); err != nil {
+		return "", fmt.Errorf("%w: Secret Service: open session: %w", ErrNoKey, err)
+	}
+	defer conn.Object(secretsDest, session).CallWithContext(ctx, "org.freedesktop.Secret.Session.Close", 0)
+	var secret struct {
+		Session     dbus.ObjectPath
+		Parameters  []byte
+		Value       []byte
+		ContentType string
+	}
+	if err := conn.Object(secretsDest, item).CallWithContext(ctx, secretsItem+".GetSecret", 0, session).Store(&secret); err != nil {
+		return "", fmt.Errorf("%w: Secret Service: get secret: %w", ErrNoKey, err)
+	}
+	return string(secret.Value), nil
+}

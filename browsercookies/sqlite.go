@@ -1,0 +1,79 @@
+package browsercookies
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver "sqlite"
+)
+
+// openCopy copies the SQLite database at path, with its -wal and -journal
+// files, into a temporary directory and opens the copy, so that a running
+// browser's lock is no obstacle and the browser's files are never written.
+// cleanup closes the database and removes the copy.
+func openCopy(path string) (db *sql.DB, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "browsercookies-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("browsercookies: copy database: %w", err)
+	}
+	rm := func() { os.RemoveAll(tmp) }
+	dst := filepath.Join(tmp, "db.sqlite")
+	for _, suffix := range []string{"", "-wal", "-journal"} {
+		err := copyFile(path+suffix, dst+suffix)
+		if suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			rm()
+			return nil, nil, fmt.Errorf("browsercookies: copy database: %w", err)
+		}
+	}
+	db, err = sql.Open("sqlite", dst)
+	if err != nil {
+		rm()
+		return nil, nil, fmt.Errorf("browsercookies: open database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, func() { db.Close(); rm() }, nil
+}
+
+// copyFile copies src to a new file dst readable by the owner only: the
+// copy holds the same secrets as the original.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// columns returns the column names of table.
+func columns(db *sql.DB, table string) (map[string]bool, error) {
+	rows, err := db.Query("SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		cols[n] = true
+	}
+	return cols, rows.Err()
+}

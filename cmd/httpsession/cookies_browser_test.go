@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// TestStorageStateImportExport imports a storageState document into a
+// session file and exports it again: the cookies come back field for
+// field, and the origins through --origins-from.
+func TestStorageStateImportExport(t *testing.T) {
+	dir := t.TempDir()
+	session := filepath.Join(dir, "session.json")
+	exp := time.Now().Add(24 * time.Hour).Unix()
+	doc := fmt.Sprintf(`{"cookies":[
+	  {"name":"sid","value":"v1","domain":".example.com","path":"/","expires":%d,"httpOnly":true,"secure":true,"sameSite":"Lax"},
+	  {"name":"pref","value":"v2","domain":"app.example.com","path":"/a","expires":-1,"httpOnly":false,"secure":false,"sameSite":"Strict"}
+	],"origins":[{"origin":"https://app.example.com","localStorage":[{"name":"k","value":"v"}]}]}`, exp)
+	state := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(state, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", state, "--session", session)
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 2 cookies") || !strings.Contains(r.stderr, "1 origins") {
+		t.Fatalf("import = %d, %q", r.code, r.stderr)
+	}
+	r = cli(t, "", nil, "cookies", "export", "--format", "storage-state", "--origins-from", state, "--session", session)
+	if r.code != 0 {
+		t.Fatalf("export = %d, %q", r.code, r.stderr)
+	}
+	var want, got map[string]any
+	if err := json.Unmarshal([]byte(doc), &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	byName := cmpopts.SortSlices(func(a, b any) bool {
+		return fmt.Sprint(a.(map[string]any)["name"]) < fmt.Sprint(b.(map[string]any)["name"])
+	})
+	if diff := cmp.Diff(want, got, byName); diff != "" {
+		t.Errorf("export after import (-want +got):\n%s", diff)
+	}
+}
+
+// TestImportFromBrowser imports the Firefox fixture, found the way a
+// user's profile is: through profiles.ini under $HOME.
+func TestImportFromBrowser(t *testing.T) {
+	home := t.TempDir()
+	ffDir := filepath.Join(home, ".mozilla", "firefox")
+	prof := filepath.Join(ffDir, "abc.default-release")
+	if err := os.MkdirAll(prof, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cookies.sqlite", "sessionstore.jsonlz4"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "browsercookies", "testdata", "firefox", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(prof, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ini := "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\nDefault=1\n"
+	if err := os.WriteFile(filepath.Join(ffDir, "profiles.ini"), []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+
+	r := cli(t, "", env, "cookies", "browsers")
+	if r.code != 0 || !regexp.MustCompile(`firefox\s+abc.default-release\s+default-release\s+yes`).MatchString(r.stdout) {
+		t.Errorf("cookies browsers = %d, %q, %q", r.code, r.stdout, r.stderr)
+	}
+	session := filepath.Join(home, "session.json")
+	r = cli(t, "", env, "cookies", "import", "--from-browser", "firefox", "--domain", "www.example.com", "--session", session)
+	if r.code != 0 {
+		t.Fatalf("import = %d, %q", r.code, r.stderr)
+	}
+	// The fixture's cookies expire at a fixed date: once it has passed,
+	// the jar rejects them as expired, and says so.
+	m := regexp.MustCompile(`imported (\d+) cookies from firefox profile "default-release"`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("import said %q", r.stderr)
+	}
+	kept, _ := strconv.Atoi(m[1])
+	if rejected := strings.Count(r.stderr, "rejected "); kept+rejected != 4 || !strings.Contains(r.stderr, "left out 1 cookies") {
+		t.Errorf("import said %q, want 4 cookies kept or rejected and 1 left out", r.stderr)
+	}
+	if strings.Contains(r.stderr, "p1") || strings.Contains(r.stderr, "x1") {
+		t.Errorf("import showed cookie values: %q", r.stderr)
+	}
+	r = cli(t, "", env, "cookies", "import", "--from-browser", "opera", "--session", session)
+	if r.code != 1 || !strings.Contains(r.stderr, "unknown browser") {
+		t.Errorf("import from opera = %d, %q", r.code, r.stderr)
+	}
+}
