@@ -259,9 +259,10 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 	c.tokens = newTokenManager(o.Auth, authHC, &to, now)
 	if c.sess != nil {
 		if tok := c.sess.token(); tok != nil {
-			c.tokens.SetToken(tok)
+			c.tokens.setToken(tok, c.sess.tokenUpdated())
 		}
 		c.sess.tokens = c.tokens
+		c.tokens.shared = c.sess
 	}
 }
 

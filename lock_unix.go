@@ -25,6 +25,21 @@ func lockOSFile(f *os.File) error {
 	}
 }
 
+// tryLockOSFile tries to take an exclusive flock(2) on f without waiting.
+func tryLockOSFile(f *os.File) (bool, error) {
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, unix.EWOULDBLOCK):
+			return false, nil
+		case !errors.Is(err, unix.EINTR):
+			return false, err
+		}
+	}
+}
+
 // checkOwner refuses a file of the operating system's file system that
 // belongs to another user: someone else's session file could feed this
 // process their cookies, and someone else's lock file could block every

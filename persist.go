@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -53,7 +54,7 @@ func LoadSession(st Store, jar *Jar) (*Token, error) {
 // *SessionFileError.
 func SaveSession(st Store, jar *Jar, tok *Token, o *SessionOptions) error {
 	s := newSession(st, o, jar, nil)
-	return s.persist(tok, tok != nil, false)
+	return s.persist(tok, tok != nil, false, time.Time{})
 }
 
 // A session ties a Jar and a TokenManager to a Store. Saves merge with the
@@ -190,6 +191,35 @@ func (s *session) sessionCookieIDs(cookies []Cookie) map[cookieID]bool {
 	return ids
 }
 
+// lockRefresh takes the store's refresh lock when it has one (a
+// RefreshLocker); other stores serialise nothing across processes.
+func (s *session) lockRefresh(ctx context.Context) (unlock func(), err error) {
+	if rl, ok := s.store.(RefreshLocker); ok {
+		return rl.LockRefresh(ctx)
+	}
+	return func() {}, nil
+}
+
+// storedToken re-reads the token the store holds and when it last changed.
+func (s *session) storedToken() (*Token, time.Time, error) {
+	data, err := s.store.Load()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	doc, err := s.decode(data)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return doc.token, doc.tokenUpdated, nil
+}
+
+// tokenUpdated returns when the token loaded from the store last changed.
+func (s *session) tokenUpdated() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.syncedAt
+}
+
 // token returns the token loaded from the store, nil if none.
 func (s *session) token() *Token {
 	s.mu.Lock()
@@ -228,22 +258,26 @@ func (s *session) save() error {
 			return nil
 		}
 	}
-	var tok *Token
+	var (
+		tok *Token
+		at  time.Time
+	)
 	if s.tokens != nil {
-		tok = s.tokens.Current()
+		tok, at = s.tokens.current()
 	}
-	return s.persist(tok, s.tokens != nil, true)
+	return s.persist(tok, s.tokens != nil, true, at)
 }
 
 // saveToken saves t, a token just obtained, together with the jar.
 func (s *session) saveToken(t *Token) error {
-	return s.persist(copyToken(t), true, false)
+	return s.persist(copyToken(t), true, false, time.Time{})
 }
 
 // persist does a merge-save. ours is this process's token; haveToken
-// says whether it has one to contribute at all. adopt makes a newer stored
-// token replace the TokenManager's.
-func (s *session) persist(ours *Token, haveToken, adopt bool) error {
+// says whether it has one to contribute at all, and oursAt when it was
+// obtained (zero: now). adopt makes a newer stored token replace the
+// TokenManager's.
+func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) error {
 	s.mu.Lock()
 	synced, syncedAt, hint := s.synced, s.syncedAt, s.sizeHint
 	known, knownHash, onDisk := s.known, s.knownHash, s.stored
@@ -272,11 +306,16 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 		}
 		now := s.jar.now()
 		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
-		// The newer token wins: ours changed now, unless the stored one
-		// changed later (another process's clock ahead of ours).
+		at := oursAt
+		if at.IsZero() {
+			at = now
+		}
+		// The newer token wins: ours, obtained at at, unless the stored
+		// one changed later (another process refreshed after we got ours,
+		// or its clock is ahead).
 		switch {
-		case changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(now):
-			out.token, out.tokenUpdated = ours, now
+		case changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(at):
+			out.token, out.tokenUpdated = ours, at
 		case haveToken && ours != nil && disk.token == nil && disk.tokenUpdated.IsZero():
 			// The store lost its document (or never had a token): ours
 			// goes back with the time it last changed.
@@ -314,7 +353,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool) error {
 	s.mu.Unlock()
 	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, s.tokens.Current()) {
 		// Another process changed the token later than we did: use its.
-		s.tokens.SetToken(written.token)
+		s.tokens.setToken(written.token, written.tokenUpdated)
 	}
 	return nil
 }

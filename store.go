@@ -321,6 +321,85 @@ func (s *FileStore) lock() (unlock func(), err error) {
 	}, nil
 }
 
+var _ RefreshLocker = (*FileStore)(nil)
+
+// LockRefresh implements RefreshLocker with a second side file,
+// path+".refresh.lock", locked like Update's (across processes on the
+// operating system's file system) and held while a token is refreshed and
+// stored; saves go on meanwhile. Waiting polls the lock every few
+// milliseconds, up to 100 ms apart, and ends with ctx.
+func (s *FileStore) LockRefresh(ctx context.Context) (unlock func(), err error) {
+	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
+	}
+	lf, err := s.fs.OpenFile(s.path+".refresh.lock", os.O_RDWR|os.O_CREATE|lockFlags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("httpsession: lock session file for a refresh: %w", err)
+	}
+	key := "refresh fs:" + s.path
+	osf, isOS := osFile(lf)
+	if isOS {
+		key = "refresh os:" + osf.Name()
+	}
+	turn := refreshTurn(key)
+	select {
+	case turn <- struct{}{}:
+	case <-ctx.Done():
+		lf.Close()
+		return nil, ctx.Err()
+	}
+	release := func() {
+		lf.Close() // releases the file lock
+		<-turn
+	}
+	if isOS {
+		if err := s.lockRefreshFile(ctx, osf); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(release) }, nil
+}
+
+// lockRefreshFile takes the operating-system lock on f, waiting for it
+// until ctx ends.
+func (s *FileStore) lockRefreshFile(ctx context.Context, f *os.File) error {
+	if fi, err := f.Stat(); err == nil {
+		if err := checkOwner(fi, f.Name()); err != nil {
+			return err
+		}
+	}
+	for wait := 2 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		ok, err := tryLockOSFile(f)
+		if err != nil {
+			return fmt.Errorf("httpsession: lock session file for a refresh: %w", &os.PathError{Op: "lock", Path: f.Name(), Err: err})
+		}
+		if ok {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// refreshTurns hands out the refresh lock of one path within this process:
+// a channel of capacity one, so that a wait can end with its context.
+var refreshTurns sync.Map // string → chan struct{}
+
+func refreshTurn(key string) chan struct{} {
+	if ch, ok := refreshTurns.Load(key); ok {
+		return ch.(chan struct{})
+	}
+	ch, _ := refreshTurns.LoadOrStore(key, make(chan struct{}, 1))
+	return ch.(chan struct{})
+}
+
 // osFile returns the operating system's file behind f, if there is one:
 // f itself from afero.OsFs (and ReadOnlyFs or CopyOnWriteFs over it), or
 // the file a BasePathFs wraps.

@@ -37,5 +37,5 @@ func TestFileFleet(t *testing.T) {
 	if fleettest.Long() {
 		cfg.Goroutines, cfg.Duration = 16, 20*time.Second
 	}
-	fleettest.Run(t, cfg).Check(t, false, "needs cross-process refresh coordination")
+	fleettest.Run(t, cfg).Check(t)
 }

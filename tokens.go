@@ -72,9 +72,26 @@ type TokenManager struct {
 	// SetToken(nil). A published tokenState is never modified.
 	cur atomic.Pointer[tokenState]
 
+	// shared, when the token is persisted in a store other processes use
+	// too, coordinates logins and refreshes with them.
+	shared sharedToken
+
 	// mu guards flight, the login or refresh in progress (nil if none).
 	mu     sync.Mutex
 	flight *flight
+}
+
+// A sharedToken is the store a Client's token is persisted in, when other
+// processes may share it. Before a login or refresh the manager takes the
+// store's refresh lock and re-reads the stored token: one that another
+// process obtained meanwhile is adopted instead of refreshing again, since
+// a refresh token is often good for one use only. The new token is stored
+// (OnTokenChange) before the lock is released.
+type sharedToken interface {
+	// lockRefresh takes the refresh lock; unlock releases it.
+	lockRefresh(ctx context.Context) (unlock func(), err error)
+	// storedToken re-reads the store's token and when it last changed.
+	storedToken() (t *Token, updated time.Time, err error)
 }
 
 // tokenState is an immutable cached token with what the request path needs,
@@ -82,6 +99,7 @@ type TokenManager struct {
 type tokenState struct {
 	tok       Token
 	header    []string  // Authorization as a header map holds it (one value, cap 1); nil for a cookie-only token
+	issued    time.Time // when the token was obtained, as far as known; zero: unknown
 	refreshAt time.Time // zero: no known expiry
 	stale     bool      // rejected by the server: refresh (or log in) before use
 }
@@ -138,14 +156,18 @@ func newTokenManager(a Authenticator, hc *http.Client, o *TokenOptions, now func
 }
 
 // newState prepares t (a copy the manager owns) for caching: an unknown
-// Expiry is taken from a JWT access token's exp claim.
-func (m *TokenManager) newState(t Token, now time.Time) *tokenState {
+// Expiry is taken from a JWT access token's exp claim. issued is when the
+// token was obtained (zero: unknown, as for a token handed to SetToken). It
+// is refreshed Skew before its expiry; one whose whole lifetime (counted
+// from issued) is shorter than Skew halfway through that lifetime instead,
+// rather than on every use.
+func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
 	if t.Expiry.IsZero() {
 		if exp, ok := jwtExpiry(t.AccessToken); ok {
 			t.Expiry = exp
 		}
 	}
-	s := &tokenState{tok: t}
+	s := &tokenState{tok: t, issued: issued}
 	if t.AccessToken != "" {
 		// The slice is shared by every request that sends the token; its
 		// capacity of one makes an append elsewhere copy it.
@@ -153,10 +175,8 @@ func (m *TokenManager) newState(t Token, now time.Time) *tokenState {
 	}
 	if !t.Expiry.IsZero() {
 		s.refreshAt = t.Expiry.Add(-m.skew)
-		if life := t.Expiry.Sub(now); life > 0 && !now.Before(s.refreshAt) {
-			// Shorter-lived than the skew: refresh halfway instead of on
-			// every use.
-			s.refreshAt = now.Add(life / 2)
+		if life := t.Expiry.Sub(issued); !issued.IsZero() && life > 0 && life <= m.skew {
+			s.refreshAt = issued.Add(life / 2)
 		}
 	}
 	return s
@@ -179,12 +199,16 @@ func (m *TokenManager) Token(ctx context.Context) (*Token, error) {
 // session file; a nil t clears it, so the next use logs in. OnTokenChange
 // is not called. A login or refresh already in progress still replaces the
 // token when it completes.
-func (m *TokenManager) SetToken(t *Token) {
+func (m *TokenManager) SetToken(t *Token) { m.setToken(t, time.Time{}) }
+
+// setToken is SetToken for a token obtained at issued (zero: unknown), as a
+// session file records it.
+func (m *TokenManager) setToken(t *Token, issued time.Time) {
 	if t == nil {
 		m.cur.Store(nil)
 		return
 	}
-	m.cur.Store(m.newState(*t, m.now()))
+	m.cur.Store(m.newState(*t, issued))
 }
 
 // Current returns a copy of the cached token, or nil if there is none. It
@@ -196,6 +220,16 @@ func (m *TokenManager) Current() *Token {
 	}
 	t := s.tok
 	return &t
+}
+
+// current is Current with the time the token was obtained (zero: unknown).
+func (m *TokenManager) current() (*Token, time.Time) {
+	s := m.cur.Load()
+	if s == nil {
+		return nil, time.Time{}
+	}
+	t := s.tok
+	return &t, s.issued
 }
 
 // holds reports whether the cached token equals t (nil: none is cached),
@@ -335,9 +369,65 @@ func panicError(r any) error {
 	return fmt.Errorf("httpsession: authenticator panicked with a %T", r)
 }
 
-// fetch refreshes old if it has a refresh token, and logs in otherwise or
-// when the refresh fails.
+// fetch obtains a new token in place of old (nil: none yet). With a shared
+// store it does so under the store's refresh lock, adopting a token another
+// process stored meanwhile.
 func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState, error) {
+	if m.shared == nil {
+		return m.obtain(ctx, old)
+	}
+	unlock, err := m.shared.lockRefresh(ctx)
+	if err != nil {
+		now := m.now()
+		if old != nil && !old.stale && (old.tok.Expiry.IsZero() || now.Before(old.tok.Expiry)) {
+			// The lock is out of reach (a store that is down): refreshing
+			// without it could present a refresh token another process
+			// presents too. The token still works; try again soon.
+			m.log.Warn("httpsession: refresh lock unavailable; keeping the current token for now", "error", err)
+			retry := *old
+			retry.refreshAt = now.Add(min(time.Second, old.tok.Expiry.Sub(now)/2))
+			if old.tok.Expiry.IsZero() {
+				retry.refreshAt = now.Add(time.Second)
+			}
+			return &retry, nil
+		}
+		m.log.Warn("httpsession: refresh lock unavailable; refreshing without it", "error", err)
+		return m.obtain(ctx, old)
+	}
+	defer unlock()
+	base, adopted := m.newer(old)
+	if adopted {
+		return base, nil
+	}
+	return m.obtain(ctx, base)
+}
+
+// newer re-reads the shared store. A token there that differs from old and
+// changed after old was obtained is newer: it is adopted (adopted true) if
+// it can be used, and otherwise returned as the base to refresh, since its
+// refresh token is the current one. Else old is returned.
+func (m *TokenManager) newer(old *tokenState) (base *tokenState, adopted bool) {
+	stored, updated, err := m.shared.storedToken()
+	if err != nil {
+		m.log.Warn("httpsession: re-reading the stored token failed", "error", err)
+		return old, false
+	}
+	if stored == nil || old != nil && (tokenEqual(stored, &old.tok) || !old.issued.IsZero() && !updated.After(old.issued)) {
+		return old, false
+	}
+	s := m.newState(*stored, updated)
+	if s.usable(m.now()) {
+		m.log.Debug("httpsession: adopted the token another process stored", "expiry", expiryString(s.tok.Expiry))
+		return s, true
+	}
+	return s, false
+}
+
+// obtain refreshes old if it has a refresh token, and logs in otherwise or
+// when the refresh fails. A refresh the server rejects is first checked
+// against the shared store: another process may have rotated the token a
+// moment ago.
+func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState, error) {
 	var (
 		t   *Token
 		err error
@@ -351,6 +441,11 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 		case err != nil && errors.Is(err, ErrNoRefresh):
 			t = nil
 		case err != nil:
+			if m.shared != nil {
+				if s, adopted := m.newer(old); adopted {
+					return s, nil
+				}
+			}
 			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
 			t = nil
 		default:

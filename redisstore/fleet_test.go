@@ -53,5 +53,5 @@ func TestFleet(t *testing.T) {
 	if fleettest.Long() {
 		cfg.Procs, cfg.Goroutines, cfg.Duration = 8, 16, 30*time.Second
 	}
-	fleettest.Run(t, cfg).Check(t, false, "needs cross-process refresh coordination")
+	fleettest.Run(t, cfg).Check(t)
 }
