@@ -104,34 +104,6 @@ func TestSessionFormatCompact(t *testing.T) {
 	t.Logf("%d bytes per typical cookie", per)
 }
 
-func TestSessionEncodedSize(t *testing.T) {
-	// The estimate sizes the write buffer: at least the document (when
-	// little needs escaping), and not grossly more.
-	typical := &sessionDoc{}
-	for i := range 1000 {
-		typical.cookies = append(typical.cookies, Cookie{
-			Name: fmt.Sprintf("n%d", i), Value: strings.Repeat("v", i%64), Domain: "a.example", Path: "/p",
-			HostOnly: true, Secure: true, HttpOnly: true, Partitioned: true, SameSite: http.SameSiteStrictMode,
-			Expires: t0.Add(time.Hour), Created: t0, LastAccess: t0.Add(time.Minute), Updated: t0.Add(time.Second),
-		})
-		typical.tombs = append(typical.tombs, tombstone{Name: fmt.Sprintf("t%d", i), Domain: "a.example", Path: "/",
-			HostOnly: true, Deleted: t0, Until: t0.Add(time.Hour)})
-	}
-	for _, tt := range []struct {
-		name string
-		doc  *sessionDoc
-	}{
-		{"empty", &sessionDoc{}},
-		{"sample", sampleDoc()},
-		{"typical", typical},
-	} {
-		n, got := len(tt.doc.encode(nil)), tt.doc.encodedSize()
-		if got < n || got > 2*n+256 {
-			t.Errorf("%s: encodedSize() = %d for a document of %d bytes, want in [%d, %d]", tt.name, got, n, n, 2*n+256)
-		}
-	}
-}
-
 func TestDecodeSessionAccepts(t *testing.T) {
 	tests := []struct {
 		name, in string
