@@ -296,6 +296,11 @@ func fileEscapes(rec []byte) []byte {
 
 // decodeSession parses a session file. Every error it returns is a
 // *SessionFileError without Path; none contains data from the file.
+//
+// Measured on 2 shared cores, encoding/json decodes a file of 3,000
+// cookies in 8–13 ms where a hand-written decoder took 1.2–2.2 ms: paid
+// when loading and when saving after another process saved, and not worth
+// 700 lines of our own.
 func decodeSession(data []byte) (*sessionDoc, error) {
 	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
 	case len(rest) == 0:
@@ -309,61 +314,17 @@ func decodeSession(data []byte) (*sessionDoc, error) {
 	if _, err := dec.Token(); err != nil { // the '{' seen above
 		return nil, invalid(dec, "", err)
 	}
-	doc, version := &sessionDoc{}, (*int64)(nil)
+	doc, hasVersion := &sessionDoc{}, false
 	for dec.More() {
-		key, err := dec.Token()
+		tok, err := dec.Token()
 		if err != nil {
 			return nil, invalid(dec, "", err)
 		}
-		switch key {
-		case "version":
-			if err = dec.Decode(&version); err == nil && version != nil && *version != sessionVersion {
-				return nil, corrupt("unsupported version %d", *version)
-			}
-		case "token":
-			var r *tokenRecord
-			if err = dec.Decode(&r); err == nil {
-				doc.token, err = r.token()
-			}
-		case "token_updated":
-			var ms *int64
-			if err = dec.Decode(&ms); err == nil && ms != nil {
-				doc.tokenUpdated = time.UnixMilli(*ms)
-			}
-		case "cookies":
-			err = decodeRecords(dec, "cookie", func(i int) error {
-				var r cookieRecord
-				if err := dec.Decode(&r); err != nil {
-					return err
-				}
-				c, err := r.cookie(i)
-				if err == nil {
-					doc.cookies = append(doc.cookies, c)
-				}
-				return err
-			})
-		case "tombstones":
-			err = decodeRecords(dec, "tombstone", func(i int) error {
-				var r tombstoneRecord
-				if err := dec.Decode(&r); err != nil {
-					return err
-				}
-				t, err := r.tombstone(i)
-				if err == nil {
-					doc.tombs = append(doc.tombs, t)
-				}
-				return err
-			})
-		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip)
+		key, _ := tok.(string) // a key, or Token fails
+		if err := doc.decodeValue(dec, key); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			if key, ok := key.(string); ok && knownKeys[key] {
-				return nil, invalid(dec, key, err)
-			}
-			return nil, invalid(dec, "", err)
-		}
+		hasVersion = hasVersion || key == "version"
 	}
 	if _, err := dec.Token(); err != nil { // the '}'
 		return nil, invalid(dec, "", err)
@@ -371,34 +332,74 @@ func decodeSession(data []byte) (*sessionDoc, error) {
 	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return nil, corrupt("data after the JSON object at byte %d", len(data)-len(rest))
 	}
-	if version == nil {
+	if !hasVersion {
 		return nil, corrupt("no version")
 	}
 	return doc, nil
 }
 
-// knownKeys are the keys of the document; an error names one of them,
-// never a key from the file.
-var knownKeys = map[string]bool{"version": true, "token": true, "token_updated": true, "cookies": true, "tombstones": true}
-
-// decodeRecords reads an array (null is none), calling each for every
-// element with dec at its start.
-func decodeRecords(dec *json.Decoder, kind string, each func(i int) error) error {
-	switch tok, err := dec.Token(); {
-	case err != nil:
-		return err
-	case tok == nil:
-		return nil
-	case tok != json.Delim('['):
-		return corrupt("%ss: not an array", kind)
-	}
-	for i := 0; dec.More(); i++ {
-		if err := each(i); err != nil {
-			return invalid(dec, fmt.Sprintf("%s %d", kind, i), err)
+// decodeValue reads the value of the document's key into doc.
+func (doc *sessionDoc) decodeValue(dec *json.Decoder, key string) error {
+	var err error
+	switch key {
+	case "version":
+		var v *int64
+		switch err = dec.Decode(&v); {
+		case err == nil && v == nil:
+			return corrupt("no version")
+		case err == nil && *v != sessionVersion:
+			return corrupt("unsupported version %d", *v)
+		}
+	case "token":
+		var r *tokenRecord
+		if err = dec.Decode(&r); err == nil {
+			doc.token, err = r.token()
+		}
+	case "token_updated":
+		var ms *int64
+		if err = dec.Decode(&ms); err == nil && ms != nil {
+			doc.tokenUpdated = time.UnixMilli(*ms)
+		}
+	case "cookies":
+		doc.cookies, err = decodeRecords(dec, "cookie", doc.cookies, (*cookieRecord).cookie)
+	case "tombstones":
+		doc.tombs, err = decodeRecords(dec, "tombstone", doc.tombs, (*tombstoneRecord).tombstone)
+	default:
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return invalid(dec, "", err) // not naming a key from the file
 		}
 	}
+	if err != nil {
+		return invalid(dec, key, err)
+	}
+	return nil
+}
+
+// decodeRecords reads an array of records R (null is none), appending to
+// out what conv makes of each.
+func decodeRecords[R, T any](dec *json.Decoder, kind string, out []T, conv func(r *R, i int) (T, error)) ([]T, error) {
+	switch tok, err := dec.Token(); {
+	case err != nil:
+		return out, err
+	case tok == nil:
+		return out, nil
+	case tok != json.Delim('['):
+		return out, corrupt("%ss: not an array", kind)
+	}
+	for i := 0; dec.More(); i++ {
+		var r R
+		if err := dec.Decode(&r); err != nil {
+			return out, invalid(dec, fmt.Sprintf("%s %d", kind, i), err)
+		}
+		v, err := conv(&r, i)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
 	_, err := dec.Token() // the ']'
-	return err
+	return out, err
 }
 
 func corrupt(format string, args ...any) error {
