@@ -165,13 +165,17 @@ func (r *cookieRecord) set(c *Cookie) {
 	*r = cookieRecord{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
 		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
 	var f []byte
-	for _, x := range [...]struct {
-		on   bool
-		flag byte
-	}{{c.HostOnly, 'h'}, {c.Secure, 's'}, {c.HttpOnly, 'o'}, {c.Partitioned, 'p'}} {
-		if x.on {
-			f = append(f, x.flag)
-		}
+	if c.HostOnly {
+		f = append(f, 'h')
+	}
+	if c.Secure {
+		f = append(f, 's')
+	}
+	if c.HttpOnly {
+		f = append(f, 'o')
+	}
+	if c.Partitioned {
+		f = append(f, 'p')
 	}
 	r.Flags = string(f)
 	if sameSiteName(c.SameSite) != "" {
@@ -192,7 +196,7 @@ func (r *cookieRecord) set(c *Cookie) {
 	}
 }
 
-// set makes r the record of t; del and until point to t's times.
+// set makes r the record of t.
 func (r *tombstoneRecord) set(t *tombstone) {
 	del, until := milli(t.Deleted), milli(t.Until)
 	*r = tombstoneRecord{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
