@@ -334,7 +334,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 			out.cookies = append(out.cookies, c)
 		}
 		out.tombs = tombs
-		data := out.encode(make([]byte, 0, max(hint+hint/8+512, out.encodedSize())))
+		data := out.encode(make([]byte, 0, hint+hint/8+512))
 		written, stored, size = out, disk.token, len(data)
 		hash = maphash.Bytes(s.seed, data)
 		if bytes.Equal(data, cur) {

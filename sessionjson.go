@@ -2,13 +2,14 @@ package httpsession
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -37,6 +38,14 @@ import (
 //	e   expiry (omitted for a session cookie)
 //	c   creation time            a   last access (omitted when equal to c)
 //	u   last update (omitted when equal to c)
+//	nb, vb, pb   the name, value or path as base64 (RFC 4648 §4, padded),
+//	    only when it is not valid UTF-8
+//
+// JSON strings are Unicode, but a cookie's name, value and path are bytes
+// that need not be UTF-8 (a server may send Latin-1). Such a string is
+// written under n, v or p with each invalid byte as U+FFFD, for readers
+// that know no better, and exactly under nb, vb or pb, which a reader
+// prefers. Tombstones have nb and pb too.
 //
 // All times are Unix milliseconds; merging needs sub-second order between a
 // cookie's last update and a tombstone's deletion time. The token object uses
@@ -53,6 +62,48 @@ type sessionDoc struct {
 	tombs        []tombstone
 	token        *Token
 	tokenUpdated time.Time // zero when the token never changed
+}
+
+// cookieRecord is a cookie's line in the file. A pointer is a key whose
+// absence means something.
+type cookieRecord struct {
+	Name       string  `json:"n"`
+	NameBytes  []byte  `json:"nb,omitempty"`
+	Value      string  `json:"v,omitempty"`
+	ValueBytes []byte  `json:"vb,omitempty"`
+	Domain     string  `json:"d"`
+	Path       *string `json:"p"`
+	PathBytes  []byte  `json:"pb,omitempty"`
+	Flags      string  `json:"f,omitempty"`
+	SameSite   *string `json:"ss,omitempty"`
+	Expires    *int64  `json:"e,omitempty"`
+	Created    *int64  `json:"c,omitempty"`
+	LastAccess *int64  `json:"a,omitempty"`
+	Updated    *int64  `json:"u,omitempty"`
+
+	ms [4]int64 // what the times point to when encoding
+}
+
+// tombstoneRecord is a tombstone's line in the file.
+type tombstoneRecord struct {
+	Name      string `json:"n"`
+	NameBytes []byte `json:"nb,omitempty"`
+	Domain    string `json:"d"`
+	Path      string `json:"p"`
+	PathBytes []byte `json:"pb,omitempty"`
+	Flags     string `json:"f,omitempty"`
+	Deleted   *int64 `json:"del"`
+	Until     *int64 `json:"until"`
+}
+
+// tokenRecord is the token object: golang.org/x/oauth2's names, the
+// expiry in UTC.
+type tokenRecord struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Expiry       string `json:"expiry,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
 }
 
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
@@ -72,140 +123,106 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	if !slices.IsSortedFunc(d.tombs, byTombID) {
 		slices.SortStableFunc(d.tombs, byTombID)
 	}
-	b = append(b, `{"version":1`...)
+	w := newRecordWriter(b)
+	w.buf.WriteString(`{"version":1`)
 	if t := d.token; t != nil {
-		b = append(b, ",\n"+`"token":{"access_token":`...)
-		b = appendString(b, t.AccessToken)
-		if t.TokenType != "" {
-			b = append(b, `,"token_type":`...)
-			b = appendString(b, t.TokenType)
-		}
-		if t.RefreshToken != "" {
-			b = append(b, `,"refresh_token":`...)
-			b = appendString(b, t.RefreshToken)
-		}
+		w.buf.WriteString(",\n" + `"token":`)
+		r := tokenRecord{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, IDToken: t.IDToken}
 		if !t.Expiry.IsZero() {
-			b = append(b, `,"expiry":"`...)
-			b = t.Expiry.UTC().AppendFormat(b, time.RFC3339Nano)
-			b = append(b, '"')
+			r.Expiry = t.Expiry.UTC().Format(time.RFC3339Nano)
 		}
-		if t.IDToken != "" {
-			b = append(b, `,"id_token":`...)
-			b = appendString(b, t.IDToken)
-		}
-		b = append(b, '}')
+		w.put(&r)
 	}
 	if !d.tokenUpdated.IsZero() {
-		b = append(b, ",\n"+`"token_updated":`...)
-		b = appendMilli(b, d.tokenUpdated)
+		w.buf.WriteString(",\n" + `"token_updated":`)
+		w.put(milli(d.tokenUpdated))
 	}
-	b = append(b, ",\n"+`"cookies":[`...)
+	w.buf.WriteString(",\n" + `"cookies":[`)
+	var cr cookieRecord
 	for i := range d.cookies {
 		if i > 0 {
-			b = append(b, ',')
+			w.buf.WriteByte(',')
 		}
-		b = append(b, '\n')
-		b = d.cookies[i].appendJSON(b)
+		w.buf.WriteByte('\n')
+		cr.set(&d.cookies[i])
+		w.put(&cr)
 	}
-	b = append(b, "\n],\n"+`"tombstones":[`...)
+	w.buf.WriteString("\n],\n" + `"tombstones":[`)
+	var tr tombstoneRecord
 	for i := range d.tombs {
 		if i > 0 {
-			b = append(b, ',')
+			w.buf.WriteByte(',')
 		}
-		b = append(b, '\n')
-		b = d.tombs[i].appendJSON(b)
+		w.buf.WriteByte('\n')
+		tr.set(&d.tombs[i])
+		w.put(&tr)
 	}
-	b = append(b, "\n]}\n"...)
-	return b
+	w.buf.WriteString("\n]}\n")
+	return w.buf.Bytes()
 }
 
-// encodedSize is about the size of the encoded document, a little more
-// unless strings need escaping, so that encode can write into one buffer.
-func (d *sessionDoc) encodedSize() int {
-	// Keys, quotes, flags, SameSite, four times and separators of the
-	// longest record; the strings come on top.
-	const cookieFixed, tombFixed = 128, 80
-	n := 256
-	if t := d.token; t != nil {
-		n += len(t.AccessToken) + len(t.TokenType) + len(t.RefreshToken) + len(t.IDToken)
+// set makes r the record of c.
+func (r *cookieRecord) set(c *Cookie) {
+	*r = cookieRecord{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
+		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
+	var f []byte
+	if c.HostOnly {
+		f = append(f, 'h')
 	}
-	for i := range d.cookies {
-		c := &d.cookies[i]
-		n += cookieFixed + len(c.Name) + len(c.Value) + len(c.Domain) + len(c.Path)
+	if c.Secure {
+		f = append(f, 's')
 	}
-	for i := range d.tombs {
-		t := &d.tombs[i]
-		n += tombFixed + len(t.Name) + len(t.Domain) + len(t.Path)
+	if c.HttpOnly {
+		f = append(f, 'o')
 	}
-	return n
-}
-
-func (c *Cookie) appendJSON(b []byte) []byte {
-	b = append(b, `{"n":`...)
-	b = appendString(b, c.Name)
-	if c.Value != "" {
-		b = append(b, `,"v":`...)
-		b = appendString(b, c.Value)
+	if c.Partitioned {
+		f = append(f, 'p')
 	}
-	b = append(b, `,"d":`...)
-	b = appendString(b, c.Domain)
-	b = append(b, `,"p":`...)
-	b = appendString(b, c.Path)
-	if c.HostOnly || c.Secure || c.HttpOnly || c.Partitioned {
-		b = append(b, `,"f":"`...)
-		if c.HostOnly {
-			b = append(b, 'h')
-		}
-		if c.Secure {
-			b = append(b, 's')
-		}
-		if c.HttpOnly {
-			b = append(b, 'o')
-		}
-		if c.Partitioned {
-			b = append(b, 'p')
-		}
-		b = append(b, '"')
+	r.Flags = string(f)
+	if sameSiteName(c.SameSite) != "" {
+		r.SameSite = &sameSiteNames[c.SameSite]
 	}
-	if s := sameSiteName(c.SameSite); s != "" {
-		b = append(b, `,"ss":"`...)
-		b = append(b, s...)
-		b = append(b, '"')
-	}
+	r.ms = [4]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated)}
 	if !c.Expires.IsZero() {
-		b = append(b, `,"e":`...)
-		b = appendMilli(b, c.Expires)
+		r.Expires = &r.ms[0]
 	}
 	if !c.Created.IsZero() {
-		b = append(b, `,"c":`...)
-		b = appendMilli(b, c.Created)
+		r.Created = &r.ms[1]
 	}
 	if c.LastAccess.UnixMilli() != c.Created.UnixMilli() || c.LastAccess.IsZero() != c.Created.IsZero() {
-		b = append(b, `,"a":`...)
-		b = appendMilli(b, c.LastAccess)
+		r.LastAccess = &r.ms[2]
 	}
 	if c.Updated.UnixMilli() != c.Created.UnixMilli() || c.Updated.IsZero() != c.Created.IsZero() {
-		b = append(b, `,"u":`...)
-		b = appendMilli(b, c.Updated)
+		r.Updated = &r.ms[3]
 	}
-	return append(b, '}')
 }
 
-func (t *tombstone) appendJSON(b []byte) []byte {
-	b = append(b, `{"n":`...)
-	b = appendString(b, t.Name)
-	b = append(b, `,"d":`...)
-	b = appendString(b, t.Domain)
-	b = append(b, `,"p":`...)
-	b = appendString(b, t.Path)
+// set makes r the record of t.
+func (r *tombstoneRecord) set(t *tombstone) {
+	del, until := milli(t.Deleted), milli(t.Until)
+	*r = tombstoneRecord{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
+		Path: t.Path, PathBytes: rawBytes(t.Path), Deleted: &del, Until: &until}
 	if t.HostOnly {
-		b = append(b, `,"f":"h"`...)
+		r.Flags = "h"
 	}
-	b = append(b, `,"del":`...)
-	b = appendMilli(b, t.Deleted)
-	b = append(b, `,"until":`...)
-	b = appendMilli(b, t.Until)
-	return append(b, '}')
+}
+
+// rawBytes returns s for a "…b" key: nil when s is valid UTF-8 and its
+// string key holds it exactly.
+func rawBytes(s string) []byte {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return []byte(s)
+}
+
+// milli returns t as Unix milliseconds. The zero time is 0, written only
+// where a key can't be omitted (tombstones), which decodes to 1970.
+func milli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 var sameSiteNames = [...]string{
@@ -223,653 +240,295 @@ func sameSiteName(s http.SameSite) string {
 	return ""
 }
 
-// appendMilli appends t as Unix milliseconds. The zero time is written as 0
-// only where a field can't be omitted (tombstones), which decodes to 1970.
-func appendMilli(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(b, '0')
-	}
-	return appendInt(b, t.UnixMilli())
+// A recordWriter appends JSON values to a buffer without the newline that
+// json.Encoder ends each with.
+type recordWriter struct {
+	buf *bytes.Buffer
+	enc *json.Encoder
 }
 
-func appendInt(b []byte, n int64) []byte {
-	var buf [20]byte
-	i := len(buf)
-	u := uint64(n)
-	if n < 0 {
-		u = uint64(-n)
-	}
-	for u >= 10 {
-		i--
-		buf[i] = byte('0' + u%10)
-		u /= 10
-	}
-	i--
-	buf[i] = byte('0' + u)
-	if n < 0 {
-		b = append(b, '-')
-	}
-	return append(b, buf[i:]...)
+func newRecordWriter(b []byte) recordWriter {
+	w := recordWriter{buf: bytes.NewBuffer(b)}
+	w.enc = json.NewEncoder(w.buf)
+	w.enc.SetEscapeHTML(false)
+	return w
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// with encoding/json.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, string(utf8.RuneError)...)
-			i++
-			start = i
-			continue
-		}
-		i += size
+func (w recordWriter) put(v any) {
+	start := w.buf.Len()
+	if err := w.enc.Encode(v); err != nil {
+		// Records hold strings, byte slices and integers only.
+		panic("httpsession: encoding a session record: " + err.Error())
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	w.buf.Truncate(w.buf.Len() - 1)
+	if rec := w.buf.Bytes()[start:]; bytes.IndexByte(rec, '\\') >= 0 {
+		rec = fileEscapes(rec)
+		w.buf.Truncate(start)
+		w.buf.Write(rec)
+	}
 }
 
-// maxNesting bounds the nesting of unknown values the decoder skips.
-const maxNesting = 64
+// fileEscapes returns rec, JSON from encoding/json, with the string
+// escapes of the session file where the two differ: \b and \f are written
+// \u0008 and \u000c; U+2028, U+2029 and U+FFFD (also for each byte that is
+// not UTF-8) as they are. Files written so far have these bytes, and the
+// same state must give the same bytes.
+func fileEscapes(rec []byte) []byte {
+	out := make([]byte, 0, len(rec)+16)
+	for i := 0; i < len(rec); i++ {
+		if rec[i] != '\\' {
+			out = append(out, rec[i])
+			continue
+		}
+		i++ // encoding/json never ends a value with a backslash
+		switch e := rec[i]; {
+		case e == 'b':
+			out = append(out, `\u0008`...)
+		case e == 'f':
+			out = append(out, `\u000c`...)
+		case e == 'u' && string(rec[i+1:i+5]) == "2028":
+			out, i = append(out, "\u2028"...), i+4
+		case e == 'u' && string(rec[i+1:i+5]) == "2029":
+			out, i = append(out, "\u2029"...), i+4
+		case e == 'u' && string(rec[i+1:i+5]) == "fffd":
+			out, i = append(out, "\ufffd"...), i+4
+		default:
+			out = append(out, '\\', e)
+		}
+	}
+	return out
+}
 
 // decodeSession parses a session file. Every error it returns is a
 // *SessionFileError without Path; none contains data from the file.
+//
+// Measured on 2 shared cores, encoding/json decodes a file of 3,000
+// cookies in 5–13 ms where a hand-written decoder took 0.8–2.2 ms: paid
+// when loading and when saving after another process saved, and not worth
+// 700 lines of our own.
 func decodeSession(data []byte) (*sessionDoc, error) {
-	d := &decoder{data: data, intern: make(map[string]string)}
-	doc, err := d.session()
-	if err != nil {
-		var se *SessionFileError
-		if errors.As(err, &se) {
-			return nil, se
-		}
-		return nil, &SessionFileError{Reason: fmt.Sprintf("invalid JSON at byte %d", d.pos), Err: err}
+	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(rest) == 0:
+		return nil, corrupt("empty file")
+	case rest[0] != '{':
+		return nil, corrupt("not a JSON object")
 	}
-	return doc, nil
-}
-
-// decoder is a strict JSON reader for the session file's schema. It is
-// several times faster than encoding/json on large files and reports what is
-// wrong without quoting the file.
-type decoder struct {
-	data   []byte
-	pos    int
-	intern map[string]string // domains and paths repeat; share their strings
-}
-
-var errUnexpectedEOF = errors.New("unexpected end of file")
-
-func (d *decoder) syntax(what string) error {
-	if d.pos >= len(d.data) {
-		return errUnexpectedEOF
+	// A json.Decoder reads the records one at a time, so that an error
+	// can name the record.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the '{' seen above
+		return nil, invalid(dec, "", err)
 	}
-	return fmt.Errorf("expected %s", what)
-}
-
-func (d *decoder) reason(format string, args ...any) error {
-	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
-}
-
-// inRecord reports err, met while decoding record i of a kind: as it is
-// if it already says what is wrong, else with the record and position.
-func (d *decoder) inRecord(err error, kind string, i int) error {
-	var se *SessionFileError
-	if errors.As(err, &se) {
-		return err
-	}
-	return d.reason("%s %d at byte %d: %v", kind, i, d.pos, err)
-}
-
-func (d *decoder) ws() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-// peek skips white space and returns the next byte, 0 at the end.
-func (d *decoder) peek() byte {
-	d.ws()
-	if d.pos < len(d.data) {
-		return d.data[d.pos]
-	}
-	return 0
-}
-
-func (d *decoder) consume(c byte) bool {
-	if d.peek() == c {
-		d.pos++
-		return true
-	}
-	return false
-}
-
-func (d *decoder) literal(lit string) bool {
-	d.ws()
-	if len(d.data)-d.pos >= len(lit) && string(d.data[d.pos:d.pos+len(lit)]) == lit {
-		d.pos += len(lit)
-		return true
-	}
-	return false
-}
-
-// object reads an object, calling field for each key with the decoder
-// positioned at the value. A null is an empty object.
-func (d *decoder) object(field func(key []byte) error) error {
-	if d.literal("null") {
-		return nil
-	}
-	if !d.consume('{') {
-		return d.syntax("object")
-	}
-	if d.consume('}') {
-		return nil
-	}
-	for {
-		if d.peek() != '"' {
-			return d.syntax("string key")
-		}
-		key, err := d.rawString()
+	doc, hasVersion := &sessionDoc{}, false
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
-			return err
+			return nil, invalid(dec, "", err)
 		}
-		if !d.consume(':') {
-			return d.syntax("':'")
+		key, _ := tok.(string) // a key, or Token fails
+		if err := doc.decodeValue(dec, key); err != nil {
+			return nil, err
 		}
-		if err := field(key); err != nil {
-			return err
-		}
-		if d.consume(',') {
-			continue
-		}
-		if d.consume('}') {
-			return nil
-		}
-		return d.syntax("',' or '}'")
+		hasVersion = hasVersion || key == "version"
 	}
-}
-
-// array reads an array, calling elem for each element. A null is an empty
-// array.
-func (d *decoder) array(elem func(i int) error) error {
-	if d.literal("null") {
-		return nil
+	if _, err := dec.Token(); err != nil { // the '}'
+		return nil, invalid(dec, "", err)
 	}
-	if !d.consume('[') {
-		return d.syntax("array")
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, corrupt("data after the JSON object at byte %d", len(data)-len(rest))
 	}
-	if d.consume(']') {
-		return nil
-	}
-	for i := 0; ; i++ {
-		if err := elem(i); err != nil {
-			return err
-		}
-		if d.consume(',') {
-			continue
-		}
-		if d.consume(']') {
-			return nil
-		}
-		return d.syntax("',' or ']'")
-	}
-}
-
-// rawString reads a string. The result aliases d.data when the string has
-// no escapes; otherwise it is a new slice.
-func (d *decoder) rawString() ([]byte, error) {
-	if !d.consume('"') {
-		return nil, d.syntax("string")
-	}
-	start := d.pos
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			s := d.data[start:d.pos]
-			d.pos++
-			return s, nil
-		case c == '\\':
-			return d.escapedString(start)
-		case c < 0x20:
-			return nil, errors.New("control character in string")
-		}
-		d.pos++
-	}
-	return nil, errUnexpectedEOF
-}
-
-func (d *decoder) escapedString(start int) ([]byte, error) {
-	b := append([]byte(nil), d.data[start:d.pos]...)
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			return b, nil
-		case c < 0x20:
-			return nil, errors.New("control character in string")
-		case c != '\\':
-			b = append(b, c)
-			d.pos++
-			continue
-		}
-		d.pos++
-		if d.pos >= len(d.data) {
-			return nil, errUnexpectedEOF
-		}
-		c = d.data[d.pos]
-		d.pos++
-		switch c {
-		case '"', '\\', '/':
-			b = append(b, c)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return nil, errors.New("invalid \\u escape")
-			}
-			if utf16.IsSurrogate(r) {
-				// A surrogate pair is two escapes; anything else is U+FFFD.
-				save, r2 := d.pos, rune(-1)
-				if len(d.data)-d.pos >= 2 && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
-					d.pos += 2
-					if x, ok := d.hex4(); ok {
-						r2 = x
-					}
-				}
-				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-					d.pos = save
-				}
-			}
-			b = utf8.AppendRune(b, r)
-		default:
-			return nil, errors.New("invalid escape in string")
-		}
-	}
-	return nil, errUnexpectedEOF
-}
-
-func (d *decoder) hex4() (rune, bool) {
-	if len(d.data)-d.pos < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range d.data[d.pos : d.pos+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	d.pos += 4
-	return r, true
-}
-
-// str reads a string value and returns it as a new string.
-func (d *decoder) str() (string, error) {
-	b, err := d.rawString()
-	return string(b), err
-}
-
-// shared reads a string value that is likely to repeat (domains, paths,
-// names) and returns one string per distinct value.
-func (d *decoder) shared() (string, error) {
-	b, err := d.rawString()
-	if err != nil {
-		return "", err
-	}
-	if s, ok := d.intern[string(b)]; ok {
-		return s, nil
-	}
-	s := string(b)
-	d.intern[s] = s
-	return s, nil
-}
-
-// int reads an integer without fraction or exponent.
-func (d *decoder) int() (int64, error) {
-	d.ws()
-	start, neg := d.pos, false
-	if d.pos < len(d.data) && d.data[d.pos] == '-' {
-		neg = true
-		d.pos++
-	}
-	var n uint64
-	digits := 0
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		if c < '0' || c > '9' {
-			break
-		}
-		if n > (1<<63-1)/10 {
-			return 0, errors.New("integer out of range")
-		}
-		n = n*10 + uint64(c-'0')
-		digits++
-		d.pos++
-	}
-	if n > 1<<63-1 {
-		return 0, errors.New("integer out of range")
-	}
-	if digits == 0 {
-		d.pos = start
-		return 0, d.syntax("integer")
-	}
-	if d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case '.', 'e', 'E':
-			return 0, errors.New("expected integer, found a fraction")
-		}
-	}
-	if neg {
-		return -int64(n), nil
-	}
-	return int64(n), nil
-}
-
-func (d *decoder) milli() (time.Time, error) {
-	n, err := d.int()
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.UnixMilli(n), nil
-}
-
-// skip reads and discards any value.
-func (d *decoder) skip(depth int) error {
-	if depth > maxNesting {
-		return errors.New("nesting too deep")
-	}
-	switch c := d.peek(); {
-	case c == '{':
-		return d.object(func([]byte) error { return d.skip(depth + 1) })
-	case c == '[':
-		return d.array(func(int) error { return d.skip(depth + 1) })
-	case c == '"':
-		_, err := d.rawString()
-		return err
-	case c == '-' || '0' <= c && c <= '9':
-		d.pos++
-		for d.pos < len(d.data) && strings.IndexByte("0123456789.eE+-", d.data[d.pos]) >= 0 {
-			d.pos++
-		}
-		return nil
-	case d.literal("true"), d.literal("false"), d.literal("null"):
-		return nil
-	default:
-		return d.syntax("value")
-	}
-}
-
-func (d *decoder) session() (*sessionDoc, error) {
-	doc := &sessionDoc{}
-	switch d.peek() {
-	case '{':
-	case 0:
-		return nil, d.reason("empty file")
-	default:
-		return nil, d.reason("not a JSON object")
-	}
-	version := int64(-1)
-	err := d.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "version":
-			version, err = d.int()
-			if err == nil && version != sessionVersion {
-				return d.reason("unsupported version %d", version)
-			}
-		case "token":
-			err = d.token(doc)
-		case "token_updated":
-			doc.tokenUpdated, err = d.milli()
-		case "cookies":
-			if doc.cookies == nil && d.peek() == '[' {
-				// Records are one per line in files this package
-				// writes: size the slice once, within what the
-				// bytes can hold (a record takes 18 or more).
-				rest := d.data[d.pos:]
-				n := min(bytes.Count(rest, []byte("\n{")), len(rest)/18, 1<<20)
-				doc.cookies = make([]Cookie, 0, n)
-			}
-			err = d.array(func(i int) error {
-				c, err := d.cookie(i)
-				if err == nil {
-					doc.cookies = append(doc.cookies, c)
-				}
-				return err
-			})
-		case "tombstones":
-			err = d.array(func(i int) error {
-				t, err := d.tombstone(i)
-				if err == nil {
-					doc.tombs = append(doc.tombs, t)
-				}
-				return err
-			})
-		default:
-			err = d.skip(0)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if d.peek() != 0 {
-		return nil, d.reason("data after the JSON object at byte %d", d.pos)
-	}
-	if version < 0 {
-		return nil, d.reason("no version")
+	if !hasVersion {
+		return nil, corrupt("no version")
 	}
 	return doc, nil
 }
 
-func (d *decoder) token(doc *sessionDoc) error {
-	if d.literal("null") {
-		doc.token = nil
-		return nil
-	}
-	t := &Token{}
-	err := d.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "access_token":
-			t.AccessToken, err = d.str()
-		case "token_type":
-			t.TokenType, err = d.str()
-		case "refresh_token":
-			t.RefreshToken, err = d.str()
-		case "id_token":
-			t.IDToken, err = d.str()
-		case "expiry":
-			var s string
-			if s, err = d.str(); err == nil && s != "" {
-				t.Expiry, err = time.Parse(time.RFC3339Nano, s)
-				if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
-					return d.reason("token: invalid expiry")
-				}
-			}
-		default:
-			err = d.skip(0)
+// decodeValue reads the value of the document's key into doc.
+func (doc *sessionDoc) decodeValue(dec *json.Decoder, key string) error {
+	var err error
+	switch key {
+	case "version":
+		var v *int64
+		switch err = dec.Decode(&v); {
+		case err == nil && v == nil:
+			return corrupt("no version")
+		case err == nil && *v != sessionVersion:
+			return corrupt("unsupported version %d", *v)
 		}
-		return err
-	})
-	if err != nil {
-		return err
+	case "token":
+		var r *tokenRecord
+		if err = dec.Decode(&r); err == nil {
+			doc.token, err = r.token()
+		}
+	case "token_updated":
+		var ms *int64
+		if err = dec.Decode(&ms); err == nil && ms != nil {
+			doc.tokenUpdated = time.UnixMilli(*ms)
+		}
+	case "cookies":
+		doc.cookies, err = decodeRecords(dec, "cookie", doc.cookies, (*cookieRecord).cookie)
+	case "tombstones":
+		doc.tombs, err = decodeRecords(dec, "tombstone", doc.tombs, (*tombstoneRecord).tombstone)
+	default:
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return invalid(dec, "", err) // not naming a key from the file
+		}
 	}
-	doc.token = t
+	if err != nil {
+		return invalid(dec, key, err)
+	}
 	return nil
 }
 
-func (d *decoder) cookie(i int) (Cookie, error) {
-	var c Cookie
-	var hasA, hasU, hasD, hasP bool
-	err := d.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "n":
-			c.Name, err = d.shared()
-		case "v":
-			c.Value, err = d.str()
-		case "d":
-			c.Domain, err = d.shared()
-			hasD = true
-		case "p":
-			c.Path, err = d.shared()
-			hasP = true
-		case "f":
-			var f []byte
-			if f, err = d.rawString(); err != nil {
-				return err
-			}
-			for _, x := range f {
-				switch x {
-				case 'h':
-					c.HostOnly = true
-				case 's':
-					c.Secure = true
-				case 'o':
-					c.HttpOnly = true
-				case 'p':
-					c.Partitioned = true
-				default:
-					return d.reason("cookie %d: unknown flag %q", i, x)
-				}
-			}
-		case "ss":
-			var s []byte
-			if s, err = d.rawString(); err != nil {
-				return err
-			}
-			c.SameSite = 0
-			for m, name := range sameSiteNames {
-				if name != "" && name == string(s) {
-					c.SameSite = http.SameSite(m)
-				}
-			}
-			if c.SameSite == 0 {
-				return d.reason("cookie %d: unknown SameSite mode", i)
-			}
-		case "e":
-			c.Expires, err = d.milli()
-		case "c":
-			c.Created, err = d.milli()
-		case "a":
-			c.LastAccess, err = d.milli()
-			hasA = true
-		case "u":
-			c.Updated, err = d.milli()
-			hasU = true
-		default:
-			err = d.skip(0)
+// decodeRecords reads an array of records R (null is none), appending to
+// out what conv makes of each.
+func decodeRecords[R, T any](dec *json.Decoder, kind string, out []T, conv func(r *R, i int) (T, error)) ([]T, error) {
+	switch tok, err := dec.Token(); {
+	case err != nil:
+		return out, err
+	case tok == nil:
+		return out, nil
+	case tok != json.Delim('['):
+		return out, corrupt("%ss: not an array", kind)
+	}
+	for i := 0; dec.More(); i++ {
+		var r R
+		if err := dec.Decode(&r); err != nil {
+			return out, invalid(dec, fmt.Sprintf("%s %d", kind, i), err)
 		}
-		return err
-	})
-	if err != nil {
-		return c, d.inRecord(err, "cookie", i)
+		v, err := conv(&r, i)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
 	}
+	_, err := dec.Token() // the ']'
+	return out, err
+}
+
+func corrupt(format string, args ...any) error {
+	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// invalid describes err, met by dec in the record where ("" at the top),
+// without the file's content that encoding/json's messages can quote.
+func invalid(dec *json.Decoder, where string, err error) error {
+	var (
+		se     *SessionFileError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		b64    base64.CorruptInputError
+		reason string
+	)
 	switch {
-	case !hasD || c.Domain == "":
-		return c, d.reason("cookie %d: no domain", i)
-	case !hasP:
-		return c, d.reason("cookie %d: no path", i)
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		reason, err = "truncated", io.ErrUnexpectedEOF
+	case errors.As(err, &syntax):
+		reason, err = fmt.Sprintf("invalid JSON near byte %d", dec.InputOffset()), nil
+	case errors.As(err, &typ) && typ.Field != "":
+		reason, err = fmt.Sprintf("wrong type of %q", typ.Field), nil
+	case errors.As(err, &typ):
+		reason, err = "wrong type", nil
+	case errors.As(err, &b64):
+		reason, err = "invalid base64", nil
+	default:
+		reason, err = "invalid JSON", nil
 	}
-	if !hasA {
-		c.LastAccess = c.Created
+	if where != "" {
+		reason = where + ": " + reason
 	}
-	if !hasU {
-		c.Updated = c.Created
+	return &SessionFileError{Reason: reason, Err: err}
+}
+
+func (r *tokenRecord) token() (*Token, error) {
+	if r == nil {
+		return nil, nil
+	}
+	t := &Token{AccessToken: r.AccessToken, TokenType: r.TokenType, RefreshToken: r.RefreshToken, IDToken: r.IDToken}
+	if r.Expiry != "" {
+		var err error
+		t.Expiry, err = time.Parse(time.RFC3339Nano, r.Expiry)
+		if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
+			return nil, corrupt("token: invalid expiry")
+		}
+	}
+	return t, nil
+}
+
+// cookie returns the cookie r, record i, holds.
+func (r *cookieRecord) cookie(i int) (Cookie, error) {
+	c := Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
+	switch {
+	case c.Domain == "":
+		return c, corrupt("cookie %d: no domain", i)
+	case r.Path == nil:
+		return c, corrupt("cookie %d: no path", i)
+	}
+	c.Path = exact(*r.Path, r.PathBytes)
+	for _, x := range []byte(r.Flags) {
+		switch x {
+		case 'h':
+			c.HostOnly = true
+		case 's':
+			c.Secure = true
+		case 'o':
+			c.HttpOnly = true
+		case 'p':
+			c.Partitioned = true
+		default:
+			return c, corrupt("cookie %d: unknown flag %q", i, x)
+		}
+	}
+	if r.SameSite != nil {
+		for m, name := range sameSiteNames {
+			if name != "" && name == *r.SameSite {
+				c.SameSite = http.SameSite(m)
+			}
+		}
+		if c.SameSite == 0 {
+			return c, corrupt("cookie %d: unknown SameSite mode", i)
+		}
+	}
+	if r.Expires != nil {
+		c.Expires = time.UnixMilli(*r.Expires)
+	}
+	if r.Created != nil {
+		c.Created = time.UnixMilli(*r.Created)
+	}
+	c.LastAccess, c.Updated = c.Created, c.Created
+	if r.LastAccess != nil {
+		c.LastAccess = time.UnixMilli(*r.LastAccess)
+	}
+	if r.Updated != nil {
+		c.Updated = time.UnixMilli(*r.Updated)
 	}
 	return c, nil
 }
 
-func (d *decoder) tombstone(i int) (tombstone, error) {
-	var t tombstone
-	var hasDel, hasUntil, hasD bool
-	err := d.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "n":
-			t.Name, err = d.shared()
-		case "d":
-			t.Domain, err = d.shared()
-			hasD = true
-		case "p":
-			t.Path, err = d.shared()
-		case "f":
-			var f []byte
-			if f, err = d.rawString(); err != nil {
-				return err
-			}
-			for _, x := range f {
-				if x != 'h' {
-					return d.reason("tombstone %d: unknown flag %q", i, x)
-				}
-				t.HostOnly = true
-			}
-		case "del":
-			t.Deleted, err = d.milli()
-			hasDel = true
-		case "until":
-			t.Until, err = d.milli()
-			hasUntil = true
-		default:
-			err = d.skip(0)
+// tombstone returns the tombstone r, record i, holds.
+func (r *tombstoneRecord) tombstone(i int) (tombstone, error) {
+	t := tombstone{Name: exact(r.Name, r.NameBytes), Domain: r.Domain, Path: exact(r.Path, r.PathBytes)}
+	for _, x := range []byte(r.Flags) {
+		if x != 'h' {
+			return t, corrupt("tombstone %d: unknown flag %q", i, x)
 		}
-		return err
-	})
-	if err != nil {
-		return t, d.inRecord(err, "tombstone", i)
+		t.HostOnly = true
 	}
-	if !hasD || t.Domain == "" || !hasDel || !hasUntil {
-		return t, d.reason("tombstone %d: missing domain, del or until", i)
+	if t.Domain == "" || r.Deleted == nil || r.Until == nil {
+		return t, corrupt("tombstone %d: missing domain, del or until", i)
 	}
+	t.Deleted, t.Until = time.UnixMilli(*r.Deleted), time.UnixMilli(*r.Until)
 	return t, nil
+}
+
+// exact returns a string read from its key s and its "…b" key raw: raw
+// when present.
+func exact(s string, raw []byte) string {
+	if raw != nil {
+		return string(raw)
+	}
+	return s
 }
