@@ -66,7 +66,10 @@ type Options struct {
 	// (ErrCredentialHeader): default headers reach every host.
 	Header http.Header
 	// Transport sends the requests. Nil means a clone of
-	// http.DefaultTransport.
+	// http.DefaultTransport whose ResponseHeaderTimeout is
+	// DefaultResponseHeaderTimeout, so that a server that never answers
+	// cannot hold a request forever. A Transport given here is used as it
+	// is.
 	Transport http.RoundTripper
 	// Jar tunes the cookie jar. Nil means defaults.
 	Jar *JarOptions
@@ -84,7 +87,19 @@ type Options struct {
 	// delay share the same write. Zero or negative means the file is written only by
 	// Save and Close (and, always, when the token changes).
 	AutoSave time.Duration
+	// SyncInterval, when positive, saves the session that often in the
+	// background, whether or not anything changed here: this process's
+	// changes are written and what other processes sharing the store
+	// saved is merged into the jar. A worker's view of the others' cookies
+	// is then at most SyncInterval (and one save) old. Zero or negative
+	// means the session is synced only by Save, Close and AutoSave.
+	SyncInterval time.Duration
 }
+
+// DefaultResponseHeaderTimeout bounds the wait for a response's headers
+// on the transport New creates when Options.Transport is nil. The body
+// may take as long as it takes; a request's context bounds everything.
+const DefaultResponseHeaderTimeout = 30 * time.Second
 
 // Client is an HTTP client that keeps a logged-in session: cookies, a
 // bearer token and a retry policy, optionally persisted to a session file.
@@ -103,6 +118,9 @@ type Client struct {
 	closed  bool
 
 	saving sync.WaitGroup // autosaves writing; Add only under mu while !closed
+
+	stopSync chan struct{}  // closed by Close to end the background sync
+	syncDone sync.WaitGroup // the background sync
 }
 
 // New returns a Client for o. With a SessionFile it loads the session: a
@@ -130,7 +148,9 @@ func New(o Options) (*Client, error) {
 	c := &Client{jar: newJar(o.Jar, now), log: log, autoDelay: o.AutoSave}
 	base := o.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		dt := http.DefaultTransport.(*http.Transport).Clone()
+		dt.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+		base = dt
 	}
 	retry := o.Retry
 	if retry == nil {
@@ -147,7 +167,29 @@ func New(o Options) (*Client, error) {
 		t.origins = origins
 	}
 	c.hc = &http.Client{Transport: t}
+	if o.SyncInterval > 0 && c.sess != nil {
+		c.stopSync = make(chan struct{})
+		c.syncDone.Add(1)
+		go c.syncEvery(o.SyncInterval)
+	}
 	return c, nil
+}
+
+// syncEvery saves the session every d until Close.
+func (c *Client) syncEvery(d time.Duration) {
+	defer c.syncDone.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stopSync:
+			return
+		case <-t.C:
+			if err := c.Save(); err != nil {
+				c.log.Warn("httpsession: background sync failed", "err", err)
+			}
+		}
+	}
 }
 
 // defaultHeader returns Options.Header with canonical keys, as Header.Set
@@ -323,16 +365,23 @@ func (c *Client) Save() error {
 	return c.sess.save()
 }
 
-// Close stops autosave and saves the session: once it returns, only Save
-// writes the session. Close after Close or after Save is harmless.
+// Close stops autosave and the background sync and saves the session.
+// Once it returns, the session is written only by Save and, as always, when
+// the token changes (a refreshed token is stored at once). Close after
+// Close or after Save is harmless.
 func (c *Client) Close() error {
 	c.mu.Lock()
+	alreadyClosed := c.closed
 	c.closed = true
 	if c.pending != nil {
 		c.pending()
 		c.pending = nil
 	}
 	c.mu.Unlock()
+	if c.stopSync != nil && !alreadyClosed {
+		close(c.stopSync)
+	}
+	c.syncDone.Wait()
 	// An autosave whose timer fired before the stop is let finish.
 	c.saving.Wait()
 	err := c.Save()
@@ -370,3 +419,16 @@ func (c *Client) autoSave() {
 		c.log.Warn("httpsession: autosave failed", "err", err)
 	}
 }
+
+// String describes c by where its session lives, never by its contents.
+func (c *Client) String() string {
+	where := "memory"
+	if c.sess != nil {
+		where = storeName(c.sess.store)
+	}
+	return fmt.Sprintf("httpsession.Client{session: %s, tokens: %t}", where, c.tokens != nil)
+}
+
+// Format makes every fmt verb print String, so that no verb walks into the
+// jar or the token.
+func (c *Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.String()) }

@@ -191,6 +191,14 @@ func (s *session) sessionCookieIDs(cookies []Cookie) map[cookieID]bool {
 	return ids
 }
 
+// needsWrite reports whether st asks to be written even though the session
+// did not change: a store that encrypts, for one, after reading a
+// plain-text document it is to replace with an encrypted one.
+func needsWrite(st Store) bool {
+	nw, ok := st.(interface{ NeedsWrite() bool })
+	return ok && nw.NeedsWrite()
+}
+
 // lockRefresh takes the store's refresh lock when it has one (a
 // RefreshLocker); other stores serialise nothing across processes.
 func (s *session) lockRefresh(ctx context.Context) (unlock func(), err error) {
@@ -254,7 +262,7 @@ func (s *session) save() error {
 		same := s.known && data != nil && maphash.Bytes(s.seed, data) == s.knownHash
 		empty := !s.known && data == nil
 		s.mu.Unlock()
-		if same || empty {
+		if (same || empty) && !needsWrite(s.store) {
 			return nil
 		}
 	}

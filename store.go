@@ -34,6 +34,11 @@ type Store interface {
 	Update(fn func(current []byte) ([]byte, error)) error
 }
 
+// A Store may also implement NeedsWrite() bool: a save of a session that did
+// not change then still calls Update while NeedsWrite reports true (an
+// encrypting store that read a plain-text document, say). And a Store that
+// other processes share implements RefreshLocker.
+
 // A RefreshLocker is a Store that lets the processes sharing it take turns
 // refreshing the session's token, so that a single-use refresh token is
 // presented once however many processes find the token expired. The token
