@@ -1,0 +1,236 @@
+package httpsession
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+)
+
+// rotatingAuth issues tokens living an hour with single-use refresh
+// tokens; a refresh token presented twice counts as a reuse and fails.
+type rotatingAuth struct {
+	clock *testClock
+	// beforeRefresh, if set, runs at the start of every Refresh.
+	beforeRefresh func()
+
+	mu                        sync.Mutex
+	seq                       int
+	used                      map[string]bool
+	logins, refreshes, reuses int
+}
+
+func (a *rotatingAuth) issue() *Token {
+	a.seq++
+	return &Token{AccessToken: fmt.Sprintf("at-%d", a.seq), RefreshToken: fmt.Sprintf("rt-%d", a.seq),
+		Expiry: a.clock.Now().Add(time.Hour)}
+}
+
+func (a *rotatingAuth) Login(context.Context, *http.Client) (*Token, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.logins++
+	return a.issue(), nil
+}
+
+func (a *rotatingAuth) Refresh(_ context.Context, _ *http.Client, t *Token) (*Token, error) {
+	if a.beforeRefresh != nil {
+		a.beforeRefresh()
+	}
+	return a.refresh(t)
+}
+
+// refresh is Refresh without the hook: what another process does.
+func (a *rotatingAuth) refresh(t *Token) (*Token, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.used == nil {
+		a.used = make(map[string]bool)
+	}
+	if a.used[t.RefreshToken] {
+		a.reuses++
+		return nil, &OAuth2Error{Code: "invalid_grant"}
+	}
+	a.used[t.RefreshToken] = true
+	a.refreshes++
+	return a.issue(), nil
+}
+
+func (a *rotatingAuth) counts() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return fmt.Sprintf("%d logins, %d refreshes, %d reuses", a.logins, a.refreshes, a.reuses)
+}
+
+func okServer(t *testing.T) *httptest.Server {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func sharedClient(t *testing.T, fsys afero.Fs, path string, a Authenticator, clock *testClock, origin string) *Client {
+	t.Helper()
+	c, err := New(Options{FS: fsys, SessionFile: path, Auth: a, AuthOrigins: []string{origin}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func get(t *testing.T, c *Client, u string) {
+	t.Helper()
+	resp, err := c.Get(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// TestSharedRefreshAdopts: Clients sharing a session file log in once and
+// refresh once per expiry between them: the one that comes second finds
+// the new token in the file, under the refresh lock, and adopts it. On the
+// OS file system (a lock file) and in memory.
+func TestSharedRefreshAdopts(t *testing.T) {
+	for name, fsys := range map[string]afero.Fs{"OsFs": afero.NewOsFs(), "MemMapFs": afero.NewMemMapFs()} {
+		t.Run(name, func(t *testing.T) {
+			ts := okServer(t)
+			clock := newPSClock()
+			a := &rotatingAuth{clock: clock}
+			path := filepath.Join(t.TempDir(), "session.json")
+			c1 := sharedClient(t, fsys, path, a, clock, ts.URL)
+			c2 := sharedClient(t, fsys, path, a, clock, ts.URL)
+			get(t, c1, ts.URL) // logs in
+			get(t, c2, ts.URL) // adopts
+			for range 3 {
+				clock.Advance(time.Hour)
+				get(t, c2, ts.URL) // refreshes
+				get(t, c1, ts.URL) // adopts c2's
+			}
+			if got, want := a.counts(), "1 logins, 3 refreshes, 0 reuses"; got != want {
+				t.Errorf("two Clients on one file: %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestSharedRefreshRejectedRereads: a refresh the server rejects because
+// another process (one that does not take the lock) rotated the token a
+// moment ago ends with that process's token, not a new login.
+func TestSharedRefreshRejectedRereads(t *testing.T) {
+	ts := okServer(t)
+	clock := newPSClock()
+	fsys := afero.NewMemMapFs()
+	const path = "/s/session.json"
+	a := &rotatingAuth{clock: clock}
+	c := sharedClient(t, fsys, path, a, clock, ts.URL)
+	get(t, c, ts.URL)
+	clock.Advance(time.Hour)
+
+	// Another writer rotates the stored token (using rt-1) just before
+	// this Client presents rt-1 as well.
+	var once sync.Once
+	a.beforeRefresh = func() {
+		once.Do(func() {
+			st := NewFileStore(fsys, path)
+			jar := NewJar(nil)
+			stored, err := LoadSession(st, jar)
+			if err != nil || stored == nil {
+				t.Errorf("LoadSession = %v, %v", stored, err)
+				return
+			}
+			next, err := a.refresh(stored)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := SaveSession(st, jar, next, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	get(t, c, ts.URL)
+	if got, want := a.counts(), "1 logins, 1 refreshes, 1 reuses"; got != want {
+		t.Errorf("%s, want %s (the rejected refresh adopts the stored token)", got, want)
+	}
+	if tok := c.Tokens().Current(); tok == nil || tok.AccessToken != "at-2" {
+		t.Errorf("token after the rejected refresh = %v, want at-2 from the store", tok)
+	}
+}
+
+// lockFailStore is a store whose refresh lock is out of reach, as a
+// networked store's is while it is down.
+type lockFailStore struct {
+	bytesStore
+	fail atomic.Bool
+}
+
+func (s *lockFailStore) LockRefresh(context.Context) (func(), error) {
+	if s.fail.Load() {
+		return nil, errors.New("store down")
+	}
+	return func() {}, nil
+}
+
+// TestSharedRefreshLockUnavailable: while the refresh lock can't be had, a
+// token that still works is kept rather than refreshed without the lock
+// (other processes could present the same refresh token); an expired one
+// is refreshed anyway, since nothing else would work.
+func TestSharedRefreshLockUnavailable(t *testing.T) {
+	ts := okServer(t)
+	clock := newPSClock()
+	st := &lockFailStore{}
+	a := &rotatingAuth{clock: clock}
+	c, err := New(Options{Store: st, Auth: a, AuthOrigins: []string{ts.URL}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(t, c, ts.URL)
+	st.fail.Store(true)
+	clock.Advance(time.Hour - 10*time.Second) // inside the skew: due for a refresh
+	get(t, c, ts.URL)
+	if got, want := a.counts(), "1 logins, 0 refreshes, 0 reuses"; got != want {
+		t.Errorf("lock down, token still valid: %s, want %s", got, want)
+	}
+	clock.Advance(20 * time.Second) // expired
+	get(t, c, ts.URL)
+	if got, want := a.counts(), "1 logins, 1 refreshes, 0 reuses"; got != want {
+		t.Errorf("lock down, token expired: %s, want %s", got, want)
+	}
+}
+
+// TestFileStoreLockRefreshWaits: a second LockRefresh waits for the first
+// and gives up with its context; it gets the lock once the first releases.
+func TestFileStoreLockRefreshWaits(t *testing.T) {
+	st := NewFileStore(nil, filepath.Join(t.TempDir(), "session.json"))
+	unlock, err := st.LockRefresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := st.LockRefresh(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LockRefresh while held = %v, want DeadlineExceeded", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		u, err := NewFileStore(nil, st.path).LockRefresh(context.Background())
+		if err == nil {
+			u()
+		}
+		got <- err
+	}()
+	unlock()
+	unlock() // harmless
+	if err := <-got; err != nil {
+		t.Fatalf("LockRefresh after release: %v", err)
+	}
+}
