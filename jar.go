@@ -455,18 +455,46 @@ func lru(a, b *entry) int {
 // accessed. Evictions leave no tombstone: they are this jar's own
 // housekeeping, not a deletion to share. j.mu must be held.
 func (j *Jar) enforceLimits(key string, g *group, now int64) {
-	if g != nil && len(g.entries) > j.maxPerDomain {
-		j.dropExpired(key, g, now)
-		for len(g.entries) > j.maxPerDomain {
-			victim := 0
-			for i, e := range g.entries {
-				if lru(e, g.entries[victim]) < 0 {
-					victim = i
-				}
-			}
-			j.removeAt(key, g, victim, now, false)
-		}
+	if g != nil {
+		j.trimGroup(key, g, now)
 	}
+	j.enforceTotal(now)
+}
+
+// trimGroup applies the per-site limit to group key: it drops its expired
+// cookies and then the least recently accessed, down to
+// MaxCookiesPerDomain. j.mu must be held.
+func (j *Jar) trimGroup(key string, g *group, now int64) {
+	if len(g.entries) <= j.maxPerDomain {
+		return
+	}
+	j.dropExpired(key, g, now)
+	switch excess := len(g.entries) - j.maxPerDomain; {
+	case excess <= 0:
+	case excess == 1:
+		// The usual case, one cookie set past the limit: one pass.
+		victim := 0
+		for i, e := range g.entries {
+			if lru(e, g.entries[victim]) < 0 {
+				victim = i
+			}
+		}
+		j.removeAt(key, g, victim, now, false)
+	default:
+		// A merge can bring many more: sort once.
+		byLRU := slices.SortedFunc(slices.Values(g.entries), lru)
+		evict := make(map[*entry]bool, excess)
+		for _, e := range byLRU[:excess] {
+			evict[e] = true
+		}
+		j.count -= g.deleteFunc(func(e *entry) bool { return evict[e] })
+	}
+}
+
+// enforceTotal applies the jar's limit: when it holds more than
+// MaxCookies, it drops every expired cookie and then the least recently
+// accessed, down to a tenth below the limit. j.mu must be held.
+func (j *Jar) enforceTotal(now int64) {
 	if j.count <= j.maxTotal {
 		return
 	}
