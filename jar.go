@@ -77,8 +77,14 @@ type Jar struct {
 	deep map[string]struct{}
 	// count is the number of entries in groups, expired ones included.
 	count int
-	// seq orders cookies created at the same instant.
+	// seq orders cookies created at the same instant: those given a
+	// creation time from outside (Add, a session file).
 	seq uint64
+	// lastCreated is the latest creation time (Unix nanoseconds) the jar
+	// gave a cookie; creationTime keeps the next one later, so that the
+	// times alone order the cookies the jar creates, in a session file
+	// too, which keeps no sequence numbers.
+	lastCreated int64
 	// tombs remembers removed cookies for merging with other writers.
 	tombs map[cookieID]tombstone
 
@@ -252,6 +258,18 @@ func (g *group) noteExpiry(exp int64) {
 	if exp != 0 && (g.next == 0 || exp < g.next) {
 		g.next = exp
 	}
+}
+
+// creationTime returns the creation time of a cookie the jar creates at
+// now: now, or a nanosecond after the last one when the clock has not
+// moved past it (cookies of one response are created at one now). j.mu
+// must be held.
+func (j *Jar) creationTime(now int64) int64 {
+	if now <= j.lastCreated {
+		now = j.lastCreated + 1
+	}
+	j.lastCreated = now
+	return now
 }
 
 // before reports whether a is sent before b.

@@ -176,6 +176,16 @@ func (j *Jar) insert(c Cookie) string {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if c.Created.IsZero() {
+		// Created now, after any cookie before it.
+		e.created = j.creationTime(e.created)
+		if c.Updated.IsZero() {
+			e.updated = e.created
+		}
+		if c.LastAccess.IsZero() {
+			e.lastAccess.Store(e.created)
+		}
+	}
 	j.sweep(key, now.UnixNano())
 	g, i := j.find(key, e.id())
 	j.replace(key, g, i, e)
