@@ -370,3 +370,27 @@ func (c *Client) autoSave() {
 		c.log.Warn("httpsession: autosave failed", "err", err)
 	}
 }
+
+// String describes c without its secrets: the jar's cookie count and the
+// redacted token.
+func (c *Client) String() string {
+	if c == nil {
+		return "Client(nil)"
+	}
+	return fmt.Sprintf("Client{Jar: %s, Tokens: %s}", c.jar, c.tokens)
+}
+
+// Format makes every fmt verb print String ("&httpsession.Client{…}" for
+// %#v), so that no verb prints cookies, tokens or credentials.
+func (c *Client) Format(f fmt.State, verb rune) {
+	s := c.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes c for log/slog without its secrets.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("Client(nil)")
+	}
+	return slog.GroupValue(slog.Any("jar", c.jar), slog.Any("tokens", c.tokens))
+}
