@@ -2,7 +2,9 @@ package httpsession
 
 import (
 	"cmp"
+	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"slices"
@@ -537,6 +539,29 @@ func (j *Jar) enforceTotal(now int64) {
 			j.dropGroup(k)
 		}
 	}
+}
+
+// String describes j without its cookies: how many it holds.
+func (j *Jar) String() string {
+	if j == nil {
+		return "Jar(nil)"
+	}
+	return fmt.Sprintf("Jar{cookies: %d}", j.Len())
+}
+
+// Format makes every fmt verb print String ("&httpsession.Jar{…}" for
+// %#v): the fields hold cookie values and the last Set-Cookie line.
+func (j *Jar) Format(f fmt.State, verb rune) {
+	s := j.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes j for log/slog without its cookies.
+func (j *Jar) LogValue() slog.Value {
+	if j == nil {
+		return slog.StringValue("Jar(nil)")
+	}
+	return slog.GroupValue(slog.Int("cookies", j.Len()))
 }
 
 // All returns every live cookie, ordered by domain, path, name and

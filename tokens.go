@@ -209,6 +209,38 @@ func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
 	return s
 }
 
+// String describes m without its secrets: the Authenticator's type (its
+// fields hold credentials) and the redacted token.
+func (m *TokenManager) String() string {
+	if m == nil {
+		return "TokenManager(nil)"
+	}
+	tok := "none"
+	if s := m.cur.Load(); s != nil {
+		tok = s.tok.String()
+	}
+	return fmt.Sprintf("TokenManager{Authenticator: %T, Token: %s}", m.auth, tok)
+}
+
+// Format makes every fmt verb print String ("&httpsession.TokenManager{…}"
+// for %#v), so that no verb prints the Authenticator's credentials.
+func (m *TokenManager) Format(f fmt.State, verb rune) {
+	s := m.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes m for log/slog without its secrets.
+func (m *TokenManager) LogValue() slog.Value {
+	if m == nil {
+		return slog.StringValue("TokenManager(nil)")
+	}
+	attrs := []slog.Attr{slog.String("authenticator", fmt.Sprintf("%T", m.auth))}
+	if s := m.cur.Load(); s != nil {
+		attrs = append(attrs, slog.Any("token", s.tok))
+	}
+	return slog.GroupValue(attrs...)
+}
+
 // Token returns a copy of a valid token, logging in or refreshing first if
 // needed. It waits for a login or refresh in progress, or until ctx is done,
 // in which case it returns ctx.Err() (the login or refresh goes on for the
