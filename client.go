@@ -420,15 +420,34 @@ func (c *Client) autoSave() {
 	}
 }
 
-// String describes c by where its session lives, never by its contents.
+// String describes c without its secrets: where its session lives, the
+// jar's cookie count and the redacted token.
 func (c *Client) String() string {
-	where := "memory"
-	if c.sess != nil {
-		where = storeName(c.sess.store)
+	if c == nil {
+		return "Client(nil)"
 	}
-	return fmt.Sprintf("httpsession.Client{session: %s, tokens: %t}", where, c.tokens != nil)
+	return fmt.Sprintf("Client{Session: %s, Jar: %s, Tokens: %s}", c.where(), c.jar, c.tokens)
 }
 
-// Format makes every fmt verb print String, so that no verb walks into the
-// jar or the token.
-func (c *Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.String()) }
+// where names the store the session lives in, or "memory".
+func (c *Client) where() string {
+	if c.sess == nil {
+		return "memory"
+	}
+	return storeName(c.sess.store)
+}
+
+// Format makes every fmt verb print String ("&httpsession.Client{…}" for
+// %#v), so that no verb prints cookies, tokens or credentials.
+func (c *Client) Format(f fmt.State, verb rune) {
+	s := c.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes c for log/slog without its secrets.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("Client(nil)")
+	}
+	return slog.GroupValue(slog.String("session", c.where()), slog.Any("jar", c.jar), slog.Any("tokens", c.tokens))
+}

@@ -26,8 +26,16 @@ func (e *CookieError) Error() string {
 // Is reports whether target is ErrCookieRejected.
 func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
 
-// Cookie is a stored cookie, as All reports it. Its String method and
-// fmt verbs never print the Value.
+// Cookie is a stored cookie, as All reports it. Its String, Format and
+// LogValue never print the Value: no fmt verb does, nor log/slog's text
+// or JSON handler for a Cookie logged as itself.
+//
+// encoding/json is unaffected and gives the exact Value, as for Token.
+// Programs store and exchange cookies that way, and a MarshalJSON that
+// redacted would turn every cookie they save into "[redacted]" without an
+// error. The price: slog's JSON handler encodes a []Cookie (All's result,
+// say) with encoding/json, values included. Log the Jar (its LogValue
+// counts the cookies) or each Cookie instead.
 type Cookie struct {
 	Name, Value string
 	// Domain is the cookie's domain, without a leading dot, in lower-case

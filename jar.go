@@ -2,7 +2,9 @@ package httpsession
 
 import (
 	"cmp"
+	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"slices"
@@ -77,8 +79,14 @@ type Jar struct {
 	deep map[string]struct{}
 	// count is the number of entries in groups, expired ones included.
 	count int
-	// seq orders cookies created at the same instant.
+	// seq orders cookies created at the same instant: those given a
+	// creation time from outside (Add, a session file).
 	seq uint64
+	// lastCreated is the latest creation time (Unix nanoseconds) the jar
+	// gave a cookie; creationTime keeps the next one later, so that the
+	// times alone order the cookies the jar creates, in a session file
+	// too, which keeps no sequence numbers.
+	lastCreated int64
 	// tombs remembers removed cookies for merging with other writers.
 	tombs map[cookieID]tombstone
 
@@ -252,6 +260,18 @@ func (g *group) noteExpiry(exp int64) {
 	if exp != 0 && (g.next == 0 || exp < g.next) {
 		g.next = exp
 	}
+}
+
+// creationTime returns the creation time of a cookie the jar creates at
+// now: now, or a nanosecond after the last one when the clock has not
+// moved past it (cookies of one response are created at one now). j.mu
+// must be held.
+func (j *Jar) creationTime(now int64) int64 {
+	if now <= j.lastCreated {
+		now = j.lastCreated + 1
+	}
+	j.lastCreated = now
+	return now
 }
 
 // before reports whether a is sent before b.
@@ -455,18 +475,46 @@ func lru(a, b *entry) int {
 // accessed. Evictions leave no tombstone: they are this jar's own
 // housekeeping, not a deletion to share. j.mu must be held.
 func (j *Jar) enforceLimits(key string, g *group, now int64) {
-	if g != nil && len(g.entries) > j.maxPerDomain {
-		j.dropExpired(key, g, now)
-		for len(g.entries) > j.maxPerDomain {
-			victim := 0
-			for i, e := range g.entries {
-				if lru(e, g.entries[victim]) < 0 {
-					victim = i
-				}
-			}
-			j.removeAt(key, g, victim, now, false)
-		}
+	if g != nil {
+		j.trimGroup(key, g, now)
 	}
+	j.enforceTotal(now)
+}
+
+// trimGroup applies the per-site limit to group key: it drops its expired
+// cookies and then the least recently accessed, down to
+// MaxCookiesPerDomain. j.mu must be held.
+func (j *Jar) trimGroup(key string, g *group, now int64) {
+	if len(g.entries) <= j.maxPerDomain {
+		return
+	}
+	j.dropExpired(key, g, now)
+	switch excess := len(g.entries) - j.maxPerDomain; {
+	case excess <= 0:
+	case excess == 1:
+		// The usual case, one cookie set past the limit: one pass.
+		victim := 0
+		for i, e := range g.entries {
+			if lru(e, g.entries[victim]) < 0 {
+				victim = i
+			}
+		}
+		j.removeAt(key, g, victim, now, false)
+	default:
+		// A merge can bring many more: sort once.
+		byLRU := slices.SortedFunc(slices.Values(g.entries), lru)
+		evict := make(map[*entry]bool, excess)
+		for _, e := range byLRU[:excess] {
+			evict[e] = true
+		}
+		j.count -= g.deleteFunc(func(e *entry) bool { return evict[e] })
+	}
+}
+
+// enforceTotal applies the jar's limit: when it holds more than
+// MaxCookies, it drops every expired cookie and then the least recently
+// accessed, down to a tenth below the limit. j.mu must be held.
+func (j *Jar) enforceTotal(now int64) {
 	if j.count <= j.maxTotal {
 		return
 	}
@@ -491,6 +539,29 @@ func (j *Jar) enforceLimits(key string, g *group, now int64) {
 			j.dropGroup(k)
 		}
 	}
+}
+
+// String describes j without its cookies: how many it holds.
+func (j *Jar) String() string {
+	if j == nil {
+		return "Jar(nil)"
+	}
+	return fmt.Sprintf("Jar{cookies: %d}", j.Len())
+}
+
+// Format makes every fmt verb print String ("&httpsession.Jar{…}" for
+// %#v): the fields hold cookie values and the last Set-Cookie line.
+func (j *Jar) Format(f fmt.State, verb rune) {
+	s := j.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes j for log/slog without its cookies.
+func (j *Jar) LogValue() slog.Value {
+	if j == nil {
+		return slog.StringValue("Jar(nil)")
+	}
+	return slog.GroupValue(slog.Int("cookies", j.Len()))
 }
 
 // All returns every live cookie, ordered by domain, path, name and

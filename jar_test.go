@@ -596,7 +596,9 @@ func TestAllAttributes(t *testing.T) {
 		{Name: "d", Value: "4", Domain: "www.example.com", Path: "/a", HostOnly: true, SameSite: http.SameSiteDefaultMode},
 	}
 	for i := range want {
-		want[i].Created, want[i].LastAccess, want[i].Updated = tNow, tNow, tNow
+		// Created in one response, a nanosecond apart.
+		at := tNow.Add(time.Duration(i))
+		want[i].Created, want[i].LastAccess, want[i].Updated = at, at, at
 	}
 	if diff := cmp.Diff(want, jar.All()); diff != "" {
 		t.Errorf("All() mismatch (-want +got):\n%s", diff)

@@ -176,6 +176,16 @@ func (j *Jar) insert(c Cookie) string {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if c.Created.IsZero() {
+		// Created now, after any cookie before it.
+		e.created = j.creationTime(e.created)
+		if c.Updated.IsZero() {
+			e.updated = e.created
+		}
+		if c.LastAccess.IsZero() {
+			e.lastAccess.Store(e.created)
+		}
+	}
 	j.sweep(key, now.UnixNano())
 	g, i := j.find(key, e.id())
 	j.replace(key, g, i, e)
@@ -280,6 +290,12 @@ func (m *merger) cookie(e *entry, key string) {
 	j.replace(key, g, i, e)
 	m.touched[key] = true
 	m.changed = true
+	// A file may hold far more cookies of one site than the jar keeps:
+	// trim as they come, in batches, so that a merge holds no more than
+	// twice the limit of any site.
+	if g := j.groups[key]; len(g.entries) >= 2*j.maxPerDomain {
+		j.trimGroup(key, g, m.now.UnixNano())
+	}
 }
 
 // tombs folds in the other writer's tombstones.
@@ -318,7 +334,10 @@ func (m *merger) tombs(tombs []tombstone) {
 	}
 }
 
-// finish applies the limits to what the merge stored, bumps the
+// finish applies the limits to what the merge stored, as storing the
+// cookies one Set-Cookie at a time would: first each site's, then the
+// jar's, so that the total limit weighs cookies each site may keep rather
+// than those its own limit is about to evict. It then bumps the
 // generation if anything changed and unlocks j.
 func (m *merger) finish() {
 	j := m.j
@@ -327,9 +346,10 @@ func (m *merger) finish() {
 	j.pruneTombs(nowNS)
 	for key := range m.touched {
 		if g := j.sweep(key, nowNS); g != nil {
-			j.enforceLimits(key, g, nowNS)
+			j.trimGroup(key, g, nowNS)
 		}
 	}
+	j.enforceTotal(nowNS)
 	if m.changed {
 		j.gen.Add(1)
 		j.hgen.Add(1)

@@ -91,15 +91,32 @@ func cookieNames(jar *Jar) []string {
 	return out
 }
 
-// truncateTimes rounds a cookie's times to what the session file keeps.
+// truncateTimes rounds a cookie's times to what the session file keeps:
+// milliseconds, and the creation time to the nanosecond when another of
+// cs was created in the same millisecond (cn); a last access or update in
+// the creation's millisecond is not written and reads as the creation.
 func truncateTimes(cs []Cookie) []Cookie {
 	out := slices.Clone(cs)
+	tied := sharedMillis(cs)
 	for i := range out {
 		c := &out[i]
-		for _, tp := range []*time.Time{&c.Expires, &c.Created, &c.LastAccess, &c.Updated} {
-			if !tp.IsZero() {
+		created := c.Created
+		if !created.IsZero() && !tied[created.UnixMilli()] {
+			created = time.UnixMilli(created.UnixMilli())
+		}
+		for _, tp := range []*time.Time{&c.LastAccess, &c.Updated} {
+			switch {
+			case !c.Created.IsZero() && tp.UnixMilli() == c.Created.UnixMilli():
+				*tp = created
+			case !tp.IsZero():
 				*tp = time.UnixMilli(tp.UnixMilli())
 			}
+		}
+		if !c.Created.IsZero() {
+			c.Created = created
+		}
+		if !c.Expires.IsZero() {
+			c.Expires = time.UnixMilli(c.Expires.UnixMilli())
 		}
 	}
 	return out

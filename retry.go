@@ -312,9 +312,15 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
+	// Sub saturates at maxDuration for a date some 292 years ahead (the
+	// year 2700 is a valid HTTP-date): that is far above any cap, and
+	// must stay so rather than wrap when rounded up below.
 	d := t.Sub(now)
-	if d < 0 {
+	switch {
+	case d < 0:
 		return 0, true
+	case d > maxDuration-time.Second:
+		return maxDuration, true
 	}
 	// Retry-After has a one second resolution; round up so a client does
 	// not come back just before the moment the server named.

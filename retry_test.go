@@ -172,6 +172,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"9223372036", 9223372036 * time.Second, true},                   // largest that fits
 		{"9223372037", maxDuration, true},                                // first that does not
 		{"00000000000000000000000000000000000000001", time.Second, true}, // leading zeros
+		{"Fri, 01 Oct 2700 00:00:00 GMT", maxDuration, true},             // beyond what a Duration holds
+		{"Fri, 31 Dec 9999 23:59:59 GMT", maxDuration, true},             // the last HTTP-date
 	}
 	for _, tt := range tests {
 		got, ok := parseRetryAfter(tt.value, now)
@@ -376,6 +378,9 @@ func TestRetryAfterAboveCapReturnsAtOnce(t *testing.T) {
 		{"an hour under a raised cap", 2 * time.Hour, "3600", 2, []time.Duration{time.Hour}},
 		{"any Retry-After with a negative cap", -1, "1", 1, nil},
 		{"HTTP-date over the cap", 0, retryStart.Add(2 * time.Minute).Format(http.TimeFormat), 1, nil},
+		{"HTTP-date in 2099", 0, "Thu, 01 Oct 2099 00:00:00 GMT", 1, nil},
+		{"HTTP-date in 2700, past what a Duration holds", 0, "Fri, 01 Oct 2700 00:00:00 GMT", 1, nil},
+		{"HTTP-date in 2700 under a huge cap", 1 << 62, "Fri, 01 Oct 2700 00:00:00 GMT", 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,6 +38,8 @@ import (
 //	e   expiry (omitted for a session cookie)
 //	c   creation time            a   last access (omitted when equal to c)
 //	u   last update (omitted when equal to c)
+//	cn  nanoseconds of the creation time past c, 1–999999, written only
+//	    when another cookie has the same c (omitted when 0)
 //	nb, vb, pb   the name, value or path as base64 (RFC 4648 §4, padded),
 //	    only when it is not valid UTF-8
 //
@@ -48,7 +50,13 @@ import (
 // prefers. Tombstones have nb and pb too.
 //
 // All times are Unix milliseconds; merging needs sub-second order between a
-// cookie's last update and a tombstone's deletion time. The token object uses
+// cookie's last update and a tombstone's deletion time. Cookies of equal
+// path length are sent in the order of their creation (RFC 6265 §5.4), and
+// a jar gives the cookies it creates distinct creation times, a nanosecond
+// apart when they are created at once; cn keeps that order where c alone
+// would not, among cookies created in the same millisecond. A file
+// without cn (or one that reads it as unknown) orders such cookies as the
+// file lists them. The token object uses
 // the JSON names of golang.org/x/oauth2's Token; token_updated records when
 // the token last changed (kept also after the token was cleared), so that
 // the newer token wins when two processes save.
@@ -78,10 +86,11 @@ type cookieRecord struct {
 	SameSite   *string `json:"ss,omitempty"`
 	Expires    *int64  `json:"e,omitempty"`
 	Created    *int64  `json:"c,omitempty"`
+	CreatedNS  *int64  `json:"cn,omitempty"`
 	LastAccess *int64  `json:"a,omitempty"`
 	Updated    *int64  `json:"u,omitempty"`
 
-	ms [4]int64 // what the times point to when encoding
+	ms [5]int64 // what the times point to when encoding
 }
 
 // tombstoneRecord is a tombstone's line in the file.
@@ -139,12 +148,14 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	}
 	w.buf.WriteString(",\n" + `"cookies":[`)
 	var cr cookieRecord
+	tied := sharedMillis(d.cookies)
 	for i := range d.cookies {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
 		w.buf.WriteByte('\n')
-		cr.set(&d.cookies[i])
+		c := &d.cookies[i]
+		cr.set(c, tied[milli(c.Created)])
 		w.put(&cr)
 	}
 	w.buf.WriteString("\n],\n" + `"tombstones":[`)
@@ -161,8 +172,32 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	return w.buf.Bytes()
 }
 
-// set makes r the record of c.
-func (r *cookieRecord) set(c *Cookie) {
+// sharedMillis returns the creation times, in Unix milliseconds, that
+// more than one of cookies has and that need cn: those of a cookie
+// created past the start of its millisecond. nil when there are none.
+func sharedMillis(cookies []Cookie) map[int64]bool {
+	var subMilli bool
+	for i := range cookies {
+		if cookies[i].Created.Nanosecond()%1e6 != 0 {
+			subMilli = true
+			break
+		}
+	}
+	if !subMilli {
+		return nil
+	}
+	seen := make(map[int64]bool, len(cookies))
+	for i := range cookies {
+		ms := milli(cookies[i].Created)
+		_, again := seen[ms]
+		seen[ms] = again
+	}
+	return seen
+}
+
+// set makes r the record of c; tied says that another record has c's
+// creation millisecond, so that cn is written.
+func (r *cookieRecord) set(c *Cookie, tied bool) {
 	*r = cookieRecord{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
 		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
 	var f []byte
@@ -182,12 +217,15 @@ func (r *cookieRecord) set(c *Cookie) {
 	if sameSiteName(c.SameSite) != "" {
 		r.SameSite = &sameSiteNames[c.SameSite]
 	}
-	r.ms = [4]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated)}
+	r.ms = [5]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated), int64(c.Created.Nanosecond() % 1e6)}
 	if !c.Expires.IsZero() {
 		r.Expires = &r.ms[0]
 	}
 	if !c.Created.IsZero() {
 		r.Created = &r.ms[1]
+		if tied && r.ms[4] != 0 {
+			r.CreatedNS = &r.ms[4]
+		}
 	}
 	if c.LastAccess.UnixMilli() != c.Created.UnixMilli() || c.LastAccess.IsZero() != c.Created.IsZero() {
 		r.LastAccess = &r.ms[2]
@@ -497,6 +535,12 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 	}
 	if r.Created != nil {
 		c.Created = time.UnixMilli(*r.Created)
+	}
+	if r.CreatedNS != nil {
+		if r.Created == nil || *r.CreatedNS < 0 || *r.CreatedNS >= 1e6 {
+			return c, corrupt("cookie %d: cn out of range or without c", i)
+		}
+		c.Created = c.Created.Add(time.Duration(*r.CreatedNS))
 	}
 	c.LastAccess, c.Updated = c.Created, c.Created
 	if r.LastAccess != nil {

@@ -196,7 +196,12 @@ func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
 		return true
 	}
 
-	e := newEntry(rc, path, expires, nowNS)
+	var e *entry
+	if old >= 0 {
+		e = newEntry(rc, path, expires, nowNS)
+	} else {
+		e = newEntry(rc, path, expires, j.creationTime(nowNS))
+	}
 	e.hostOnly = hostOnly
 	switch {
 	case old >= 0:
@@ -311,8 +316,8 @@ func (j *Jar) renew(key string, g *group, prev *entry, expires, nowNS int64) {
 	j.enforceLimits(key, g, nowNS)
 }
 
-// newEntry builds the entry for rc, created now, without its domain and
-// host-only flag. One allocation holds name, value and path, so that the
+// newEntry builds the entry for rc, created (and set and accessed) at
+// nowNS, without its domain and host-only flag. One allocation holds name, value and path, so that the
 // entry does not keep the whole header line alive.
 func newEntry(rc *rawCookie, path string, expires, nowNS int64) *entry {
 	buf := rc.name + rc.value + path

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strings"
@@ -75,6 +76,10 @@ func (c StorageCookie) GoString() string {
 func (c StorageCookie) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, c.String(), c.GoString())
 }
+
+// LogValue describes c without its Value for log/slog; its JSON (the
+// storageState format) stays exact.
+func (c StorageCookie) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // ReadStorageState reads a storageState document. It checks the shape of
 // the document, not the cookies: [StorageState.JarCookies] converts them

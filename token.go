@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 var (
@@ -137,32 +139,45 @@ func (t Token) LogValue() slog.Value {
 // verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
 // usable exp.
 func jwtExpiry(s string) (exp time.Time, ok bool) {
+	exp, _, ok = jwtTimes(s)
+	return exp, ok
+}
+
+// jwtTimes returns the "exp" claim of a JWT access token and its "iat"
+// claim (RFC 7519 §4.1.6), zero when absent or unusable, decoded but not
+// verified. ok is false when s is not a JWT with a usable exp.
+func jwtTimes(s string) (exp, iat time.Time, ok bool) {
 	const maxJWT = 64 << 10
 	if len(s) > maxJWT {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	header, rest, ok1 := strings.Cut(s, ".")
 	payload, _, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || header == "" || payload == "" {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
+		Iat json.Number `json:"iat"`
 	}
 	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
-	f, err := claims.Exp.Float64()
-	// Reject values that are not a plausible Unix time (before 1970 or
-	// beyond the year 9999).
-	if err != nil || f <= 0 || f > 253402300799 {
-		return time.Time{}, false
+	if exp = unixClaim(claims.Exp); exp.IsZero() {
+		return time.Time{}, time.Time{}, false
 	}
-	return time.Unix(int64(f), 0).UTC(), true
+	return exp, unixClaim(claims.Iat), true
+}
+
+// headerSafe reports whether t can be sent: its Authorization header
+// value holds no character a header can't carry (CR, LF, NUL and the
+// other controls but tab), which net/http would refuse on every request.
+func headerSafe(t *Token) bool {
+	return t.AccessToken == "" || httpguts.ValidHeaderFieldValue(t.Type()+" "+t.AccessToken)
 }
 
 func copyToken(t *Token) *Token {

@@ -155,20 +155,47 @@ func newTokenManager(a Authenticator, hc *http.Client, o *TokenOptions, now func
 	return m
 }
 
-// newState prepares t (a copy the manager owns) for caching: an unknown
-// Expiry is taken from a JWT access token's exp claim. issued is when the
-// token was obtained (zero: unknown, as for a token handed to SetToken). It
-// is refreshed Skew before its expiry; one whose whole lifetime (counted
-// from issued) is shorter than Skew halfway through that lifetime instead,
-// rather than on every use.
+// clockTolerance is how far a JWT's iat may lie from the time we got the
+// token before the two clocks are taken to differ: iat has a resolution
+// of one second, and the token took time to reach us.
+const clockTolerance = 5 * time.Second
+
+// newState prepares t (a copy the manager owns) for caching. issued is
+// when the token was obtained (zero: unknown, as for a token handed to
+// SetToken).
+//
+// An unknown Expiry is taken from a JWT access token's exp claim. That is
+// a time on the server's clock: when the token's iat shows that clock
+// differs from ours, the expiry is its lifetime (exp - iat) counted from
+// issued. A token that arrives already expired by our clock (a server
+// clock far behind ours and no iat, or an expires_in of 0) gets an unknown
+// Expiry: it is used until the server rejects it, rather than replaced
+// on every use.
+//
+// The token is refreshed Skew before its expiry; one whose whole lifetime
+// (counted from issued) is shorter than Skew halfway through that lifetime
+// instead, rather than on every use. A token that no Authorization header
+// can carry (see headerSafe) is stale: it is replaced before it is sent.
 func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
 	if t.Expiry.IsZero() {
-		if exp, ok := jwtExpiry(t.AccessToken); ok {
+		if exp, iat, ok := jwtTimes(t.AccessToken); ok {
 			t.Expiry = exp
+			if d := issued.Sub(iat); !issued.IsZero() && !iat.IsZero() && iat.Before(exp) &&
+				(d > clockTolerance || d < -clockTolerance) {
+				t.Expiry = issued.Add(exp.Sub(iat))
+			}
 		}
 	}
+	if !issued.IsZero() && !t.Expiry.IsZero() && !t.Expiry.After(issued) {
+		m.log.Warn("httpsession: token arrived expired by our clock; using it until the server rejects it",
+			"expiry", expiryString(t.Expiry))
+		t.Expiry = time.Time{}
+	}
 	s := &tokenState{tok: t, issued: issued}
-	if t.AccessToken != "" {
+	switch {
+	case !headerSafe(&t):
+		s.stale = true
+	case t.AccessToken != "":
 		// The slice is shared by every request that sends the token; its
 		// capacity of one makes an append elsewhere copy it.
 		s.header = []string{t.Type() + " " + t.AccessToken}[:1:1]
@@ -180,6 +207,38 @@ func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
 		}
 	}
 	return s
+}
+
+// String describes m without its secrets: the Authenticator's type (its
+// fields hold credentials) and the redacted token.
+func (m *TokenManager) String() string {
+	if m == nil {
+		return "TokenManager(nil)"
+	}
+	tok := "none"
+	if s := m.cur.Load(); s != nil {
+		tok = s.tok.String()
+	}
+	return fmt.Sprintf("TokenManager{Authenticator: %T, Token: %s}", m.auth, tok)
+}
+
+// Format makes every fmt verb print String ("&httpsession.TokenManager{…}"
+// for %#v), so that no verb prints the Authenticator's credentials.
+func (m *TokenManager) Format(f fmt.State, verb rune) {
+	s := m.String()
+	formatRedacted(f, verb, s, "&httpsession."+s)
+}
+
+// LogValue describes m for log/slog without its secrets.
+func (m *TokenManager) LogValue() slog.Value {
+	if m == nil {
+		return slog.StringValue("TokenManager(nil)")
+	}
+	attrs := []slog.Attr{slog.String("authenticator", fmt.Sprintf("%T", m.auth))}
+	if s := m.cur.Load(); s != nil {
+		attrs = append(attrs, slog.Any("token", s.tok))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Token returns a copy of a valid token, logging in or refreshing first if
@@ -448,6 +507,9 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 			}
 			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
 			t = nil
+		case !headerSafe(t):
+			m.log.Warn("httpsession: refresh returned a token no header can carry; logging in")
+			t = nil
 		default:
 			t2 := *t
 			// RFC 6749 §6: without a new refresh token the old one stays.
@@ -472,6 +534,9 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 		if t == nil {
 			return nil, errNoToken
 		}
+		if !headerSafe(t) {
+			return nil, errTokenUnsendable
+		}
 		m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
 	}
 	s := m.newState(*t, m.now())
@@ -483,6 +548,10 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 	}
 	return s, nil
 }
+
+// errTokenUnsendable reports a login that returned a token an
+// Authorization header can't carry. It matches ErrAuthResponse.
+var errTokenUnsendable = &AuthError{Reason: "login returned a token with characters a header can't carry (CR, LF, NUL or another control)"}
 
 // sessionClock is implemented by the transport of a Client's session: the
 // client a Client hands its Authenticator sends through it.

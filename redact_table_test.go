@@ -1,0 +1,123 @@
+package httpsession
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/spf13/afero"
+	"golang.org/x/oauth2"
+)
+
+// The secrets of TestSecretsRedacted; each appears in no output.
+var tableSecrets = []string{"SECRETVAL1", "SECRETPW2", "SECRETTOK3", "SECRETRT4", "SECRETCS5", "SECRETFORM6"}
+
+// TestSecretsRedacted prints every exported type that holds a secret —
+// as a value and through a pointer — under every fmt verb and through
+// both slog handlers: no secret appears, in clear or in hex.
+func TestSecretsRedacted(t *testing.T) {
+	jar := NewJar(nil)
+	u := mustParseURL(t, "https://www.example.com/")
+	jar.SetCookieHeaders(u, []string{"sid=SECRETVAL1; Max-Age=3600; Secure; HttpOnly"})
+	cookie := jar.All()[0]
+	tok := Token{AccessToken: "SECRETTOK3", RefreshToken: "SECRETRT4", IDToken: jwt(`{"sub":"SECRETTOK3"}`)}
+	login := JSONLogin{LoginURL: "https://example.com/login?key=SECRETPW2", Username: "alice", Password: "SECRETPW2"}
+	tm := NewTokenManager(&login, nil, nil)
+	tm.SetToken(&tok)
+	tmFuncs := NewTokenManager(AuthFuncs{LoginFunc: login.Login}, nil, nil)
+	tmFuncs.SetToken(&tok)
+	o2 := OAuth2{TokenURL: "https://example.com/token", ClientID: "app", ClientSecret: "SECRETCS5", Username: "alice", Password: "SECRETPW2"}
+	form := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {"SECRETFORM6"}}}
+	cfg := &oauth2.Config{ClientID: "app", ClientSecret: "SECRETCS5", Endpoint: oauth2.Endpoint{TokenURL: "https://example.com/token"}}
+	browser := OAuth2Browser{Config: cfg}
+	device := OAuth2Device{Config: cfg}
+	sc := StorageCookie{Name: "sid", Value: "SECRETVAL1", Domain: "example.com", Path: "/"}
+	client, err := New(Options{Auth: &login, AuthOrigins: []string{"https://www.example.com"}, FS: afero.NewMemMapFs(), SessionFile: "/s.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	client.Jar().SetCookieHeaders(u, []string{"sid=SECRETVAL1; Max-Age=3600"})
+	client.Tokens().SetToken(&tok)
+
+	values := []struct {
+		name string
+		v    any
+	}{
+		{"*Jar", jar},
+		{"*TokenManager", tm},
+		{"*TokenManager of AuthFuncs", tmFuncs},
+		{"Token", tok},
+		{"*Token", &tok},
+		{"Cookie", cookie},
+		{"*Cookie", &cookie},
+		{"JSONLogin", login},
+		{"*JSONLogin", &login},
+		{"OAuth2", o2},
+		{"*OAuth2", &o2},
+		{"FormLogin", form},
+		{"*FormLogin", &form},
+		{"OAuth2Browser", browser},
+		{"*OAuth2Browser", &browser},
+		{"OAuth2Device", device},
+		{"*OAuth2Device", &device},
+		{"StorageCookie", sc},
+		{"*StorageCookie", &sc},
+		{"*Client", client},
+	}
+	for _, tt := range values {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.4s", "%-v"} {
+				noSecret(t, fmt.Sprintf("Sprintf(%q)", verb), fmt.Sprintf(verb, tt.v))
+			}
+			noSecret(t, "Sprint", fmt.Sprint(tt.v))
+			if s, ok := tt.v.(fmt.Stringer); ok {
+				noSecret(t, "String", s.String())
+			}
+			for _, h := range []struct {
+				name string
+				new  func(*bytes.Buffer) slog.Handler
+			}{
+				{"slog text", func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) }},
+				{"slog JSON", func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) }},
+			} {
+				var buf bytes.Buffer
+				slog.New(h.new(&buf)).Info("m", "v", tt.v, slog.Group("g", "v", tt.v))
+				noSecret(t, h.name, buf.String())
+			}
+		})
+	}
+}
+
+// TestCookieJSONExact: encoding/json gives a Cookie's exact contents, as
+// it does a Token's, for programs that store cookies as JSON; slog's JSON
+// handler, which encodes a []Cookie with encoding/json, shows its values
+// too. A Cookie logged as itself is redacted by both handlers.
+func TestCookieJSONExact(t *testing.T) {
+	c := Cookie{Name: "sid", Value: "SECRETVAL1", Domain: "example.com", Path: "/"}
+	data, err := json.Marshal([]Cookie{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []Cookie
+	if err := json.Unmarshal(data, &back); err != nil || len(back) != 1 || back[0].Value != c.Value {
+		t.Errorf("json round trip of %s = %+v, %v; want the value back", data, back, err)
+	}
+}
+
+func noSecret(t *testing.T, what, out string) {
+	t.Helper()
+	for _, s := range tableSecrets {
+		for _, form := range []string{s, hex.EncodeToString([]byte(s)), strings.ToUpper(hex.EncodeToString([]byte(s)))} {
+			if strings.Contains(out, form) {
+				t.Errorf("%s shows %s:\n%s", what, s, out)
+				return
+			}
+		}
+	}
+}
