@@ -32,11 +32,7 @@ var chromiumSchemas = []string{"chrome_libsecret_os_crypt_password_v2", "chrome_
 // name+" Safe Storage", or else the one whose application attribute is
 // app. A locked item is unlocked if that needs no prompt.
 func secretServicePassword(ctx context.Context, name, app string) (string, error) {
-	addr, err := sessionBusAddress()
-	if err != nil {
-		return "", fmt.Errorf("%w: no D-Bus session bus for the Secret Service: %w", ErrNoKey, err)
-	}
-	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
+	conn, err := connectSessionBus(ctx)
 	if err != nil {
 		return "", fmt.Errorf("%w: no D-Bus session bus for the Secret Service: %w", ErrNoKey, err)
 	}
@@ -90,6 +86,15 @@ func secretServicePassword(ctx context.Context, name, app string) (string, error
 		return "", fmt.Errorf("%w: Secret Service: get secret: %w", ErrNoKey, err)
 	}
 	return string(secret.Value), nil
+}
+
+// connectSessionBus connects to the user's D-Bus session bus.
+func connectSessionBus(ctx context.Context) (*dbus.Conn, error) {
+	addr, err := sessionBusAddress()
+	if err != nil {
+		return nil, err
+	}
+	return dbus.Connect(addr, dbus.WithContext(ctx))
 }
 
 // sessionBusAddress returns the address of the user's D-Bus session bus:
