@@ -246,31 +246,47 @@ func IsEncrypted(data []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte(armorMagic))
 }
 
-// seal encrypts plain into a new age file.
+// seal encrypts plain into a new age file: a new header, with a new file
+// key for the Key's recipient, and the payload written by sealPayload
+// straight into a slice of the file's size (age's stream writer copies
+// each chunk into a buffer of its own and writes it to ours).
 func (k *Key) seal(plain []byte) ([]byte, error) {
 	if k.pass != nil {
 		return k.pass.seal(plain)
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(plain) + len(plain)/chunkSize*tagSize + 512)
-	rec := &recordingRecipient{r: k.recipient}
-	w, err := age.Encrypt(&buf, rec)
+	hdr, fileKey, err := newHeader(k.recipient)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.Write(plain); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	out := buf.Bytes()
 	// Remember the file key, so that reading this file back (the next
 	// save's merge reads it under the lock) skips the key agreement.
-	if hdr, err := age.ExtractHeader(bytes.NewReader(out)); err == nil {
-		k.headers.put(hdr, rec.fileKey)
+	k.headers.put(hdr, fileKey)
+	return sealPayload(fileBuffer(hdr, len(plain)), fileKey, plain, rand.Reader)
+}
+
+// newHeader returns the header of a new age file for r, and its file key.
+func newHeader(r age.Recipient) (hdr, fileKey []byte, err error) {
+	rec := &recordingRecipient{r: r}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rec)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	if err := w.Close(); err != nil {
+		return nil, nil, err
+	}
+	hdr, err = age.ExtractHeader(&buf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return hdr, rec.fileKey, nil
+}
+
+// fileBuffer returns hdr in a slice with room for the payload of a
+// plaintext of n bytes.
+func fileBuffer(hdr []byte, n int) []byte {
+	out := make([]byte, 0, len(hdr)+nonceSize+n+(n/chunkSize+1)*tagSize)
+	return append(out, hdr...)
 }
 
 // errWrongKey marks a file none of the key's identities opens.
@@ -279,52 +295,60 @@ var errWrongKey = errors.New("wrong key: no identity matches the file")
 // open decrypts an age file. It returns errWrongKey (wrapping age's
 // *NoIdentityMatchError) when the key doesn't match and any other error
 // when the file is malformed, truncated or altered.
+//
+// The file is in memory, so it goes through age.DecryptReaderAt, which
+// knows the plaintext's size (once it has authenticated the final chunk)
+// and decrypts each chunk in place into one buffer, read into one slice of
+// that size: half the copies of age.Decrypt's stream reader, which also
+// allocates a new 64 KiB buffer per chunk, and no guess at the size.
 func (k *Key) open(data []byte) ([]byte, error) {
 	if !bytes.HasPrefix(data, []byte(ageMagic)) {
-		dec, err := io.ReadAll(armor.NewReader(bytes.NewReader(bytes.TrimLeft(data, " \t\r\n"))))
+		dec, err := dearmor(data)
 		if err != nil {
 			return nil, fmt.Errorf("armor: %w", err)
 		}
 		data = dec
 	}
-	var r io.Reader
-	var err error
+	ids := k.identities
 	if k.pass != nil {
-		r, err = k.pass.decrypt(data)
+		fk, err := k.pass.headerKey(data)
+		if err != nil {
+			return nil, wrongKey(err)
+		}
+		ids = []age.Identity{age.NewInjectedFileKeyIdentity(fk)}
 	} else if fk := k.headers.lookup(data); fk != nil {
-		r, err = age.Decrypt(bytes.NewReader(data), age.NewInjectedFileKeyIdentity(fk))
-	} else {
-		r, err = age.Decrypt(bytes.NewReader(data), k.identities...)
+		ids = []age.Identity{age.NewInjectedFileKeyIdentity(fk)}
 	}
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), ids...)
 	if err != nil {
-		if nm := new(age.NoIdentityMatchError); errors.As(err, &nm) {
-			return nil, fmt.Errorf("%w (%w)", errWrongKey, err)
+		return nil, wrongKey(err)
+	}
+	plain := make([]byte, size) // less than len(data)
+	if n, err := r.ReadAt(plain, 0); n != len(plain) {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	return readPlain(r, len(data))
+	return plain, nil
 }
 
-// readPlain reads the plaintext of an age file of size bytes into one
-// buffer of that size: the plaintext is shorter than the file. (A
-// bytes.Buffer would double its buffer when the last read leaves it less
-// than 512 bytes of room, doubling the memory and time of a load.)
-func readPlain(r io.Reader, size int) ([]byte, error) {
-	buf := make([]byte, size)
-	n := 0
-	for {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err == io.EOF {
-			return buf[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n == len(buf) {
-			return nil, errors.New("plaintext longer than its age file")
-		}
+// wrongKey marks age's *NoIdentityMatchError with errWrongKey.
+func wrongKey(err error) error {
+	if nm := new(age.NoIdentityMatchError); errors.As(err, &nm) {
+		return fmt.Errorf("%w (%w)", errWrongKey, err)
 	}
+	return err
+}
+
+// dearmor decodes an ASCII-armored age file into a buffer sized for it
+// up front (base64 is 3 bytes in 4), where io.ReadAll would grow one
+// several times.
+func dearmor(data []byte) ([]byte, error) {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	buf := bytes.NewBuffer(make([]byte, 0, len(data)/4*3+bytes.MinRead))
+	_, err := buf.ReadFrom(armor.NewReader(bytes.NewReader(data)))
+	return buf.Bytes(), err
 }
 
 // passphrase holds a passphrase Key's scrypt results: the header and file
@@ -350,30 +374,19 @@ func (p *passphrase) seal(plain []byte) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.header == nil {
-		rec := &recordingRecipient{r: p.recipient}
-		var buf bytes.Buffer
-		w, err := age.Encrypt(&buf, rec)
+		hdr, fileKey, err := newHeader(p.recipient)
 		if err != nil {
 			return nil, err
 		}
-		if err := w.Close(); err != nil {
-			return nil, err
-		}
-		hdr, err := age.ExtractHeader(&buf)
-		if err != nil {
-			return nil, err
-		}
-		p.header, p.fileKey = hdr, rec.fileKey
-		p.remember(hdr, rec.fileKey)
+		p.header, p.fileKey = hdr, fileKey
+		p.remember(hdr, fileKey)
 	}
-	out := make([]byte, 0, len(p.header)+nonceSize+len(plain)+(len(plain)/chunkSize+1)*tagSize)
-	out = append(out, p.header...)
-	return sealPayload(out, p.fileKey, plain, rand.Reader)
+	return sealPayload(fileBuffer(p.header, len(plain)), p.fileKey, plain, rand.Reader)
 }
 
-// decrypt opens data with the file key of its header, running scrypt only
-// for a header not seen before.
-func (p *passphrase) decrypt(data []byte) (io.Reader, error) {
+// headerKey returns the file key of data's header, running scrypt only for
+// a header not seen before.
+func (p *passphrase) headerKey(data []byte) ([]byte, error) {
 	hdr, err := age.ExtractHeader(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -387,10 +400,7 @@ func (p *passphrase) decrypt(data []byte) (io.Reader, error) {
 		}
 	}
 	p.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return age.Decrypt(bytes.NewReader(data), age.NewInjectedFileKeyIdentity(fk))
+	return fk, err
 }
 
 func (p *passphrase) remember(hdr, fileKey []byte) {

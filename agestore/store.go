@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/httpsession/httpsession"
 	"github.com/spf13/afero"
@@ -25,8 +26,9 @@ import (
 //     Either way Update stores nothing.
 //   - a plain document is passed through, and the next Update stores it
 //     encrypted even if fn stores nothing: a session file written before
-//     encryption was turned on is migrated by its next save. Encrypt
-//     migrates at once.
+//     encryption was turned on is migrated by its next save. NeedsWrite
+//     tells the session code that such a save has something to write
+//     although the session is unchanged. Encrypt migrates at once.
 //
 // A Store never writes plain text; Decrypt is the explicit way back.
 //
@@ -36,6 +38,10 @@ type Store struct {
 	key   *Key
 
 	refresh chan struct{} // the refresh lock when inner has none
+
+	// sawPlain is whether the document this Store last read from or wrote
+	// to inner was plain text; see NeedsWrite.
+	sawPlain atomic.Bool
 }
 
 var (
@@ -72,36 +78,84 @@ func storeName(st httpsession.Store) string {
 	return fmt.Sprintf("%T", st)
 }
 
+// NeedsWrite reports whether the document this Store last read from the
+// inner store (by Load, Update, Encrypt or Decrypt) was plain text and has
+// not been written encrypted since: the next Update will write it
+// encrypted even if its fn stores nothing. httpsession's Client asks
+// before a save of an unchanged session, which it would otherwise skip,
+// so that a plain session file opened with a Key is migrated by the next
+// Save. A store that holds nothing, an encrypted document, or one whose
+// read failed to decrypt, needs no write.
+//
+// After Decrypt it is true: a Client saving through this Store encrypts
+// the file again. Use the inner store for a file meant to stay plain.
+func (s *Store) NeedsWrite() bool { return s.sawPlain.Load() }
+
 // Load returns the stored document decrypted; see Store for the errors.
 func (s *Store) Load() ([]byte, error) {
 	data, err := s.inner.Load()
-	if err != nil || data == nil {
-		return data, err
+	if err != nil {
+		return nil, err
 	}
-	plain, _, err := s.open(data)
+	plain, encrypted, err := s.open(data)
+	s.sawPlain.Store(data != nil && !encrypted)
 	return plain, err
 }
 
 // Update implements httpsession.Store: fn sees and returns plain documents.
 func (s *Store) Update(fn func(current []byte) ([]byte, error)) error {
-	return s.inner.Update(func(cur []byte) ([]byte, error) {
+	return s.update(func(cur []byte, encrypted bool) ([]byte, bool, error) {
+		next, err := fn(cur)
+		switch {
+		case err != nil:
+			return nil, false, err
+		case next == nil && (cur == nil || encrypted):
+			return nil, false, nil
+		case next == nil:
+			// fn accepted the plain document as it is: migrate it.
+			next = cur
+		}
+		return next, true, nil
+	})
+}
+
+// update runs inner's Update with fn, which sees the document decrypted
+// and whether it was encrypted, and returns the plain document to store
+// (encrypted if seal is set, else as it is) or nil for no write. It keeps
+// NeedsWrite up to date with what was read and written.
+func (s *Store) update(fn func(plain []byte, encrypted bool) (next []byte, seal bool, err error)) error {
+	var ran, sawPlain, wrote, wrotePlain bool
+	err := s.inner.Update(func(cur []byte) ([]byte, error) {
+		// inner may call this more than once (an optimistic store retries
+		// on a conflict): the last call is the one that counts.
+		ran, sawPlain, wrote, wrotePlain = true, false, false, false
 		plain, encrypted, err := s.open(cur)
 		if err != nil {
 			return nil, err
 		}
-		next, err := fn(plain)
-		if err != nil {
+		sawPlain = cur != nil && !encrypted
+		next, seal, err := fn(plain, encrypted)
+		if err != nil || next == nil {
 			return nil, err
 		}
-		if next == nil {
-			if cur == nil || encrypted {
-				return nil, nil
-			}
-			// fn accepted the plain document as it is: migrate it.
-			next = plain
+		if !seal {
+			wrote, wrotePlain = true, true
+			return next, nil
 		}
-		return s.seal(next)
+		out, err := s.seal(next)
+		wrote = err == nil
+		return out, err
 	})
+	if ran {
+		// What was written, or else (no write, or a failed one) what
+		// was read.
+		plainNow := sawPlain
+		if err == nil && wrote {
+			plainNow = wrotePlain
+		}
+		s.sawPlain.Store(plainNow)
+	}
+	return err
 }
 
 // Encrypt stores a plain document encrypted now, rather than at the next
@@ -110,19 +164,16 @@ func (s *Store) Update(fn func(current []byte) ([]byte, error)) error {
 // doesn't open gives a *KeyError. A corrupt plain document is left as it
 // is and gives a *httpsession.SessionFileError.
 func (s *Store) Encrypt() (wrote bool, err error) {
-	err = s.inner.Update(func(cur []byte) ([]byte, error) {
-		if cur == nil {
-			return nil, nil
+	err = s.update(func(plain []byte, encrypted bool) ([]byte, bool, error) {
+		wrote = false // inner may call this again
+		if plain == nil || encrypted {
+			return nil, false, nil
 		}
-		plain, encrypted, err := s.open(cur)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.validate(plain); err != nil || encrypted {
-			return nil, err
+		if err := s.validate(plain); err != nil {
+			return nil, false, err
 		}
 		wrote = true
-		return s.seal(plain)
+		return plain, true, nil
 	})
 	return wrote && err == nil, err
 }
@@ -133,19 +184,16 @@ func (s *Store) Encrypt() (wrote bool, err error) {
 // it is. After Decrypt, use the inner store directly; the next Update of
 // this Store would encrypt the document again.
 func (s *Store) Decrypt() (wrote bool, err error) {
-	err = s.inner.Update(func(cur []byte) ([]byte, error) {
-		if cur == nil {
-			return nil, nil
-		}
-		plain, encrypted, err := s.open(cur)
-		if err != nil || !encrypted {
-			return nil, err
+	err = s.update(func(plain []byte, encrypted bool) ([]byte, bool, error) {
+		wrote = false // inner may call this again
+		if plain == nil || !encrypted {
+			return nil, false, nil
 		}
 		if err := s.validate(plain); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		wrote = true
-		return plain, nil
+		return plain, false, nil
 	})
 	return wrote && err == nil, err
 }

@@ -349,6 +349,99 @@ func TestMigration(t *testing.T) {
 	}
 }
 
+// TestClientSaveMigrates: a Client opened with a Key on a plain session
+// file writes it encrypted on its next Save, though its session did not
+// change, and a Save after that writes nothing.
+func TestClientSaveMigrates(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	plainStore := httpsession.NewFileStore(fsys, "/session.json")
+	if err := httpsession.SaveSession(plainStore, testJar(t), testToken(), nil); err != nil {
+		t.Fatal(err)
+	}
+	plain := readFile(t, fsys, "/session.json")
+
+	key, _ := x25519Key(t)
+	st := NewFile(fsys, "/session.json", key)
+	if st.NeedsWrite() {
+		t.Error("NeedsWrite before any read = true")
+	}
+	c, err := httpsession.New(httpsession.Options{Store: st, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.NeedsWrite() {
+		t.Error("NeedsWrite after reading a plain file = false, want true")
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	enc := readFile(t, fsys, "/session.json")
+	if !IsEncrypted(enc) {
+		t.Fatal("Save left the plain file plain")
+	}
+	if st.NeedsWrite() {
+		t.Error("NeedsWrite after the migrating Save = true")
+	}
+	if got, err := st.Load(); err != nil || !bytes.Equal(got, plain) {
+		t.Errorf("migrated document = %q, %v; want %q", got, err, plain)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, fsys, "/session.json"); !bytes.Equal(got, enc) {
+		t.Error("a Save after the migration rewrote the file")
+	}
+}
+
+// TestNeedsWrite follows NeedsWrite through the Store's reads and writes.
+func TestNeedsWrite(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	key, _ := x25519Key(t)
+	other, _ := x25519Key(t)
+	if err := httpsession.SaveSession(httpsession.NewFileStore(fsys, "/plain.json"), testJar(t), testToken(), nil); err != nil {
+		t.Fatal(err)
+	}
+	plain := readFile(t, fsys, "/plain.json")
+	st := NewFile(fsys, "/session.json", key)
+	step := func(what string, do func() error, want bool) {
+		t.Helper()
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := st.NeedsWrite(); got != want {
+			t.Errorf("NeedsWrite after %s = %v, want %v", what, got, want)
+		}
+	}
+	load := func() error { _, err := st.Load(); return err }
+	unchanged := func() error { return st.Update(func([]byte) ([]byte, error) { return nil, nil }) }
+	savePlain := func() error { return afero.WriteFile(fsys, "/session.json", plain, 0o600) }
+
+	step("Load of nothing", load, false)
+	step("plain save by another program", savePlain, false)
+	step("Load of the plain file", load, true)
+	step("Update storing nothing (migrates)", unchanged, false)
+	step("Load of the encrypted file", load, false)
+	step("Decrypt", func() error { _, err := st.Decrypt(); return err }, true)
+	step("Encrypt", func() error { _, err := st.Encrypt(); return err }, false)
+	step("plain save by another program", savePlain, false)
+	step("Update whose fn fails", func() error {
+		if err := st.Update(func([]byte) ([]byte, error) { return nil, errors.New("no") }); err == nil {
+			return errors.New("no error")
+		}
+		return nil
+	}, true)
+	// Another key's file: no write is possible, nor needed.
+	if err := httpsession.SaveSession(NewFile(fsys, "/session.json", other), testJar(t), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Load(); !errors.Is(err, ErrSessionKey) {
+		t.Fatalf("Load of another key's file: %v, want ErrSessionKey", err)
+	}
+	if st.NeedsWrite() {
+		t.Error("NeedsWrite after a Load of another key's file = true")
+	}
+}
+
 // TestCorruptPlainNotMigrated: a corrupt plain file stays as it is.
 func TestCorruptPlainNotMigrated(t *testing.T) {
 	fsys := afero.NewMemMapFs()

@@ -18,8 +18,13 @@ import (
 // age's package writes it too, but only after a header with a fresh file
 // key, which for a passphrase means a fresh scrypt per file. sealPayload
 // lets a passphrase Key reuse one header and file key (see PassphraseKey);
-// every file still gets its own payload key from its own nonce. What it
-// writes is read back by age.Decrypt in the tests and by the age command.
+// every file still gets its own payload key from its own nonce. An
+// identity Key writes a new header per file and then its payload with
+// sealPayload too, straight into the file's buffer: age's stream writer
+// seals each chunk into a buffer of its own and copies it on, which made
+// an encryption of a 3,000-cookie session about 15% slower. What
+// sealPayload writes is read back by age.Decrypt in the tests and by the
+// age command.
 const (
 	nonceSize = 16
 	chunkSize = 64 << 10

@@ -104,3 +104,88 @@ func BenchmarkEncryptedLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEncryptedPaired runs the ops of BenchmarkEncryptedSave and
+// BenchmarkEncryptedLoad for an encrypted store and store=plain
+// alternately in one loop (which one goes first alternates too), each on
+// a file of its own, and reports the ratio of their median times,
+// encrypted over plain (x-ns/op and y-ns/op are the two medians): the
+// machine's load and the disk's fsync latency, which move the times of
+// separate benchmarks by more than encryption costs, weigh on both sides
+// alike. The first op of each side, which pays a passphrase's scrypt
+// once per Key, is not timed.
+func BenchmarkEncryptedPaired(b *testing.B) {
+	now := time.Now()
+	ss := sites(encryptedSize/cookiesPerSite, cookiesPerSite, now)
+	updates := updatesFor(ss, now)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// saveOp returns a merge-save of a 3,000-cookie session to the store
+	// impl, each call changing one cookie.
+	saveOp := func(impl string) func(*testing.B) {
+		st := encStores(b, filepath.Join(b.TempDir(), "session.json"), id)[impl]
+		j := newEncJar()
+		fill(j, ss)
+		i := 0
+		return func(b *testing.B) {
+			k := i % len(ss)
+			j.SetCookies(ss[k].url, updates[k])
+			if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+			i += 7
+		}
+	}
+	// loadOp returns a load of a 3,000-cookie session, written by another
+	// Key, from the store impl into a new jar.
+	loadOp := func(impl string) func(*testing.B) {
+		path := filepath.Join(b.TempDir(), "session.json")
+		writer, st := encStores(b, path, id)[impl], encStores(b, path, id)[impl]
+		j := newEncJar()
+		fill(j, ss)
+		if err := httpsession.SaveSession(writer, j, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		return func(b *testing.B) {
+			j := newEncJar()
+			if _, err := httpsession.LoadSession(st, j); err != nil {
+				b.Fatal(err)
+			}
+			if j.Len() != encryptedSize {
+				b.Fatalf("loaded %d cookies, want %d", j.Len(), encryptedSize)
+			}
+		}
+	}
+	for _, enc := range []string{"x25519", "passphrase"} {
+		b.Run("op=save/pair="+enc+"-vs-plain", func(b *testing.B) { pairedOps(b, saveOp(enc), saveOp("plain")) })
+		b.Run("op=load/pair="+enc+"-vs-plain", func(b *testing.B) { pairedOps(b, loadOp(enc), loadOp("plain")) })
+	}
+}
+
+// pairedOps is paired (client_test.go) for any two ops: x and y run
+// alternately, each timed on its own, and ratio is the median time of x
+// over the median time of y. ns/op is the time of the pair.
+func pairedOps(b *testing.B, x, y func(*testing.B)) {
+	x(b)
+	y(b)
+	var tx, ty []time.Duration
+	i := 0
+	for b.Loop() {
+		first, second, d1, d2 := x, y, &tx, &ty
+		if i%2 == 1 {
+			first, second, d1, d2 = y, x, &ty, &tx
+		}
+		t0 := time.Now()
+		first(b)
+		t := time.Now()
+		second(b)
+		*d1 = append(*d1, t.Sub(t0))
+		*d2 = append(*d2, time.Since(t))
+		i++
+	}
+	b.ReportMetric(float64(median(tx))/float64(median(ty)), "ratio")
+	b.ReportMetric(float64(median(tx).Nanoseconds()), "x-ns/op")
+	b.ReportMetric(float64(median(ty).Nanoseconds()), "y-ns/op")
+}

@@ -4,7 +4,10 @@ package browsercookies
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -29,7 +32,7 @@ var chromiumSchemas = []string{"chrome_libsecret_os_crypt_password_v2", "chrome_
 // name+" Safe Storage", or else the one whose application attribute is
 // app. A locked item is unlocked if that needs no prompt.
 func secretServicePassword(ctx context.Context, name, app string) (string, error) {
-	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	conn, err := connectSessionBus(ctx)
 	if err != nil {
 		return "", fmt.Errorf("%w: no D-Bus session bus for the Secret Service: %w", ErrNoKey, err)
 	}
@@ -83,4 +86,32 @@ func secretServicePassword(ctx context.Context, name, app string) (string, error
 		return "", fmt.Errorf("%w: Secret Service: get secret: %w", ErrNoKey, err)
 	}
 	return string(secret.Value), nil
+}
+
+// connectSessionBus connects to the user's D-Bus session bus.
+func connectSessionBus(ctx context.Context) (*dbus.Conn, error) {
+	addr, err := sessionBusAddress()
+	if err != nil {
+		return nil, err
+	}
+	return dbus.Connect(addr, dbus.WithContext(ctx))
+}
+
+// sessionBusAddress returns the address of the user's D-Bus session bus:
+// $DBUS_SESSION_BUS_ADDRESS, or else the socket $XDG_RUNTIME_DIR/bus that
+// systemd provides. It never starts a bus, as dbus.ConnectSessionBus
+// would (it runs dbus-launch when it finds none, which leaves a
+// dbus-daemon, and the keyring daemon the lookup activates on it, running
+// after the import on a headless machine).
+func sessionBusAddress() (string, error) {
+	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return a, nil
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		p := filepath.Join(dir, "bus")
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return "unix:path=" + dbus.EscapeBusAddressValue(p), nil
+		}
+	}
+	return "", errors.New("DBUS_SESSION_BUS_ADDRESS is unset and $XDG_RUNTIME_DIR/bus is missing")
 }
