@@ -364,3 +364,22 @@ func FuzzSessionRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestEmptySessionFileIsEmptySession checks that a file made by touch or
+// mktemp opens as an empty session and is written at the first save.
+func TestEmptySessionFileIsEmptySession(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	afero.WriteFile(fsys, "/s.json", nil, 0o600)
+	c, err := New(Options{SessionFile: "/s.json", FS: fsys})
+	if err != nil {
+		t.Fatalf("New with a 0-byte session file: %v", err)
+	}
+	u, _ := url.Parse("https://example.com/")
+	c.Jar().SetCookies(u, []*http.Cookie{{Name: "a", Value: "1", MaxAge: 60}})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := afero.ReadFile(fsys, "/s.json"); !strings.Contains(string(b), `"version":1`) {
+		t.Errorf("session file after a save = %q, want a session document", b)
+	}
+}
