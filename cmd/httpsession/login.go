@@ -21,20 +21,20 @@ import (
 // secret: passwords and client secrets come from the environment or a
 // prompt each time they are needed.
 type authConfig struct {
-	Kind       string   `json:"kind"` // json, oauth2-password, oauth2-client, oauth2-browser, oauth2-device
-	LoginURL   string   `json:"login_url,omitempty"`
-	RefreshURL string   `json:"refresh_url,omitempty"`
-	TokenURL   string   `json:"token_url,omitempty"`
-	AuthURL    string   `json:"auth_url,omitempty"`
-	DeviceURL  string   `json:"device_url,omitempty"`
-	Username   string   `json:"username,omitempty"`
-	ClientID   string   `json:"client_id,omitempty"`
+	Kind       string `json:"kind"` // json, oauth2-password, oauth2-client, oauth2-browser, oauth2-device
+	LoginURL   string `json:"login_url,omitempty"`
+	RefreshURL string `json:"refresh_url,omitempty"`
+	TokenURL   string `json:"token_url,omitempty"`
+	AuthURL    string `json:"auth_url,omitempty"`
+	DeviceURL  string `json:"device_url,omitempty"`
+	Username   string `json:"username,omitempty"`
+	ClientID   string `json:"client_id,omitempty"`
 	// RefreshStyle is how a json login's refresh token travels: "body"
 	// (or ""), "bearer" or "cookie"; RefreshCookie names the cookie.
-	RefreshStyle  string `json:"refresh_style,omitempty"`
-	RefreshCookie string `json:"refresh_cookie,omitempty"`
-	Scopes     []string `json:"scopes,omitempty"`
-	Origins    []string `json:"origins"`
+	RefreshStyle  string   `json:"refresh_style,omitempty"`
+	RefreshCookie string   `json:"refresh_cookie,omitempty"`
+	Scopes        []string `json:"scopes,omitempty"`
+	Origins       []string `json:"origins"`
 }
 
 func authConfigPath(session string) string { return session + ".auth.json" }

@@ -58,13 +58,13 @@ type Stats struct {
 type Server struct {
 	opts Options
 
-	mu       sync.Mutex
+	mu sync.Mutex
 	// stamp orders issues and revocations: each takes one above the last
 	// and at least the clock's time in nanoseconds, so the order holds on
 	// a clock that stands still and across servers (the demo starts one
 	// per run, the tokens of earlier runs in its session file).
-	stamp   int64
-	revoked int64 // access tokens stamped at or before it are refused (RevokeAll)
+	stamp    int64
+	revoked  int64             // access tokens stamped at or before it are refused (RevokeAll)
 	used     map[string]bool   // refresh token IDs already exchanged (they rotate)
 	sessions map[string]string // session cookie → user
 	csrf     map[string]bool
