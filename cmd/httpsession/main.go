@@ -218,6 +218,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			break
 		}
 		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(helpWanted{})
 			fs.Usage()
 			return nil, flag.ErrHelp
 		}
@@ -256,6 +257,9 @@ func newFlagSet(e *env, name, usage string, notes ...string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // parse errors reach the user once, through run
 	fs.Usage = func() {
+		if _, ok := fs.Output().(helpWanted); !ok {
+			return // a parse error, which run prints alone
+		}
 		fmt.Fprintf(e.stderr, "usage: httpsession %s\n", usage)
 		fs.SetOutput(e.stderr)
 		fs.PrintDefaults()
@@ -267,6 +271,12 @@ func newFlagSet(e *env, name, usage string, notes ...string) *flag.FlagSet {
 	}
 	return fs
 }
+
+// helpWanted is the output of a FlagSet whose help was asked for (-h):
+// only then does its Usage print.
+type helpWanted struct{}
+
+func (helpWanted) Write(b []byte) (int, error) { return len(b), nil }
 
 // stringList is a repeatable string flag.
 type stringList []string

@@ -348,7 +348,7 @@ func TestMessages(t *testing.T) {
 	if r := cli(t, "", nil, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "httpsession ") {
 		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
 	}
-	if r := cli(t, "", nil, "get", "--bogus", ts.URL); r.code != 2 || strings.Count(r.stderr, "bogus") != 1 {
+	if r := cli(t, "", nil, "get", "--bogus", ts.URL); r.code != 2 || strings.Count(r.stderr, "bogus") != 1 || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("unknown flag: exit %d, stderr %q; want the error once", r.code, r.stderr)
 	}
 	if r := cli(t, "", nil, "cookies", "list", "--session", session, "--json"); !strings.Contains(r.stdout, `"value": "<15 bytes>"`) {
