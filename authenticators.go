@@ -42,9 +42,12 @@ type AuthError struct {
 	Endpoint string // scheme://host/path of the request, "" if unknown
 	Status   int    // HTTP status, 0 if no response was received
 	Reason   string // what went wrong, free of secrets
+	Hint     string // what the user can do about it, "" if nothing to say
 	Err      error  // underlying error (network, context, read), or nil
 }
 
+// Error reads "httpsession: ENDPOINT: REASON (STATUS TEXT): HINT: ERR",
+// the parts that are unknown left out.
 func (e *AuthError) Error() string {
 	var b strings.Builder
 	b.WriteString("httpsession: ")
@@ -52,10 +55,14 @@ func (e *AuthError) Error() string {
 		b.WriteString(e.Endpoint)
 		b.WriteString(": ")
 	}
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "status %d: ", e.Status)
-	}
 	b.WriteString(e.Reason)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (%d %s)", e.Status, http.StatusText(e.Status))
+	}
+	if e.Hint != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Hint)
+	}
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
@@ -211,11 +218,18 @@ func lastField(path string) string {
 }
 
 // JSONLogin logs in by POSTing {"username": …, "password": …} as JSON to
-// LoginURL, and refreshes by POSTing {"refresh_token": …} to RefreshURL.
-// The answer must be a JSON object with the access token; the refresh
-// token, expires_in (seconds) and token_type are used when present. Field
-// names are configurable; response fields may be dotted paths into nested
-// objects ("data.token"). Redirects are not followed.
+// LoginURL, and refreshes by POSTing the refresh token to RefreshURL the
+// way RefreshStyle says: in a JSON body (the default), as
+// "Authorization: Bearer <refresh token>" (flask-jwt-extended and many
+// others), or in a cookie. The answer must be a JSON object with the access
+// token; the refresh token, expires_in (seconds) and token_type are used
+// when present. Field names are configurable; response fields may be dotted
+// paths into nested objects ("data.token"). Redirects are not followed.
+//
+// A 401 or 403 from LoginURL is an *AuthError whose Reason is "login
+// rejected"; a 400, 401, 403 or 422 from RefreshURL one whose Reason is
+// "refresh rejected" (the TokenManager then logs in again). An empty
+// Password is refused before anything is sent.
 //
 // Printing a JSONLogin (fmt or slog) shows neither the password nor the
 // user info, query or fragment of its URLs.
@@ -224,6 +238,15 @@ type JSONLogin struct {
 	RefreshURL string // "" means no refresh: log in again
 	Username   string
 	Password   string
+
+	// RefreshStyle says how the refresh token travels to RefreshURL; the
+	// zero value is RefreshInBody.
+	RefreshStyle RefreshStyle
+	// RefreshCookie names the cookie of RefreshInCookie; "" means
+	// "refresh_token". A login answer without a refresh token in its JSON
+	// takes it from the Set-Cookie of that name (an HttpOnly cookie, as
+	// servers that refresh by cookie set it).
+	RefreshCookie string
 
 	// Extra fields added to the login object, such as {"remember": true}.
 	Extra map[string]any
@@ -238,15 +261,65 @@ type JSONLogin struct {
 	TokenTypeField    string // "" means "token_type"
 }
 
+// RefreshStyle says how JSONLogin sends the refresh token.
+type RefreshStyle int
+
+const (
+	// RefreshInBody POSTs {"refresh_token": …} (the field named by
+	// RefreshTokenField's last element).
+	RefreshInBody RefreshStyle = iota
+	// RefreshInBearer POSTs {} with "Authorization: Bearer <refresh
+	// token>", as flask-jwt-extended's refresh endpoints want it.
+	RefreshInBearer
+	// RefreshInCookie POSTs {} with the refresh token in the cookie named
+	// by RefreshCookie.
+	RefreshInCookie
+)
+
+// String returns "body", "bearer" or "cookie", the names ParseRefreshStyle
+// takes.
+func (s RefreshStyle) String() string {
+	switch s {
+	case RefreshInBody:
+		return "body"
+	case RefreshInBearer:
+		return "bearer"
+	case RefreshInCookie:
+		return "cookie"
+	}
+	return "RefreshStyle(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ParseRefreshStyle returns the RefreshStyle named "body", "bearer" or
+// "cookie" ("" is "body").
+func ParseRefreshStyle(name string) (RefreshStyle, error) {
+	switch strings.ToLower(name) {
+	case "", "body":
+		return RefreshInBody, nil
+	case "bearer":
+		return RefreshInBearer, nil
+	case "cookie":
+		return RefreshInCookie, nil
+	}
+	return 0, fmt.Errorf("httpsession: unknown refresh style %q: want body, bearer or cookie", name)
+}
+
 // Login implements Authenticator.
 func (a *JSONLogin) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+	u, err := parseEndpoint(a.LoginURL)
+	if err != nil {
+		return nil, err
+	}
+	if a.Password == "" {
+		return nil, &AuthError{Endpoint: redactURL(u), Reason: "empty password", Hint: "nothing was sent"}
+	}
 	body := make(map[string]any, len(a.Extra)+2)
 	for k, v := range a.Extra {
 		body[k] = v
 	}
 	body[cmp.Or(a.UsernameField, "username")] = a.Username
 	body[cmp.Or(a.PasswordField, "password")] = a.Password
-	return a.post(ctx, hc, a.LoginURL, body)
+	return a.post(ctx, hc, u, body, nil, false)
 }
 
 // Refresh implements Authenticator. Without a RefreshURL it returns
@@ -255,25 +328,44 @@ func (a *JSONLogin) Refresh(ctx context.Context, hc *http.Client, t *Token) (*To
 	if a.RefreshURL == "" || t == nil || t.RefreshToken == "" {
 		return nil, ErrNoRefresh
 	}
-	field := lastField(cmp.Or(a.RefreshTokenField, "refresh_token"))
-	return a.post(ctx, hc, a.RefreshURL, map[string]any{field: t.RefreshToken})
-}
-
-func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, body map[string]any) (*Token, error) {
-	u, err := parseEndpoint(rawURL)
+	u, err := parseEndpoint(a.RefreshURL)
 	if err != nil {
 		return nil, err
 	}
+	body := map[string]any{}
+	h := make(http.Header)
+	switch a.RefreshStyle {
+	case RefreshInBearer:
+		h.Set("Authorization", "Bearer "+t.RefreshToken)
+	case RefreshInCookie:
+		// The transport merges this with the jar's cookies; ours wins
+		// over a cookie of the same name there.
+		h.Set("Cookie", (&http.Cookie{Name: a.refreshCookie(), Value: t.RefreshToken}).String())
+	default:
+		body[lastField(cmp.Or(a.RefreshTokenField, "refresh_token"))] = t.RefreshToken
+	}
+	return a.post(ctx, hc, u, body, h, true)
+}
+
+func (a *JSONLogin) refreshCookie() string { return cmp.Or(a.RefreshCookie, "refresh_token") }
+
+// post sends body as JSON to u with the extra headers h and reads the token
+// from the answer; refresh says whether it is a refresh or a login.
+func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body map[string]any, h http.Header, refresh bool) (*Token, error) {
+	endpoint := redactURL(u)
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return nil, &AuthError{Endpoint: redactURL(u), Reason: "cannot encode the request"}
+		return nil, &AuthError{Endpoint: endpoint, Reason: "cannot encode the request"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
 	if err != nil {
-		return nil, &AuthError{Endpoint: redactURL(u), Reason: "cannot build the request"}
+		return nil, &AuthError{Endpoint: endpoint, Reason: "cannot build the request"}
 	}
 	for k, vs := range a.Header {
 		req.Header[k] = append([]string(nil), vs...)
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -281,9 +373,14 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 	if err != nil {
 		return nil, err
 	}
-	endpoint := redactURL(u)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "unexpected status"}
+	switch code := resp.StatusCode; {
+	case !refresh && (code == http.StatusUnauthorized || code == http.StatusForbidden):
+		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "login rejected", Hint: "check the user name and password"}
+	case refresh && (code == http.StatusBadRequest || code == http.StatusUnauthorized ||
+		code == http.StatusForbidden || code == http.StatusUnprocessableEntity):
+		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "refresh rejected", Hint: "the refresh token is no longer accepted; log in again"}
+	case code < 200 || code > 299:
+		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "unexpected status"}
 	}
 	m, reason := decodeObject(data)
 	if reason != "" {
@@ -297,6 +394,13 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, rawURL string, bo
 	}
 	if t.AccessToken == "" {
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "no " + strconv.Quote(accessField) + " in response"}
+	}
+	if t.RefreshToken == "" && a.RefreshStyle == RefreshInCookie {
+		for _, c := range resp.Cookies() {
+			if c.Name == a.refreshCookie() {
+				t.RefreshToken = c.Value
+			}
+		}
 	}
 	if v, ok := lookup(m, cmp.Or(a.ExpiresInField, "expires_in")); ok {
 		t.Expiry = expiryFrom(v, nowFor(hc))

@@ -180,7 +180,7 @@ var badAnswers = []struct {
 	}, 500, "unexpected status"},
 	{"wrong credentials", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"bad password"}`, http.StatusUnauthorized)
-	}, 401, "unexpected status"},
+	}, 401, "login rejected (401 Unauthorized): check the user name and password"},
 }
 
 func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {

@@ -71,21 +71,79 @@ func (j *Jar) WriteNetscape(w io.Writer) error {
 	return nil
 }
 
+// NetscapeReport is what [Jar.ImportNetscape] did with a cookies.txt file.
+type NetscapeReport struct {
+	Kept int // cookies stored
+	// Rejected lists, in file order, the lines that held no usable cookie:
+	// malformed ones and cookies the jar refused. Comments and blank lines
+	// are not listed.
+	Rejected []NetscapeLineError
+}
+
+// A NetscapeLineError is a cookies.txt line that yielded no cookie. It
+// names the cookie (when the line was well formed), never its value.
+type NetscapeLineError struct {
+	Line         int    // 1-based
+	Name, Domain string // "" for a malformed line
+	Reason       string // "malformed", "line too long", or the jar's reason (as CookieError's)
+}
+
+func (e NetscapeLineError) Error() string {
+	if e.Name == "" && e.Domain == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	}
+	return fmt.Sprintf("line %d: cookie %q for %s: %s", e.Line, e.Name, e.Domain, e.Reason)
+}
+
+// ImportNetscape is ReadNetscape reporting line by line what it did not
+// store, and why.
+func (j *Jar) ImportNetscape(r io.Reader) (NetscapeReport, error) {
+	var rep NetscapeReport
+	_, err := scanNetscape(r, func(line int, c Cookie, bad string) bool {
+		if bad == "" {
+			err := j.Add(c)
+			var ce *CookieError
+			if !errors.As(err, &ce) {
+				rep.Kept++
+				return true
+			}
+			c.Domain, bad = ce.Domain, ce.Reason
+		}
+		rep.Rejected = append(rep.Rejected, NetscapeLineError{Line: line, Name: c.Name, Domain: c.Domain, Reason: bad})
+		return false
+	})
+	if err != nil {
+		return rep, fmt.Errorf("httpsession: read cookies.txt: %w", err)
+	}
+	return rep, nil
+}
+
 // parseNetscape reads cookies.txt lines from r and calls add for every
 // well-formed cookie; add reports whether it stored it. It returns how many
 // add stored. Malformed lines are skipped; only a read error ends parsing
 // early.
 func parseNetscape(r io.Reader, add func(Cookie) bool) (int, error) {
-	imported := 0
+	return scanNetscape(r, func(_ int, c Cookie, bad string) bool { return bad == "" && add(c) })
+}
+
+// scanNetscape reads cookies.txt lines from r and calls visit for each
+// line that is neither blank nor a comment, with its number and either a
+// well-formed cookie (bad "") or why the line is malformed. visit reports
+// whether it stored the cookie; scanNetscape returns how many it stored.
+// Only a read error ends scanning early.
+func scanNetscape(r io.Reader, visit func(line int, c Cookie, bad string) bool) (int, error) {
+	imported, n := 0, 0
 	br := bufio.NewReaderSize(r, maxNetscapeLine)
 	first := true
 	for {
 		line, err := br.ReadSlice('\n')
+		n++
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// Too long: skip the rest of the line.
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}
+			visit(n, Cookie{}, "line too long")
 			if err == io.EOF {
 				return imported, nil
 			}
@@ -100,9 +158,11 @@ func parseNetscape(r io.Reader, add func(Cookie) bool) (int, error) {
 				first = false
 			}
 			if c, ok := parseNetscapeLine(line); ok {
-				if add(c) {
+				if visit(n, c, "") {
 					imported++
 				}
+			} else if !isBlankOrComment(line) {
+				visit(n, Cookie{}, "malformed")
 			}
 		}
 		if err == io.EOF {
@@ -112,6 +172,13 @@ func parseNetscape(r io.Reader, add func(Cookie) bool) (int, error) {
 			return imported, err
 		}
 	}
+}
+
+// isBlankOrComment reports whether a line that holds no cookie was meant
+// to hold none.
+func isBlankOrComment(b []byte) bool {
+	line := strings.TrimSpace(string(b))
+	return line == "" || line[0] == '#' && !strings.HasPrefix(strings.ToLower(line), strings.ToLower(httpOnlyPrefix))
 }
 
 // parseNetscapeLine parses one line; ok is false for a line that holds no

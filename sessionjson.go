@@ -347,7 +347,9 @@ func fileEscapes(rec []byte) []byte {
 func decodeSession(data []byte) (*sessionDoc, error) {
 	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
 	case len(rest) == 0:
-		return nil, corrupt("empty file")
+		// A 0-byte file (touch, mktemp) holds no session yet; a save is
+		// atomic, so it is never the remains of a broken one.
+		return &sessionDoc{}, nil
 	case rest[0] != '{':
 		return nil, corrupt("not a JSON object")
 	}

@@ -116,6 +116,8 @@ func TestDecodeSessionAccepts(t *testing.T) {
 		want     *sessionDoc
 	}{
 		{"minimal", `{"version":1}`, &sessionDoc{}},
+		{"empty", "", &sessionDoc{}},
+		{"blank", " \n", &sessionDoc{}},
 		{"nulls", `{"version":1,"token":null,"cookies":null,"tombstones":null}`, &sessionDoc{}},
 		{"white space and unknown keys", " {\r\n\t\"x\":[{\"y\":[1,2.5e3,-1]},true,false,null,\"\\u00e9\"],\"version\" : 1 } \n", &sessionDoc{}},
 		{"escapes", `{"version":1,"cookies":[{"n":"a\u00e9\ud83d\ude00\/","v":"\"\\\b\f\n\r\t","d":"x.example","p":"/"}]}`,
@@ -147,8 +149,6 @@ func TestDecodeSessionAccepts(t *testing.T) {
 
 func TestDecodeSessionRejects(t *testing.T) {
 	tests := []struct{ name, in string }{
-		{"empty", ""},
-		{"blank", " \n"},
 		{"garbage", "\x00\x01garbage"},
 		{"array", `[{"version":1}]`},
 		{"no version", `{"cookies":[]}`},
@@ -191,8 +191,8 @@ func TestDecodeSessionRejects(t *testing.T) {
 
 func TestDecodeSessionTruncated(t *testing.T) {
 	data := sampleDoc().encode(nil)
-	for n := range len(data) {
-		// Cutting only the final newline leaves a complete document.
+	for n := 1; n < len(data); n++ {
+		// Nothing at all is an empty session. Cutting only the final newline leaves a complete document.
 		if strings.TrimSpace(string(data[:n])) == strings.TrimSpace(string(data)) {
 			continue
 		}
@@ -380,4 +380,23 @@ func FuzzSessionRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEmptySessionFileIsEmptySession checks that a file made by touch or
+// mktemp opens as an empty session and is written at the first save.
+func TestEmptySessionFileIsEmptySession(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	afero.WriteFile(fsys, "/s.json", nil, 0o600)
+	c, err := New(Options{SessionFile: "/s.json", FS: fsys})
+	if err != nil {
+		t.Fatalf("New with a 0-byte session file: %v", err)
+	}
+	u, _ := url.Parse("https://example.com/")
+	c.Jar().SetCookies(u, []*http.Cookie{{Name: "a", Value: "1", MaxAge: 60}})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := afero.ReadFile(fsys, "/s.json"); !strings.Contains(string(b), `"version":1`) {
+		t.Errorf("session file after a save = %q, want a session document", b)
+	}
 }

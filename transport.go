@@ -193,12 +193,31 @@ func (t *transport) outgoing(req *http.Request) *http.Request {
 	for k, vs := range req.Header {
 		r.Header[k] = vs
 	}
+	if req.Response != nil && !sameOrigin(firstRequest(req).URL, req.URL) {
+		// A redirect to another origin: the credentials the caller set on
+		// the request were meant for the first one. http.Client keeps
+		// them for a subdomain and for another port or scheme of the same
+		// host; curl drops them, and so do we. The jar, the token manager
+		// and Options.Header (meant for every origin) add what this
+		// origin gets.
+		for _, k := range [...]string{"Authorization", "Proxy-Authorization", "Cookie"} {
+			delete(r.Header, k)
+		}
+	}
 	for k, vs := range t.header {
 		if _, ok := r.Header[k]; !ok {
 			r.Header[k] = vs
 		}
 	}
 	return r
+}
+
+// firstRequest returns the request that started req's chain of redirects.
+func firstRequest(req *http.Request) *http.Request {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return req
 }
 
 // mergeCookieHeader returns the caller's own Cookie header followed by the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -43,7 +44,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		originsFrom = fs.String("origins-from", "", "with storage-state: copy the origins (localStorage) of this storageState `file`")
 	case "rm":
 		domain = fs.String("domain", "", "the cookie's `domain` (required)")
-		path = fs.String("path", "/", "the cookie's `path`")
+		path = fs.String("path", "", "the cookie's `path` (needed when the name exists at several paths)")
 		name = fs.String("name", "", "the cookie's `name` (required)")
 	case "clear":
 	default:
@@ -68,8 +69,13 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	} else if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
+	if sub == "list" || sub == "export" {
+		if err := mustExist(*session); err != nil {
+			return err
+		}
+	}
 
-	c, err := openClient(e, *session, false)
+	c, _, err := openClient(e, *session, false)
 	if err != nil {
 		return err
 	}
@@ -89,15 +95,14 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 			defer f.Close()
 			r = f
 		}
-		n, err := jar.ReadNetscape(r)
+		rep, err := jar.ImportNetscape(r)
 		if err != nil {
 			return err
 		}
 		if err := c.Save(); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "imported %d cookies into %s\n", n, *session)
-		return nil
+		return reportImport(e, *session, rep, jar)
 	case "export":
 		// An export holds every cookie value: readable by the owner only,
 		// like the session file.
@@ -110,6 +115,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 			err = jar.WriteNetscape(out)
 		case "json":
 			enc := json.NewEncoder(out)
+			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
 			err = enc.Encode(cookieRecords(jar.All(), true))
 		case "storage-state":
@@ -125,17 +131,14 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		if *domain == "" || *name == "" {
 			return usagef("rm needs --domain and --name")
 		}
-		if !jar.Remove(*domain, *path, *name) {
-			return fmt.Errorf("no cookie %q for domain %s and path %s", *name, *domain, *path)
-		}
-		return c.Save()
+		return removeCookie(e, c, *session, *domain, *path, *name)
 	case "clear":
 		n := jar.Len()
 		jar.Clear()
 		if err := c.Save(); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "removed %d cookies from %s\n", n, *session)
+		fmt.Fprintf(e.stderr, "removed %s from %s\n", plural(n, "cookie"), *session)
 	}
 	return nil
 }
@@ -207,6 +210,7 @@ func mask(v string) string {
 func listCookies(w io.Writer, all []httpsession.Cookie, asJSON, showValues bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // "<1 bytes>", not "\u003c1 bytes\u003e"
 		enc.SetIndent("", "  ")
 		return enc.Encode(cookieRecords(all, showValues))
 	}
@@ -236,4 +240,75 @@ func listCookies(w io.Writer, all []httpsession.Cookie, asJSON, showValues bool)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", domain, r.Path, r.Name, r.Value, strings.Join(flags, ","), exp)
 	}
 	return tw.Flush()
+}
+
+// plural returns "1 cookie", "2 cookies".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// reportImport tells what a cookies.txt import kept, skipped and
+// rejected, line by line; an import that kept nothing is an error.
+func reportImport(e *env, session string, rep httpsession.NetscapeReport, jar *httpsession.Jar) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "imported %d", rep.Kept)
+	if e.sess != nil && e.sess.drop {
+		n := 0
+		for _, c := range jar.All() {
+			if c.Expires.IsZero() {
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(&b, ", skipped %d (session cookies, not saved with --drop-session-cookies)", n)
+		}
+	}
+	if len(rep.Rejected) > 0 {
+		fmt.Fprintf(&b, ", rejected %d: ", len(rep.Rejected))
+		for i, r := range rep.Rejected {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(r.Error())
+		}
+	}
+	if rep.Kept == 0 {
+		return fmt.Errorf("%s: no cookie to import into %s", b.String(), session)
+	}
+	fmt.Fprintf(e.stderr, "%s; into %s\n", b.String(), session)
+	return nil
+}
+
+// removeCookie removes the cookie name of domain at path; without a path,
+// the one cookie of that name and domain, or it lists the paths there are.
+func removeCookie(e *env, c *httpsession.Client, session, domain, path, name string) error {
+	domain = strings.ToLower(strings.TrimPrefix(domain, "."))
+	var paths []string
+	for _, ck := range c.Jar().All() {
+		if ck.Name == name && ck.Domain == domain && !slices.Contains(paths, ck.Path) {
+			paths = append(paths, ck.Path)
+		}
+	}
+	switch {
+	case len(paths) == 0:
+		return fmt.Errorf("no cookie %q for domain %s", name, domain)
+	case path == "" && len(paths) > 1:
+		return fmt.Errorf("cookie %q for domain %s exists at paths %s: pass --path", name, domain, strings.Join(paths, ", "))
+	case path == "":
+		path = paths[0]
+	case !slices.Contains(paths, path):
+		return fmt.Errorf("no cookie %q for domain %s at path %s; it exists at %s", name, domain, path, strings.Join(paths, ", "))
+	}
+	n := 0
+	for c.Jar().Remove(domain, path, name) {
+		n++ // a host-only and a domain cookie may share name, domain and path
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "removed %s from %s\n", plural(n, "cookie"), session)
+	return nil
 }

@@ -55,7 +55,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		return usagef("unknown --format %q: want netscape or storage-state", src.format)
 	}
 
-	c, err := openClient(e, session, false)
+	c, _, err := openClient(e, session, false)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	fmt.Fprintf(e.stderr, "imported %d cookies from %s into %s\n", r.Kept, from, session)
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept, "cookie"), from, session)
 	for _, ce := range r.Rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
 	}

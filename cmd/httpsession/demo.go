@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -133,6 +134,8 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		return d
 	}
 
+	// Every line below is derived from what the server counted, never
+	// assumed: a resumed session may skip a step.
 	// 1. The bearer token: log in on first use, or use the saved one.
 	out.title("GET /api/me, an API that wants a bearer token")
 	code, body, err := get("/api/me")
@@ -140,12 +143,14 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		return err
 	}
 	d := delta()
-	out.say("→ %d %s", code, body)
+	out.say("→ %d %s (server counted: %s)", code, body, counts(d))
 	switch {
 	case d.Logins > 0:
 		out.say("the token manager logged in (POST /auth/login) and saved the token to %s before using it", file)
+	case d.Refreshes > 0 && d.Unauthorized > 0:
+		out.say("resumed without logging in: the saved token was refused, so the saved refresh token got a new one and the request was replayed")
 	case d.Refreshes > 0:
-		out.say("resumed without logging in: the saved token had expired, so the saved refresh token got a new one")
+		out.say("resumed without logging in: the saved token was near expiry, so the saved refresh token got a new one first")
 	default:
 		out.say("resumed without logging in: the saved token was still valid")
 	}
@@ -156,7 +161,13 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	if err != nil {
 		return err
 	}
-	out.say("→ %d %s (the jar sent the cookie from the last run, if any)", code, body)
+	var page struct{ Visits int }
+	_ = json.Unmarshal([]byte(body), &page)
+	if page.Visits > 1 {
+		out.say("→ %d %s: the jar sent the cookie saved by an earlier run", code, body)
+	} else {
+		out.say("→ %d %s: a first visit; the jar keeps the cookie for the next run", code, body)
+	}
 
 	// 3. Form login with a CSRF token: cookies only, no bearer.
 	out.title("form login: GET /login for the CSRF cookie and field, POST /login, follow to /account")
@@ -173,7 +184,8 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	if err != nil {
 		return err
 	}
-	out.say("→ GET /account %d %s; the session cookie \"sid\" is in the jar", code, body)
+	d = delta()
+	out.say("→ GET /account %d %s (form logins: %d); the session cookie \"sid\" is in the jar", code, body, d.FormLogins)
 
 	// 4. Refresh ahead of expiry.
 	tok := c.Tokens().Current()
@@ -196,7 +208,17 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		return err
 	}
 	d = delta()
-	out.say("GET /api/me → %d %s; refreshes: %d, 401s seen: %d (refreshed ahead, not after a failure)", code, body, d.Refreshes, d.Unauthorized)
+	out.say("GET /api/me → %d %s (server counted: %s)", code, body, counts(d))
+	switch {
+	case d.Refreshes > 0 && d.Unauthorized == 0:
+		out.say("refreshed ahead of expiry, not after a failure")
+	case d.Refreshes > 0:
+		out.say("the token was refused first, then refreshed and the request replayed")
+	case d.Logins > 0:
+		out.say("the refresh token was no longer accepted: the token manager logged in again")
+	default:
+		out.say("no refresh was needed")
+	}
 
 	// 5. A revoked token: 401 → refresh → replay.
 	out.title("the server revokes every access token")
@@ -206,16 +228,32 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		return err
 	}
 	d = delta()
-	out.say("GET /api/me → 401, refreshed once, replayed once → %d %s (401s: %d, refreshes: %d)", code, body, d.Unauthorized, d.Refreshes)
+	out.say("GET /api/me → %d %s (server counted: %s)", code, body, counts(d))
+	switch {
+	case d.Unauthorized > 0 && d.Refreshes > 0:
+		out.say("the server answered 401; the token manager refreshed %s and replayed the request", times(d.Refreshes))
+	case d.Unauthorized > 0 && d.Logins > 0:
+		out.say("the server answered 401; the token manager logged in again and replayed the request")
+	case d.Unauthorized > 0:
+		out.say("the server answered 401 and the request was not replayed")
+	default:
+		out.say("the token sent had been issued after the revocation: no 401, nothing to refresh")
+	}
 
 	// 6. 429 with Retry-After and an anti-bot cookie.
-	out.title("GET /api/limited answers 429, Retry-After: 1 and a challenge cookie")
+	out.title("GET /api/limited answers 429, Retry-After: 1 and a challenge cookie to a client without the cookie")
 	start := e.clock()
 	code, body, err = get("/api/limited")
 	if err != nil {
 		return err
 	}
-	out.say("→ waited %s as asked, retried with the cookie the 429 set → %d %s", e.clock().Sub(start).Round(100*time.Millisecond), code, body)
+	d = delta()
+	if d.Throttled > 0 {
+		out.say("→ 429 %s; waited %s as asked, retried with the cookie the 429 set → %d %s",
+			times(d.Throttled), e.clock().Sub(start).Round(100*time.Millisecond), code, body)
+	} else {
+		out.say("→ %d %s at once: the jar sent the challenge cookie an earlier run saved (429s: 0)", code, body)
+	}
 
 	// 7. Save.
 	out.title("saving the session")
@@ -239,4 +277,20 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		fmt.Fprintln(e.stdout, "Run it again to resume the saved session without logging in: go run ./cmd/httpsession demo")
 	}
 	return nil
+}
+
+// counts says what the server counted in d.
+func counts(d demoserver.Stats) string {
+	return fmt.Sprintf("logins: %d, refreshes: %d, 401s: %d", d.Logins, d.Refreshes, d.Unauthorized)
+}
+
+// times reads 1 as "once", 2 as "twice", n as "n times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }

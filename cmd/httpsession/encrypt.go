@@ -122,10 +122,21 @@ func fileIsEncrypted(path string) bool {
 
 // runSession encrypts or decrypts a session file in place.
 func runSession(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "encrypt" && args[0] != "decrypt") {
-		return usagef("want a subcommand: encrypt or decrypt")
+	if len(args) == 0 || (args[0] != "encrypt" && args[0] != "decrypt" && args[0] != "reset") {
+		return usagef("want a subcommand: encrypt, decrypt or reset")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "reset" {
+		fs := newFlagSet(e, "session reset", "session reset --session FILE")
+		session := sessionFlag(fs, e, "to move aside if it is corrupt")
+		if err := parseNoArgs(fs, args); err != nil {
+			return err
+		}
+		if *session == "" {
+			return errNoSession
+		}
+		return resetSession(e, *session)
+	}
 	fs := newFlagSet(e, "session "+sub, "session "+sub+" --session FILE (--key-file FILE | --keyring | $"+agestore.EnvPassphrase+")")
 	session := sessionFlag(fs, e, "to "+sub+" in place")
 	if err := parseNoArgs(fs, args); err != nil {

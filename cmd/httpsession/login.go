@@ -21,16 +21,20 @@ import (
 // secret: passwords and client secrets come from the environment or a
 // prompt each time they are needed.
 type authConfig struct {
-	Kind       string   `json:"kind"` // json, oauth2-password, oauth2-client, oauth2-browser, oauth2-device
-	LoginURL   string   `json:"login_url,omitempty"`
-	RefreshURL string   `json:"refresh_url,omitempty"`
-	TokenURL   string   `json:"token_url,omitempty"`
-	AuthURL    string   `json:"auth_url,omitempty"`
-	DeviceURL  string   `json:"device_url,omitempty"`
-	Username   string   `json:"username,omitempty"`
-	ClientID   string   `json:"client_id,omitempty"`
-	Scopes     []string `json:"scopes,omitempty"`
-	Origins    []string `json:"origins"`
+	Kind       string `json:"kind"` // json, oauth2-password, oauth2-client, oauth2-browser, oauth2-device
+	LoginURL   string `json:"login_url,omitempty"`
+	RefreshURL string `json:"refresh_url,omitempty"`
+	TokenURL   string `json:"token_url,omitempty"`
+	AuthURL    string `json:"auth_url,omitempty"`
+	DeviceURL  string `json:"device_url,omitempty"`
+	Username   string `json:"username,omitempty"`
+	ClientID   string `json:"client_id,omitempty"`
+	// RefreshStyle is how a json login's refresh token travels: "body"
+	// (or ""), "bearer" or "cookie"; RefreshCookie names the cookie.
+	RefreshStyle  string   `json:"refresh_style,omitempty"`
+	RefreshCookie string   `json:"refresh_cookie,omitempty"`
+	Scopes        []string `json:"scopes,omitempty"`
+	Origins       []string `json:"origins"`
 }
 
 func authConfigPath(session string) string { return session + ".auth.json" }
@@ -64,11 +68,14 @@ func writeAuthConfig(session string, ac *authConfig) error {
 type secrets struct {
 	e          *env
 	fromStdin  bool
+	hasStdin   bool // the command has --password-stdin, so an error may suggest it
 	noPrompt   bool // only the environment; "" when it has nothing
 	stdinLines *bufio.Reader
 }
 
-func (s *secrets) get(envName, prompt string) (string, error) {
+// get returns the secret of envName. what names it ("password"), who is
+// whose it is ("demo at http://127.0.0.1:8080"), for the prompt and errors.
+func (s *secrets) get(envName, what, who string) (string, error) {
 	if v := s.e.getenv(envName); v != "" || s.noPrompt {
 		return v, nil
 	}
@@ -78,12 +85,12 @@ func (s *secrets) get(envName, prompt string) (string, error) {
 		}
 		line, err := s.stdinLines.ReadString('\n')
 		if err != nil && (err != io.EOF || line == "") {
-			return "", fmt.Errorf("reading %s from standard input: %w", strings.ToLower(prompt), err)
+			return "", fmt.Errorf("reading the %s from standard input: %w", what, err)
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
 	if f, ok := s.e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(s.e.stderr, "%s: ", prompt)
+		fmt.Fprintf(s.e.stderr, "%s for %s: ", capitalize(what), who)
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(s.e.stderr)
 		if err != nil {
@@ -91,27 +98,64 @@ func (s *secrets) get(envName, prompt string) (string, error) {
 		}
 		return string(b), nil
 	}
-	return "", usagef("no %s: set %s, pass --password-stdin, or run in a terminal", strings.ToLower(prompt), envName)
+	how := "set " + envName
+	if s.hasStdin {
+		how += ", pass --password-stdin,"
+	}
+	return "", &noSecretError{msg: fmt.Sprintf("no %s for %s: %s or run in a terminal", what, who, how)}
+}
+
+// noSecretError is a secret that no source could give: a runtime
+// condition (exit 1), not a usage error.
+type noSecretError struct{ msg string }
+
+func (e *noSecretError) Error() string { return e.msg }
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// site is the scheme://host of rawURL, for prompts and messages.
+func site(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return rawURL
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // authenticator builds the Authenticator a configuration describes.
 func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, error) {
 	switch ac.Kind {
 	case "json":
-		pw, err := s.get("HTTPSESSION_PASSWORD", "Password")
+		style, err := httpsession.ParseRefreshStyle(ac.RefreshStyle)
+		if err != nil {
+			return nil, usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
+		}
+		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.JSONLogin{LoginURL: ac.LoginURL, RefreshURL: ac.RefreshURL, Username: ac.Username, Password: pw}, nil
+		if pw == "" && !s.noPrompt {
+			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.LoginURL))
+		}
+		return &httpsession.JSONLogin{LoginURL: ac.LoginURL, RefreshURL: ac.RefreshURL, Username: ac.Username, Password: pw,
+			RefreshStyle: style, RefreshCookie: ac.RefreshCookie}, nil
 	case "oauth2-password":
-		pw, err := s.get("HTTPSESSION_PASSWORD", "Password")
+		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
+		}
+		if pw == "" && !s.noPrompt {
+			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
 		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
-		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "Client secret")
+		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
@@ -128,6 +172,9 @@ type lazyAuth struct {
 	ac *authConfig
 	s  *secrets
 	a  httpsession.Authenticator
+	// refreshErr is why the last refresh failed; a login that then
+	// can't get a password says it.
+	refreshErr error
 }
 
 func (l *lazyAuth) get() (httpsession.Authenticator, error) {
@@ -144,6 +191,10 @@ func (l *lazyAuth) get() (httpsession.Authenticator, error) {
 func (l *lazyAuth) Login(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
 	a, err := l.get()
 	if err != nil {
+		if l.refreshErr != nil {
+			// "refresh rejected (401 Unauthorized): …; to log in again: no password …"
+			return nil, fmt.Errorf("%w; to log in again: %v", l.refreshErr, err)
+		}
 		return nil, err
 	}
 	return a.Login(ctx, hc)
@@ -156,27 +207,40 @@ func (l *lazyAuth) Refresh(ctx context.Context, hc *http.Client, t *httpsession.
 	if err != nil {
 		return nil, err
 	}
-	return a.Refresh(ctx, hc, t)
+	tok, err := a.Refresh(ctx, hc, t)
+	if err != nil && !errors.Is(err, httpsession.ErrNoRefresh) {
+		l.refreshErr = err // the library logs it as a warning too
+	}
+	return tok, err
 }
 
 // openClient opens the session file (if any) with the login configuration
 // saved beside it, so requests carry the saved token and can refresh it.
-func openClient(e *env, session string, withAuth bool) (*httpsession.Client, error) {
+// It returns the configuration too, nil without one.
+func openClient(e *env, session string, withAuth bool) (*httpsession.Client, *authConfig, error) {
+	return openClientWith(e, session, withAuth, httpsession.Options{})
+}
+
+// openClientWith is openClient with the request options base (retry,
+// transport) filled in.
+func openClientWith(e *env, session string, withAuth bool, base httpsession.Options) (*httpsession.Client, *authConfig, error) {
 	o, err := sessionOptions(e, session)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	o.Retry, o.Transport = base.Retry, base.Transport
+	var ac *authConfig
 	if session != "" && withAuth {
-		ac, err := readAuthConfig(session)
-		if err != nil {
-			return nil, err
+		if ac, err = readAuthConfig(session); err != nil {
+			return nil, nil, err
 		}
 		if ac != nil {
 			o.Auth = &lazyAuth{ac: ac, s: &secrets{e: e}}
 			o.AuthOrigins = ac.Origins
 		}
 	}
-	return httpsession.New(o)
+	c, err := newClient(e, session, o)
+	return c, ac, err
 }
 
 func runLogin(ctx context.Context, e *env, args []string) error {
@@ -185,7 +249,9 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	ac := &authConfig{}
 	fs.StringVar(&ac.Kind, "kind", "json", "login flow: json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device")
 	fs.StringVar(&ac.LoginURL, "login-url", "", "json: URL that takes {\"username\",\"password\"}")
-	fs.StringVar(&ac.RefreshURL, "refresh-url", "", "json: URL that takes {\"refresh_token\"} (empty: log in again instead)")
+	fs.StringVar(&ac.RefreshURL, "refresh-url", "", "json: URL that refreshes the token (empty: log in again instead)")
+	fs.StringVar(&ac.RefreshStyle, "refresh-style", "body", "json: how the refresh token goes to --refresh-url: body ({\"refresh_token\": …}), bearer (Authorization: Bearer, as flask-jwt-extended wants) or cookie")
+	fs.StringVar(&ac.RefreshCookie, "refresh-cookie", "", "json, --refresh-style cookie: the cookie's `name` (default refresh_token)")
 	fs.StringVar(&ac.TokenURL, "token-url", "", "oauth2: the token endpoint")
 	fs.StringVar(&ac.AuthURL, "auth-url", "", "oauth2-browser: the authorization endpoint")
 	fs.StringVar(&ac.DeviceURL, "device-url", "", "oauth2-device: the device authorization endpoint")
@@ -235,7 +301,13 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	ac.Origins = origins
 
-	a, err := ac.authenticator(&secrets{e: e, fromStdin: *pwStdin})
+	if _, err := httpsession.ParseRefreshStyle(ac.RefreshStyle); err != nil {
+		return usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
+	}
+	if ac.RefreshStyle == "body" {
+		ac.RefreshStyle = ""
+	}
+	a, err := ac.authenticator(&secrets{e: e, fromStdin: *pwStdin, hasStdin: true})
 	if err != nil {
 		return err
 	}
@@ -244,7 +316,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.Auth, o.AuthOrigins = a, ac.Origins
-	c, err := httpsession.New(o)
+	c, err := newClient(e, *session, o)
 	if err != nil {
 		return err
 	}

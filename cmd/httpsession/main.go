@@ -13,6 +13,8 @@
 //	httpsession cookies browsers
 //	httpsession token show|refresh --session F
 //	httpsession session encrypt|decrypt --session F --key-file K
+//	httpsession session reset --session F
+//	httpsession --version
 //
 // Run "httpsession help" or "httpsession COMMAND -h" for the flags.
 package main
@@ -25,6 +27,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -55,6 +59,12 @@ type env struct {
 	// keys are the command's key flags (see encrypt.go), set where the
 	// command declares --session.
 	keys *keyFlags
+	// sess are the command's --fresh and --drop-session-cookies, set
+	// where the command declares --session.
+	sess *sessionFlags
+	// verbose is -v: the library's debug log, retries and each hop on
+	// standard error.
+	verbose bool
 }
 
 func (e *env) clock() time.Time {
@@ -91,15 +101,35 @@ func commands() []command {
 		{"login", "log in with a ready-made authenticator and save the session", runLogin},
 		{"cookies", "list, import (cookies.txt, storageState, a browser), export, remove or clear cookies", runCookies},
 		{"token", "show or refresh the session's token", runToken},
-		{"session", "encrypt the session file with age, or decrypt it", runSession},
+		{"session", "encrypt the session file with age, decrypt it, or reset a corrupt one", runSession},
 	}
 }
+
+// version is the command's version, set at build time with
+// -ldflags "-X main.version=v1.2.3"; else the module's version as go
+// install recorded it.
+var version = ""
+
+// exitInterrupted is the exit code after Ctrl-C (128 + SIGINT), as shells
+// and curl use.
+const exitInterrupted = 130
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+func versionString() string {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	return "httpsession " + v + " " + runtime.Version()
 }
 
 // run executes one command line and returns the process exit code.
@@ -109,6 +139,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		if len(args) == 0 {
 			return exitUsage
 		}
+		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintln(e.stdout, versionString())
 		return 0
 	}
 	for _, c := range commands() {
@@ -121,6 +155,11 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case ctx.Err() != nil && errors.Is(err, context.Canceled):
+			// Ctrl-C, during a transfer or a wait: one line, whatever
+			// was under way.
+			fmt.Fprintln(e.stderr, "httpsession "+c.name+": interrupted")
+			return exitInterrupted
 		case errors.As(err, new(*usageError)):
 			fmt.Fprintf(e.stderr, "httpsession %s: %v\n", c.name, err)
 			return exitUsage
@@ -165,20 +204,29 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `Run "httpsession COMMAND -h" for a command's flags.`)
+	fmt.Fprintln(w, `Run "httpsession COMMAND -h" for a command's flags, "httpsession --version" for the version.`)
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 any runtime error, 2 a usage error, 22 an HTTP status >= 400 with --fail, 130 interrupted.")
 }
 
 // parseInterleaved parses flags that may come before or after positional
 // arguments ("get URL -i" as well as "get -i URL") and returns the
-// positional ones.
+// positional ones. -h prints the command's help; a bad flag is a usage
+// error that run prints once.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(helpWanted{})
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{msg: err.Error()}
+			return nil, &usageError{msg: fmt.Sprintf("%v (see \"httpsession %s -h\")", err, fs.Name())}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -203,16 +251,32 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting and
-// prints its help to e.stderr.
-func newFlagSet(e *env, name, usage string) *flag.FlagSet {
+// prints its help, on -h only, to e.stderr; notes, if any, follow the
+// flags.
+func newFlagSet(e *env, name, usage string, notes ...string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard) // parse errors reach the user once, through run
 	fs.Usage = func() {
+		if _, ok := fs.Output().(helpWanted); !ok {
+			return // a parse error, which run prints alone
+		}
 		fmt.Fprintf(e.stderr, "usage: httpsession %s\n", usage)
+		fs.SetOutput(e.stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		for _, n := range notes {
+			fmt.Fprintln(e.stderr)
+			fmt.Fprintln(e.stderr, n)
+		}
 	}
 	return fs
 }
+
+// helpWanted is the output of a FlagSet whose help was asked for (-h):
+// only then does its Usage print.
+type helpWanted struct{}
+
+func (helpWanted) Write(b []byte) (int, error) { return len(b), nil }
 
 // stringList is a repeatable string flag.
 type stringList []string

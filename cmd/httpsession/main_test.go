@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -156,7 +157,7 @@ func TestLoginRequestTokenAndCookies(t *testing.T) {
 	}
 	other := filepath.Join(t.TempDir(), "other.json")
 	r = cli(t, exp.stdout, nil, "cookies", "import", "-", "--session", other)
-	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookies") {
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1;") {
 		t.Errorf("cookies import: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = cli(t, "", nil, "cookies", "rm", "--session", session, "--domain", "127.0.0.1", "--name", "visits")
@@ -168,7 +169,7 @@ func TestLoginRequestTokenAndCookies(t *testing.T) {
 		t.Errorf("cookie still listed after rm: %q", r.stdout)
 	}
 	r = cli(t, "", nil, "cookies", "clear", "--session", other)
-	if r.code != 0 || !strings.Contains(r.stderr, "removed 1 cookies") {
+	if r.code != 0 || !strings.Contains(r.stderr, "removed 1 cookie from") {
 		t.Errorf("cookies clear: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -251,7 +252,7 @@ func TestBadInput(t *testing.T) {
 		{"corrupt session", []string{"cookies", "list", "--session", corrupt}, 1, "corrupt"},
 		{"cookies without session", []string{"cookies", "list"}, 2, "--session"},
 		{"login without url", []string{"login", "--session", filepath.Join(dir, "l.json")}, 2, "--login-url"},
-		{"login no password", []string{"login", "--session", filepath.Join(dir, "l.json"), "--login-url", "http://127.0.0.1:1/x", "--username", "u"}, 2, "HTTPSESSION_PASSWORD"},
+		{"login no password", []string{"login", "--session", filepath.Join(dir, "l.json"), "--login-url", "http://127.0.0.1:1/x", "--username", "u"}, 1, "no password for u at http://127.0.0.1:1: set HTTPSESSION_PASSWORD, pass --password-stdin,"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -310,50 +311,88 @@ func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// TestDemoTwice runs the demo as a new user does, twice, through the
-// binary's own entry point (run): the first run logs in, refreshes ahead of
-// expiry, survives a revoked token and a 429; the second resumes the saved
-// session without logging in. The demo's clock is fake, so its waits — for
-// the token to near expiry, for the Retry-After — take no time, and the
-// test checks they are the ones the story promises.
-func TestDemoTwice(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "httpsession-demo.json")
-	clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	demo := func() string {
-		var out bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
-			getenv: func(string) string { return "" }, now: clk.now, sleep: clk.sleep}
-		if code := run(context.Background(), e, []string{"demo", "--file", file}); code != 0 {
-			t.Fatalf("demo: exit %d\n%s", code, out.String())
-		}
-		return out.String()
+// TestDemoStoryIsTrue runs the demo as a new user does, three times,
+// through the binary's own entry point (run), with 0 to 3 seconds between
+// runs. The demo's clock is fake, so its waits — for the token to near
+// expiry, for the Retry-After — take no time. Every step's sentence must
+// agree with the numbers the server counted, which the demo prints beside
+// it: a resumed run that skips a step must not tell it.
+func TestDemoStoryIsTrue(t *testing.T) {
+	for _, gap := range []time.Duration{0, time.Second, 3 * time.Second} {
+		t.Run(gap.String(), func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "httpsession-demo.json")
+			clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+			demo := func() string {
+				var out bytes.Buffer
+				e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
+					getenv: func(string) string { return "" }, now: clk.now, sleep: clk.sleep}
+				if code := run(context.Background(), e, []string{"demo", "--file", file}); code != 0 {
+					t.Fatalf("demo: exit %d\n%s", code, out.String())
+				}
+				return out.String()
+			}
+			first := demo()
+			for _, want := range []string{"none yet", "logged in (POST", "waiting 2.2s until the token is within 2s of expiry",
+				"refreshed ahead of expiry", "the server answered 401; the token manager refreshed once",
+				"waited 1s as asked", "mode -rw-------", "Run it again"} {
+				if !strings.Contains(first, want) {
+					t.Errorf("first demo run lacks %q:\n%s", want, first)
+				}
+			}
+			if want := []time.Duration{2200 * time.Millisecond, time.Second}; !slices.Equal(clk.waits, want) {
+				t.Errorf("first demo run waited %v, want %v", clk.waits, want)
+			}
+			checkStory(t, first)
+			for run := 2; run <= 3; run++ {
+				clk.sleep(context.Background(), gap)
+				out := demo()
+				checkStory(t, out)
+				for _, want := range []string{"resumed, ", "resumed without logging in", fmt.Sprintf(`"visits":%d`, run),
+					"the jar sent the challenge cookie an earlier run saved (429s: 0)", "This run resumed"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("demo run %d lacks %q:\n%s", run, want, out)
+					}
+				}
+				if strings.Contains(out, "logged in (POST") {
+					t.Errorf("demo run %d logged in:\n%s", run, out)
+				}
+			}
+			if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("demo session file: %v, want mode 0600", err)
+			}
+		})
 	}
-	first := demo()
-	for _, want := range []string{"none yet", "logged in", "waiting 2.2s until the token is within 2s of expiry",
-		"refreshes: 1, 401s seen: 0", "401s: 1, refreshes: 1", "waited 1s as asked", "mode -rw-------", "Run it again"} {
-		if !strings.Contains(first, want) {
-			t.Errorf("first demo run lacks %q:\n%s", want, first)
-		}
-	}
-	if want := []time.Duration{2200 * time.Millisecond, time.Second}; !slices.Equal(clk.waits, want) {
-		t.Errorf("first demo run waited %v, want %v", clk.waits, want)
-	}
+}
 
-	second := demo()
-	for _, want := range []string{"resumed, ", "resumed without logging in", `"visits":2`, "This run resumed"} {
-		if !strings.Contains(second, want) {
-			t.Errorf("second demo run lacks %q:\n%s", want, second)
+// checkStory checks that each sentence of a demo run agrees with the
+// counts printed on the line above it.
+func checkStory(t *testing.T, out string) {
+	t.Helper()
+	countsRe := regexp.MustCompile(`logins: (\d+), refreshes: (\d+), 401s: (\d+)\)$`)
+	lines := strings.Split(out, "\n")
+	for i, line := range lines {
+		m := countsRe.FindStringSubmatch(line)
+		if m == nil || i+1 >= len(lines) {
+			continue
 		}
-	}
-	if strings.Contains(second, "logged in (POST") {
-		t.Errorf("second demo run logged in:\n%s", second)
-	}
-	st, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("demo session file mode %v, want 0600", st.Mode().Perm())
+		logins, refreshes, unauthorized := m[1] != "0", m[2] != "0", m[3] != "0"
+		next := lines[i+1]
+		claims := map[string]bool{
+			"logged in (POST":                     logins,
+			"refreshed ahead of expiry":           refreshes && !unauthorized,
+			"refreshed once and replayed":         refreshes && unauthorized,
+			"still valid":                         !logins && !refreshes,
+			"no refresh was needed":               !refreshes && !logins,
+			"issued after the revocation: no 401": !unauthorized,
+			"saved token was refused":             refreshes && unauthorized,
+			"saved token was near expiry":         refreshes && !unauthorized,
+			"logged in again":                     logins,
+		}
+		for phrase, true_ := range claims {
+			if strings.Contains(next, phrase) && !true_ {
+				t.Errorf("the demo says %q after the server counted %q:\n%s", strings.TrimSpace(next), m[0], out)
+			}
+		}
 	}
 }
 

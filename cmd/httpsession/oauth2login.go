@@ -134,7 +134,7 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 	}
 	ac.Origins = origins
 
-	c, err := httpsession.New(httpsession.Options{
+	c, err := newClient(e, session, httpsession.Options{
 		SessionFile: session,
 		Auth:        ac.userFlow(e, true, noBrowser),
 		AuthOrigins: ac.Origins,

@@ -2,17 +2,56 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"flag"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/httpsession/httpsession"
 )
+
+// requestNotes ends "get -h", "post -h" and "do -h": what differs from
+// curl on purpose, and the TLS environment.
+const requestNotes = `Where this differs from curl on purpose:
+  - redirects are followed by default (curl needs -L); --no-follow stops, --max-redirs N caps them
+  - 429, 502, 503, 504 and connection errors are retried 3 times (4 tries) by default, honouring
+    Retry-After up to --max-wait; --retry 0 disables retries (curl's default)
+  - get takes no -d (a usage error): use post, or do -X METHOD
+  - -v prints each hop's status line and Set-Cookie names with masked values, never cookie values or tokens
+  - --fail exits 22 without printing the body, as curl -f does
+As curl: -H sent as given (repeated -H sends every value; Authorization and Cookie given with -H are
+dropped on a redirect to another scheme, host or port), -d @FILE strips CR and LF, --data-binary @FILE
+keeps them, --cacert FILE, -k/--insecure, --connect-timeout, --max-time.
+TLS: the system's CA certificates are used; SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR replace them,
+--cacert FILE trusts only FILE's certificates.`
+
+// requestFlags are the flags of get, post and do.
+type requestFlags struct {
+	session                 *string
+	headers                 stringList
+	data, dataBinary        string
+	jsonBody, include, fail bool
+	output, method          string
+	maxTime, connectTimeout time.Duration
+	retry                   int
+	maxWait                 time.Duration
+	cacert                  string
+	insecure                bool
+	maxRedirs               int
+	noFollow                bool
+}
 
 // runRequest returns the command for get, post (method fixed) and do
 // (method from -X).
@@ -23,18 +62,29 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if method == "" {
 			name, usage = "do", "do -X METHOD URL [flags]"
 		}
-		fs := newFlagSet(e, name, usage)
-		session := sessionFlag(fs, e, "loaded before and saved after the request")
-		var headers stringList
-		fs.Var(&headers, "H", "request header `'Name: value'` (repeatable)")
-		data := fs.String("d", "", "request body; @FILE reads a file, @- standard input")
-		fs.StringVar(data, "data", "", "same as -d")
-		jsonBody := fs.Bool("json", false, "send and accept JSON (Content-Type and Accept: application/json)")
-		include := fs.Bool("i", false, "print the status line and response headers before the body")
-		output := fs.String("o", "", "write the body to `file` instead of standard output")
-		fail := fs.Bool("fail", false, "exit with code 22 on an HTTP status of 400 or more")
-		timeout := fs.Duration("timeout", 0, "give up after this long (0 = no limit)")
-		m := fs.String("X", method, "request `method`")
+		fs := newFlagSet(e, name, usage, requestNotes)
+		f := &requestFlags{}
+		f.session = sessionFlag(fs, e, "loaded before and saved after the request")
+		fs.Var(&f.headers, "H", "request header `'Name: value'` (repeatable; a repeated name sends every value)")
+		fs.StringVar(&f.data, "d", "", "request body; @FILE reads a file without its CR and LF (as curl), @- standard input")
+		fs.StringVar(&f.data, "data", "", "same as -d")
+		fs.StringVar(&f.dataBinary, "data-binary", "", "request body sent as is; @FILE reads a file, @- standard input")
+		fs.BoolVar(&f.jsonBody, "json", false, "send and accept JSON (Content-Type and Accept: application/json)")
+		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
+		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
+		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
+		fs.DurationVar(&f.maxTime, "max-time", 0, "give up after this long, retries and waits included (0 = no limit)")
+		fs.DurationVar(&f.maxTime, "timeout", 0, "same as --max-time")
+		fs.DurationVar(&f.connectTimeout, "connect-timeout", 0, "give up connecting (TCP and TLS) after this long (0 = no limit)")
+		fs.IntVar(&f.retry, "retry", 3, "retry 429, 502, 503, 504 and connection errors up to `N` times (0 = never)")
+		fs.DurationVar(&f.maxWait, "max-wait", time.Minute, "longest wait for one retry; a Retry-After above it is not waited for")
+		fs.StringVar(&f.cacert, "cacert", "", "trust only the CA certificates in this PEM `file`")
+		fs.BoolVar(&f.insecure, "k", false, "do not check the server's certificate (insecure)")
+		fs.BoolVar(&f.insecure, "insecure", false, "same as -k")
+		fs.IntVar(&f.maxRedirs, "max-redirs", 10, "follow at most `N` redirects")
+		fs.BoolVar(&f.noFollow, "no-follow", false, "do not follow redirects: print the 3xx answer")
+		fs.BoolVar(&e.verbose, "v", false, "print each hop, retries, refreshes and the library's log on standard error (redacted)")
+		fs.StringVar(&f.method, "X", method, "request `method`")
 		pos, err := parseInterleaved(fs, args)
 		if err != nil {
 			return err
@@ -42,92 +92,306 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if len(pos) != 1 {
 			return usagef("want exactly one URL, got %d arguments", len(pos))
 		}
-		if method == "" && *m == "" {
+		if method == "" && f.method == "" {
 			return usagef("do needs -X METHOD")
+		}
+		if method == "GET" && (f.data != "" || f.dataBinary != "") {
+			return usagef("get sends no body: use post, or do -X METHOD with -d")
+		}
+		if f.data != "" && f.dataBinary != "" {
+			return usagef("give -d or --data-binary, not both")
+		}
+		if f.retry < 0 || f.maxRedirs < 0 {
+			return usagef("--retry and --max-redirs take a number of 0 or more")
 		}
 		u, err := url.Parse(pos[0])
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("bad URL %q: want http:// or https:// and a host", pos[0])
 		}
-
-		var body io.Reader
-		if *data != "" {
-			b, err := readData(e, *data)
-			if err != nil {
-				return err
-			}
-			body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
-		}
-		if *timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, *timeout)
-			defer cancel()
-		}
-		req, err := http.NewRequestWithContext(ctx, strings.ToUpper(*m), u.String(), body)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		if *jsonBody {
-			req.Header.Set("Accept", "application/json")
-			if body != nil {
-				req.Header.Set("Content-Type", "application/json")
-			}
-		} else if body != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		for _, h := range headers {
-			k, v, ok := strings.Cut(h, ":")
-			if !ok || strings.TrimSpace(k) == "" {
-				return usagef("bad header %q: want 'Name: value'", h)
-			}
-			req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-		}
-
-		c, err := openClient(e, *session, true)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-
-		if *include {
-			writeHead(e.stdout, resp)
-		}
-		out, closeOut, err := openOutput(e, *output, 0o666)
-		if err != nil {
-			return err
-		}
-		_, err = copyWithProgress(out, resp.Body, resp.ContentLength, e.stderr)
-		if cerr := closeOut(err == nil); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("reading the response: %w", err)
-		}
-		if err := c.Save(); err != nil {
-			return err
-		}
-		if *fail && resp.StatusCode >= 400 {
-			return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: %s", name, resp.Status)}
-		}
-		return nil
+		return doRequest(ctx, e, name, u, f)
 	}
 }
 
-func readData(e *env, d string) ([]byte, error) {
+// doRequest sends the request the flags describe and prints the answer.
+func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags) error {
+	var body io.Reader
+	if f.data != "" || f.dataBinary != "" {
+		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
+	}
+	if f.maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(f.method), u.String(), body)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if f.jsonBody {
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	} else if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	fromH := make(map[string]bool)
+	for _, h := range f.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return usagef("bad header %q: want 'Name: value'", h)
+		}
+		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+		if !fromH[k] {
+			req.Header.Del(k) // -H replaces what --json or -d set
+			fromH[k] = true
+		}
+		req.Header[k] = append(req.Header[k], strings.TrimSpace(v)) // a repeated -H adds a value
+	}
+
+	base, err := baseTransport(e, f)
+	if err != nil {
+		return err
+	}
+	var attempts atomic.Int32
+	retry := retryPolicy(e, f, &attempts)
+	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
+	if err != nil {
+		return err
+	}
+	defer c.Close() // saves what came before an error or Ctrl-C
+	hc := *c.HTTPClient()
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if f.noFollow {
+			return http.ErrUseLastResponse
+		}
+		if len(via) > f.maxRedirs {
+			return fmt.Errorf("stopped after %d redirects (--max-redirs)", f.maxRedirs)
+		}
+		return nil
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		if n := attempts.Load(); n > 0 {
+			return fmt.Errorf("%w (gave up after %d attempts)", err, n+1)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	explain(e, name, resp, ac, retry)
+
+	if f.include {
+		writeHead(e.stdout, resp)
+	}
+	failed := f.fail && resp.StatusCode >= 400
+	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
+	if !failed {
+		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
+			return err
+		}
+	}
+	_, err = copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
+	if cerr := closeOut(err == nil); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("reading the response: %w", err)
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	if failed {
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+	}
+	return nil
+}
+
+// explain tells on standard error what the answer alone does not: a
+// Retry-After that was not waited for, a 401 where the token was not sent.
+func explain(e *env, name string, resp *http.Response, ac *authConfig, retry *httpsession.RetryPolicy) {
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := httpsession.RetryAfter(resp); ok && d > retry.MaxRetryAfter {
+			fmt.Fprintf(e.stderr, "httpsession %s: the server asked to wait %s (Retry-After), more than --max-wait %s: not retried\n",
+				name, d.Round(time.Second), retry.MaxRetryAfter)
+		}
+	}
+	if resp.StatusCode == http.StatusUnauthorized && e.verbose {
+		o := origin(resp.Request.URL)
+		switch {
+		case ac == nil:
+			fmt.Fprintf(e.stderr, "httpsession: token not sent: the session has no login (run \"httpsession login\")\n")
+		case !slices.ContainsFunc(ac.Origins, func(a string) bool { return sameOrigin(a, o) }):
+			fmt.Fprintf(e.stderr, "httpsession: token not sent: %s is not an allowed origin (allowed: %s)\n", o, strings.Join(ac.Origins, ", "))
+		}
+	}
+}
+
+// origin is u's scheme://host[:port], the port left out when it is the
+// scheme's default.
+func origin(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
+		host = strings.ToLower(u.Hostname())
+	}
+	return strings.ToLower(u.Scheme) + "://" + host
+}
+
+func sameOrigin(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	return origin(ua) == b
+}
+
+// retryPolicy is the library's default policy shaped by --retry and
+// --max-wait, counting retries in attempts and reporting them with -v, and
+// a long wait on a terminal.
+func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.RetryPolicy {
+	p := httpsession.DefaultRetryPolicy()
+	p.MaxAttempts = f.retry + 1
+	p.MaxRetryAfter = f.maxWait
+	p.MaxDelay = min(p.MaxDelay, f.maxWait)
+	p.Sleep = e.sleep
+	p.OnRetry = func(ev httpsession.RetryEvent) {
+		attempts.Add(1)
+		what := fmt.Sprintf("%d %s", ev.StatusCode, http.StatusText(ev.StatusCode))
+		if ev.StatusCode == 0 {
+			what = cause(ev.Err)
+		}
+		switch {
+		case e.verbose:
+			fmt.Fprintf(e.stderr, "httpsession: retry: %s %s: %s (try %d of %d); waiting %s\n",
+				ev.Method, redact(ev.URL), what, ev.Attempt, p.MaxAttempts, ev.Wait.Round(time.Millisecond))
+		case ev.Wait >= longWait && isTerminalWriter(e.stderr):
+			fmt.Fprintf(e.stderr, "httpsession: %s; waiting %s before trying again (Ctrl-C to stop)\n", what, ev.Wait.Round(time.Second))
+		}
+	}
+	return p
+}
+
+// longWait is the wait from which a retry is announced on a terminal
+// without -v.
+const longWait = 3 * time.Second
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}
+
+// cause is the innermost message of a transport error: "connection
+// refused" rather than the whole chain with the URL.
+func cause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
+}
+
+// redact returns u without user info, and its query masked.
+func redact(u *url.URL) string {
+	r := *u
+	r.User = nil
+	if r.RawQuery != "" {
+		r.RawQuery = "…"
+	}
+	r.Fragment = ""
+	return r.String()
+}
+
+// baseTransport is the transport below the session: TLS as --cacert and
+// -k say, --connect-timeout, and each hop on stderr with -v.
+func baseTransport(e *env, f *requestFlags) (http.RoundTripper, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if f.cacert != "" || f.insecure {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if f.cacert != "" {
+		pem, err := os.ReadFile(f.cacert)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", f.cacert)
+		}
+		t.TLSClientConfig.RootCAs = pool
+	}
+	if f.insecure {
+		t.TLSClientConfig.InsecureSkipVerify = true
+		fmt.Fprintln(e.stderr, "httpsession: warning: -k/--insecure: the server's certificate is not checked; anyone in between can read the session's cookies and token")
+	}
+	if f.connectTimeout > 0 {
+		d := &net.Dialer{Timeout: f.connectTimeout, KeepAlive: 30 * time.Second}
+		t.DialContext = d.DialContext
+		t.TLSHandshakeTimeout = f.connectTimeout
+	}
+	if !e.verbose {
+		return t, nil
+	}
+	return &hopLogger{base: t, w: e.stderr}, nil
+}
+
+// hopLogger prints each try of each hop: the request line, the status line
+// and the Set-Cookie lines with their values masked.
+type hopLogger struct {
+	base http.RoundTripper
+	w    io.Writer
+}
+
+func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
+	fmt.Fprintf(h.w, "> %s %s\n", req.Method, redact(req.URL))
+	resp, err := h.base.RoundTrip(req)
+	if err != nil {
+		fmt.Fprintf(h.w, "! %s\n", cause(err))
+		return resp, err
+	}
+	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, resp.Status)
+	if loc := resp.Header.Get("Location"); loc != "" {
+		fmt.Fprintf(h.w, "< Location: %s\n", loc)
+	}
+	for _, line := range resp.Header["Set-Cookie"] {
+		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", maskSetCookie(line))
+	}
+	return resp, nil
+}
+
+// maskSetCookie replaces the value of a Set-Cookie line by its length.
+func maskSetCookie(line string) string {
+	pair, attrs, _ := strings.Cut(line, ";")
+	name, value, _ := strings.Cut(pair, "=")
+	out := strings.TrimSpace(name) + "=" + mask(strings.TrimSpace(value))
+	if attrs != "" {
+		out += ";" + attrs
+	}
+	return out
+}
+
+// readData reads a -d or --data-binary argument: @FILE a file, @- standard
+// input; strip removes CR and LF, as curl does for -d @FILE.
+func readData(e *env, d string, strip bool) ([]byte, error) {
 	if !strings.HasPrefix(d, "@") {
 		return []byte(d), nil
 	}
+	var b []byte
+	var err error
 	if d == "@-" {
-		return io.ReadAll(e.stdin)
+		b, err = io.ReadAll(e.stdin)
+	} else {
+		b, err = os.ReadFile(d[1:])
 	}
-	b, err := os.ReadFile(d[1:])
 	if err != nil {
 		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	if strip {
+		b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
 	}
 	return b, nil
 }
@@ -202,14 +466,4 @@ func (p *progress) finish() {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// errNoSession is the usage error of a command that needs a session file.
-var errNoSession = &usageError{msg: "no session file: pass --session FILE or set HTTPSESSION_SESSION"}
-
-// sessionFlag declares the --session flag, defaulting to $HTTPSESSION_SESSION.
-// It also declares the key flags that encrypt the session file.
-func sessionFlag(fs *flag.FlagSet, e *env, what string) *string {
-	e.keys = addKeyFlags(fs, e)
-	return fs.String("session", e.getenv("HTTPSESSION_SESSION"), "session `file` "+what+" ($HTTPSESSION_SESSION)")
 }

@@ -23,7 +23,10 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	if *session == "" {
 		return errNoSession
 	}
-	c, err := openClient(e, *session, true)
+	if err := mustExist(*session); err != nil {
+		return err
+	}
+	c, _, err := openClient(e, *session, true)
 	if err != nil {
 		return err
 	}

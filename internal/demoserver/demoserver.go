@@ -58,8 +58,13 @@ type Stats struct {
 type Server struct {
 	opts Options
 
-	mu       sync.Mutex
-	epoch    int64             // access tokens of an earlier epoch are refused (RevokeAll)
+	mu sync.Mutex
+	// stamp orders issues and revocations: each takes one above the last
+	// and at least the clock's time in nanoseconds, so the order holds on
+	// a clock that stands still and across servers (the demo starts one
+	// per run, the tokens of earlier runs in its session file).
+	stamp    int64
+	revoked  int64             // access tokens stamped at or before it are refused (RevokeAll)
 	used     map[string]bool   // refresh token IDs already exchanged (they rotate)
 	sessions map[string]string // session cookie → user
 	csrf     map[string]bool
@@ -107,12 +112,18 @@ func (s *Server) Stats() Stats {
 	return s.stats
 }
 
-// RevokeAll invalidates every access token issued so far; refresh tokens
-// stay valid.
+// next returns a new stamp. Called with s.mu held.
+func (s *Server) next() int64 {
+	s.stamp = max(s.stamp+1, s.opts.Now().UnixNano())
+	return s.stamp
+}
+
+// RevokeAll invalidates every access token issued so far, by this server
+// or an earlier one on the same clock; refresh tokens stay valid.
 func (s *Server) RevokeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch++
+	s.revoked = s.next()
 }
 
 // Handler returns the server's routes:
@@ -188,7 +199,7 @@ const refreshTTL = 30 * 24 * time.Hour
 // issue mints an access and a refresh token for user. Called with s.mu held.
 func (s *Server) issue(user string) tokenResponse {
 	now := s.opts.Now()
-	at := s.sign(claims{Sub: user, Kind: "access", ID: random(), Epoch: s.epoch, Exp: now.Add(s.opts.TokenTTL).Unix()})
+	at := s.sign(claims{Sub: user, Kind: "access", ID: random(), Stamp: s.next(), Exp: now.Add(s.opts.TokenTTL).Unix()})
 	rt := s.sign(claims{Sub: user, Kind: "refresh", ID: random(), Exp: now.Add(refreshTTL).Unix()})
 	secs := int64(s.opts.TokenTTL / time.Second)
 	if secs < 1 {
@@ -201,10 +212,10 @@ type claims struct {
 	Sub  string `json:"sub"`
 	Kind string `json:"kind"`
 	ID   string `json:"jti"`
-	// Epoch is the server's revocation epoch when the token was issued:
+	// Stamp orders the token's issue against RevokeAll (see Server.stamp):
 	// the clock can't order a revocation and a token issued at the same
 	// instant, as happens on a test's fake clock.
-	Epoch int64 `json:"epoch"`
+	Stamp int64 `json:"stamp"`
 	Exp   int64 `json:"exp"`
 }
 
@@ -243,7 +254,7 @@ func (s *Server) verify(tok, kind string) (claims, bool) {
 	if c.Kind != kind || !now.Before(time.Unix(c.Exp, 0)) {
 		return c, false
 	}
-	if kind == "access" && c.Epoch < s.epoch {
+	if kind == "access" && c.Stamp <= s.revoked {
 		return c, false
 	}
 	return c, true
