@@ -57,7 +57,8 @@ type Options struct {
 	// hook). Nil means defaults. Its Logger defaults to the Client's.
 	Tokens *TokenOptions
 
-	// Retry is the policy for 429, 503 and connection errors. Nil means
+	// Retry is the policy for 429, 502, 503 and 504 responses and
+	// connection errors. Nil means
 	// DefaultRetryPolicy(); MaxAttempts 1 disables retries.
 	Retry *RetryPolicy
 	// Header holds default headers, added to each request that doesn't set

@@ -36,8 +36,8 @@ const (
 //
 // Retries run per hop inside the session transport, below *http.Client's
 // redirect handling: every try sends the jar's cookies as they are at that
-// moment, and the Set-Cookie of every response, including a 429 or 503 that
-// is about to be retried, is stored.
+// moment, and the Set-Cookie of every response, including a 429, 502, 503
+// or 504 that is about to be retried, is stored.
 //
 // A request is replayed only when it is safe to send twice and its body can
 // be rebuilt:
@@ -284,8 +284,9 @@ func DefaultBackoff(attempt int, base, limit time.Duration, resp *http.Response)
 // HTTP-date form http.ParseTime does. A date in the past or "0" gives
 // (0, true); a missing, negative or malformed value gives (0, false).
 //
-// Use it on a 429 or 503 the policy returned without retrying because the
-// server asked for a wait above MaxRetryAfter.
+// Use it on a 429 or 503 (the statuses that carry Retry-After) the policy
+// returned without retrying because the server asked for a wait above
+// MaxRetryAfter.
 func RetryAfter(resp *http.Response) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false

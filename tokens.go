@@ -17,15 +17,18 @@ import (
 // for most uses.
 type TokenOptions struct {
 	// Skew is how long before Expiry a token is refreshed. Zero means 30s;
-	// a negative Skew means none (refresh at Expiry).
-	// For a token whose whole lifetime is shorter than Skew the manager
-	// refreshes halfway through that lifetime instead.
+	// a negative Skew means none (refresh at Expiry). For a token whose
+	// whole lifetime is shorter than Skew the manager refreshes halfway
+	// through that lifetime instead, counted from when the token was
+	// obtained (a token restored from a session file carries that time).
 	Skew time.Duration
 
-	// RefreshTimeout bounds each login or refresh. Zero means 30s. A login
-	// or refresh runs under its own context (the values of the context
-	// that started it, none of its cancellation), so one caller giving up
-	// does not fail the others waiting for the same token.
+	// RefreshTimeout bounds each login or refresh. Zero or negative means
+	// 30s. A login or refresh runs under its own context (the values of
+	// the context that started it, none of its cancellation), so one
+	// caller giving up does not fail the others waiting for the same
+	// token. With a store shared by other processes it also bounds the
+	// wait for the store's refresh lock.
 	RefreshTimeout time.Duration
 
 	// OnTokenChange, if set, is called with every token obtained by login

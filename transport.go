@@ -19,7 +19,8 @@ import (
 //   - reads the jar as it is now (a retry after a 429 that set a cookie
 //     sends that cookie),
 //   - stores the Set-Cookie lines of every response, including redirects,
-//     the 429 or 503 about to be retried and the 401 about to be replayed,
+//     the 429, 502, 503 or 504 about to be retried and the 401 about to be
+//     replayed,
 //   - decides afresh whether the bearer token may go to this origin, so a
 //     redirect to another origin never carries it.
 //
