@@ -64,42 +64,57 @@
 // A Client is safe for concurrent use by multiple goroutines, as are [Jar],
 // [TokenManager] and [RetryPolicy]. However many requests need a new token,
 // one login or refresh runs, and each request waits for it under its own
-// context.
+// context. Processes that share a session file or another [Store] take
+// turns too: a login or refresh runs under the store's refresh lock
+// ([RefreshLocker]) after re-reading the stored token, so a token another
+// process obtained meanwhile is adopted rather than refreshed again (a
+// refresh token is often good for one use only).
 //
 // # Persistence
 //
-// With [Options.SessionFile], [New] loads the session file (a missing file is
-// an empty session) and [Client.Save] and [Client.Close] write it; a new or
-// refreshed token is written at once, and [Options.AutoSave] writes after
-// responses that changed cookies. The file is versioned JSON holding the
-// cookies and the token. Session cookies (no Expires or Max-Age) are written
-// too, so that a restarted program resumes its login, unless
-// [SessionOptions.DropSessionCookies] is set; expired cookies never are. Writes are atomic, the file is created with mode 0600,
-// and a save merges under a lock with what other Clients and processes saved,
-// deletions included. [Store], [LoadSession] and [SaveSession] persist a
-// session elsewhere.
+// With [Options.SessionFile], [New] loads the session file (a missing or
+// empty file is an empty session) and [Client.Save] and [Client.Close]
+// write it; a new or refreshed token is written at once, [Options.AutoSave]
+// writes after responses that changed cookies, and [Options.SyncInterval]
+// saves in the background to pick up what other processes saved. The file
+// is versioned JSON holding the cookies and the token. Session cookies (no
+// Expires or Max-Age) are written too, so that a restarted program resumes
+// its login, unless [SessionOptions.DropSessionCookies] is set; expired
+// cookies never are. Writes are atomic, the file is created with mode 0600,
+// and a save merges under a lock with what other Clients and processes
+// saved, deletions included. [Store], [LoadSession] and [SaveSession]
+// persist a session elsewhere: package redisstore keeps it in Redis for a
+// fleet of workers, package agestore encrypts it with age, and package
+// browsercookies brings in the session of an installed browser.
 //
 // # Errors
 //
 // [New] and [Client.Save] report a corrupt, truncated, oversized or
 // unknown-version session file, or one that is not a regular file, with a
-// [*SessionFileError] matching [ErrCorruptSession]; the file is never written
-// over. An I/O error reading or writing it is returned wrapped, as
-// [errors.Is] and [errors.As] see it. New reports a bad [Options.AuthOrigins] entry, or Auth (other than a
+// [*SessionFileError] matching [ErrCorruptSession]; the file is never
+// written over. A session or lock file that belongs to another user gives
+// an [*OwnerError] matching [ErrForeignFile]. An I/O error reading or
+// writing it is returned wrapped, as [errors.Is] and [errors.As] see it. New
+// reports a bad [Options.AuthOrigins] entry, or Auth (other than a
 // [*FormLogin]) without AuthOrigins, with an error matching [ErrBadOrigin],
 // and credentials in [Options.Header] with [ErrCredentialHeader].
 //
-// [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status is
-// not an error, and a 429, 502, 503 or 504 the policy stops retrying is
-// returned as the response ([RetryAfter] reads its wait). When the ready-made authenticators
-// get no token, the error is an [*AuthError] or [*OAuth2Error], matching
-// [ErrAuthResponse] if the endpoint answered. Cancellation and deadlines, also
-// during a retry wait, match [context.Canceled] and [context.DeadlineExceeded].
-// An [Authenticator] that cannot refresh returns [ErrNoRefresh] from Refresh;
-// the TokenManager then logs in again.
+// [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status
+// is not an error, and a 429, 502, 503 or 504 the policy stops retrying is
+// returned as the response ([RetryAfter] reads its wait). When the
+// ready-made authenticators get no token, the error is an [*AuthError],
+// [*OAuth2Error] or [*FlowError], matching [ErrAuthResponse] if the
+// endpoint answered; a browser or device login that needs a person who is
+// not there matches [ErrLoginRequired]. Cancellation and deadlines, also
+// during a retry wait, match [context.Canceled] and
+// [context.DeadlineExceeded]. An [Authenticator] that cannot refresh
+// returns [ErrNoRefresh] from Refresh; the TokenManager then logs in again.
+// [Jar.Add] refuses a cookie with a [*CookieError] matching
+// [ErrCookieRejected].
 //
 // The library's own errors and logs never contain tokens, passwords, cookie
-// values or URL query values. A [*url.Error] from Do, like any http.Client's,
-// quotes the request URL in full: keep secrets out of query strings, or
-// redact the URL before logging such an error.
+// values or URL query values, and every type that holds a secret prints it
+// redacted under every fmt verb and slog handler. A [*url.Error] from Do,
+// like any http.Client's, quotes the request URL in full: keep secrets out
+// of query strings, or redact the URL before logging such an error.
 package httpsession
