@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -233,4 +234,24 @@ func findProfile(o Options) (Profile, error) {
 		return Profile{}, fmt.Errorf("%w: no %s profile", ErrNoProfile, o.Browser)
 	}
 	return Profile{}, fmt.Errorf("%w: no %s profile %q", ErrNoProfile, o.Browser, o.Profile)
+}
+
+// browserCookie builds a Cookie from the columns Firefox and Chromium share:
+// a leading dot on host marks a domain cookie, and sameSite is 0 (None),
+// 1 (Lax), 2 (Strict) or anything else for unspecified.
+func browserCookie(name, value, host, path string, secure, httpOnly bool, sameSite int64) httpsession.Cookie {
+	c := httpsession.Cookie{
+		Name: name, Value: value,
+		Domain: strings.TrimPrefix(host, "."), HostOnly: !strings.HasPrefix(host, "."),
+		Path: path, Secure: secure, HttpOnly: httpOnly,
+	}
+	switch sameSite {
+	case 0:
+		c.SameSite = http.SameSiteNoneMode
+	case 1:
+		c.SameSite = http.SameSiteLaxMode
+	case 2:
+		c.SameSite = http.SameSiteStrictMode
+	}
+	return c
 }

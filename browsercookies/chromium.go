@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,22 +184,10 @@ func readChromiumDB(path string, dec decrypter, sk *skips) ([]httpsession.Cookie
 // (Strict); a cookie without has_expires or is_persistent is a session
 // cookie.
 func (r *chromiumRow) cookie(value string) httpsession.Cookie {
-	c := httpsession.Cookie{
-		Name: r.name, Value: value,
-		Domain: strings.TrimPrefix(r.host, "."), HostOnly: !strings.HasPrefix(r.host, "."),
-		Path: r.path, Secure: r.secure, HttpOnly: r.httpOnly,
-		Created: chromiumTime(r.created), LastAccess: chromiumTime(r.accessed),
-	}
+	c := browserCookie(r.name, value, r.host, r.path, r.secure, r.httpOnly, r.sameSite)
+	c.Created, c.LastAccess = chromiumTime(r.created), chromiumTime(r.accessed)
 	if r.hasExp && r.persi {
 		c.Expires = chromiumTime(r.expires)
-	}
-	switch r.sameSite {
-	case 0:
-		c.SameSite = http.SameSiteNoneMode
-	case 1:
-		c.SameSite = http.SameSiteLaxMode
-	case 2:
-		c.SameSite = http.SameSiteStrictMode
 	}
 	return c
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,7 +159,7 @@ func readMozCookies(path string, sk *skips) ([]httpsession.Cookie, error) {
 			sk.add(why, host)
 			continue
 		}
-		c := mozCookie(name, value, host, cpath, secure, httpOnly, sameSite)
+		c := browserCookie(name, value, host, cpath, secure, httpOnly, sameSite)
 		c.Partitioned = part
 		// Firefox stored the expiry in seconds until its schema 16 and in
 		// milliseconds since; no cookie lives to the year 5138, so the
@@ -182,26 +181,6 @@ func readMozCookies(path string, sk *skips) ([]httpsession.Cookie, error) {
 		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
 	}
 	return out, nil
-}
-
-// mozCookie builds a cookie from Firefox's fields: a leading dot on the
-// host marks a domain cookie, and sameSite is nsICookie's 0 (None), 1
-// (Lax), 2 (Strict) or 256 (not set).
-func mozCookie(name, value, host, path string, secure, httpOnly bool, sameSite int64) httpsession.Cookie {
-	c := httpsession.Cookie{
-		Name: name, Value: value,
-		Domain: strings.TrimPrefix(host, "."), HostOnly: !strings.HasPrefix(host, "."),
-		Path: path, Secure: secure, HttpOnly: httpOnly,
-	}
-	switch sameSite {
-	case 0:
-		c.SameSite = http.SameSiteNoneMode
-	case 1:
-		c.SameSite = http.SameSiteLaxMode
-	case 2:
-		c.SameSite = http.SameSiteStrictMode
-	}
-	return c
 }
 
 // originAttrsSkip says why a cookie with Firefox origin attributes
@@ -288,7 +267,7 @@ func parseSessionStore(data []byte, sk *skips) ([]httpsession.Cookie, error) {
 		if sc.SameSite != nil {
 			ss = *sc.SameSite
 		}
-		out = append(out, mozCookie(sc.Name, sc.Value, sc.Host, sc.Path, sc.Secure, sc.HTTPOnly, ss))
+		out = append(out, browserCookie(sc.Name, sc.Value, sc.Host, sc.Path, sc.Secure, sc.HTTPOnly, ss))
 	}
 	return out, nil
 }

@@ -311,27 +311,35 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o, err := sessionOptions(e, *session)
+	tok, err := loginAndSave(ctx, e, *session, ac, a, nil)
 	if err != nil {
-		return err
-	}
-	o.Auth, o.AuthOrigins = a, ac.Origins
-	c, err := newClient(e, *session, o)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.Tokens().SetToken(nil) // an explicit login replaces the saved token
-	tok, err := c.Tokens().Token(ctx)
-	if err != nil {
-		return err
-	}
-	if err := writeAuthConfig(*session, ac); err != nil {
-		return err
-	}
-	if err := c.Save(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, e.clock()))
 	return nil
+}
+
+// loginAndSave logs in with a afresh (an explicit login replaces the saved
+// token), then saves the token with the session, encrypted if the key
+// options say so, and the login configuration beside it.
+func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a httpsession.Authenticator, to *httpsession.TokenOptions) (*httpsession.Token, error) {
+	o, err := sessionOptions(e, session)
+	if err != nil {
+		return nil, err
+	}
+	o.Auth, o.AuthOrigins, o.Tokens = a, ac.Origins, to
+	c, err := newClient(e, session, o)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.Tokens().SetToken(nil)
+	tok, err := c.Tokens().Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAuthConfig(session, ac); err != nil {
+		return nil, err
+	}
+	return tok, c.Save()
 }

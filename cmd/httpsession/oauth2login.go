@@ -134,25 +134,9 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 	}
 	ac.Origins = origins
 
-	c, err := newClient(e, session, httpsession.Options{
-		SessionFile: session,
-		Auth:        ac.userFlow(e, true, noBrowser),
-		AuthOrigins: ac.Origins,
-		Tokens:      &httpsession.TokenOptions{RefreshTimeout: userLoginTimeout},
-	})
+	tok, err := loginAndSave(ctx, e, session, ac, ac.userFlow(e, true, noBrowser),
+		&httpsession.TokenOptions{RefreshTimeout: userLoginTimeout})
 	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.Tokens().SetToken(nil) // an explicit login replaces the saved token
-	tok, err := c.Tokens().Token(ctx)
-	if err != nil {
-		return err
-	}
-	if err := writeAuthConfig(session, ac); err != nil {
-		return err
-	}
-	if err := c.Save(); err != nil {
 		return err
 	}
 	who := ""
