@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -73,9 +75,9 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
 		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
-		fs.DurationVar(&f.maxTime, "max-time", 0, "give up after this long, retries and waits included (0 = no limit)")
-		fs.DurationVar(&f.maxTime, "timeout", 0, "same as --max-time")
-		fs.DurationVar(&f.connectTimeout, "connect-timeout", 0, "give up connecting (TCP and TLS) after this long (0 = no limit)")
+		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
+		fs.Var((*seconds)(&f.maxTime), "timeout", "same as --max-time")
+		fs.Var((*seconds)(&f.connectTimeout), "connect-timeout", "give up connecting (TCP and TLS) after this long, in seconds or as a duration; 0 = no limit")
 		fs.IntVar(&f.retry, "retry", 3, "retry 429, 502, 503, 504 and connection errors up to `N` times (0 = never)")
 		fs.DurationVar(&f.maxWait, "max-wait", time.Minute, "longest wait for one retry; a Retry-After above it is not waited for")
 		fs.StringVar(&f.cacert, "cacert", "", "trust only the CA certificates in this PEM `file`")
@@ -176,6 +178,9 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
+		}
 		if n := attempts.Load(); n > 0 {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, n+1)
 		}
@@ -466,4 +471,27 @@ func (p *progress) finish() {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// seconds is a flag holding a duration written as curl writes its
+// timeouts, a number of seconds ("10", "2.5"), or as a Go duration
+// ("1m30s").
+type seconds time.Duration
+
+func (s *seconds) String() string { return time.Duration(*s).String() }
+
+func (s *seconds) Set(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f < 0 || f > float64(math.MaxInt64)/float64(time.Second) {
+			return errors.New("out of range")
+		}
+		*s = seconds(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return errors.New("want seconds (2.5) or a duration (1m30s)")
+	}
+	*s = seconds(d)
+	return nil
 }
