@@ -278,6 +278,10 @@ func (a *OAuth2) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token
 	return a.token(ctx, hc, v, t.RefreshToken)
 }
 
+// token posts the grant v to the token endpoint and reads the token from
+// the answer; secrets are redacted from any error text taken from it. Its
+// branches are the answers token endpoints give: JSON or form-encoded, an
+// OAuth error (RFC 6749 §5.2), HTML, a body without an access token.
 func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secrets ...string) (*Token, error) {
 	u, err := parseEndpoint(a.TokenURL)
 	if err != nil {

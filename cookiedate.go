@@ -6,6 +6,8 @@ import "time"
 // (RFC 6265bis §5.1.1), which accepts the many formats servers send:
 // RFC 1123, RFC 850 with two-digit years, asctime, dashes instead of
 // spaces, and stray words. Time zones are ignored: cookie dates are UTC.
+// It is one piece because it is the RFC's algorithm, step by step, in the
+// RFC's order; each step is commented with its number.
 func parseCookieDate(s string) (time.Time, bool) {
 	var (
 		foundTime, foundDay, foundMonth, foundYear bool

@@ -57,7 +57,9 @@ type hostInfo struct {
 // canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
 // port and one trailing dot removed, lower case, punycode. Hosts with
 // characters outside letters, digits, "-", "_" and ".", with empty labels,
-// or ending in a number that is no IPv4 address, are refused.
+// or ending in a number that is no IPv4 address, are refused. It is one
+// piece so that the common case (an ASCII name already in lower case) is a
+// single pass without allocation; the branches are the forms a host takes.
 func canonicalHost(hostport string) (hostInfo, bool) {
 	h := hostport
 	if strings.HasPrefix(h, "[") {

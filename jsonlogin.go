@@ -146,7 +146,9 @@ func (a *JSONLogin) Refresh(ctx context.Context, hc *http.Client, t *Token) (*To
 func (a *JSONLogin) refreshCookie() string { return cmp.Or(a.RefreshCookie, "refresh_token") }
 
 // post sends body as JSON to u with the extra headers h and reads the token
-// from the answer; refresh says whether it is a refresh or a login.
+// from the answer; refresh says whether it is a refresh or a login. Its
+// branches are the answers a login endpoint gives (a rejection, a wrong
+// status, HTML, a body without the token), each with its own error.
 func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body map[string]any, h http.Header, refresh bool) (*Token, error) {
 	endpoint := redactURL(u)
 	payload, err := json.Marshal(body)

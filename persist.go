@@ -2,6 +2,7 @@ package httpsession
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,6 +192,33 @@ func (s *session) sessionCookieIDs(cookies []Cookie) map[cookieID]bool {
 	return ids
 }
 
+// newerToken decides which token a save writes: the stored one (disk's),
+// or ours, obtained at oursAt (zero: now), when it changed since the last
+// sync (changed) and the stored one did not change later (another process
+// refreshed after we got ours, or its clock is ahead). A store that lost
+// its token (a Redis restarted empty) gets ours back with the time it last
+// changed, syncedAt.
+func newerToken(disk *sessionDoc, ours *Token, haveToken, changed bool, oursAt, syncedAt, now time.Time) (*Token, time.Time) {
+	at := cmp.Or(oursAt, now)
+	switch {
+	case changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(at):
+		return ours, at
+	case haveToken && ours != nil && disk.token == nil && disk.tokenUpdated.IsZero():
+		return ours, cmp.Or(syncedAt, now)
+	}
+	return disk.token, disk.tokenUpdated
+}
+
+// writes reports whether a save writes c: not when it has expired, nor
+// when it is a session cookie of this process's own and the session drops
+// those (onDisk holds the ones another process saved, which stay).
+func (s *session) writes(c *Cookie, onDisk map[cookieID]bool, now time.Time) bool {
+	if c.Expires.IsZero() {
+		return !s.opts.DropSessionCookies || onDisk[c.id()]
+	}
+	return c.Expires.After(now)
+}
+
 // needsWrite reports whether st asks to be written even though the session
 // did not change: a store that encrypts, for one, after reading a
 // plain-text document it is to replace with an encrypted one.
@@ -313,33 +341,15 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 			onDisk = s.sessionCookieIDs(disk.cookies)
 		}
 		now := s.jar.now()
-		out := &sessionDoc{token: disk.token, tokenUpdated: disk.tokenUpdated}
-		at := oursAt
-		if at.IsZero() {
-			at = now
-		}
-		// The newer token wins: ours, obtained at at, unless the stored
-		// one changed later (another process refreshed after we got ours,
-		// or its clock is ahead).
-		switch {
-		case changed && !tokenEqual(ours, disk.token) && !disk.tokenUpdated.After(at):
-			out.token, out.tokenUpdated = ours, at
-		case haveToken && ours != nil && disk.token == nil && disk.tokenUpdated.IsZero():
-			// The store lost its document (or never had a token): ours
-			// goes back with the time it last changed.
-			out.token, out.tokenUpdated = ours, syncedAt
-			if syncedAt.IsZero() {
-				out.tokenUpdated = now
-			}
-		}
+		out := &sessionDoc{}
+		out.token, out.tokenUpdated = newerToken(disk, ours, haveToken, changed, oursAt, syncedAt, now)
 		gen = s.jar.generation()
 		cookies, tombs := s.jar.snapshot()
 		out.cookies = cookies[:0]
 		for _, c := range cookies {
-			if c.Expires.IsZero() && s.opts.DropSessionCookies && !onDisk[c.id()] || !c.Expires.IsZero() && !c.Expires.After(now) {
-				continue
+			if s.writes(&c, onDisk, now) {
+				out.cookies = append(out.cookies, c)
 			}
-			out.cookies = append(out.cookies, c)
 		}
 		out.tombs = tombs
 		data := out.encode(make([]byte, 0, hint+hint/8+512))

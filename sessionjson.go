@@ -498,7 +498,8 @@ func (r *tokenRecord) token() (*Token, error) {
 	return t, nil
 }
 
-// cookie returns the cookie r, record i, holds.
+// cookie returns the cookie r, record i, holds. It checks each key of the
+// record in turn, which is why it is one piece.
 func (r *cookieRecord) cookie(i int) (Cookie, error) {
 	c := Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
 	switch {

@@ -51,7 +51,8 @@ type rawCookie struct {
 // (RFC 6265bis §5.6): leniently, with whitespace around "=" and ";",
 // arbitrary names, quoted values kept as they are, and unknown or malformed
 // attributes ignored. It reports false when the line must be ignored
-// entirely. It does not allocate.
+// entirely. It does not allocate. It is one piece, like the RFC's
+// algorithm it follows: one case per attribute name.
 func parseSetCookie(line string) (rawCookie, bool) {
 	var rc rawCookie
 	// §5.6 step 1: a control character other than HTAB discards the line.
