@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"github.com/httpsession/httpsession"
 )
 
+// runCookies runs the cookies subcommands: their flags (cookiesFlags), the
+// checks every one of them shares, then the subcommand itself.
 func runCookies(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("want a subcommand: list, import, export, rm, clear or browsers")
@@ -25,31 +28,13 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlagSet(e, "cookies "+sub, "cookies "+sub+" --session FILE [flags]")
 	session := sessionFlag(fs, e, "to read and update")
-	var domain, path, name, format, output *string
-	var fromBrowser, profile, originsFrom *string
-	var asJSON, showValues *bool
-	switch sub {
-	case "list":
-		domain = fs.String("domain", "", "only cookies for this `domain` and its subdomains")
-		asJSON = fs.Bool("json", false, "print JSON")
-		showValues = fs.Bool("show-values", false, "print cookie values instead of masking them")
-	case "import":
-		format = fs.String("format", "netscape", "netscape (cookies.txt) or storage-state (Playwright's storageState)")
-		fromBrowser = fs.String("from-browser", "", "import from a browser's profile: firefox, chromium, chrome, edge or brave")
-		profile = fs.String("profile", "", "with --from-browser: the profile's `name` or directory name (default: the browser's default)")
-		domain = fs.String("domain", "", "with --from-browser: only cookies for this `domain` and its subdomains")
-	case "export":
-		format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it), json or storage-state (Playwright's storageState)")
-		output = fs.String("o", "", "write to `file` instead of standard output")
-		originsFrom = fs.String("origins-from", "", "with storage-state: copy the origins (localStorage) of this storageState `file`")
-	case "rm":
-		domain = fs.String("domain", "", "the cookie's `domain` (required)")
-		path = fs.String("path", "", "the cookie's `path` (needed when the name exists at several paths)")
-		name = fs.String("name", "", "the cookie's `name` (required)")
-	case "clear":
-	default:
-		return usagef("unknown subcommand %q: want list, import, export, rm or clear", sub)
+	var f cookiesFlags
+	if err := f.define(fs, sub); err != nil {
+		return err
 	}
+	domain, path, name, format, output := f.domain, f.path, f.name, f.format, f.output
+	fromBrowser, profile, originsFrom := f.fromBrowser, f.profile, f.originsFrom
+	asJSON, showValues := f.asJSON, f.showValues
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -86,47 +71,9 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	case "list":
 		return listCookies(e.stdout, filterDomain(jar.All(), *domain), *asJSON, *showValues)
 	case "import":
-		var r io.Reader = e.stdin
-		if pos[0] != "-" {
-			f, err := os.Open(pos[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			r = f
-		}
-		rep, err := jar.ImportNetscape(r)
-		if err != nil {
-			return err
-		}
-		if err := c.Save(); err != nil {
-			return err
-		}
-		return reportImport(e, *session, rep, jar)
+		return importNetscapeFile(e, c, *session, pos[0])
 	case "export":
-		// An export holds every cookie value: readable by the owner only,
-		// like the session file.
-		out, closeOut, err := openOutput(e, *output, 0o600)
-		if err != nil {
-			return err
-		}
-		switch *format {
-		case "netscape":
-			err = jar.WriteNetscape(out)
-		case "json":
-			enc := json.NewEncoder(out)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			err = enc.Encode(cookieRecords(jar.All(), true))
-		case "storage-state":
-			err = writeStorageState(out, jar, *originsFrom)
-		default:
-			err = usagef("unknown --format %q: want netscape, json or storage-state", *format)
-		}
-		if cerr := closeOut(err == nil); err == nil {
-			err = cerr
-		}
-		return err
+		return exportCookies(e, jar, *format, *output, *originsFrom)
 	case "rm":
 		if *domain == "" || *name == "" {
 			return usagef("rm needs --domain and --name")
@@ -311,4 +258,88 @@ func removeCookie(e *env, c *httpsession.Client, session, domain, path, name str
 	}
 	fmt.Fprintf(e.stderr, "removed %s from %s\n", plural(n, "cookie"), session)
 	return nil
+}
+
+// cookiesFlags are the flags of the cookies subcommands; each defines
+// those it takes, the others stay nil.
+type cookiesFlags struct {
+	domain, path, name, format, output *string
+	fromBrowser, profile, originsFrom  *string
+	asJSON, showValues                 *bool
+}
+
+// define adds the flags of subcommand sub to fs.
+func (f *cookiesFlags) define(fs *flag.FlagSet, sub string) error {
+	switch sub {
+	case "list":
+		f.domain = fs.String("domain", "", "only cookies for this `domain` and its subdomains")
+		f.asJSON = fs.Bool("json", false, "print JSON")
+		f.showValues = fs.Bool("show-values", false, "print cookie values instead of masking them")
+	case "import":
+		f.format = fs.String("format", "netscape", "netscape (cookies.txt) or storage-state (Playwright's storageState)")
+		f.fromBrowser = fs.String("from-browser", "", "import from a browser's profile: firefox, chromium, chrome, edge or brave")
+		f.profile = fs.String("profile", "", "with --from-browser: the profile's `name` or directory name (default: the browser's default)")
+		f.domain = fs.String("domain", "", "with --from-browser: only cookies for this `domain` and its subdomains")
+	case "export":
+		f.format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it), json or storage-state (Playwright's storageState)")
+		f.output = fs.String("o", "", "write to `file` instead of standard output")
+		f.originsFrom = fs.String("origins-from", "", "with storage-state: copy the origins (localStorage) of this storageState `file`")
+	case "rm":
+		f.domain = fs.String("domain", "", "the cookie's `domain` (required)")
+		f.path = fs.String("path", "", "the cookie's `path` (needed when the name exists at several paths)")
+		f.name = fs.String("name", "", "the cookie's `name` (required)")
+	case "clear":
+	default:
+		return usagef("unknown subcommand %q: want list, import, export, rm or clear", sub)
+	}
+	return nil
+}
+
+// importNetscapeFile adds the cookies of a cookies.txt file ("-": standard
+// input) to the session and reports what it kept and refused.
+func importNetscapeFile(e *env, c *httpsession.Client, session, file string) error {
+	var r io.Reader = e.stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	rep, err := c.Jar().ImportNetscape(r)
+	if err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	return reportImport(e, session, rep, c.Jar())
+}
+
+// exportCookies writes the jar's cookies in format to output ("" or "-":
+// standard output). An export holds every cookie value: readable by the
+// owner only, like the session file.
+func exportCookies(e *env, jar *httpsession.Jar, format, output, originsFrom string) error {
+	out, closeOut, err := openOutput(e, output, 0o600)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "netscape":
+		err = jar.WriteNetscape(out)
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(cookieRecords(jar.All(), true))
+	case "storage-state":
+		err = writeStorageState(out, jar, originsFrom)
+	default:
+		err = usagef("unknown --format %q: want netscape, json or storage-state", format)
+	}
+	if cerr := closeOut(err == nil); err == nil {
+		err = cerr
+	}
+	return err
 }

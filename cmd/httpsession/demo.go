@@ -66,7 +66,9 @@ func (d *demoStep) say(format string, args ...any) {
 }
 
 // demo runs the story with the session in file, encrypted through enc
-// when enc is not nil.
+// when enc is not nil. It is one piece because it is the story, told in
+// order: each step's error check is what makes it long, and the numbered
+// steps it prints are its sections.
 func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose bool) error {
 	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL, Now: e.now})
 	ts := httptest.NewServer(srv.Handler())

@@ -114,7 +114,10 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 	}
 }
 
-// doRequest sends the request the flags describe and prints the answer.
+// doRequest sends the request the flags describe and prints the answer. It
+// is one piece because it reads as curl's own sequence: body, request,
+// headers, client, send, output, save, exit status; the branches are the
+// flags.
 func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags) error {
 	var body io.Reader
 	if f.data != "" || f.dataBinary != "" {
