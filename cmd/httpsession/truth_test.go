@@ -320,6 +320,13 @@ func TestInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
+	// The interrupt must come once the response is in: when the partial
+	// body reaches the temporary -o file, its Set-Cookie has been stored.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if partialOutput(dir, ".out.bin.tmp-") || time.Now().After(deadline) {
+			break
+		}
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
@@ -337,6 +344,18 @@ func TestInterrupt(t *testing.T) {
 	if r := cli(t, "", nil, "cookies", "list", "--session", session); !strings.Contains(r.stdout, "early") {
 		t.Errorf("cookie received before the interrupt not saved: %q", r.stdout)
 	}
+}
+
+// partialOutput reports whether dir holds a non-empty file whose name
+// starts with prefix.
+func partialOutput(dir, prefix string) bool {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), prefix) && fi.Size() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func TestMessages(t *testing.T) {
