@@ -112,3 +112,9 @@ func (c Cookie) LogValue() slog.Value {
 func (c *Cookie) id() cookieID {
 	return cookieID{name: c.Name, domain: c.Domain, path: c.Path, hostOnly: c.HostOnly}
 }
+
+// cookieID is the identity of a cookie (RFC 6265bis §5.7).
+type cookieID struct {
+	name, domain, path string
+	hostOnly           bool
+}

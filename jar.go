@@ -318,12 +318,6 @@ func (e *entry) cookie() Cookie {
 	}
 }
 
-// cookieID is the identity of a cookie (RFC 6265bis §5.7).
-type cookieID struct {
-	name, domain, path string
-	hostOnly           bool
-}
-
 // isPublicSuffix reports whether d is a public suffix. A list that answers
 // with something other than a suffix of d is taken to mean yes.
 func (j *Jar) isPublicSuffix(d string) bool {
