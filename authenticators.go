@@ -405,8 +405,6 @@ func (a AuthFuncs) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Tok
 }
 
 var (
-	_ Authenticator = (*JSONLogin)(nil)
 	_ Authenticator = (*OAuth2)(nil)
-	_ Authenticator = (*FormLogin)(nil)
 	_ Authenticator = AuthFuncs{}
 )

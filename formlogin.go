@@ -231,3 +231,5 @@ func (a FormLogin) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)),
 		slog.String("post_url", redactURLString(a.PostURL)), slog.Any("fields", names))
 }
+
+var _ Authenticator = (*FormLogin)(nil)

@@ -85,13 +85,3 @@ func (t *Token) IDTokenClaims(now time.Time) (*IDTokenClaims, error) {
 	}
 	return claims, nil
 }
-
-// unixClaim converts a NumericDate (RFC 7519 §2) to a time; zero if absent
-// or implausible.
-func unixClaim(n json.Number) time.Time {
-	f, err := n.Float64()
-	if err != nil || f <= 0 || f > 253402300799 {
-		return time.Time{}
-	}
-	return time.Unix(int64(f), 0).UTC()
-}

@@ -221,3 +221,5 @@ func (a JSONLogin) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
+
+var _ Authenticator = (*JSONLogin)(nil)

@@ -74,6 +74,21 @@ func (e *OwnerError) Error() string {
 // Is reports whether target is ErrForeignFile.
 func (e *OwnerError) Is(target error) bool { return target == ErrForeignFile }
 
+// checkOwner refuses a file of the operating system's file system that
+// belongs to another user: someone else's session file could feed this
+// process their cookies, and someone else's lock file could block every
+// save. Files without an owner (afero.MemMapFs, Windows) pass.
+func checkOwner(fi os.FileInfo, path string) error {
+	uid, ok := fileOwner(fi)
+	if !ok {
+		return nil
+	}
+	if me := os.Geteuid(); uid != me {
+		return &OwnerError{Path: path, UID: uid, Want: me}
+	}
+	return nil
+}
+
 // MaxSessionFileSize is the largest session file FileStore reads: enough
 // for several hundred thousand cookies, and a bound on the memory a broken
 // or hostile file can take.

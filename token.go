@@ -212,3 +212,38 @@ type Authenticator interface {
 	Login(ctx context.Context, hc *http.Client) (*Token, error)
 	Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error)
 }
+
+// unixClaim converts a NumericDate (RFC 7519 §2) to a time; zero if absent
+// or implausible.
+func unixClaim(n json.Number) time.Time {
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 253402300799 {
+		return time.Time{}
+	}
+	return time.Unix(int64(f), 0).UTC()
+}
+
+// sessionClock is implemented by the transport of a Client's session: the
+// client a Client hands its Authenticator sends through it.
+type sessionClock interface {
+	sessionNow() time.Time
+}
+
+// nowFor returns the time on the clock of the session hc belongs to
+// (Options.Now), or time.Now for any other client. The ready-made
+// authenticators date an expires_in with it.
+//
+// The clock travels with hc rather than as an argument or a context value:
+// the Authenticator interface has no place for one, and a clock carried in
+// a context is a hidden parameter that any context in between may drop.
+// hc is the session's own client, its cookies and retry policy; its clock
+// is part of the session in the same way, and a TokenManager used without
+// a Client runs on time.Now like hc.
+func nowFor(hc *http.Client) time.Time {
+	if hc != nil {
+		if s, ok := hc.Transport.(sessionClock); ok {
+			return s.sessionNow()
+		}
+	}
+	return time.Now()
+}
