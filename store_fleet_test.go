@@ -21,12 +21,13 @@ func TestFileFleet(t *testing.T) {
 	fleettest.Child(func() (httpsession.Store, error) {
 		return httpsession.NewFileStore(nil, os.Getenv("HTTPSESSION_FLEET_FILE")), nil
 	})
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "shared", "session.json")
 	cfg := fleettest.Config{
 		Test:       "TestFileFleet",
 		Procs:      8,
 		Goroutines: 2,
-		Duration:   6 * time.Second,
+		Duration:   4 * time.Second,
 		TokenLife:  2 * time.Second,
 		Every429:   10,
 		Env:        []string{"HTTPSESSION_FLEET_FILE=" + path},

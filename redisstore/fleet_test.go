@@ -31,12 +31,13 @@ func TestFleet(t *testing.T) {
 		// No clean-up: the process exits when its work is done.
 		return redisstore.New(rdb, fleetKey), nil
 	})
+	t.Parallel()
 	srv := redistest.Start(t)
 	cfg := fleettest.Config{
 		Test:       "TestFleet",
 		Procs:      4,
 		Goroutines: 4,
-		Duration:   6 * time.Second,
+		Duration:   4 * time.Second,
 		TokenLife:  2 * time.Second,
 		Every429:   10,
 		Env:        []string{"HTTPSESSION_FLEET_REDIS=" + srv.Addr},

@@ -21,8 +21,9 @@ import (
 // and whose tokens live 2 s. Between them they must log in once (the
 // `login` command), refresh at most once per half-life, never present a
 // used refresh token and fail no request. HTTPSESSION_LONG=1 runs 20 s
-// instead of 6.
+// instead of 4.
 func TestCLIFleet(t *testing.T) {
+	t.Parallel()
 	ts := tokenserver.Start(tokenserver.Options{TokenLife: 2 * time.Second})
 	defer ts.Close()
 	session := filepath.Join(t.TempDir(), "s.json")
@@ -32,7 +33,7 @@ func TestCLIFleet(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("login: exit %d: %s", r.code, r.stderr)
 	}
-	d := 6 * time.Second
+	d := 4 * time.Second
 	if os.Getenv("HTTPSESSION_LONG") != "" {
 		d = 20 * time.Second
 	}
