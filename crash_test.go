@@ -1,12 +1,10 @@
 package httpsession
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,20 +59,10 @@ func TestCrashSafety(t *testing.T) {
 	midWrite := 0 // kills that left a temporary file: during the write
 
 	for i := range kills {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
-		cmd.Env = append(os.Environ(), childEnv+"=crash", "HTTPSESSION_TEST_FILE="+path)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, _, r := startChild(t, "TestCrashSafety", "crash", path, "")
 		// The child prints how long each save took; kill it at a random
 		// moment of its second save, most likely while it writes, which
 		// is the save's second half.
-		r := bufio.NewReader(stdout)
 		var last time.Duration
 		for range 1 {
 			line, err := r.ReadString('\n')

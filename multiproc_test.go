@@ -13,35 +13,18 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/httpsession/httpsession/internal/proctest"
 	"github.com/spf13/afero"
 )
 
-// startChild re-executes the test binary running test as the child role
-// role, with the session file path and an argument.
+// startChild runs this test binary again as a child playing role, with the
+// session file path and an argument.
 func startChild(t *testing.T, test, role, path, arg string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, "HTTPSESSION_TEST_FILE="+path, "HTTPSESSION_TEST_ARG="+arg)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, stdin, bufio.NewReader(stdout)
+	return proctest.Start(t, test, childEnv+"="+role, "HTTPSESSION_TEST_FILE="+path, "HTTPSESSION_TEST_ARG="+arg)
 }
 
-func childFail(err error) {
-	fmt.Fprintln(os.Stderr, "child:", err)
-	os.Exit(2)
-}
+func childFail(err error) { proctest.Fail(err) }
 
 const (
 	mpProcs   = 8

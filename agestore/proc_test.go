@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/proctest"
+
 	"filippo.io/age"
 	"github.com/httpsession/httpsession"
 )
@@ -31,28 +33,10 @@ const (
 
 func startChild(t *testing.T, test, role, path, keyFile, arg string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, childFileEnv+"="+path, childKeyEnv+"="+keyFile, childArgEnv+"="+arg)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, stdin, bufio.NewReader(stdout)
+	return proctest.Start(t, test, childEnv+"="+role, childFileEnv+"="+path, childKeyEnv+"="+keyFile, childArgEnv+"="+arg)
 }
 
-func childFail(err error) {
-	fmt.Fprintln(os.Stderr, "child:", err)
-	os.Exit(2)
-}
+func childFail(err error) { proctest.Fail(err) }
 
 // childClient opens the encrypted session file the parent named.
 func childClient(jo *httpsession.JarOptions) *httpsession.Client {
