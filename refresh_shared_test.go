@@ -234,3 +234,33 @@ func TestFileStoreLockRefreshWaits(t *testing.T) {
 		t.Fatalf("LockRefresh after release: %v", err)
 	}
 }
+
+// TestSharedSetTokenNilLogsIn: clearing the token (an explicit login, a
+// switch of user) logs in again even though the shared file holds a valid
+// token, and the new token replaces it for the other Clients too.
+func TestSharedSetTokenNilLogsIn(t *testing.T) {
+	ts := okServer(t)
+	clock := newPSClock()
+	fsys := afero.NewMemMapFs()
+	const path = "/s/session.json"
+	a := &rotatingAuth{clock: clock}
+	c1 := sharedClient(t, fsys, path, a, clock, ts.URL)
+	c2 := sharedClient(t, fsys, path, a, clock, ts.URL)
+	get(t, c1, ts.URL)
+	c2.Tokens().SetToken(nil)
+	tok, err := c2.Tokens().Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.counts(), "2 logins, 0 refreshes, 0 reuses"; got != want {
+		t.Errorf("after SetToken(nil): %s, want %s", got, want)
+	}
+	if tok.AccessToken != "at-2" {
+		t.Errorf("token after SetToken(nil) = %v, want the new login's at-2", tok)
+	}
+	clock.Advance(time.Hour)
+	get(t, c1, ts.URL) // refreshes with the refresh token of at-2, from the file
+	if got, want := a.counts(), "2 logins, 1 refreshes, 0 reuses"; got != want {
+		t.Errorf("c1 after expiry: %s, want %s", got, want)
+	}
+}

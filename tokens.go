@@ -78,6 +78,9 @@ type TokenManager struct {
 	// shared, when the token is persisted in a store other processes use
 	// too, coordinates logins and refreshes with them.
 	shared sharedToken
+	// relogin is set by SetToken(nil): the next fetch logs in rather than
+	// adopt the stored token.
+	relogin atomic.Bool
 
 	// mu guards flight, the login or refresh in progress (nil if none).
 	mu     sync.Mutex
@@ -258,7 +261,9 @@ func (m *TokenManager) Token(ctx context.Context) (*Token, error) {
 }
 
 // SetToken replaces the cached token, for example with one restored from a
-// session file; a nil t clears it, so the next use logs in. OnTokenChange
+// session file; a nil t clears it, so the next use logs in (and, with a
+// store shared by other processes, does not adopt the stored token instead:
+// an explicit login replaces it). OnTokenChange
 // is not called. A login or refresh already in progress still replaces the
 // token when it completes.
 func (m *TokenManager) SetToken(t *Token) { m.setToken(t, time.Time{}) }
@@ -267,9 +272,13 @@ func (m *TokenManager) SetToken(t *Token) { m.setToken(t, time.Time{}) }
 // session file records it.
 func (m *TokenManager) setToken(t *Token, issued time.Time) {
 	if t == nil {
+		// A cleared token asks for a login: the stored token (another
+		// process's, or the one being replaced) is not adopted instead.
+		m.relogin.Store(true)
 		m.cur.Store(nil)
 		return
 	}
+	m.relogin.Store(false)
 	m.cur.Store(m.newState(*t, issued))
 }
 
@@ -435,6 +444,7 @@ func panicError(r any) error {
 // store it does so under the store's refresh lock, adopting a token another
 // process stored meanwhile.
 func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState, error) {
+	relogin := m.relogin.Swap(false)
 	if m.shared == nil {
 		return m.obtain(ctx, old)
 	}
@@ -457,6 +467,9 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 		return m.obtain(ctx, old)
 	}
 	defer unlock()
+	if relogin {
+		return m.obtain(ctx, nil)
+	}
 	base, adopted := m.newer(old)
 	if adopted {
 		return base, nil
