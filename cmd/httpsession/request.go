@@ -35,7 +35,8 @@ const requestNotes = `Where this differs from curl on purpose:
   - --fail exits 22 without printing the body, as curl -f does
 As curl: -H sent as given (repeated -H sends every value; Authorization and Cookie given with -H are
 dropped on a redirect to another scheme, host or port), -d @FILE strips CR and LF, --data-binary @FILE
-keeps them, --cacert FILE, -k/--insecure, --connect-timeout, --max-time.
+keeps them, -i prints the head of every hop before the body, --cacert FILE, -k/--insecure,
+--connect-timeout and --max-time (seconds, or a duration such as 1m30s).
 TLS: the system's CA certificates are used; SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR replace them,
 --cacert FILE trusts only FILE's certificates.`
 
@@ -176,6 +177,9 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		}
 		if len(via) > f.maxRedirs {
 			return fmt.Errorf("stopped after %d redirects (--max-redirs)", f.maxRedirs)
+		}
+		if f.include && req.Response != nil {
+			writeHead(e.stdout, req.Response) // each hop's head, as curl -i -L prints it
 		}
 		return nil
 	}
