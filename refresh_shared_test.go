@@ -264,3 +264,71 @@ func TestSharedSetTokenNilLogsIn(t *testing.T) {
 		t.Errorf("c1 after expiry: %s, want %s", got, want)
 	}
 }
+
+// TestRefreshedTokenOutlivesCaller: the request that needed a refresh gives
+// up (its context ends) while the session file is locked by another
+// writer, after the server issued the new token. The token is still
+// written once the lock is free: a refresh token the server has rotated is
+// never lost. And a request waiting for another process's refresh gives up
+// with its own context.
+func TestRefreshedTokenOutlivesCaller(t *testing.T) {
+	ts := okServer(t)
+	clock := newPSClock()
+	path := filepath.Join(t.TempDir(), "session.json")
+	a := &rotatingAuth{clock: clock}
+	c := sharedClient(t, afero.NewOsFs(), path, a, clock, ts.URL)
+	get(t, c, ts.URL)
+	clock.Advance(time.Hour)
+
+	// Another writer holds the save lock.
+	unlock, err := NewFileStore(nil, path).lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL, nil)
+	if _, err := c.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Do while the file is locked = %v, want DeadlineExceeded", err)
+	}
+	if got, want := a.counts(), "1 logins, 1 refreshes, 0 reuses"; got != want {
+		t.Fatalf("%s, want %s (the refresh went out)", got, want)
+	}
+	unlock()
+	// The flight finishes the write on its own; wait for it through the
+	// manager, which hands the new token to the next caller.
+	tok, err := c.Tokens().Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar := NewJar(nil)
+	stored, err := LoadSession(NewFileStore(nil, path), jar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored == nil || stored.RefreshToken != tok.RefreshToken || tok.RefreshToken != "rt-2" {
+		t.Errorf("stored token %v, in use %v; want the rotated rt-2 in both", stored, tok)
+	}
+
+	// Another process holds the refresh lock: a request needing a refresh
+	// waits for it only as long as its context lasts.
+	unlockRefresh, err := NewFileStore(nil, path).LockRefresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	req2, _ := http.NewRequestWithContext(ctx2, "GET", ts.URL, nil)
+	if _, err := c.Do(req2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Do while another process refreshes = %v, want DeadlineExceeded", err)
+	}
+	// The refresh goes on once the other process is done.
+	unlockRefresh()
+	if _, err := c.Tokens().Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.counts(), "1 logins, 2 refreshes, 0 reuses"; got != want {
+		t.Errorf("%s, want %s", got, want)
+	}
+}
