@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,16 @@ import (
 	"github.com/httpsession/httpsession/internal/proctest"
 	"github.com/spf13/afero"
 )
+
+// childEnv tells a re-executed test binary which child role to play.
+const childEnv = "HTTPSESSION_TEST_CHILD"
+
+// longRun reports whether HTTPSESSION_LONG is set (to anything but ""):
+// then the crash, flood and fleet tests run at full length, as CI runs
+// them, rather than at the length that proves the point quickly.
+//
+//	HTTPSESSION_LONG=1 go test -race ./...
+func longRun() bool { return os.Getenv("HTTPSESSION_LONG") != "" }
 
 // startChild runs this test binary again as a child playing role, with the
 // session file path and an argument.
@@ -25,94 +34,6 @@ func startChild(t *testing.T, test, role, path, arg string) (*exec.Cmd, io.Write
 }
 
 func childFail(err error) { proctest.Fail(err) }
-
-const (
-	mpProcs   = 8
-	mpCookies = 100
-	mpBatch   = 10
-)
-
-// TestMultiProcessSave has 8 processes add 100 distinct cookies each to one
-// session file, saving after every 10, all at once: every cookie must be in
-// the file afterwards.
-func TestMultiProcessSave(t *testing.T) {
-	if os.Getenv(childEnv) == "add" {
-		addChild(os.Getenv("HTTPSESSION_TEST_FILE"), os.Getenv("HTTPSESSION_TEST_ARG"))
-		return
-	}
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "shared", "session.json")
-	type child struct {
-		cmd   *exec.Cmd
-		stdin io.WriteCloser
-		out   *bufio.Reader
-	}
-	var children []child
-	for p := range mpProcs {
-		cmd, stdin, out := startChild(t, "TestMultiProcessSave", "add", path, strconv.Itoa(p))
-		children = append(children, child{cmd, stdin, out})
-	}
-	// Wait until every child is ready, then release them together.
-	for _, c := range children {
-		if line, err := c.out.ReadString('\n'); err != nil || line != "ready\n" {
-			t.Fatalf("child: %q, %v", line, err)
-		}
-	}
-	for _, c := range children {
-		c.stdin.Close()
-	}
-	for p, c := range children {
-		if err := c.cmd.Wait(); err != nil {
-			t.Fatalf("child %d: %v", p, err)
-		}
-	}
-
-	jar := NewJar(&JarOptions{MaxCookies: 10000})
-	if _, err := LoadSession(NewFileStore(nil, path), jar); err != nil {
-		t.Fatal(err)
-	}
-	have := make(map[string]bool)
-	for _, c := range jar.All() {
-		have[c.Domain+" "+c.Name] = true
-	}
-	missing := 0
-	for p := range mpProcs {
-		for i := range mpCookies {
-			if !have[fmt.Sprintf("p%d.example c%03d", p, i)] {
-				missing++
-			}
-		}
-	}
-	if missing > 0 || len(have) != mpProcs*mpCookies {
-		t.Errorf("the file holds %d cookies, %d of the %d saved are missing", len(have), missing, mpProcs*mpCookies)
-	}
-}
-
-// addChild opens the session, says "ready", waits for its stdin to close,
-// and then adds mpCookies cookies for its own domain, saving after each
-// batch.
-func addChild(path, arg string) {
-	p, _ := strconv.Atoi(arg)
-	jar := NewJar(&JarOptions{MaxCookies: 10000})
-	s, err := openSession(afero.NewOsFs(), path, nil, jar, nil)
-	if err != nil {
-		childFail(err)
-	}
-	fmt.Println("ready")
-	io.Copy(io.Discard, os.Stdin)
-	u := &url.URL{Scheme: "https", Host: fmt.Sprintf("p%d.example", p), Path: "/"}
-	for i := 0; i < mpCookies; i += mpBatch {
-		var lines []string
-		for j := i; j < i+mpBatch; j++ {
-			lines = append(lines, fmt.Sprintf("c%03d=v; Max-Age=3600", j))
-		}
-		jar.SetCookieHeaders(u, lines)
-		if err := s.save(); err != nil {
-			childFail(err)
-		}
-	}
-	os.Exit(0)
-}
 
 // TestMultiProcessDeleteSticks: this process holds a cookie, another
 // process deletes it and saves, then this process saves: the cookie stays

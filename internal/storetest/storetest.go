@@ -259,19 +259,27 @@ func testSessionRoundTrip(t *testing.T, open func() httpsession.Store) {
 	}
 }
 
+// twoWorkers stores a session of the cookies lines set by shop.example,
+// then opens it as two workers would, each with its jar and store, and
+// moves clock a second on.
+func twoWorkers(t *testing.T, open func() httpsession.Store, clock *Clock, lines ...string) (ja, jb *httpsession.Jar, sta, stb httpsession.Store) {
+	t.Helper()
+	base := newJar(clock)
+	base.SetCookieHeaders(site("shop.example"), lines)
+	save(t, open(), base, nil)
+	ja, jb = newJar(clock), newJar(clock)
+	sta, stb = open(), open()
+	load(t, sta, ja)
+	load(t, stb, jb)
+	clock.Advance(time.Second)
+	return ja, jb, sta, stb
+}
+
 // testMergePerCookie: two workers start from the same session and change
 // different cookies; both changes survive, whoever saves last.
 func testMergePerCookie(t *testing.T, open func() httpsession.Store) {
 	clock := NewClock(t0)
-	base := newJar(clock)
-	base.SetCookieHeaders(site("shop.example"), []string{"a=0; Max-Age=3600", "b=0; Max-Age=3600"})
-	save(t, open(), base, nil)
-
-	ja, jb := newJar(clock), newJar(clock)
-	sta, stb := open(), open()
-	load(t, sta, ja)
-	load(t, stb, jb)
-	clock.Advance(time.Second)
+	ja, jb, sta, stb := twoWorkers(t, open, clock, "a=0; Max-Age=3600", "b=0; Max-Age=3600")
 	ja.SetCookieHeaders(site("shop.example"), []string{"a=1; Max-Age=3600"})
 	jb.SetCookieHeaders(site("shop.example"), []string{"b=2; Max-Age=3600", "c=2; Max-Age=3600"})
 	save(t, sta, ja, nil)
@@ -314,15 +322,7 @@ func testNewerChangeWins(t *testing.T, open func() httpsession.Store) {
 // worker that still holds it saves later.
 func testDeletionSticks(t *testing.T, open func() httpsession.Store) {
 	clock := NewClock(t0)
-	base := newJar(clock)
-	base.SetCookieHeaders(site("shop.example"), []string{"cart=1; Max-Age=3600", "keep=1; Max-Age=3600"})
-	save(t, open(), base, nil)
-
-	ja, jb := newJar(clock), newJar(clock)
-	sta, stb := open(), open()
-	load(t, sta, ja)
-	load(t, stb, jb)
-	clock.Advance(time.Second)
+	ja, jb, sta, stb := twoWorkers(t, open, clock, "cart=1; Max-Age=3600", "keep=1; Max-Age=3600")
 	if !ja.Remove("shop.example", "/", "cart") {
 		t.Fatal("Remove(cart) = false")
 	}
