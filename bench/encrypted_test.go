@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,128 +40,106 @@ func newEncJar() *httpsession.Jar {
 	return httpsession.NewJar(&httpsession.JarOptions{MaxCookies: 2 * encryptedSize, MaxCookiesPerDomain: cookiesPerSite})
 }
 
-// BenchmarkEncryptedSave changes one cookie and merge-saves a session of
-// 3,000 cookies: read (and decrypt) the file under the lock, merge,
-// encode, (encrypt,) write atomically.
-func BenchmarkEncryptedSave(b *testing.B) {
-	now := time.Now()
-	ss := sites(encryptedSize/cookiesPerSite, cookiesPerSite, now)
-	updates := updatesFor(ss, now)
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
+// encSaveOp returns a merge-save of a 3,000-cookie session to the store
+// impl (read and decrypt the file under the lock, merge, encode, encrypt,
+// write atomically), each call changing one cookie.
+func encSaveOp(b *testing.B, impl string, id *age.X25519Identity, ss []site, updates [][]*http.Cookie) func(*testing.B) {
+	st := encStores(b, filepath.Join(b.TempDir(), "session.json"), id)[impl]
+	j := newEncJar()
+	fill(j, ss)
+	if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
 		b.Fatal(err)
 	}
-	for _, impl := range []string{"plain", "x25519", "passphrase"} {
-		b.Run("store="+impl, func(b *testing.B) {
-			st := encStores(b, filepath.Join(b.TempDir(), "session.json"), id)[impl]
-			j := newEncJar()
-			fill(j, ss)
-			if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
-				b.Fatal(err)
-			}
-			i := 0
-			for b.Loop() {
-				k := i % len(ss)
-				j.SetCookies(ss[k].url, updates[k])
-				if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
-					b.Fatal(err)
-				}
-				i += 7
-			}
-		})
+	i := 0
+	return func(b *testing.B) {
+		k := i % len(ss)
+		j.SetCookies(ss[k].url, updates[k])
+		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		i += 7
 	}
 }
 
-// BenchmarkEncryptedLoad reads (and decrypts) a session of 3,000 cookies
+// encLoadOp returns a load of a 3,000-cookie session from the store impl
 // into a new jar. The file is written by another Key for the same identity
 // or passphrase, as at a program's start, so that x25519 pays its key
 // agreement on every op; passphrase pays scrypt on the first op only (see
 // agestore.PassphraseKey).
-func BenchmarkEncryptedLoad(b *testing.B) {
+func encLoadOp(b *testing.B, impl string, id *age.X25519Identity, ss []site) func(*testing.B) {
+	path := filepath.Join(b.TempDir(), "session.json")
+	writer, st := encStores(b, path, id)[impl], encStores(b, path, id)[impl]
+	j := newEncJar()
+	fill(j, ss)
+	if err := httpsession.SaveSession(writer, j, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	return func(b *testing.B) {
+		j := newEncJar()
+		if _, err := httpsession.LoadSession(st, j); err != nil {
+			b.Fatal(err)
+		}
+		if j.Len() != encryptedSize {
+			b.Fatalf("loaded %d cookies, want %d", j.Len(), encryptedSize)
+		}
+	}
+}
+
+// encFixture is what the encrypted benchmarks share: the sites, the
+// updates of a save and an identity.
+func encFixture(b *testing.B) ([]site, [][]*http.Cookie, *age.X25519Identity) {
 	now := time.Now()
 	ss := sites(encryptedSize/cookiesPerSite, cookiesPerSite, now)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		b.Fatal(err)
 	}
+	return ss, updatesFor(ss, now), id
+}
+
+// BenchmarkEncryptedSave times encSaveOp for each store.
+func BenchmarkEncryptedSave(b *testing.B) {
+	ss, updates, id := encFixture(b)
 	for _, impl := range []string{"plain", "x25519", "passphrase"} {
 		b.Run("store="+impl, func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), "session.json")
-			writer, st := encStores(b, path, id)[impl], encStores(b, path, id)[impl]
-			j := newEncJar()
-			fill(j, ss)
-			if err := httpsession.SaveSession(writer, j, nil, nil); err != nil {
-				b.Fatal(err)
-			}
+			op := encSaveOp(b, impl, id, ss, updates)
 			for b.Loop() {
-				j := newEncJar()
-				if _, err := httpsession.LoadSession(st, j); err != nil {
-					b.Fatal(err)
-				}
-				if j.Len() != encryptedSize {
-					b.Fatalf("loaded %d cookies, want %d", j.Len(), encryptedSize)
-				}
+				op(b)
 			}
 		})
 	}
 }
 
-// BenchmarkEncryptedPaired runs the ops of BenchmarkEncryptedSave and
-// BenchmarkEncryptedLoad for an encrypted store and store=plain
-// alternately in one loop (which one goes first alternates too), each on
-// a file of its own, and reports the ratio of their median times,
-// encrypted over plain (x-ns/op and y-ns/op are the two medians): the
-// machine's load and the disk's fsync latency, which move the times of
-// separate benchmarks by more than encryption costs, weigh on both sides
-// alike. The first op of each side, which pays a passphrase's scrypt
-// once per Key, is not timed.
+// BenchmarkEncryptedLoad times encLoadOp for each store.
+func BenchmarkEncryptedLoad(b *testing.B) {
+	ss, _, id := encFixture(b)
+	for _, impl := range []string{"plain", "x25519", "passphrase"} {
+		b.Run("store="+impl, func(b *testing.B) {
+			op := encLoadOp(b, impl, id, ss)
+			for b.Loop() {
+				op(b)
+			}
+		})
+	}
+}
+
+// BenchmarkEncryptedPaired runs encSaveOp or encLoadOp for an encrypted
+// store and store=plain alternately in one loop (which one goes first
+// alternates too), each on a file of its own, and reports the ratio of
+// their median times, encrypted over plain (x-ns/op and y-ns/op are the
+// two medians): the machine's load and the disk's fsync latency, which
+// move the times of separate benchmarks by more than encryption costs,
+// weigh on both sides alike. The first op of each side, which pays a
+// passphrase's scrypt once per Key, is not timed.
 func BenchmarkEncryptedPaired(b *testing.B) {
-	now := time.Now()
-	ss := sites(encryptedSize/cookiesPerSite, cookiesPerSite, now)
-	updates := updatesFor(ss, now)
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		b.Fatal(err)
-	}
-	// saveOp returns a merge-save of a 3,000-cookie session to the store
-	// impl, each call changing one cookie.
-	saveOp := func(impl string) func(*testing.B) {
-		st := encStores(b, filepath.Join(b.TempDir(), "session.json"), id)[impl]
-		j := newEncJar()
-		fill(j, ss)
-		i := 0
-		return func(b *testing.B) {
-			k := i % len(ss)
-			j.SetCookies(ss[k].url, updates[k])
-			if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
-				b.Fatal(err)
-			}
-			i += 7
-		}
-	}
-	// loadOp returns a load of a 3,000-cookie session, written by another
-	// Key, from the store impl into a new jar.
-	loadOp := func(impl string) func(*testing.B) {
-		path := filepath.Join(b.TempDir(), "session.json")
-		writer, st := encStores(b, path, id)[impl], encStores(b, path, id)[impl]
-		j := newEncJar()
-		fill(j, ss)
-		if err := httpsession.SaveSession(writer, j, nil, nil); err != nil {
-			b.Fatal(err)
-		}
-		return func(b *testing.B) {
-			j := newEncJar()
-			if _, err := httpsession.LoadSession(st, j); err != nil {
-				b.Fatal(err)
-			}
-			if j.Len() != encryptedSize {
-				b.Fatalf("loaded %d cookies, want %d", j.Len(), encryptedSize)
-			}
-		}
-	}
+	ss, updates, id := encFixture(b)
 	for _, enc := range []string{"x25519", "passphrase"} {
-		b.Run("op=save/pair="+enc+"-vs-plain", func(b *testing.B) { pairedOps(b, saveOp(enc), saveOp("plain")) })
-		b.Run("op=load/pair="+enc+"-vs-plain", func(b *testing.B) { pairedOps(b, loadOp(enc), loadOp("plain")) })
+		b.Run("op=save/pair="+enc+"-vs-plain", func(b *testing.B) {
+			pairedOps(b, encSaveOp(b, enc, id, ss, updates), encSaveOp(b, "plain", id, ss, updates))
+		})
+		b.Run("op=load/pair="+enc+"-vs-plain", func(b *testing.B) {
+			pairedOps(b, encLoadOp(b, enc, id, ss), encLoadOp(b, "plain", id, ss))
+		})
 	}
 }
 
