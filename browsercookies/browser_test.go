@@ -316,13 +316,11 @@ func runFirefox(t *testing.T, s *cookieServer, bin, dir string) {
 	waitExit(t, cmd, errc)
 }
 
-func TestChromiumRealBrowser(t *testing.T) {
-	bin := needBinary(t, "chromium")
-	t.Logf("%s", browserVersion(t, bin))
-	s := newCookieServer(t)
-	dir := t.TempDir()
-	runChromium(t, s, bin, dir, "--password-store=basic")
-
+// importChromium imports the Default profile of the Chromium user data
+// directory dir, which visited s, and checks that every cookie s set
+// arrived as it was set.
+func importChromium(t *testing.T, s *cookieServer, dir string) {
+	t.Helper()
 	jar := httpsession.NewJar(nil)
 	r, err := Import(context.Background(), jar, Options{Browser: Chromium, UserDataDir: dir})
 	if err != nil {
@@ -332,6 +330,15 @@ func TestChromiumRealBrowser(t *testing.T) {
 		t.Errorf("Import report = %+v, want profile Default and 5 kept", r)
 	}
 	compareCookies(t, s.want(true), jar.All())
+}
+
+func TestChromiumRealBrowser(t *testing.T) {
+	bin := needBinary(t, "chromium")
+	t.Logf("%s", browserVersion(t, bin))
+	s := newCookieServer(t)
+	dir := t.TempDir()
+	runChromium(t, s, bin, dir, "--password-store=basic")
+	importChromium(t, s, dir)
 	if *update {
 		saveFixture(t, "chromium", browserVersion(t, bin), filepath.Join(dir, "Default"), "Cookies")
 	}

@@ -44,19 +44,11 @@ func chromiumSecretServiceChild(t *testing.T) {
 	if prefixes["v11"] != 5 || len(prefixes) != 1 {
 		t.Fatalf("encrypted_value prefixes = %v, want 5 cookies with v11", prefixes)
 	}
-	jar := httpsession.NewJar(nil)
-	r, err := Import(context.Background(), jar, Options{Browser: Chromium, UserDataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Profile.ID != "Default" || r.Kept != 5 || len(r.Rejected) > 0 || len(r.Skipped) > 0 {
-		t.Errorf("Import report = %+v, want profile Default and 5 kept", r)
-	}
-	compareCookies(t, s.want(true), jar.All())
+	importChromium(t, s, dir)
 
 	// The keyring's password is what decrypts them: another one (with the
 	// empty password Chromium falls back to) decrypts none.
-	r, err = Import(context.Background(), httpsession.NewJar(nil),
+	r, err := Import(context.Background(), httpsession.NewJar(nil),
 		Options{Browser: Chromium, UserDataDir: dir, SafeStoragePassword: "not the password"})
 	if err != nil {
 		t.Fatal(err)
