@@ -268,27 +268,8 @@ func BenchmarkClientPaired(b *testing.B) {
 
 // paired sends x's and y's requests alternately (changing which goes
 // first every time), times each, and reports the ratio of their median
-// times, x over y.
-func paired(b *testing.B, x, y clientCase) {
-	x.get(b)
-	y.get(b)
-	var tx, ty []time.Duration
-	i := 0
-	for b.Loop() {
-		first, second, d1, d2 := x, y, &tx, &ty
-		if i%2 == 1 {
-			first, second, d1, d2 = y, x, &ty, &tx
-		}
-		t0 := time.Now()
-		first.get(b)
-		t := time.Now()
-		second.get(b)
-		*d1 = append(*d1, t.Sub(t0))
-		*d2 = append(*d2, time.Since(t))
-		i++
-	}
-	b.ReportMetric(float64(median(tx))/float64(median(ty)), "ratio")
-}
+// times, x over y (pairedOps).
+func paired(b *testing.B, x, y clientCase) { pairedOps(b, x.get, y.get) }
 
 // staticToken is an Authenticator whose token is valid for a day: after the
 // first request it is always cached.

@@ -143,9 +143,10 @@ func BenchmarkEncryptedPaired(b *testing.B) {
 	}
 }
 
-// pairedOps is paired (client_test.go) for any two ops: x and y run
-// alternately, each timed on its own, and ratio is the median time of x
-// over the median time of y. ns/op is the time of the pair.
+// pairedOps runs the ops x and y alternately (changing which goes first
+// every time), each timed on its own, after one untimed run of each:
+// ratio is the median time of x over the median time of y, x-ns/op and
+// y-ns/op the two medians, and ns/op the time of the pair.
 func pairedOps(b *testing.B, x, y func(*testing.B)) {
 	x(b)
 	y(b)
