@@ -36,7 +36,10 @@ func TestTokenIDTokenRedactedAndPersisted(t *testing.T) {
 
 	fsys := afero.NewMemMapFs()
 	auth := AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) { t := tok; return &t, nil }}
-	c, err := New(Options{SessionFile: "/s/session.json", FS: fsys, Auth: auth, AuthOrigins: []string{"https://api.example"}})
+	// The session runs on a fixed clock a day before the token's expiry,
+	// so the test means the same on any day.
+	now := func() time.Time { return tok.Expiry.Add(-24 * time.Hour) }
+	c, err := New(Options{SessionFile: "/s/session.json", FS: fsys, Auth: auth, AuthOrigins: []string{"https://api.example"}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +49,7 @@ func TestTokenIDTokenRedactedAndPersisted(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	c, err = New(Options{SessionFile: "/s/session.json", FS: fsys, Auth: auth, AuthOrigins: []string{"https://api.example"}})
+	c, err = New(Options{SessionFile: "/s/session.json", FS: fsys, Auth: auth, AuthOrigins: []string{"https://api.example"}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,18 +74,18 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	}
 	if br != nil {
 		if br.Filtered > 0 {
-			fmt.Fprintf(e.stderr, "left out %d cookies not for %s\n", br.Filtered, src.domain)
+			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), src.domain)
 		}
 		for _, sk := range br.Skipped {
-			fmt.Fprintf(e.stderr, "skipped %d cookies: %s: %s\n", sk.Count, sk.Reason, strings.Join(sk.Domains, ", "))
+			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), sk.Reason, strings.Join(sk.Domains, ", "))
 		}
 		for _, n := range br.Notes {
 			fmt.Fprintf(e.stderr, "note: %s\n", n)
 		}
 	}
 	if origins > 0 {
-		fmt.Fprintf(e.stderr, "note: the session file keeps cookies only; the %d origins (localStorage) were not stored: "+
-			"export with --origins-from FILE to carry them over\n", origins)
+		fmt.Fprintf(e.stderr, "note: the session file keeps cookies only; the localStorage of %s was not stored: "+
+			"export with --origins-from FILE to carry them over\n", plural(origins, "origin"))
 	}
 	return nil
 }

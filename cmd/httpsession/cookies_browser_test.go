@@ -6,13 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/httpsession/httpsession/internal/browserfixture"
 )
 
 // TestStorageStateImportExport imports a storageState document into a
@@ -31,7 +32,7 @@ func TestStorageStateImportExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", state, "--session", session)
-	if r.code != 0 || !strings.Contains(r.stderr, "imported 2 cookies") || !strings.Contains(r.stderr, "1 origins") {
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 2 cookies") || !strings.Contains(r.stderr, "the localStorage of 1 origin was") {
 		t.Fatalf("import = %d, %q", r.code, r.stderr)
 	}
 	r = cli(t, "", nil, "cookies", "export", "--format", "storage-state", "--origins-from", state, "--session", session)
@@ -76,6 +77,13 @@ func TestImportFromBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	stamp := func(exp time.Time) {
+		t.Helper()
+		if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stamp(time.Now().Add(30 * 24 * time.Hour))
 
 	r := cli(t, "", env, "cookies", "browsers")
 	if r.code != 0 || !regexp.MustCompile(`firefox\s+abc.default-release\s+default-release\s+yes`).MatchString(r.stdout) {
@@ -86,15 +94,23 @@ func TestImportFromBrowser(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("import = %d, %q", r.code, r.stderr)
 	}
-	// The fixture's cookies expire at a fixed date: once it has passed,
-	// the jar rejects them as expired, and says so.
-	m := regexp.MustCompile(`imported (\d+) cookies from firefox profile "default-release"`).FindStringSubmatch(r.stderr)
-	if m == nil {
-		t.Fatalf("import said %q", r.stderr)
+	// The fixture's persistent cookies were restamped to expire in a
+	// month: "none", "persist" and "__Secure-sec" are kept with the session
+	// cookie from sessionstore, and "dom" (Domain=.example.com) is left out.
+	if want := `imported 4 cookies from firefox profile "default-release"`; !strings.Contains(r.stderr, want) {
+		t.Errorf("import said %q, want %q", r.stderr, want)
 	}
-	kept, _ := strconv.Atoi(m[1])
-	if rejected := strings.Count(r.stderr, "rejected "); kept+rejected != 4 || !strings.Contains(r.stderr, "left out 1 cookies") {
-		t.Errorf("import said %q, want 4 cookies kept or rejected and 1 left out", r.stderr)
+	if strings.Contains(r.stderr, "rejected") || !strings.Contains(r.stderr, "left out 1 cookie not for www.example.com") {
+		t.Errorf("import said %q, want nothing rejected and 1 cookie left out", r.stderr)
+	}
+	// The same profile a year later: each persistent cookie has expired,
+	// and the report names every one.
+	stamp(time.Now().Add(-time.Hour))
+	r = cli(t, "", env, "cookies", "import", "--from-browser", "firefox", "--domain", "www.example.com", "--session", session)
+	for _, name := range []string{`"none"`, `"persist"`, `"__Secure-sec"`} {
+		if !strings.Contains(r.stderr, "rejected "+name+" for www.example.com: expired") {
+			t.Errorf("import of expired cookies said %q, want %s rejected as expired", r.stderr, name)
+		}
 	}
 	if strings.Contains(r.stderr, "p1") || strings.Contains(r.stderr, "x1") {
 		t.Errorf("import showed cookie values: %q", r.stderr)

@@ -110,7 +110,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 
 	if resumed {
 		tok := c.Tokens().Current()
-		fmt.Fprintf(e.stdout, "session file %s: resumed, %d cookies", file, c.Jar().Len())
+		fmt.Fprintf(e.stdout, "session file %s: resumed, %s", file, plural(c.Jar().Len(), "cookie"))
 		if tok != nil {
 			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok, e.clock()))
 		}
@@ -266,8 +266,8 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	if err != nil {
 		return err
 	}
-	out.say("%s: %d bytes, mode %v: the token and the jar's %d cookies, session cookies included, so the next run resumes;",
-		file, st.Size(), st.Mode().Perm(), c.Jar().Len())
+	out.say("%s: %d bytes, mode %v: the token and the jar's %s, session cookies included, so the next run resumes;",
+		file, st.Size(), st.Mode().Perm(), plural(c.Jar().Len(), "cookie"))
 	out.say("cookie values and tokens are never printed")
 	if enc != nil {
 		demoSayEncrypted(out, file, enc)
