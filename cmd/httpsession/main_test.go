@@ -202,7 +202,7 @@ func TestRequestFlags(t *testing.T) {
 		defer mu.Unlock()
 		return last
 	}
-	r := cli(t, "", nil, "post", ts.URL, "--json", "--data", "@"+bodyFile, "-H", "X-Test: yes")
+	r := cli(t, "", nil, "post", ts.URL, "--json", "@"+bodyFile, "-H", "X-Test: yes")
 	if r.code != 0 || r.stdout != "hello" {
 		t.Errorf("post: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}

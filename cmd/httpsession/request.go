@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,8 +28,8 @@ const requestNotes = `Where this differs from curl on purpose:
   - redirects are followed by default (curl needs -L); --no-follow stops, --max-redirs N caps them
   - 429, 502, 503, 504 and connection errors are retried 3 times (4 tries) by default, honouring
     Retry-After up to --max-wait; --retry 0 disables retries (curl's default)
-  - get takes no -d (a usage error): use post, or do -X METHOD
-  - -v prints each hop's status line and Set-Cookie names with masked values, never cookie values or tokens
+  - -v prints each try of each hop, the request and response heads, with cookie values, credentials
+    and the query masked; a retry is reported once, with its reason and wait
   - --fail exits 22 without printing the body, as curl -f does
 As curl: -H sent as given (repeated -H sends every value; Authorization and Cookie given with -H are
 dropped on a redirect to another scheme, host or port), -d @FILE strips CR and LF, --data-binary @FILE
@@ -44,8 +42,7 @@ TLS: the system's CA certificates are used; SSL_CERT_FILE (a PEM file) or SSL_CE
 type requestFlags struct {
 	session                 *string
 	headers                 stringList
-	data, dataBinary        string
-	jsonBody, include, fail bool
+	include, fail           bool
 	output, method          string
 	maxTime, connectTimeout time.Duration
 	retry                   int
@@ -54,6 +51,7 @@ type requestFlags struct {
 	insecure                bool
 	maxRedirs               int
 	noFollow                bool
+	curl                    curlFlags
 }
 
 // runRequest returns the command for get, post (method fixed) and do
@@ -65,17 +63,17 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if method == "" {
 			name, usage = "do", "do -X METHOD URL [flags]"
 		}
-		fs := newFlagSet(e, name, usage, requestNotes)
+		fs := newFlagSet(e, name, usage, requestNotes, curlNotes)
 		f := &requestFlags{}
 		f.session = sessionFlag(fs, e, "loaded before and saved after the request")
-		fs.Var(&f.headers, "H", "request header `'Name: value'` (repeatable; a repeated name sends every value)")
-		fs.StringVar(&f.data, "d", "", "request body; @FILE reads a file without its CR and LF (as curl), @- standard input")
-		fs.StringVar(&f.data, "data", "", "same as -d")
-		fs.StringVar(&f.dataBinary, "data-binary", "", "request body sent as is; @FILE reads a file, @- standard input")
-		fs.BoolVar(&f.jsonBody, "json", false, "send and accept JSON (Content-Type and Accept: application/json)")
-		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
+		fs.Var(&f.headers, "H", "request header `'Name: value'` (repeatable; a repeated name sends every value; Host sets the Host header)")
+		fs.Var(&f.headers, "header", "same as -H")
+		addCurlFlags(fs, &f.curl)
+		fs.BoolVar(&f.include, "i", false, "print the status line and response headers (in the order received) before the body")
+		fs.BoolVar(&f.include, "include", false, "same as -i")
 		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
+		fs.BoolVar(&f.fail, "f", false, "same as --fail")
 		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
 		fs.Var((*seconds)(&f.maxTime), "timeout", "same as --max-time")
 		fs.Var((*seconds)(&f.connectTimeout), "connect-timeout", "give up connecting (TCP and TLS) after this long, in seconds or as a duration; 0 = no limit")
@@ -86,8 +84,10 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		fs.BoolVar(&f.insecure, "insecure", false, "same as -k")
 		fs.IntVar(&f.maxRedirs, "max-redirs", 10, "follow at most `N` redirects")
 		fs.BoolVar(&f.noFollow, "no-follow", false, "do not follow redirects: print the 3xx answer")
-		fs.BoolVar(&e.verbose, "v", false, "print each hop, retries, refreshes and the library's log on standard error (redacted)")
+		fs.BoolVar(&e.verbose, "v", false, "print each hop's request and response heads (redacted), retries, refreshes and the library's log on standard error")
+		fs.BoolVar(&e.verbose, "verbose", false, "same as -v")
 		fs.StringVar(&f.method, "X", method, "request `method`")
+		fs.StringVar(&f.method, "request", method, "same as -X")
 		pos, err := parseInterleaved(fs, args)
 		if err != nil {
 			return err
@@ -98,11 +98,8 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if method == "" && f.method == "" {
 			return usagef("do needs -X METHOD")
 		}
-		if method == "GET" && (f.data != "" || f.dataBinary != "") {
-			return usagef("get sends no body: use post, or do -X METHOD with -d")
-		}
-		if f.data != "" && f.dataBinary != "" {
-			return usagef("give -d or --data-binary, not both")
+		if err := f.curl.check(name); err != nil {
+			return err
 		}
 		if f.retry < 0 || f.maxRedirs < 0 {
 			return usagef("--retry and --max-redirs take a number of 0 or more")
@@ -111,57 +108,99 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("bad URL %q: want http:// or https:// and a host", pos[0])
 		}
-		return doRequest(ctx, e, name, u, f)
+		err = doRequest(ctx, e, name, u, f)
+		if err != nil && f.curl.silent && !f.curl.showError && !errors.As(err, new(*usageError)) && ctx.Err() == nil {
+			return &exitError{code: exitCode(err)} // -s: the exit code alone
+		}
+		return err
 	}
 }
 
-// doRequest sends the request the flags describe and prints the answer. It
-// is one piece because it reads as curl's own sequence: body, request,
-// headers, client, send, output, save, exit status; the branches are the
-// flags.
+// doRequest sends the request and prints what -w asks for after it.
 func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags) error {
-	var body io.Reader
-	if f.data != "" || f.dataBinary != "" {
-		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
-	}
-	if f.maxTime > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
-		defer cancel()
-	}
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(f.method), u.String(), body)
+	format, err := writeOutFormat(e, f.curl.writeOut)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	if f.jsonBody {
-		req.Header.Set("Accept", "application/json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-	} else if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	t := &transfer{start: time.Now()}
+	err = send(ctx, e, name, u, f, t)
+	if format != "" {
+		t.end, t.exitCode = time.Now(), exitCode(err)
+		writeOut(e.stdout, e.stderr, format, t)
+	}
+	return err
+}
+
+// newRequest builds the request the flags describe: its body (or query,
+// with -G), method and headers.
+func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http.Request, error) {
+	b, err := f.curl.build(e)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	if b.data != nil {
+		body = bytes.NewReader(b.data) // NewRequest sets GetBody, so retries can replay it
+	}
+	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(f.method), withQuery(u, b.query).String(), body)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if b.contentType != "" {
+		req.Header.Set("Content-Type", b.contentType)
+	}
+	if b.accept != "" {
+		req.Header.Set("Accept", b.accept)
 	}
 	fromH := make(map[string]bool)
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(k) == "" {
-			return usagef("bad header %q: want 'Name: value'", h)
+			return nil, usagef("bad header %q: want 'Name: value'", h)
 		}
-		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+		k, v = http.CanonicalHeaderKey(strings.TrimSpace(k)), strings.TrimSpace(v)
+		if k == "Host" {
+			req.Host = v // net/http sends req.Host, never Header["Host"]
+			continue
+		}
 		if !fromH[k] {
 			req.Header.Del(k) // -H replaces what --json or -d set
 			fromH[k] = true
 		}
-		req.Header[k] = append(req.Header[k], strings.TrimSpace(v)) // a repeated -H adds a value
+		req.Header[k] = append(req.Header[k], v) // a repeated -H adds a value
 	}
+	return req, nil
+}
 
-	base, err := baseTransport(e, f)
+// send sends the request the flags describe and prints the answer. It is
+// one piece because it reads as curl's own sequence: request, client,
+// send, output, save, exit status; the branches are the flags.
+func send(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags, t *transfer) error {
+	if f.maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
+		defer cancel()
+	}
+	req, err := newRequest(ctx, e, u, f)
 	if err != nil {
 		return err
+	}
+	wl := &wireLog{heads: make(map[*http.Response][]string)}
+	if e.verbose {
+		wl.verbose = e.stderr
+	}
+	base, err := baseTransport(e, f, wl)
+	if err != nil {
+		return err
+	}
+	if _, set := req.Header["Authorization"]; !set {
+		cred, err := f.curl.basicCredentials(e, u)
+		if err != nil {
+			return err
+		}
+		if cred != "" {
+			base = &originAuth{base: base, origin: origin(u), value: cred}
+		}
 	}
 	var attempts atomic.Int32
 	retry := retryPolicy(e, f, &attempts)
@@ -178,8 +217,9 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		if len(via) > f.maxRedirs {
 			return fmt.Errorf("stopped after %d redirects (--max-redirs)", f.maxRedirs)
 		}
+		t.redirects = len(via)
 		if f.include && req.Response != nil {
-			writeHead(e.stdout, req.Response) // each hop's head, as curl -i -L prints it
+			writeHead(e.stdout, req.Response, wl) // each hop's head, as curl -i -L prints it
 		}
 		return nil
 	}
@@ -194,10 +234,11 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return err
 	}
 	defer resp.Body.Close()
+	t.resp = resp
 	explain(e, name, resp, ac, retry)
 
 	if f.include {
-		writeHead(e.stdout, resp)
+		writeHead(e.stdout, resp, wl)
 	}
 	failed := f.fail && resp.StatusCode >= 400
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
@@ -206,7 +247,11 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 			return err
 		}
 	}
-	_, err = copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
+	progressTo := e.stderr
+	if f.curl.silent {
+		progressTo = io.Discard
+	}
+	t.size, err = copyWithProgress(dst, resp.Body, resp.ContentLength, progressTo)
 	if cerr := closeOut(err == nil); err == nil {
 		err = cerr
 	}
@@ -318,12 +363,17 @@ func redact(u *url.URL) string {
 	return r.String()
 }
 
-// baseTransport is the transport below the session: TLS as --cacert and
-// -k say, --connect-timeout, and each hop on stderr with -v.
-func baseTransport(e *env, f *requestFlags) (http.RoundTripper, error) {
+// baseTransport is the transport below the session: TLS as --cacert, -k
+// and --cert say, --connect-timeout, --resolve and --connect-to, -x and
+// --noproxy, and the recording of each exchange's heads for -i and -v.
+func baseTransport(e *env, f *requestFlags, wl *wireLog) (http.RoundTripper, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	if f.cacert != "" || f.insecure {
-		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	certs, err := clientCertificate(&f.curl)
+	if err != nil {
+		return nil, err
+	}
+	if f.cacert != "" || f.insecure || certs != nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: certs}
 	}
 	if f.cacert != "" {
 		pem, err := os.ReadFile(f.cacert)
@@ -340,39 +390,22 @@ func baseTransport(e *env, f *requestFlags) (http.RoundTripper, error) {
 		t.TLSClientConfig.InsecureSkipVerify = true
 		fmt.Fprintln(e.stderr, "httpsession: warning: -k/--insecure: the server's certificate is not checked; anyone in between can read the session's cookies and token")
 	}
+	d := &net.Dialer{Timeout: f.connectTimeout, KeepAlive: 30 * time.Second}
 	if f.connectTimeout > 0 {
-		d := &net.Dialer{Timeout: f.connectTimeout, KeepAlive: 30 * time.Second}
-		t.DialContext = d.DialContext
 		t.TLSHandshakeTimeout = f.connectTimeout
 	}
-	if !e.verbose {
-		return t, nil
-	}
-	return &hopLogger{base: t, w: e.stderr}, nil
-}
-
-// hopLogger prints each try of each hop: the request line, the status line
-// and the Set-Cookie lines with their values masked.
-type hopLogger struct {
-	base http.RoundTripper
-	w    io.Writer
-}
-
-func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
-	fmt.Fprintf(h.w, "> %s %s\n", req.Method, redact(req.URL))
-	resp, err := h.base.RoundTrip(req)
+	rules, err := newConnectRules(&f.curl)
 	if err != nil {
-		fmt.Fprintf(h.w, "! %s\n", cause(err))
-		return resp, err
+		return nil, err
 	}
-	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, resp.Status)
-	if loc := resp.Header.Get("Location"); loc != "" {
-		fmt.Fprintf(h.w, "< Location: %s\n", loc)
+	t.DialContext = rules.dial(d.DialContext)
+	if t.Proxy, err = proxyFunc(&f.curl); err != nil {
+		return nil, err
 	}
-	for _, line := range resp.Header["Set-Cookie"] {
-		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", maskSetCookie(line))
+	if f.include || e.verbose {
+		recordingDialers(t)
 	}
-	return resp, nil
+	return &wireTransport{base: t, log: wl}, nil
 }
 
 // maskSetCookie replaces the value of a Set-Cookie line by its length.
@@ -386,39 +419,11 @@ func maskSetCookie(line string) string {
 	return out
 }
 
-// readData reads a -d or --data-binary argument: @FILE a file, @- standard
-// input; strip removes CR and LF, as curl does for -d @FILE.
-func readData(e *env, d string, strip bool) ([]byte, error) {
-	if !strings.HasPrefix(d, "@") {
-		return []byte(d), nil
-	}
-	var b []byte
-	var err error
-	if d == "@-" {
-		b, err = io.ReadAll(e.stdin)
-	} else {
-		b, err = os.ReadFile(d[1:])
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading request body: %w", err)
-	}
-	if strip {
-		b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
-	}
-	return b, nil
-}
-
-func writeHead(w io.Writer, resp *http.Response) {
-	fmt.Fprintf(w, "%s %s\n", resp.Proto, resp.Status)
-	keys := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range resp.Header[k] {
-			fmt.Fprintf(w, "%s: %s\n", k, v)
-		}
+// writeHead prints resp's status line and headers as -i does: in the
+// order the server sent them when they were recorded, else sorted.
+func writeHead(w io.Writer, resp *http.Response, wl *wireLog) {
+	for _, line := range responseLines(resp, wl.order(resp)) {
+		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintln(w)
 }

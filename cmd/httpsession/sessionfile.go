@@ -71,6 +71,14 @@ func (e *env) logger() *slog.Logger {
 	return slog.New(&lineHandler{w: e.stderr, level: level, mu: new(sync.Mutex)})
 }
 
+// libraryRetryRecord names the library's debug records of retries, which
+// the request commands report themselves, once, with the reason and the
+// wait (retryPolicy and explain).
+var libraryRetryRecord = map[string]bool{
+	"httpsession: retrying":                            true,
+	"httpsession: Retry-After above cap, not retrying": true,
+}
+
 // lineHandler writes one plain line per record: "httpsession: warning:
 // MESSAGE (key=value …)".
 type lineHandler struct {
@@ -83,6 +91,9 @@ type lineHandler struct {
 func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
 func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelInfo && libraryRetryRecord[r.Message] {
+		return nil
+	}
 	var b strings.Builder
 	b.WriteString("httpsession: ")
 	if r.Level >= slog.LevelWarn {
