@@ -82,19 +82,18 @@ func (f formFlag) Set(v string) error {
 // curlFlags are the request flags named after curl's and meaning what
 // curl's mean.
 type curlFlags struct {
-	data                  []dataArg
-	forms                 []formArg
-	get                   bool
-	user                  string
-	proxy, noproxy        string
-	resolve, connectTo    stringList
-	cert, key             string
-	netrc, netrcOptional  bool
-	netrcFile             string
-	writeOut              string
-	silent, showError     bool
-	compressed            bool
-	hasData, hasUserCreds bool
+	data                 []dataArg
+	forms                []formArg
+	get                  bool
+	user                 string
+	proxy, noproxy       string
+	resolve, connectTo   stringList
+	cert, key            string
+	netrc, netrcOptional bool
+	netrcFile            string
+	writeOut             string
+	silent, showError    bool
+	compressed           bool
 }
 
 // addCurlFlags declares the curl flags on fs.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -149,9 +150,7 @@ func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http
 	if b.contentType != "" {
 		req.Header.Set("Content-Type", b.contentType)
 	}
-	if b.accept != "" {
-		req.Header.Set("Accept", b.accept)
-	}
+	req.Header.Set("Accept", cmp.Or(b.accept, "*/*")) // as curl sends it
 	fromH := make(map[string]bool)
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
