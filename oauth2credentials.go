@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// OAuth2ClientAuth says how an OAuth2 authenticator authenticates the
+// OAuth2ClientAuth says how an OAuth2Credentials authenticator authenticates the
 // client to the token endpoint (RFC 6749 §2.3.1). The names are the
 // token_endpoint_auth_method values of OpenID Connect and RFC 8414. Unlike
 // golang.org/x/oauth2's AuthStyle, whose zero value auto-detects, the zero
@@ -28,15 +28,15 @@ const (
 	ClientSecretPost
 )
 
-// OAuth2 obtains tokens from an OAuth 2.0 token endpoint (RFC 6749): the
+// OAuth2Credentials obtains tokens from an OAuth 2.0 token endpoint (RFC 6749): the
 // resource owner password credentials grant (§4.3) when Username is set,
 // the client credentials grant (§4.4) otherwise, and the refresh_token
 // grant (§6). Error responses (§5.2) are returned as *OAuth2Error.
 // Redirects are not followed.
 //
-// Printing an OAuth2 (fmt or slog) shows neither the client secret, the
+// Printing an OAuth2Credentials (fmt or slog) shows neither the client secret, the
 // password, nor the user info, query or fragment of TokenURL.
-type OAuth2 struct {
+type OAuth2Credentials struct {
 	TokenURL     string
 	ClientID     string
 	ClientSecret string           // "" for a public client: client_id goes in the body
@@ -50,7 +50,7 @@ type OAuth2 struct {
 }
 
 // Login implements Authenticator.
-func (a *OAuth2) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+func (a *OAuth2Credentials) Login(ctx context.Context, hc *http.Client) (*Token, error) {
 	v := url.Values{}
 	for k, vs := range a.Params {
 		v[k] = append([]string(nil), vs...)
@@ -69,7 +69,7 @@ func (a *OAuth2) Login(ctx context.Context, hc *http.Client) (*Token, error) {
 }
 
 // Refresh implements Authenticator with the refresh_token grant.
-func (a *OAuth2) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+func (a *OAuth2Credentials) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
 	if t == nil || t.RefreshToken == "" {
 		return nil, ErrNoRefresh
 	}
@@ -81,7 +81,7 @@ func (a *OAuth2) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token
 // the answer; secrets are redacted from any error text taken from it. Its
 // branches are the answers token endpoints give: JSON or form-encoded, an
 // OAuth error (RFC 6749 §5.2), HTML, a body without an access token.
-func (a *OAuth2) token(ctx context.Context, hc *http.Client, v url.Values, secrets ...string) (*Token, error) {
+func (a *OAuth2Credentials) token(ctx context.Context, hc *http.Client, v url.Values, secrets ...string) (*Token, error) {
 	u, err := parseEndpoint(a.TokenURL)
 	if err != nil {
 		return nil, err
@@ -164,21 +164,21 @@ func looksLikeForm(b []byte) bool {
 	return len(b) > 0 && !strings.ContainsRune("{[<\"", rune(b[0]))
 }
 
-func (a OAuth2) String() string {
-	return fmt.Sprintf("OAuth2{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
+func (a OAuth2Credentials) String() string {
+	return fmt.Sprintf("OAuth2Credentials{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
 		redactURLString(a.TokenURL), a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
 }
 
 // Format implements fmt.Formatter without the secrets.
-func (a OAuth2) Format(f fmt.State, verb rune) {
+func (a OAuth2Credentials) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
 }
 
 // LogValue implements slog.LogValuer without the secrets.
-func (a OAuth2) LogValue() slog.Value {
+func (a OAuth2Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("token_url", redactURLString(a.TokenURL)), slog.String("client_id", a.ClientID),
 		slog.String("client_secret", secretMark(a.ClientSecret)), slog.String("username", a.Username),
 		slog.String("password", secretMark(a.Password)))
 }
 
-var _ Authenticator = (*OAuth2)(nil)
+var _ Authenticator = (*OAuth2Credentials)(nil)

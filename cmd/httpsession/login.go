@@ -130,8 +130,8 @@ func site(rawURL string) string {
 func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, error) {
 	switch ac.Kind {
 	case "json":
-		style, err := httpsession.ParseRefreshStyle(ac.RefreshStyle)
-		if err != nil {
+		style, ok := refreshStyle(ac.RefreshStyle)
+		if !ok {
 			return nil, usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 		}
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
@@ -152,13 +152,13 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
 	case "oauth2-browser", "oauth2-device":
 		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
@@ -223,7 +223,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	ac.Origins = origins
 
-	if _, err := httpsession.ParseRefreshStyle(ac.RefreshStyle); err != nil {
+	if _, ok := refreshStyle(ac.RefreshStyle); !ok {
 		return usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 	}
 	if ac.RefreshStyle == "body" {
@@ -249,7 +249,7 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 	if err != nil {
 		return nil, err
 	}
-	o.Auth, o.AuthOrigins, o.Tokens = a, ac.Origins, to
+	o.Auth, o.AuthOrigins, o.TokenOptions = a, ac.Origins, to
 	c, err := newClient(e, session, o)
 	if err != nil {
 		return nil, err
@@ -264,4 +264,16 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 		return nil, err
 	}
 	return tok, c.Save()
+}
+
+// refreshStyle returns the JSONLogin refresh style of --refresh-style:
+// "body" (or ""), "bearer" or "cookie", the names RefreshStyle.String
+// gives.
+func refreshStyle(name string) (httpsession.RefreshStyle, bool) {
+	for _, s := range []httpsession.RefreshStyle{httpsession.RefreshInBody, httpsession.RefreshInBearer, httpsession.RefreshInCookie} {
+		if strings.EqualFold(name, s.String()) {
+			return s, true
+		}
+	}
+	return httpsession.RefreshInBody, name == ""
 }
