@@ -1,7 +1,6 @@
 package httpsession
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -342,15 +341,6 @@ func (c *Client) HTTPClient() *http.Client { return c.hc }
 // redirects, the same *url.Error errors, and a non-2xx status is not an
 // error. The caller closes the response body.
 func (c *Client) Do(req *http.Request) (*http.Response, error) { return c.hc.Do(req) }
-
-// Get is a convenience for a GET through the session.
-func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	return c.Do(req)
-}
 
 // Jar returns the Client's cookie jar.
 func (c *Client) Jar() *Jar { return c.jar }
