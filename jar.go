@@ -89,6 +89,10 @@ type Jar struct {
 	// tombs remembers removed cookies for merging with other writers.
 	tombs map[cookieID]tombstone
 
+	// origins are the storageState origins (localStorage) kept for the
+	// session file; they have a lock of their own.
+	origins siteOrigins
+
 	// hosts caches the site of the hosts that sent cookies, so that
 	// storing a cookie does not ask the public suffix list again. It
 	// holds at most max(MaxCookies, minHostCache) hosts and is emptied

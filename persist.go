@@ -161,6 +161,7 @@ func (s *session) load() error {
 	}
 	before := s.jar.generation()
 	s.jar.merge(doc.cookies, doc.tombs)
+	s.jar.mergeOrigins(doc.origins)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if before == 0 {
@@ -338,6 +339,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 				return nil, err
 			}
 			s.jar.merge(disk.cookies, disk.tombs)
+			s.jar.mergeOrigins(disk.origins)
 			onDisk = s.sessionCookieIDs(disk.cookies)
 		}
 		now := s.jar.now()
@@ -352,6 +354,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 			}
 		}
 		out.tombs = tombs
+		out.origins = s.jar.origins.snapshot()
 		data := out.encode(make([]byte, 0, hint+hint/8+512))
 		written, stored, size = out, disk.token, len(data)
 		hash = maphash.Bytes(s.seed, data)

@@ -70,6 +70,7 @@ type sessionDoc struct {
 	tombs        []tombstone
 	token        *Token
 	tokenUpdated time.Time // zero when the token never changed
+	origins      []storedOrigin
 }
 
 // cookieRecord is a cookie's line in the file. A pointer is a key whose
@@ -168,7 +169,20 @@ func (d *sessionDoc) encode(b []byte) []byte {
 		tr.set(&d.tombs[i])
 		w.put(&tr)
 	}
-	w.buf.WriteString("\n]}\n")
+	w.buf.WriteString("\n]")
+	if len(d.origins) > 0 {
+		// Optional: a reader that knows no origins skips the key.
+		w.buf.WriteString(",\n" + `"origins":[`)
+		for i, o := range d.origins {
+			if i > 0 {
+				w.buf.WriteByte(',')
+			}
+			w.buf.WriteByte('\n')
+			w.put(&originRecord{Origin: o.origin, Updated: milli(o.updated), State: o.state})
+		}
+		w.buf.WriteString("\n]")
+	}
+	w.buf.WriteString("}\n")
 	return w.buf.Bytes()
 }
 
@@ -409,6 +423,8 @@ func (doc *sessionDoc) decodeValue(dec *json.Decoder, key string) error {
 		doc.cookies, err = decodeRecords(dec, "cookie", doc.cookies, (*cookieRecord).cookie)
 	case "tombstones":
 		doc.tombs, err = decodeRecords(dec, "tombstone", doc.tombs, (*tombstoneRecord).tombstone)
+	case "origins":
+		doc.origins, err = decodeRecords(dec, "origin", doc.origins, (*originRecord).storedOrigin)
 	default:
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {

@@ -194,8 +194,9 @@ func (s *StorageState) JarCookies() []Cookie {
 	return out
 }
 
-// StorageState returns j's live cookies as a storageState document with no
-// origins. A session cookie gets expires -1 and a cookie without SameSite
+// StorageState returns j's live cookies as a storageState document, with
+// the origins (localStorage) j keeps from ImportStorageState and the
+// session file. A session cookie gets expires -1 and a cookie without SameSite
 // gets "Lax", as Playwright reports such cookies of Chromium; a
 // partitioned cookie has an empty partition key, which the jar does not
 // record.
@@ -220,6 +221,9 @@ func (j *Jar) StorageState() *StorageState {
 			sc.SameSite = "None"
 		}
 		s.Cookies = append(s.Cookies, sc)
+	}
+	if origins := j.origins.snapshot(); len(origins) > 0 {
+		s.Origins = originsJSON(origins)
 	}
 	return s
 }

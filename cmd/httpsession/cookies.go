@@ -283,7 +283,7 @@ func (f *cookiesFlags) define(fs *flag.FlagSet, sub string) error {
 	case "export":
 		f.format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it), json or storage-state (Playwright's storageState)")
 		f.output = fs.String("o", "", "write to `file` instead of standard output")
-		f.originsFrom = fs.String("origins-from", "", "with storage-state: copy the origins (localStorage) of this storageState `file`")
+		f.originsFrom = fs.String("origins-from", "", "with storage-state: export the origins (localStorage) of this storageState `file` instead of those the session keeps")
 	case "rm":
 		f.domain = fs.String("domain", "", "the cookie's `domain` (required)")
 		f.path = fs.String("path", "", "the cookie's `path` (needed when the name exists at several paths)")

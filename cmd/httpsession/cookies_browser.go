@@ -28,7 +28,7 @@ type importSource struct {
 func importInto(ctx context.Context, e *env, session string, src importSource) error {
 	var cookies []httpsession.Cookie
 	var br *browsercookies.Report
-	var origins int
+	var state *httpsession.StorageState
 	switch {
 	case src.browser != "":
 		if src.format != "netscape" || len(src.files) > 0 {
@@ -45,12 +45,10 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		if len(src.files) != 1 {
 			return usagef("import --format storage-state wants one file (or - for standard input)")
 		}
-		s, err := readStorageStateFile(e, src.files[0])
-		if err != nil {
+		var err error
+		if state, err = readStorageStateFile(e, src.files[0]); err != nil {
 			return err
 		}
-		cookies = s.JarCookies()
-		origins = countOrigins(s)
 	default:
 		return usagef("unknown --format %q: want netscape or storage-state", src.format)
 	}
@@ -61,6 +59,12 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	}
 	defer c.Close()
 	r := c.Jar().AddAll(cookies)
+	if state != nil {
+		// Cookies and origins (localStorage) both: the export gives them back.
+		if r, err = c.Jar().ImportStorageState(state); err != nil {
+			return err
+		}
+	}
 	if err := c.Save(); err != nil {
 		return err
 	}
@@ -83,9 +87,8 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 			fmt.Fprintf(e.stderr, "note: %s\n", n)
 		}
 	}
-	if origins > 0 {
-		fmt.Fprintf(e.stderr, "note: the session file keeps cookies only; the localStorage of %s was not stored: "+
-			"export with --origins-from FILE to carry them over\n", plural(origins, "origin"))
+	if n := countOrigins(state); n > 0 {
+		fmt.Fprintf(e.stderr, "kept the localStorage of %s in %s (cookies export --format storage-state gives it back)\n", plural(n, "origin"), session)
 	}
 	return nil
 }
@@ -106,14 +109,15 @@ func readStorageStateFile(e *env, path string) (*httpsession.StorageState, error
 // countOrigins counts the origins of s without decoding what they hold.
 func countOrigins(s *httpsession.StorageState) int {
 	var origins []json.RawMessage
-	if json.Unmarshal(s.Origins, &origins) != nil {
+	if s == nil || json.Unmarshal(s.Origins, &origins) != nil {
 		return 0
 	}
 	return len(origins)
 }
 
 // writeStorageState writes the jar as a storageState document, with the
-// origins of the storageState file originsFrom if one is named.
+// origins the session keeps, or those of the storageState file
+// originsFrom if one is named.
 func writeStorageState(w io.Writer, jar *httpsession.Jar, originsFrom string) error {
 	s := jar.StorageState()
 	if originsFrom != "" {

@@ -1,0 +1,145 @@
+package httpsession
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// A storageState document's "origins" hold each origin's web storage
+// (localStorage, in Playwright's form), where single-page apps keep their
+// tokens. A Jar keeps them beside its cookies, so that a storageState
+// imported into a session and exported again still logs the browser in:
+// they are saved in the session file under an optional key, merged with
+// other writers origin by origin (the newer wins), and given back by
+// StorageState. The jar does not read or use them.
+
+// storedOrigin is one origin's object of a storageState document, as it
+// came ({"origin": …, "localStorage": […], …}), and when it was stored.
+type storedOrigin struct {
+	origin  string
+	state   json.RawMessage
+	updated time.Time
+}
+
+// siteOrigins is the Jar's set of stored origins.
+type siteOrigins struct {
+	mu sync.Mutex
+	m  map[string]storedOrigin // by origin
+}
+
+// parseOrigins reads a storageState "origins" array: objects, each with
+// an "origin" string. Later entries for one origin replace earlier ones.
+func parseOrigins(raw json.RawMessage, now time.Time) ([]storedOrigin, error) {
+	if b := bytes.TrimSpace(raw); len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("%w: origins is not an array", ErrBadStorageState)
+	}
+	out := make([]storedOrigin, 0, len(items))
+	for i, it := range items {
+		var head struct {
+			Origin *string `json:"origin"`
+		}
+		if json.Unmarshal(it, &head) != nil || head.Origin == nil || *head.Origin == "" {
+			return nil, fmt.Errorf("%w: origin %d is not an object with an origin", ErrBadStorageState, i)
+		}
+		var compact bytes.Buffer
+		json.Compact(&compact, it) // valid: it was unmarshalled above
+		out = append(out, storedOrigin{origin: *head.Origin, state: compact.Bytes(), updated: now})
+	}
+	return out, nil
+}
+
+// mergeOrigins folds in origins: an origin not held, or held with an
+// older update time, takes the record. It reports whether anything
+// changed.
+func (s *siteOrigins) merge(origins []storedOrigin) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := false
+	for _, o := range origins {
+		old, ok := s.m[o.origin]
+		if ok && (!o.updated.After(old.updated) || bytes.Equal(old.state, o.state)) {
+			continue
+		}
+		if s.m == nil {
+			s.m = make(map[string]storedOrigin)
+		}
+		s.m[o.origin] = o
+		changed = true
+	}
+	return changed
+}
+
+// snapshot returns the stored origins sorted by origin.
+func (s *siteOrigins) snapshot() []storedOrigin {
+	s.mu.Lock()
+	out := make([]storedOrigin, 0, len(s.m))
+	for _, o := range s.m {
+		out = append(out, o)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b storedOrigin) int { return cmp.Compare(a.origin, b.origin) })
+	return out
+}
+
+// originsJSON is the stored origins as a storageState "origins" array.
+func originsJSON(origins []storedOrigin) json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, o := range origins {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(o.state)
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+// mergeOrigins folds in origins another writer stored (see siteOrigins),
+// counting a change in the jar's generation so that it is saved.
+func (j *Jar) mergeOrigins(origins []storedOrigin) {
+	if len(origins) > 0 && j.origins.merge(origins) {
+		j.mu.Lock()
+		j.gen.Add(1)
+		j.mu.Unlock()
+	}
+}
+
+// ImportStorageState adds the cookies of a storageState document to j,
+// as AddAll does, and keeps its origins (localStorage) for StorageState
+// and the session file, each origin replacing what j held for it. A
+// malformed origins array adds nothing and matches ErrBadStorageState.
+func (j *Jar) ImportStorageState(s *StorageState) (AddReport, error) {
+	origins, err := parseOrigins(s.Origins, j.now())
+	if err != nil {
+		return AddReport{}, err
+	}
+	r := j.AddAll(s.JarCookies())
+	j.mergeOrigins(origins)
+	return r, nil
+}
+
+// originRecord is an origin's line in the session file.
+type originRecord struct {
+	Origin  string          `json:"origin"`
+	Updated int64           `json:"u"`
+	State   json.RawMessage `json:"state"`
+}
+
+func (r *originRecord) storedOrigin(i int) (storedOrigin, error) {
+	if r.Origin == "" || len(r.State) == 0 || r.State[0] != '{' {
+		return storedOrigin{}, corrupt("origin %d: no origin or state object", i)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, r.State) // the decoder checked it
+	return storedOrigin{origin: r.Origin, state: compact.Bytes(), updated: time.UnixMilli(r.Updated)}, nil
+}
