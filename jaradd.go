@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -120,7 +121,9 @@ func (j *Jar) Add(c Cookie) error {
 
 // AddReport is what [Jar.AddAll] did with a batch of cookies.
 type AddReport struct {
-	Kept int // cookies stored
+	// Kept counts the cookies stored: a cookie given twice (same name,
+	// domain, path and host-only flag) is one cookie.
+	Kept int
 	// Rejected holds, for each cookie the jar refused, its name, domain
 	// and the reason; never its value.
 	Rejected []CookieError
@@ -132,10 +135,15 @@ type AddReport struct {
 // refused the others.
 func (j *Jar) AddAll(cookies []Cookie) AddReport {
 	var r AddReport
+	kept := make(map[cookieID]bool, len(cookies))
 	for _, c := range cookies {
 		err := j.Add(c)
 		if err == nil {
-			r.Kept++
+			id := cookieID{name: c.Name, domain: strings.ToLower(strings.TrimPrefix(c.Domain, ".")), path: cmp.Or(c.Path, "/"), hostOnly: c.HostOnly}
+			if !kept[id] {
+				kept[id] = true
+				r.Kept++
+			}
 			continue
 		}
 		var ce *CookieError

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -134,9 +136,52 @@ func redactJSONError(err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("field %q: want %s", te.Field, te.Type)
+		where := "the value"
+		if te.Field != "" {
+			where = strconv.Quote(te.Field)
+		}
+		return fmt.Errorf("%s is %s, want %s", where, jsonArticle(te.Value), jsonKind(te.Type))
 	}
 	return errors.New("invalid JSON")
+}
+
+// jsonKind names what a Go type decodes from in JSON's own words, for
+// messages that speak of the document, not of Go.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	if t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+		return "an integer"
+	}
+	return "another value"
+}
+
+// jsonArticle puts an article before the JSON kind encoding/json names
+// ("string", "number 1.5", "object").
+func jsonArticle(v string) string {
+	kind, _, _ := strings.Cut(v, " ") // "number 1.5": never the number itself
+	switch kind {
+	case "object", "array":
+		return "an " + kind
+	case "string", "number", "bool":
+		return "a " + strings.Replace(kind, "bool", "boolean", 1)
+	}
+	return kind
 }
 
 // Write writes s as an indented storageState document.

@@ -254,3 +254,25 @@ func FuzzStorageState(f *testing.F) {
 		}
 	})
 }
+
+// TestStorageStateErrorsSpeakJSON: a document of the wrong shape is
+// described in JSON's words, never with Go types, and never quotes the
+// document's values.
+func TestStorageStateErrorsSpeakJSON(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{`{"cookies":["secret-value"]}`, `cookie 0: the value is a string, want an object`},
+		{`{"cookies":[{"name":1.5}]}`, `cookie 0: "name" is a number, want a string`},
+		{`{"cookies":[{"name":"n","httpOnly":"yes"}]}`, `cookie 0: "httpOnly" is a string, want true or false`},
+		{`{"cookies":{}}`, `is an object, want an array`},
+	}
+	for _, tt := range tests {
+		_, err := ReadStorageState(strings.NewReader(tt.doc))
+		if !errors.Is(err, ErrBadStorageState) {
+			t.Fatalf("%s: err %v, want ErrBadStorageState", tt.doc, err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tt.want) || strings.Contains(msg, "struct") || strings.Contains(msg, "secret-value") || strings.Contains(msg, "1.5") {
+			t.Errorf("%s: error %q, want it to say %q in JSON's words", tt.doc, msg, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/httpsession/httpsession"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Browser names a browser whose profiles can be read.
@@ -72,8 +74,13 @@ type Options struct {
 	// directory of profiles.ini, Chromium's user-data directory); "" means
 	// the platform's usual places.
 	UserDataDir string
-	// Domain keeps only cookies for this domain and its subdomains; ""
-	// keeps all.
+	// Domain keeps only some cookies; "" keeps all. A registrable domain
+	// ("example.com", one label above its public suffix) keeps the
+	// cookies of that domain and all its subdomains. A host below it
+	// ("www.example.com") keeps the cookies a browser would send to that
+	// host: its host-only cookies and the domain cookies of it and of
+	// every domain above it (".example.com" ones included), not those of
+	// its siblings or subdomains.
 	Domain string
 	// SafeStoragePassword is the Chromium-family "Safe Storage" password
 	// that protects the cookies on Linux and macOS; "" means ask the Secret
@@ -94,6 +101,10 @@ type Report struct {
 	// Notes says what else the reader noticed, such as a Firefox profile
 	// without a session store, whose session cookies are then unknown.
 	Notes []string
+	// Running names the lock file that shows a browser has the profile
+	// open ("" if none): its newest cookies may not be on disk yet, and a
+	// note says so.
+	Running string
 	// Kept and Rejected are what the jar did with the cookies, filled in
 	// by Import.
 	httpsession.AddReport
@@ -136,7 +147,10 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &Report{Profile: p}
+	r := &Report{Profile: p, Running: runningLock(o.Browser, p.Dir)}
+	if r.Running != "" {
+		r.Notes = append(r.Notes, runningNote(o.Browser, r.Running))
+	}
 	var sk skips
 	var cookies []httpsession.Cookie
 	if o.Browser == Firefox {
@@ -153,10 +167,9 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 		r.Found += k.Count
 	}
 	if o.Domain != "" {
-		d := strings.ToLower(strings.TrimPrefix(o.Domain, "."))
+		keep := domainFilter(o.Domain)
 		cookies = slices.DeleteFunc(cookies, func(c httpsession.Cookie) bool {
-			cd := strings.ToLower(c.Domain)
-			if cd == d || strings.HasSuffix(cd, "."+d) {
+			if keep(c) {
 				return false
 			}
 			r.Filtered++
@@ -164,6 +177,26 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 		})
 	}
 	return cookies, r, nil
+}
+
+// domainFilter is the test of Options.Domain: for a registrable domain
+// (or a public suffix or IP address) the cookies of it and its
+// subdomains, for a host below a registrable domain the cookies sent to
+// it (RFC 6265 §5.1.3 domain-match, host-only cookies of the host alone).
+func domainFilter(domain string) func(httpsession.Cookie) bool {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(domain, "."), "."))
+	within := func(cd string) bool { return cd == d || strings.HasSuffix(cd, "."+d) }
+	site, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil || site == d || net.ParseIP(d) != nil {
+		return func(c httpsession.Cookie) bool { return within(strings.ToLower(c.Domain)) }
+	}
+	return func(c httpsession.Cookie) bool {
+		cd := strings.ToLower(c.Domain)
+		if c.HostOnly {
+			return cd == d
+		}
+		return cd == d || strings.HasSuffix(d, "."+cd)
+	}
 }
 
 // Import reads a browser profile's cookies as [Read] does and adds them to
@@ -179,6 +212,16 @@ func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, erro
 	return r, nil
 }
 
+// UserDataDirs returns where Profiles and Read look for browser b's
+// profiles: dir when it is not "", else the platform's usual places
+// (which need not exist).
+func UserDataDirs(b Browser, dir string) []string {
+	if dir != "" {
+		return []string{dir}
+	}
+	return userDataDirs(b)
+}
+
 // Profiles lists the profiles of browser b found in dir, or in the
 // platform's usual places when dir is "". A browser that is not installed
 // has no profiles and no error.
@@ -186,12 +229,8 @@ func Profiles(b Browser, dir string) ([]Profile, error) {
 	if !b.valid() {
 		return nil, fmt.Errorf("%w %q", ErrUnknownBrowser, b)
 	}
-	dirs := []string{dir}
-	if dir == "" {
-		dirs = userDataDirs(b)
-	}
 	var out []Profile
-	for _, d := range dirs {
+	for _, d := range UserDataDirs(b, dir) {
 		var ps []Profile
 		var err error
 		if b == Firefox {
@@ -222,6 +261,7 @@ func findProfile(o Options) (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
+	looked := "looked in " + strings.Join(UserDataDirs(o.Browser, o.UserDataDir), ", ")
 	for _, p := range ps {
 		if o.Profile == "" && p.Default || o.Profile != "" && (p.ID == o.Profile || p.Name == o.Profile) {
 			return p, nil
@@ -231,9 +271,9 @@ func findProfile(o Options) (Profile, error) {
 		return ps[0], nil
 	}
 	if o.Profile == "" {
-		return Profile{}, fmt.Errorf("%w: no %s profile", ErrNoProfile, o.Browser)
+		return Profile{}, fmt.Errorf("%w: no %s profile (%s)", ErrNoProfile, o.Browser, looked)
 	}
-	return Profile{}, fmt.Errorf("%w: no %s profile %q", ErrNoProfile, o.Browser, o.Profile)
+	return Profile{}, fmt.Errorf("%w: no %s profile %q (%s)", ErrNoProfile, o.Browser, o.Profile, looked)
 }
 
 // browserCookie builds a Cookie from the columns Firefox and Chromium share:

@@ -19,8 +19,8 @@ import (
 // runCookies runs the cookies subcommands: their flags (cookiesFlags), the
 // checks every one of them shares, then the subcommand itself.
 func runCookies(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("want a subcommand: list, import, export, rm, clear or browsers")
+	if err := subcommandOf(e, "cookies", args); err != nil {
+		return err
 	}
 	sub, args := args[0], args[1:]
 	if sub == "browsers" {
@@ -33,10 +33,13 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	domain, path, name, format, output := f.domain, f.path, f.name, f.format, f.output
-	fromBrowser, profile, originsFrom := f.fromBrowser, f.profile, f.originsFrom
+	fromBrowser, originsFrom := f.fromBrowser, f.originsFrom
 	asJSON, showValues := f.asJSON, f.showValues
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := f.check(fs, sub); err != nil {
 		return err
 	}
 	if *session == "" {
@@ -44,7 +47,8 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 	}
 	if sub == "import" && (*fromBrowser != "" || *format != "netscape") {
 		return importInto(ctx, e, *session, importSource{
-			browser: *fromBrowser, profile: *profile, domain: *domain, format: *format, files: pos,
+			browser: *fromBrowser, profile: *f.profile, profileDir: *f.profileDir, userDataDir: *f.userDataDir,
+			domain: *domain, format: *format, files: pos,
 		})
 	}
 	if sub == "import" {
@@ -265,6 +269,7 @@ func removeCookie(e *env, c *httpsession.Client, session, domain, path, name str
 type cookiesFlags struct {
 	domain, path, name, format, output *string
 	fromBrowser, profile, originsFrom  *string
+	profileDir, userDataDir            *string
 	asJSON, showValues                 *bool
 }
 
@@ -279,7 +284,9 @@ func (f *cookiesFlags) define(fs *flag.FlagSet, sub string) error {
 		f.format = fs.String("format", "netscape", "netscape (cookies.txt) or storage-state (Playwright's storageState)")
 		f.fromBrowser = fs.String("from-browser", "", "import from a browser's profile: firefox, chromium, chrome, edge or brave")
 		f.profile = fs.String("profile", "", "with --from-browser: the profile's `name` or directory name (default: the browser's default)")
-		f.domain = fs.String("domain", "", "with --from-browser: only cookies for this `domain` and its subdomains")
+		f.profileDir = fs.String("profile-dir", "", "with --from-browser: the profile `directory` itself (a Playwright persistent context, a --user-data-dir profile: for Chromium the directory holding Cookies, such as …/Default)")
+		f.userDataDir = fs.String("user-data-dir", "", "with --from-browser: look for the profile in this `directory` (Chromium's user-data directory, Firefox's directory of profiles.ini) instead of the usual places")
+		f.domain = fs.String("domain", "", "with --from-browser: a host (www.example.com) imports the cookies the browser would send to it, .example.com ones included; a registrable `domain` (example.com) imports it and all its subdomains")
 	case "export":
 		f.format = fs.String("format", "netscape", "netscape (cookies.txt, as curl writes it), json or storage-state (Playwright's storageState)")
 		f.output = fs.String("o", "", "write to `file` instead of standard output")
@@ -291,6 +298,27 @@ func (f *cookiesFlags) define(fs *flag.FlagSet, sub string) error {
 	case "clear":
 	default:
 		return usagef("unknown subcommand %q: want list, import, export, rm or clear", sub)
+	}
+	return nil
+}
+
+// check refuses flags that would do nothing with the others given: the
+// browser's flags without --from-browser, --origins-from without
+// --format storage-state.
+func (f *cookiesFlags) check(fs *flag.FlagSet, sub string) error {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	switch {
+	case sub == "import" && *f.fromBrowser == "":
+		for _, n := range []string{"profile", "profile-dir", "user-data-dir", "domain"} {
+			if set[n] {
+				return usagef("--%s goes with --from-browser", n)
+			}
+		}
+	case sub == "import" && set["profile"] && set["profile-dir"]:
+		return usagef("give --profile or --profile-dir, not both")
+	case sub == "export" && set["origins-from"] && *f.format != "storage-state":
+		return usagef("--origins-from goes with --format storage-state")
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -17,6 +18,7 @@ import (
 // cookies.txt file: a browser profile or a storageState file.
 type importSource struct {
 	browser, profile, domain string
+	profileDir, userDataDir  string
 	format                   string
 	files                    []string
 }
@@ -37,6 +39,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		var err error
 		cookies, br, err = browsercookies.Read(ctx, browsercookies.Options{
 			Browser: browsercookies.Browser(strings.ToLower(src.browser)), Profile: src.profile, Domain: src.domain,
+			ProfileDir: src.profileDir, UserDataDir: src.userDataDir,
 		})
 		if err != nil {
 			return err
@@ -64,6 +67,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		if r, err = c.Jar().ImportStorageState(state); err != nil {
 			return err
 		}
+		cookies = state.JarCookies()
 	}
 	if err := c.Save(); err != nil {
 		return err
@@ -72,9 +76,13 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept, "cookie"), from, session)
+	evicted, evictedLines := evictions(c.Jar(), cookies, r)
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept-evicted, "cookie"), from, session)
 	for _, ce := range r.Rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
+	}
+	for _, l := range evictedLines {
+		fmt.Fprintln(e.stderr, l)
 	}
 	if br != nil {
 		if br.Filtered > 0 {
@@ -135,16 +143,35 @@ func writeStorageState(w io.Writer, jar *httpsession.Jar, originsFrom string) er
 	return s.Write(w)
 }
 
-// listBrowsers prints the browser profiles found on this machine.
+// listBrowsers prints the browser profiles found on this machine, or in
+// --user-data-dir, and where it looked when it found none.
 func listBrowsers(e *env, args []string) error {
-	fs := newFlagSet(e, "cookies browsers", "cookies browsers")
+	fs := newFlagSet(e, "cookies browsers", "cookies browsers [--browser B] [--user-data-dir DIR]")
+	only := fs.String("browser", "", "list only this browser's profiles: firefox, chromium, chrome, edge or brave")
+	dir := fs.String("user-data-dir", "", "look in this `directory` (Chromium's user-data directory, Firefox's directory of profiles.ini) instead of the usual places")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	browsers := browsercookies.Browsers()
+	switch {
+	case *only != "":
+		b := browsercookies.Browser(strings.ToLower(*only))
+		if !slices.Contains(browsers, b) {
+			return usagef("unknown --browser %q: want firefox, chromium, chrome, edge or brave", *only)
+		}
+		browsers = []browsercookies.Browser{b}
+	case *dir != "":
+		// One directory has one layout: Firefox's, or the Chromium
+		// family's, which Chromium stands for (--browser names another).
+		browsers = []browsercookies.Browser{browsercookies.Firefox, browsercookies.Chromium}
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "BROWSER\tPROFILE\tNAME\tDEFAULT\tDIRECTORY")
-	for _, b := range browsercookies.Browsers() {
-		ps, err := browsercookies.Profiles(b, "")
+	var looked []string
+	found := 0
+	for _, b := range browsers {
+		looked = append(looked, browsercookies.UserDataDirs(b, *dir)...)
+		ps, err := browsercookies.Profiles(b, *dir)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "httpsession cookies browsers: %v\n", err)
 			continue
@@ -155,7 +182,15 @@ func listBrowsers(e *env, args []string) error {
 				def = "yes"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Browser, p.ID, p.Name, def, p.Dir)
+			found++
 		}
+	}
+	if found == 0 {
+		slices.Sort(looked)
+		fmt.Fprintf(e.stderr, "no browser profile found; looked in:\n  %s\n"+
+			"A profile elsewhere (Playwright's persistent context, --user-data-dir): cookies browsers --user-data-dir DIR, "+
+			"or cookies import --from-browser B --profile-dir DIR\n", strings.Join(slices.Compact(looked), "\n  "))
+		return nil
 	}
 	return tw.Flush()
 }

@@ -96,12 +96,18 @@ func TestImportFromBrowser(t *testing.T) {
 	}
 	// The fixture's persistent cookies were restamped to expire in a
 	// month: "none", "persist" and "__Secure-sec" are kept with the session
-	// cookie from sessionstore, and "dom" (Domain=.example.com) is left out.
-	if want := `imported 4 cookies from firefox profile "default-release"`; !strings.Contains(r.stderr, want) {
+	// cookie from sessionstore, and "dom" (Domain=.example.com), which a
+	// browser sends to www.example.com too.
+	if want := `imported 5 cookies from firefox profile "default-release"`; !strings.Contains(r.stderr, want) {
 		t.Errorf("import said %q, want %q", r.stderr, want)
 	}
-	if strings.Contains(r.stderr, "rejected") || !strings.Contains(r.stderr, "left out 1 cookie not for www.example.com") {
-		t.Errorf("import said %q, want nothing rejected and 1 cookie left out", r.stderr)
+	if strings.Contains(r.stderr, "rejected") || strings.Contains(r.stderr, "left out") {
+		t.Errorf("import said %q, want nothing rejected or left out", r.stderr)
+	}
+	// Another host of the site gets "dom" alone.
+	r = cli(t, "", env, "cookies", "import", "--from-browser", "firefox", "--domain", "api.example.com", "--session", filepath.Join(home, "api.json"))
+	if !strings.Contains(r.stderr, "imported 1 cookie from") || !strings.Contains(r.stderr, "left out 4 cookies not for api.example.com") {
+		t.Errorf("import --domain api.example.com said %q, want 1 cookie imported and 4 left out", r.stderr)
 	}
 	// The same profile a year later: each persistent cookie has expired,
 	// and the report names every one.

@@ -14,8 +14,8 @@ import (
 
 // runSession runs "session encrypt", "session decrypt" and "session reset".
 func runSession(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "encrypt" && args[0] != "decrypt" && args[0] != "reset") {
-		return usagef("want a subcommand: encrypt, decrypt or reset")
+	if err := subcommandOf(e, "session", args); err != nil {
+		return err
 	}
 	sub, args := args[0], args[1:]
 	if sub == "reset" {

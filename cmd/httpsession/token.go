@@ -11,8 +11,8 @@ import (
 )
 
 func runToken(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "refresh") {
-		return usagef("want a subcommand: show or refresh")
+	if err := subcommandOf(e, "token", args); err != nil {
+		return err
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet(e, "token "+sub, "token "+sub+" --session FILE")

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpsession/httpsession/internal/browserfixture"
+)
+
+// firefoxProfile copies the Firefox fixture into a profile directory of
+// its own, outside any usual place, its cookies valid for a month.
+func firefoxProfile(t *testing.T) string {
+	t.Helper()
+	prof := filepath.Join(t.TempDir(), "pw-context")
+	if err := os.MkdirAll(prof, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cookies.sqlite", "sessionstore.jsonlz4"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "browsercookies", "testdata", "firefox", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(prof, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), time.Now().Add(30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return prof
+}
+
+// TestImportFromProfileDir: --profile-dir reads a profile anywhere; a
+// browser that has it open is reported, since its newest cookies may not
+// be on disk yet.
+func TestImportFromProfileDir(t *testing.T) {
+	prof := firefoxProfile(t)
+	session := filepath.Join(t.TempDir(), "s.json")
+	r := cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof, "--session", session)
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 5 cookies from firefox profile") || strings.Contains(r.stderr, "has this profile open") {
+		t.Errorf("import --profile-dir: exit %d, %q", r.code, r.stderr)
+	}
+	if runtime.GOOS == "windows" {
+		return
+	}
+	if err := os.Symlink("127.0.1.1:+"+strconv.Itoa(os.Getpid()), filepath.Join(prof, "lock")); err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof, "--session", session)
+	if r.code != 0 || !strings.Contains(r.stderr, "firefox has this profile open ("+filepath.Join(prof, "lock")+")") {
+		t.Errorf("import from a profile in use: exit %d, %q; want a note that the browser has it open", r.code, r.stderr)
+	}
+}
+
+// TestImportSaysWhereItLooked: a browser with no profile names the
+// directories searched, for import and for browsers.
+func TestImportSaysWhereItLooked(t *testing.T) {
+	empty := t.TempDir()
+	session := filepath.Join(t.TempDir(), "s.json")
+	r := cli(t, "", nil, "cookies", "import", "--from-browser", "chromium", "--user-data-dir", empty, "--session", session)
+	if r.code != 1 || !strings.Contains(r.stderr, "looked in "+empty) {
+		t.Errorf("import from an empty --user-data-dir: exit %d, %q; want it to name %s", r.code, r.stderr, empty)
+	}
+	r = cli(t, "", nil, "cookies", "browsers", "--user-data-dir", empty)
+	if r.code != 0 || !strings.Contains(r.stderr, "no browser profile found; looked in:\n  "+empty+"\n") {
+		t.Errorf("browsers --user-data-dir: exit %d, %q", r.code, r.stderr)
+	}
+	home := t.TempDir()
+	r = cli(t, "", []string{"HOME=" + home, "XDG_CONFIG_HOME=", "APPDATA=", "LOCALAPPDATA="}, "cookies", "browsers")
+	if runtime.GOOS == "linux" && !strings.Contains(r.stderr, filepath.Join(home, ".mozilla", "firefox")) {
+		t.Errorf("browsers with no browser installed: exit %d, %q; want the places searched", r.code, r.stderr)
+	}
+}
+
+// TestCookiesFlagsThatDoNothing: a flag the other options make
+// pointless is a usage error, and every subcommand's -h is help.
+func TestCookiesFlagsThatDoNothing(t *testing.T) {
+	session := filepath.Join(t.TempDir(), "s.json")
+	for _, args := range [][]string{
+		{"import", "--domain", "example.com", "cookies.txt"},
+		{"import", "--profile", "Default", "cookies.txt"},
+		{"import", "--profile-dir", "/tmp", "cookies.txt"},
+		{"import", "--user-data-dir", "/tmp", "cookies.txt"},
+		{"import", "--from-browser", "firefox", "--profile", "a", "--profile-dir", "/tmp"},
+		{"export", "--origins-from", "state.json"},
+		{"export", "--format", "json", "--origins-from", "state.json"},
+	} {
+		r := cli(t, "", nil, append(append([]string{"cookies"}, args...), "--session", session)...)
+		if r.code != 2 {
+			t.Errorf("cookies %q: exit %d, %q; want a usage error", args, r.code, r.stderr)
+		}
+	}
+	for cmd, subs := range subcommands {
+		for _, args := range append([][]string{{cmd, "-h"}, {cmd, "help"}}, func() (out [][]string) {
+			for _, s := range subs {
+				out = append(out, []string{cmd, s.name, "-h"})
+			}
+			return out
+		}()...) {
+			r := cli(t, "", nil, args...)
+			if r.code != 0 || !strings.HasPrefix(r.stderr, "usage: httpsession "+cmd) {
+				t.Errorf("%q: exit %d, %q; want the help and exit 0", args, r.code, r.stderr)
+			}
+		}
+	}
+}
+
+// TestImportCountsTrue: a cookie given twice is one cookie imported, and
+// cookies the jar's per-site limit evicts are reported with that limit.
+func TestImportCountsTrue(t *testing.T) {
+	dir := t.TempDir()
+	exp := time.Now().Add(24 * time.Hour).Unix()
+	cookie := func(name string) string {
+		return fmt.Sprintf(`{"name":%q,"value":"v","domain":"app.example.com","path":"/","expires":%d,"httpOnly":false,"secure":true,"sameSite":"Lax"}`, name, exp)
+	}
+	write := func(cookies []string) string {
+		p := filepath.Join(dir, strconv.Itoa(len(cookies))+".json")
+		if err := os.WriteFile(p, []byte(`{"cookies":[`+strings.Join(cookies, ",")+`],"origins":[]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", write([]string{cookie("sid"), cookie("sid")}), "--session", filepath.Join(dir, "a.json"))
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") {
+		t.Errorf("import of a duplicate: exit %d, %q; want 1 cookie", r.code, r.stderr)
+	}
+	var many []string
+	for i := range 185 {
+		many = append(many, cookie(fmt.Sprintf("c%03d", i)))
+	}
+	r = cli(t, "", nil, "cookies", "import", "--format", "storage-state", write(many), "--session", filepath.Join(dir, "b.json"))
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 180 cookies") || !strings.Contains(r.stderr, "evicted 5 cookies of example.com: the jar keeps at most 180 cookies per site") {
+		t.Errorf("import of 185 cookies of one site: exit %d, %q; want 5 evicted by the per-site limit", r.code, r.stderr)
+	}
+}
