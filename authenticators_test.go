@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
 )
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -311,7 +312,7 @@ func TestOAuth2(t *testing.T) {
 		},
 		{
 			name:   "client credentials in the body",
-			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
+			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: oauth2.AuthStyleInParams},
 			answer: `{"access_token":"A","expires_in":"30"}`,
 			wantSeen: seen{Form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
@@ -331,7 +332,8 @@ func TestOAuth2(t *testing.T) {
 			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
 			answer:   `{"access_token":"A2","expires_in":60}`,
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
-			want:     &Token{AccessToken: "A2", Expiry: authNow.Add(time.Minute)},
+			// No new refresh token: the old one stays (RFC 6749 §6).
+			want: &Token{AccessToken: "A2", RefreshToken: "R1", Expiry: authNow.Add(time.Minute)},
 		},
 		{
 			name:     "form-encoded answer",
