@@ -5,12 +5,12 @@
 // Usage:
 //
 //	httpsession demo [--file F] [--fresh]
-//	httpsession get|post URL [flags]
+//	httpsession get|post URL [flags]      (curl's flags: -u, -F, -G, --json, -x, --resolve, -w, …)
 //	httpsession do -X METHOD URL [flags]
 //	httpsession login --session F --kind json|oauth2-password|oauth2-client [flags]
 //	httpsession cookies list|import|export|rm|clear --session F [flags]
-//	httpsession cookies import --session F --from-browser firefox|chromium|chrome|edge|brave [--profile P] [--domain D]
-//	httpsession cookies browsers
+//	httpsession cookies import --session F --from-browser firefox|chromium|chrome|edge|brave [--profile P | --profile-dir DIR] [--user-data-dir DIR] [--domain D]
+//	httpsession cookies browsers [--browser B] [--user-data-dir DIR]
 //	httpsession token show|refresh --session F
 //	httpsession session encrypt|decrypt --session F --key-file K
 //	httpsession session reset --session F
