@@ -488,7 +488,7 @@ func TestInterruptDuringRetryWait(t *testing.T) {
 		t.Fatalf("no wait announced: stderr %q", errb.b.String())
 	}
 	out := errb.b.String()
-	if code != 130 || !strings.HasSuffix(out, "wait=5s)\nhttpsession get: interrupted\n") {
+	if code != 130 || !strings.HasSuffix(out, "waiting 5s\nhttpsession get: interrupted\n") {
 		t.Errorf("interrupted wait: exit %d, stderr %q; want 130 and one line after the wait's", code, out)
 	}
 }
