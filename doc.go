@@ -37,6 +37,7 @@
 //	  └ Store.Update                    store.go: FileStore locks, reads, writes atomically
 //	    ├ decodeSession                 sessionjson.go: the stored document
 //	    ├ Jar.merge                     jarmerge.go: newer change wins, tombstones keep deletions
+//	    ├ Jar.mergeOrigins              siteorigins.go: storageState origins, the newer wins
 //	    ├ Jar.snapshot                  jarmerge.go: cookies and tombstones to write
 //	    └ sessionDoc.encode             sessionjson.go: the same state gives the same bytes
 //
@@ -77,7 +78,10 @@
 // write it; a new or refreshed token is written at once, [Options.AutoSave]
 // writes after responses that changed cookies, and [Options.SyncInterval]
 // saves in the background to pick up what other processes saved. The file
-// is versioned JSON holding the cookies and the token. Session cookies (no
+// is versioned JSON holding the cookies and the token, and the origins
+// (localStorage) of a storageState document given to
+// [Jar.ImportStorageState], so that [Jar.StorageState] gives them back.
+// Session cookies (no
 // Expires or Max-Age) are written too, so that a restarted program resumes
 // its login, unless [SessionOptions.DropSessionCookies] is set; expired
 // cookies never are. Writes are atomic, the file is created with mode 0600,

@@ -139,8 +139,7 @@ func (j *Jar) AddAll(cookies []Cookie) AddReport {
 	for _, c := range cookies {
 		err := j.Add(c)
 		if err == nil {
-			id := cookieID{name: c.Name, domain: strings.ToLower(strings.TrimPrefix(c.Domain, ".")), path: cmp.Or(c.Path, "/"), hostOnly: c.HostOnly}
-			if !kept[id] {
+			if id := addedID(c); !kept[id] {
 				kept[id] = true
 				r.Kept++
 			}
@@ -152,6 +151,12 @@ func (j *Jar) AddAll(cookies []Cookie) AddReport {
 		}
 	}
 	return r
+}
+
+// addedID is the identity of a cookie Add stored, for counting cookies
+// given twice once.
+func addedID(c Cookie) cookieID {
+	return cookieID{name: c.Name, domain: strings.ToLower(strings.TrimPrefix(c.Domain, ".")), path: cmp.Or(c.Path, "/"), hostOnly: c.HostOnly}
 }
 
 // insert is Add reporting the reason for a refusal, "" when the cookie was

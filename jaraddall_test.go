@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,5 +36,16 @@ func TestAddAllCountsCookiesOnce(t *testing.T) {
 		if r.Kept != tt.kept || j.Len() != tt.kept {
 			t.Errorf("%s: Kept %d, jar holds %d; want %d", tt.name, r.Kept, j.Len(), tt.kept)
 		}
+	}
+}
+
+// TestImportNetscapeCountsCookiesOnce: a cookie on two lines of a
+// cookies.txt file is one cookie kept.
+func TestImportNetscapeCountsCookiesOnce(t *testing.T) {
+	const file = "example.com\tFALSE\t/\tFALSE\t0\tsid\tone\nexample.com\tFALSE\t/\tFALSE\t0\tsid\ttwo\nexample.com\tFALSE\t/a\tFALSE\t0\tsid\tthree\n"
+	j := NewJar(nil)
+	rep, err := j.ImportNetscape(strings.NewReader(file))
+	if err != nil || rep.Kept != 2 || j.Len() != 2 {
+		t.Errorf("ImportNetscape: Kept %d, jar holds %d, err %v; want 2 and 2", rep.Kept, j.Len(), err)
 	}
 }

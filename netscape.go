@@ -73,7 +73,7 @@ func (j *Jar) WriteNetscape(w io.Writer) error {
 
 // NetscapeReport is what [Jar.ImportNetscape] did with a cookies.txt file.
 type NetscapeReport struct {
-	Kept int // cookies stored
+	Kept int // cookies stored; a cookie on two lines is one
 	// Rejected lists, in file order, the lines that held no usable cookie:
 	// malformed ones and cookies the jar refused. Comments and blank lines
 	// are not listed.
@@ -99,12 +99,16 @@ func (e NetscapeLineError) Error() string {
 // store, and why.
 func (j *Jar) ImportNetscape(r io.Reader) (NetscapeReport, error) {
 	var rep NetscapeReport
+	kept := map[cookieID]bool{} // a cookie on two lines is one cookie
 	_, err := scanNetscape(r, func(line int, c Cookie, bad string) bool {
 		if bad == "" {
 			err := j.Add(c)
 			var ce *CookieError
 			if !errors.As(err, &ce) {
-				rep.Kept++
+				if id := addedID(c); !kept[id] {
+					kept[id] = true
+					rep.Kept++
+				}
 				return true
 			}
 			c.Domain, bad = ce.Domain, ce.Reason

@@ -22,8 +22,9 @@ port, never to another origin after a redirect), -F/--form and --form-string, -G
 Where they differ from curl on purpose:
   - -u USER without :PASSWORD does not prompt: the password comes from the netrc file (-n) or
     $HTTPSESSION_PASSWORD
-  - -v masks the query string, Cookie and Authorization values and Set-Cookie values; over HTTP/2 or an
-    https proxy tunnel the headers are listed sorted, elsewhere in the order sent and received
+  - -v masks the query string and the values of Authorization, Cookie and Set-Cookie
+  - -i and -v speak HTTP/1.1 to https servers, to show the headers in the order sent and received;
+    through a proxy's CONNECT tunnel the headers are listed sorted
   - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …)
   - --compressed is accepted and changes nothing: gzip is asked for and decoded on every request
   - get takes -d only with -G; post with -G is a usage error (use get)`
