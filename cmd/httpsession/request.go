@@ -127,6 +127,9 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 	err = send(ctx, e, name, u, f, t)
 	if format != "" {
 		t.end, t.exitCode = time.Now(), exitCode(err)
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			t.exitCode = exitInterrupted
+		}
 		writeOut(e.stdout, e.stderr, format, t)
 	}
 	return err

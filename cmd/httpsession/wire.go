@@ -117,12 +117,22 @@ type wireTransport struct {
 }
 
 func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var conn net.Conn
-	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }}
+	var (
+		mu   sync.Mutex // GotConn need not run on this goroutine
+		conn net.Conn
+	)
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		mu.Lock()
+		conn = i.Conn
+		mu.Unlock()
+	}}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := t.base.RoundTrip(req)
 	var reqHead, respHead []string
-	if rc, ok := conn.(*recordConn); ok {
+	mu.Lock()
+	rc, ok := conn.(*recordConn)
+	mu.Unlock()
+	if ok {
 		reqHead, respHead = rc.heads()
 	}
 	if w := t.log.verbose; w != nil {
