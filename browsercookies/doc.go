@@ -20,7 +20,10 @@
 //
 // The databases are read from copies (with their -wal and -journal files),
 // so a running browser is no obstacle and the browser's files are never
-// written. SQLite is modernc.org/sqlite, in pure Go.
+// written; but a running browser writes its newest cookies to disk only
+// every few seconds, so [Report.Running] names its lock and a note says
+// that a login just made may be missing. SQLite is modernc.org/sqlite, in
+// pure Go.
 //
 // The cookies are secrets, as good as the user's password for the sites
 // they belong to: keep them in a session file (which is written 0600 and
