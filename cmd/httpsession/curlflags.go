@@ -311,6 +311,20 @@ func (c *curlFlags) basicCredentials(e *env, u *url.URL) (string, error) {
 	return "", usagef("-u %s has no password: give -u user:password, a netrc entry with -n, or $HTTPSESSION_PASSWORD", user)
 }
 
+// withCredentials puts the credentials of -u or the netrc file on the
+// requests to u's origin, unless -H gave an Authorization header, which
+// wins as in curl.
+func withCredentials(e *env, f *requestFlags, u *url.URL, req *http.Request, base http.RoundTripper) (http.RoundTripper, error) {
+	if _, set := req.Header["Authorization"]; set {
+		return base, nil
+	}
+	cred, err := f.curl.basicCredentials(e, u)
+	if err != nil || cred == "" {
+		return base, err
+	}
+	return &originAuth{base: base, origin: origin(u), value: cred}, nil
+}
+
 // originAuth sets Authorization on every request to one origin (the first
 // URL's, as curl sends -u only there) and on no other.
 type originAuth struct {

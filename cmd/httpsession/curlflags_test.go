@@ -161,6 +161,8 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"--netrc-file", "get", []string{"--netrc-file", netrc, ts.URL + "/n"}},
 		{"--netrc-file default entry", "get", []string{"--netrc-file", netrc, "http://localhost:" + port + "/n"}},
 		{"-u beats netrc", "get", []string{"-u", "bob:pw", "--netrc-file", netrc, ts.URL + "/n"}},
+		{"-H Authorization beats -u", "get", []string{"-u", "bob:pw", "-H", "Authorization: Bearer given", ts.URL + "/n"}},
+		{"-X POST -d with Content-Type from -H", "do", []string{"-X", "POST", "-d", "<a/>", "-H", "Content-Type: application/xml", ts.URL + "/x"}},
 		{"--netrc-optional without a file", "get", []string{"--netrc-file", filepath.Join(dir, "none"), "--netrc-optional", ts.URL + "/n"}},
 		{"-x", "get", []string{"-x", ts.URL, "http://example.test/via-proxy?x=1"}},
 		{"-x with --noproxy", "get", []string{"-x", "http://127.0.0.1:1", "--noproxy", "127.0.0.1", ts.URL + "/direct"}},

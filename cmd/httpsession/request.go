@@ -195,14 +195,8 @@ func send(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags,
 	if err != nil {
 		return err
 	}
-	if _, set := req.Header["Authorization"]; !set {
-		cred, err := f.curl.basicCredentials(e, u)
-		if err != nil {
-			return err
-		}
-		if cred != "" {
-			base = &originAuth{base: base, origin: origin(u), value: cred}
-		}
+	if base, err = withCredentials(e, f, u, req, base); err != nil {
+		return err
 	}
 	var attempts atomic.Int32
 	retry := retryPolicy(e, f, &attempts)
