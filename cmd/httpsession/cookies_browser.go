@@ -85,6 +85,9 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		fmt.Fprintln(e.stderr, l)
 	}
 	if br != nil {
+		if br.Found == 0 {
+			fmt.Fprintf(e.stderr, "the profile in %s holds no cookie\n", br.Profile.Dir)
+		}
 		if br.Filtered > 0 {
 			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), src.domain)
 		}

@@ -59,11 +59,16 @@ func TestImportFromProfileDir(t *testing.T) {
 }
 
 // TestImportSaysWhereItLooked: a browser with no profile names the
-// directories searched, for import and for browsers.
+// directories searched, for import and for browsers; a profile without
+// cookies names its directory.
 func TestImportSaysWhereItLooked(t *testing.T) {
 	empty := t.TempDir()
 	session := filepath.Join(t.TempDir(), "s.json")
-	r := cli(t, "", nil, "cookies", "import", "--from-browser", "chromium", "--user-data-dir", empty, "--session", session)
+	r := cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", empty, "--session", session)
+	if !strings.Contains(r.stderr, "the profile in "+empty+" holds no cookie") {
+		t.Errorf("import from a profile without cookies: exit %d, %q; want it to name %s", r.code, r.stderr, empty)
+	}
+	r = cli(t, "", nil, "cookies", "import", "--from-browser", "chromium", "--user-data-dir", empty, "--session", session)
 	if r.code != 1 || !strings.Contains(r.stderr, "looked in "+empty) {
 		t.Errorf("import from an empty --user-data-dir: exit %d, %q; want it to name %s", r.code, r.stderr, empty)
 	}
