@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // curlNotes ends "get -h", "post -h" and "do -h" after requestNotes: the
@@ -322,19 +324,19 @@ func withCredentials(e *env, f *requestFlags, u *url.URL, req *http.Request, bas
 	if err != nil || cred == "" {
 		return base, err
 	}
-	return &originAuth{base: base, origin: origin(u), value: cred}, nil
+	return &originAuth{base: base, first: u, value: cred}, nil
 }
 
 // originAuth sets Authorization on every request to one origin (the first
 // URL's, as curl sends -u only there) and on no other.
 type originAuth struct {
-	base   http.RoundTripper
-	origin string
-	value  string
+	base  http.RoundTripper
+	first *url.URL // the URL given: its origin alone gets the credentials
+	value string
 }
 
 func (a *originAuth) RoundTrip(req *http.Request) (*http.Response, error) {
-	if origin(req.URL) != a.origin {
+	if !origin.Same(req.URL, a.first) {
 		return a.base.RoundTrip(req)
 	}
 	r := req.Clone(req.Context())
