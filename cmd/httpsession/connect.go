@@ -161,14 +161,21 @@ func proxyFunc(c *curlFlags) (func(*http.Request) (*url.URL, error), error) {
 }
 
 // noProxy reports whether list (--noproxy) names host: "*", the host
-// itself, or a domain it is in (a leading dot optional).
+// itself, a domain it is in (a leading dot optional), or, for an IP
+// address, a CIDR range holding it.
 func noProxy(list, host string) bool {
+	ip := net.ParseIP(host)
 	for entry := range strings.SplitSeq(list, ",") {
 		entry = strings.TrimPrefix(strings.TrimSpace(entry), ".")
+		_, cidr, cidrErr := net.ParseCIDR(entry)
 		switch {
 		case entry == "":
 		case entry == "*":
 			return true
+		case cidrErr == nil:
+			if ip != nil && cidr.Contains(ip) {
+				return true
+			}
 		case strings.EqualFold(host, entry), strings.HasSuffix(strings.ToLower(host), "."+strings.ToLower(entry)):
 			return true
 		}

@@ -116,7 +116,7 @@ func addCurlFlags(fs *flag.FlagSet, c *curlFlags) {
 	fs.StringVar(&c.user, "user", "", "same as -u")
 	fs.StringVar(&c.proxy, "x", "", "use this proxy `URL` ([scheme://][user:password@]host[:port]; http:// when no scheme)")
 	fs.StringVar(&c.proxy, "proxy", "", "same as -x")
-	fs.StringVar(&c.noproxy, "noproxy", "", "comma-separated `hosts` reached without the proxy (a domain covers its subdomains; * is every host)")
+	fs.StringVar(&c.noproxy, "noproxy", "", "comma-separated `hosts` reached without the proxy (a domain covers its subdomains, a CIDR range its addresses; * is every host)")
 	fs.Var(&c.resolve, "resolve", "connect to `host:port:addr` instead of resolving host (repeatable; * for any host)")
 	fs.Var(&c.connectTo, "connect-to", "connect to `HOST1:PORT1:HOST2:PORT2` instead of HOST1:PORT1 (repeatable; an empty part matches or keeps any)")
 	fs.StringVar(&c.cert, "cert", "", "client certificate PEM `file` (with the key, unless --key)")

@@ -166,6 +166,7 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"--netrc-optional without a file", "get", []string{"--netrc-file", filepath.Join(dir, "none"), "--netrc-optional", ts.URL + "/n"}},
 		{"-x", "get", []string{"-x", ts.URL, "http://example.test/via-proxy?x=1"}},
 		{"-x with --noproxy", "get", []string{"-x", "http://127.0.0.1:1", "--noproxy", "127.0.0.1", ts.URL + "/direct"}},
+		{"-x with --noproxy of a CIDR range", "get", []string{"-x", "http://127.0.0.1:1", "--noproxy", "example.test,127.0.0.0/8", ts.URL + "/direct"}},
 		{"--resolve", "get", []string{"--resolve", "example.test:" + port + ":127.0.0.1", "http://example.test:" + port + "/r"}},
 		{"--connect-to", "get", []string{"--connect-to", "example.test:80:127.0.0.1:" + port, "http://example.test/c"}},
 	}
