@@ -125,7 +125,7 @@ func addCurlFlags(fs *flag.FlagSet, c *curlFlags) {
 	fs.BoolVar(&c.netrc, "netrc", false, "same as -n")
 	fs.StringVar(&c.netrcFile, "netrc-file", "", "like -n, from this netrc `file`")
 	fs.BoolVar(&c.netrcOptional, "netrc-optional", false, "like -n (a missing file or host is no error, as with -n)")
-	fs.StringVar(&c.writeOut, "w", "", "print this `format` on standard output after the transfer: %{http_code}, %{size_download}, %{time_total}, %{url_effective}, %{num_redirects}, %{content_type}, %{exitcode}; @FILE reads it")
+	fs.StringVar(&c.writeOut, "w", "", "print this `format` on standard output after the transfer: %{http_code}, %{size_download}, %{time_total}, %{url_effective}, %{num_redirects}, %{content_type}, %{exitcode}, %header{NAME}; @FILE reads it")
 	fs.StringVar(&c.writeOut, "write-out", "", "same as -w")
 	fs.BoolVar(&c.silent, "s", false, "silent: no progress bar and no error message (unless -S)")
 	fs.BoolVar(&c.silent, "silent", false, "same as -s")

@@ -346,7 +346,7 @@ func TestWriteOutAsCurl(t *testing.T) {
 	ts := httptest.NewServer(rec)
 	defer ts.Close()
 	dir := t.TempDir()
-	format := `%{http_code} %{size_download} %{url_effective} %{num_redirects} %{content_type} %{exitcode} 100%%\n`
+	format := `%{http_code} %{size_download} %{url_effective} %{num_redirects} %{content_type} %{exitcode} %header{content-type} 100%%\n`
 	want := runCurl(t, curl, dir, "-s", "-L", "-o", "/dev/null", "-w", format, ts.URL+"/redirect?to=/final")
 	r := cliIn(t, dir, "get", "-o", filepath.Join(dir, "out"), "-w", format, ts.URL+"/redirect?to=/final")
 	if r.stdout != want.stdout {

@@ -52,7 +52,7 @@ func (t *transfer) writeOutVar(name string) (string, bool) {
 }
 
 // writeOut prints format as curl's -w does: %{name} replaced by its
-// value, %% a percent sign, \n \r \t and \\ their characters; an unknown
+// value, %header{name} by the response header's values, %% a percent sign, \n \r \t and \\ their characters; an unknown
 // variable prints nothing and is reported on warn once.
 func writeOut(w, warn io.Writer, format string, t *transfer) {
 	var b strings.Builder
@@ -62,6 +62,17 @@ func writeOut(w, warn io.Writer, format string, t *transfer) {
 		case c == '%' && strings.HasPrefix(format[i:], "%%"):
 			b.WriteByte('%')
 			i++
+		case c == '%' && strings.HasPrefix(format[i:], "%header{"):
+			end := strings.IndexByte(format[i:], '}')
+			if end < 0 {
+				b.WriteString(format[i:])
+				i = len(format)
+				continue
+			}
+			if t.resp != nil {
+				b.WriteString(strings.Join(t.resp.Header.Values(format[i+len("%header{"):i+end]), ", "))
+			}
+			i += end
 		case c == '%' && strings.HasPrefix(format[i:], "%{"):
 			end := strings.IndexByte(format[i:], '}')
 			if end < 0 {
