@@ -80,7 +80,7 @@ type recorder struct {
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := seenRequest{Method: r.Method, Target: upperEscapes(r.RequestURI), Host: r.Host, Accept: r.Header.Get("Accept"), Authorization: r.Header.Get("Authorization")}
+	s := seenRequest{Method: r.Method, Target: upperEscapes(r.RequestURI), Host: r.Host, Accept: fmt.Sprintf("%q", r.Header["Accept"]), Authorization: r.Header.Get("Authorization")}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		s.ClientCert = r.TLS.PeerCertificates[0].Subject.CommonName
 	}
@@ -158,6 +158,8 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"--json", "post", []string{"--json", `{"a":1}`, "--json", `{"b":2}`, ts.URL + "/j"}},
 		{"--json with -X PUT", "do", []string{"-X", "PUT", "--json", "@note", ts.URL + "/j"}},
 		{"-H Host", "get", []string{"-H", "Host: api.example.test", ts.URL + "/h"}},
+		{"-H 'Accept:' removes it", "get", []string{"-H", "Accept:", ts.URL + "/h"}},
+		{"-H 'Accept;' sends it empty", "get", []string{"-H", "Accept;", ts.URL + "/h"}},
 		{"--netrc-file", "get", []string{"--netrc-file", netrc, ts.URL + "/n"}},
 		{"--netrc-file default entry", "get", []string{"--netrc-file", netrc, "http://localhost:" + port + "/n"}},
 		{"-u beats netrc", "get", []string{"-u", "bob:pw", "--netrc-file", netrc, ts.URL + "/n"}},

@@ -158,8 +158,12 @@ func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http
 	fromH := make(map[string]bool)
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usagef("bad header %q: want 'Name: value'", h)
+		empty := !ok && strings.HasSuffix(h, ";") // curl's 'Name;': the header with no value
+		if empty {
+			k = strings.TrimSuffix(h, ";")
+		}
+		if (!ok && !empty) || strings.TrimSpace(k) == "" {
+			return nil, usagef("bad header %q: want 'Name: value' ('Name:' removes a header, 'Name;' sends it empty)", h)
 		}
 		k, v = http.CanonicalHeaderKey(strings.TrimSpace(k)), strings.TrimSpace(v)
 		if k == "Host" {
@@ -170,7 +174,9 @@ func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http
 			req.Header.Del(k) // -H replaces what --json or -d set
 			fromH[k] = true
 		}
-		req.Header[k] = append(req.Header[k], v) // a repeated -H adds a value
+		if v != "" || empty { // 'Name:' only removes, as in curl
+			req.Header[k] = append(req.Header[k], v) // a repeated -H adds a value
+		}
 	}
 	return req, nil
 }
