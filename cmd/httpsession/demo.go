@@ -136,7 +136,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 
 	if resumed {
 		tok := c.Tokens().Current()
-		fmt.Fprintf(e.stdout, "session file %s: resumed, %s", file, plural(c.Jar().Len(), "cookie"))
+		fmt.Fprintf(e.stdout, "session file %s: resumed, %s", file, plural(len(c.Jar().All()), "cookie"))
 		if tok != nil {
 			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok, time.Now()))
 		}
@@ -293,7 +293,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		return err
 	}
 	out.say("%s: %d bytes, mode %v: the token and the jar's %s, session cookies included, so the next run resumes;",
-		file, st.Size(), st.Mode().Perm(), plural(c.Jar().Len(), "cookie"))
+		file, st.Size(), st.Mode().Perm(), plural(len(c.Jar().All()), "cookie"))
 	out.say("cookie values and tokens are never printed")
 	if enc != nil {
 		demoSayEncrypted(out, file, enc)
