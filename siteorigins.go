@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -114,18 +115,24 @@ func (j *Jar) mergeOrigins(origins []storedOrigin) {
 	}
 }
 
-// ImportStorageState adds the cookies of a storageState document to j,
-// as AddAll does, and keeps its origins (localStorage) for StorageState
-// and the session file, each origin replacing what j held for it. A
-// malformed origins array adds nothing and matches ErrBadStorageState.
-func (j *Jar) ImportStorageState(s *StorageState) (AddReport, error) {
+// ImportStorageState adds the cookies of a storageState document to j
+// through Add, in order, returning a *CookieError for each one the jar
+// refused, and keeps its origins (localStorage) for StorageState and the
+// session file, each origin replacing what j held for it. A malformed
+// origins array adds nothing and matches ErrBadStorageState.
+func (j *Jar) ImportStorageState(s *StorageState) (rejected []*CookieError, err error) {
 	origins, err := parseOrigins(s.Origins, j.now())
 	if err != nil {
-		return AddReport{}, err
+		return nil, err
 	}
-	r := j.AddAll(s.JarCookies())
+	for _, c := range s.JarCookies() {
+		var ce *CookieError
+		if err := j.Add(c); errors.As(err, &ce) {
+			rejected = append(rejected, ce)
+		}
+	}
 	j.mergeOrigins(origins)
-	return r, nil
+	return rejected, nil
 }
 
 // originRecord is an origin's line in the session file.

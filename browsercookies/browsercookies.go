@@ -1,6 +1,7 @@
 package browsercookies
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,8 +107,10 @@ type Report struct {
 	// note says so.
 	Running string
 	// Kept and Rejected are what the jar did with the cookies, filled in
-	// by Import.
-	httpsession.AddReport
+	// by Import: how many it stored, and for each one it refused, the
+	// name, domain and reason (never the value).
+	Kept     int
+	Rejected []httpsession.CookieError
 }
 
 // Skip is a group of cookies skipped for one reason.
@@ -200,7 +203,9 @@ func domainFilter(domain string) func(httpsession.Cookie) bool {
 }
 
 // Import reads a browser profile's cookies as [Read] does and adds them to
-// jar through [httpsession.Jar.AddAll], so the jar's rules apply; the
+// jar through [httpsession.Jar.Add], one by one and in order, so the jar's
+// rules apply and a later cookie with the same name, domain, path and
+// host-only flag replaces an earlier one; the
 // report says what it kept and what it refused and why. For a Client, pass
 // c.Jar() and save the session afterwards.
 func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, error) {
@@ -208,8 +213,32 @@ func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
-	r.AddReport = jar.AddAll(cookies)
+	addAll(jar, cookies, r)
 	return r, nil
+}
+
+// addAll adds cookies to jar, filling in r's Kept and Rejected: a cookie
+// given twice (one name, domain, path and host-only flag, as a Firefox
+// profile's database and session store can both hold it) is one cookie
+// kept.
+func addAll(jar *httpsession.Jar, cookies []httpsession.Cookie, r *Report) {
+	type key struct {
+		name, domain, path string
+		hostOnly           bool
+	}
+	kept := make(map[key]bool, len(cookies))
+	for _, c := range cookies {
+		var ce *httpsession.CookieError
+		if err := jar.Add(c); errors.As(err, &ce) {
+			r.Rejected = append(r.Rejected, *ce)
+			continue
+		}
+		k := key{c.Name, strings.ToLower(strings.TrimPrefix(c.Domain, ".")), cmp.Or(c.Path, "/"), c.HostOnly}
+		if !kept[k] {
+			kept[k] = true
+			r.Kept++
+		}
+	}
 }
 
 // UserDataDirs returns where Profiles and Read look for browser b's

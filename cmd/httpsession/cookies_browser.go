@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,13 +62,20 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		return err
 	}
 	defer c.Close()
-	r := c.Jar().AddAll(cookies)
+	var rejected []*httpsession.CookieError
 	if state != nil {
 		// Cookies and origins (localStorage) both: the export gives them back.
-		if r, err = c.Jar().ImportStorageState(state); err != nil {
+		if rejected, err = c.Jar().ImportStorageState(state); err != nil {
 			return err
 		}
 		cookies = state.JarCookies()
+	} else {
+		for _, ck := range cookies {
+			var ce *httpsession.CookieError
+			if err := c.Jar().Add(ck); errors.As(err, &ce) {
+				rejected = append(rejected, ce)
+			}
+		}
 	}
 	if err := c.Save(); err != nil {
 		return err
@@ -76,9 +84,9 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	evicted, evictedLines := evictions(c.Jar(), cookies, r)
-	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept-evicted, "cookie"), from, session)
-	for _, ce := range r.Rejected {
+	kept, evictedLines := importCounts(c.Jar(), cookies, rejected)
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
+	for _, ce := range rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
 	}
 	for _, l := range evictedLines {

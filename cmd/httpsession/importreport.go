@@ -36,11 +36,11 @@ func siteOf(domain string) string {
 	return domain
 }
 
-// evictions finds the imported cookies the jar stored but no longer
-// holds, and returns their number and the lines that say which limit
-// evicted them: the per-site limit when the site is at it, else the
-// jar's total.
-func evictions(jar *httpsession.Jar, imported []httpsession.Cookie, r httpsession.AddReport) (int, []string) {
+// importCounts counts the cookies an import stored (a cookie given twice
+// is one) and still holds, and returns the lines that tell of those the
+// jar evicted at once, with the limit that evicted them: the per-site
+// limit when the site is at it, else the jar's total.
+func importCounts(jar *httpsession.Jar, imported []httpsession.Cookie, refused []*httpsession.CookieError) (int, []string) {
 	held := map[cookieKey]bool{}
 	perSite := map[string]int{}
 	for _, c := range jar.All() {
@@ -48,23 +48,27 @@ func evictions(jar *httpsession.Jar, imported []httpsession.Cookie, r httpsessio
 		perSite[siteOf(c.Domain)]++
 	}
 	rejected := map[[2]string]bool{}
-	for _, ce := range r.Rejected {
+	for _, ce := range refused {
 		rejected[[2]string{ce.Name, strings.ToLower(ce.Domain)}] = true
 	}
 	seen := map[cookieKey]bool{}
 	evicted := map[string]int{}
+	kept := 0
 	for _, c := range imported {
 		k := keyOf(c)
-		if seen[k] || held[k] || rejected[[2]string{k.name, k.domain}] {
+		if seen[k] || rejected[[2]string{k.name, k.domain}] {
 			continue
 		}
 		seen[k] = true
-		evicted[siteOf(k.domain)]++
+		if held[k] {
+			kept++
+		} else {
+			evicted[siteOf(k.domain)]++
+		}
 	}
 	var lines []string
-	n, total := 0, 0
+	total := 0
 	for _, site := range slices.Sorted(maps.Keys(evicted)) {
-		n += evicted[site]
 		if perSite[site] >= jarPerSiteLimit {
 			lines = append(lines, fmt.Sprintf("evicted %s of %s: the jar keeps at most %d cookies per site (the least recently used go first)",
 				plural(evicted[site], "cookie"), site, jarPerSiteLimit))
@@ -75,5 +79,5 @@ func evictions(jar *httpsession.Jar, imported []httpsession.Cookie, r httpsessio
 	if total > 0 {
 		lines = append(lines, fmt.Sprintf("evicted %s: the jar keeps at most %d cookies in all (the least recently used go first)", plural(total, "cookie"), jarTotalLimit))
 	}
-	return n, lines
+	return kept, lines
 }

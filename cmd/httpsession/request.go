@@ -125,7 +125,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return err
 	}
 	t := &transfer{start: time.Now()}
-	err = send(ctx, e, name, u, f, t)
+	err = exchange(ctx, e, name, u, f, t)
 	if format != "" {
 		t.end, t.exitCode = time.Now(), exitCode(err)
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
@@ -134,6 +134,58 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		writeOut(e.stdout, e.stderr, format, t)
 	}
 	return err
+}
+
+// exchange sends the request the flags describe and prints the answer,
+// in curl's own sequence: the request (body and headers), the session's
+// client, the exchange, the output, the save, the exit status; t records
+// what -w reports.
+func exchange(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags, t *transfer) error {
+	if f.maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
+		defer cancel()
+	}
+	req, err := newRequest(ctx, e, u, f)
+	if err != nil {
+		return err
+	}
+	wl := &wireLog{heads: make(map[*http.Response][]string)}
+	if e.verbose {
+		wl.verbose = e.stderr
+	}
+	base, err := baseTransport(e, f, wl)
+	if err != nil {
+		return err
+	}
+	if base, err = withCredentials(e, f, u, req, base); err != nil {
+		return err
+	}
+	var attempts atomic.Int32
+	retry := retryPolicy(e, f, &attempts)
+	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
+	if err != nil {
+		return err
+	}
+	defer c.Close() // saves what came before an error or Ctrl-C
+	resp, err := send(e, c, req, f, &attempts, wl, t)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	t.resp = resp
+	explain(e, name, resp, ac, retry)
+	failed := f.fail && resp.StatusCode >= 400
+	if t.size, err = writeAnswer(e, resp, f, failed, wl); err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	if failed {
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+	}
+	return nil
 }
 
 // newRequest builds the request the flags describe: its body (or query,
@@ -181,37 +233,10 @@ func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http
 	return req, nil
 }
 
-// send sends the request the flags describe and prints the answer. It is
-// one piece because it reads as curl's own sequence: request, client,
-// send, output, save, exit status; the branches are the flags.
-func send(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags, t *transfer) error {
-	if f.maxTime > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
-		defer cancel()
-	}
-	req, err := newRequest(ctx, e, u, f)
-	if err != nil {
-		return err
-	}
-	wl := &wireLog{heads: make(map[*http.Response][]string)}
-	if e.verbose {
-		wl.verbose = e.stderr
-	}
-	base, err := baseTransport(e, f, wl)
-	if err != nil {
-		return err
-	}
-	if base, err = withCredentials(e, f, u, req, base); err != nil {
-		return err
-	}
-	var attempts atomic.Int32
-	retry := retryPolicy(e, f, &attempts)
-	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
-	if err != nil {
-		return err
-	}
-	defer c.Close() // saves what came before an error or Ctrl-C
+// send sends req through the session's client, following redirects as
+// --no-follow, --max-redirs and -i say, and tells how many attempts an
+// error took.
+func send(e *env, c *httpsession.Client, req *http.Request, f *requestFlags, attempts *atomic.Int32, wl *wireLog, t *transfer) (*http.Response, error) {
 	hc := *c.HTTPClient()
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if f.noFollow {
@@ -227,47 +252,43 @@ func send(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags,
 		return nil
 	}
 	resp, err := hc.Do(req)
-	if err != nil {
-		if f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
-		}
-		if n := attempts.Load(); n > 0 {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, n+1)
-		}
-		return err
+	switch {
+	case err == nil:
+		return resp, nil
+	case f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
+	case attempts.Load() > 0:
+		return nil, fmt.Errorf("%w (gave up after %d attempts)", err, attempts.Load()+1)
 	}
-	defer resp.Body.Close()
-	t.resp = resp
-	explain(e, name, resp, ac, retry)
+	return nil, err
+}
 
+// writeAnswer prints the answer: its head with -i, and its body to
+// standard output or -o's file, unless failed (--fail and a status of 400
+// or more) drops it. It returns the body's size.
+func writeAnswer(e *env, resp *http.Response, f *requestFlags, failed bool, wl *wireLog) (int64, error) {
 	if f.include {
 		writeHead(e.stdout, resp, wl)
 	}
-	failed := f.fail && resp.StatusCode >= 400
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
+		var err error
 		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	progressTo := e.stderr
 	if f.curl.silent {
 		progressTo = io.Discard
 	}
-	t.size, err = copyWithProgress(dst, resp.Body, resp.ContentLength, progressTo)
+	n, err := copyWithProgress(dst, resp.Body, resp.ContentLength, progressTo)
 	if cerr := closeOut(err == nil); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("reading the response: %w", err)
+		return n, fmt.Errorf("reading the response: %w", err)
 	}
-	if err := c.Save(); err != nil {
-		return err
-	}
-	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
-	}
-	return nil
+	return n, nil
 }
 
 // explain tells on standard error what the answer alone does not: a

@@ -84,3 +84,17 @@ func TestRunningLock(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCountsCookiesOnce: a cookie read twice is one cookie kept.
+func TestImportCountsCookiesOnce(t *testing.T) {
+	jar := httpsession.NewJar(nil)
+	r := &Report{}
+	addAll(jar, []httpsession.Cookie{
+		{Name: "sid", Value: "1", Domain: "example.com", Path: "/", HostOnly: true},
+		{Name: "sid", Value: "2", Domain: "example.com", Path: "/", HostOnly: true},
+		{Name: "sid", Value: "3", Domain: ".example.com", Path: "/"},
+	}, r)
+	if r.Kept != 2 || len(jar.All()) != 2 {
+		t.Errorf("Kept %d, jar holds %d; want 2 and 2", r.Kept, len(jar.All()))
+	}
+}
