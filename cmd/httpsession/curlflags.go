@@ -20,7 +20,7 @@ const curlNotes = `curl's flags with curl's meaning: -u/--user (Basic, sent only
 port, never to another origin after a redirect), -F/--form and --form-string, -G/--get, -d/--data,
 --data-raw, --data-binary and --data-urlencode (joined with &, into the query with -G), --json,
 -x/--proxy and --noproxy, --resolve and --connect-to, -H 'Host: …' (sent as the Host header),
---cert/--key (PEM), -n/--netrc, --netrc-file, --netrc-optional, -w/--write-out, -s/-S, --compressed.
+--cert/--key (PEM), -n/--netrc, --netrc-file, --netrc-optional, -w/--write-out, -s/-S, -A, -e, -I.
 Where they differ from curl on purpose:
   - -u USER without :PASSWORD does not prompt: the password comes from the netrc file (-n) or
     $HTTPSESSION_PASSWORD
@@ -28,7 +28,8 @@ Where they differ from curl on purpose:
   - -i and -v speak HTTP/1.1 to https servers, to show the headers in the order sent and received;
     through a proxy's CONNECT tunnel the headers are listed sorted
   - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …)
-  - --compressed is accepted and changes nothing: gzip is asked for and decoded on every request
+  - --compressed and -L are accepted and change nothing: gzip is asked for and decoded on every
+    request, and redirects are followed unless --no-follow
   - get takes -d only with -G; post with -G is a usage error (use get)`
 
 // dataKind is how a -d-like flag turns its argument into body bytes.
@@ -96,7 +97,9 @@ type curlFlags struct {
 	netrcFile            string
 	writeOut             string
 	silent, showError    bool
-	compressed           bool
+	compressed, location bool
+	userAgent, referer   string
+	head                 bool
 }
 
 // addCurlFlags declares the curl flags on fs.
@@ -132,6 +135,14 @@ func addCurlFlags(fs *flag.FlagSet, c *curlFlags) {
 	fs.BoolVar(&c.showError, "S", false, "with -s, still print the error message")
 	fs.BoolVar(&c.showError, "show-error", false, "same as -S")
 	fs.BoolVar(&c.compressed, "compressed", false, "accepted for curl's sake: responses are always asked for and decoded as gzip")
+	fs.BoolVar(&c.location, "L", false, "accepted for curl's sake: redirects are followed unless --no-follow")
+	fs.BoolVar(&c.location, "location", false, "same as -L")
+	fs.StringVar(&c.userAgent, "A", "", "send this User-Agent `name`")
+	fs.StringVar(&c.userAgent, "user-agent", "", "same as -A")
+	fs.StringVar(&c.referer, "e", "", "send this Referer `URL`")
+	fs.StringVar(&c.referer, "referer", "", "same as -e")
+	fs.BoolVar(&c.head, "I", false, "send a HEAD and print the response's head (get only)")
+	fs.BoolVar(&c.head, "head", false, "same as -I")
 }
 
 // check reports the flag combinations curl refuses, and those this
@@ -148,6 +159,8 @@ func (c *curlFlags) check(name string) error {
 		return usagef("get sends no body: use post, or do -X METHOD with -F")
 	case name == "post" && c.get:
 		return usagef("-G makes a GET: use get -G")
+	case c.head && (name != "get" || len(c.data) > 0 || len(c.forms) > 0):
+		return usagef("-I sends a HEAD without a body: use get -I")
 	}
 	return nil
 }

@@ -68,6 +68,7 @@ func runCurl(t *testing.T, curl, dir string, args ...string) result {
 type seenRequest struct {
 	Method, Target, Host string
 	ContentType, Accept  string
+	UserAgent, Referer   string
 	Authorization        string
 	Body                 string
 	ClientCert           string
@@ -80,7 +81,8 @@ type recorder struct {
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := seenRequest{Method: r.Method, Target: upperEscapes(r.RequestURI), Host: r.Host, Accept: fmt.Sprintf("%q", r.Header["Accept"]), Authorization: r.Header.Get("Authorization")}
+	s := seenRequest{Method: r.Method, Target: upperEscapes(r.RequestURI), Host: r.Host, Accept: fmt.Sprintf("%q", r.Header["Accept"]),
+		UserAgent: givenAgent(r.Header.Get("User-Agent")), Referer: r.Header.Get("Referer"), Authorization: r.Header.Get("Authorization")}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		s.ClientCert = r.TLS.PeerCertificates[0].Subject.CommonName
 	}
@@ -109,6 +111,15 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	io.WriteString(w, "ok")
+}
+
+// givenAgent is a User-Agent the command line gave: curl's and
+// httpsession's own are left out.
+func givenAgent(ua string) string {
+	if strings.HasPrefix(ua, "curl/") || strings.HasPrefix(ua, "httpsession/") {
+		return ""
+	}
+	return ua
 }
 
 func (rec *recorder) take() []seenRequest {
@@ -158,6 +169,10 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"--json", "post", []string{"--json", `{"a":1}`, "--json", `{"b":2}`, ts.URL + "/j"}},
 		{"--json with -X PUT", "do", []string{"-X", "PUT", "--json", "@note", ts.URL + "/j"}},
 		{"-H Host", "get", []string{"-H", "Host: api.example.test", ts.URL + "/h"}},
+		{"-A and -e", "get", []string{"-A", "agent/1.0", "-e", "https://from.example/page", ts.URL + "/a"}},
+		{"-e after a redirect", "get", []string{"-L", "-e", "https://from.example/page", ts.URL + "/redirect?to=/landed"}},
+		{"-H User-Agent beats -A", "get", []string{"-A", "agent/1.0", "-H", "User-Agent: header/2.0", ts.URL + "/a"}},
+		{"-I", "get", []string{"-I", ts.URL + "/head"}},
 		{"-H 'Accept:' removes it", "get", []string{"-H", "Accept:", ts.URL + "/h"}},
 		{"-H 'Accept;' sends it empty", "get", []string{"-H", "Accept;", ts.URL + "/h"}},
 		{"--netrc-file", "get", []string{"--netrc-file", netrc, ts.URL + "/n"}},
@@ -177,8 +192,7 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 			rec.take()
 			want := runCurl(t, curl, dir, append([]string{"-s", "-o", "/dev/null"}, tt.args...)...)
 			wantSeen := rec.take()
-			ours := without(tt.args, "-L") // redirects are followed by default
-			r := cliIn(t, dir, append(append([]string{tt.cmd}, ours...), "-o", filepath.Join(dir, "out"))...)
+			r := cliIn(t, dir, append(append([]string{tt.cmd}, tt.args...), "-o", filepath.Join(dir, "out"))...)
 			gotSeen := rec.take()
 			if want.code != 0 || r.code != 0 {
 				t.Fatalf("curl exit %d (%s), httpsession exit %d (%s)", want.code, want.stderr, r.code, r.stderr)
@@ -213,16 +227,6 @@ func cliIn(t *testing.T, dir string, args ...string) result {
 		t.Fatal(err)
 	}
 	return result{code, out.String(), errb.String()}
-}
-
-func without(args []string, drop string) []string {
-	var out []string
-	for _, a := range args {
-		if a != drop {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // rawServer answers every request with the head given, byte for byte, and
@@ -498,7 +502,7 @@ func TestCurlFlagsUsage(t *testing.T) {
 		}
 	}
 	r := cli(t, "", nil, "get", "-h")
-	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed is accepted", "%{exitcode}"} {
+	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}"} {
 		if r.code != 0 || !strings.Contains(r.stderr, want) {
 			t.Errorf("get -h: exit %d, lacks %q", r.code, want)
 		}

@@ -103,6 +103,9 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if err := f.curl.check(name); err != nil {
 			return err
 		}
+		if f.curl.head {
+			f.method, f.include = http.MethodHead, true
+		}
 		if f.retry < 0 || f.maxRedirs < 0 {
 			return usagef("--retry and --max-redirs take a number of 0 or more")
 		}
@@ -207,6 +210,12 @@ func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http
 		req.Header.Set("Content-Type", b.contentType)
 	}
 	req.Header.Set("Accept", cmp.Or(b.accept, "*/*")) // as curl sends it
+	if f.curl.userAgent != "" {
+		req.Header.Set("User-Agent", f.curl.userAgent)
+	}
+	if f.curl.referer != "" {
+		req.Header.Set("Referer", f.curl.referer)
+	}
 	fromH := make(map[string]bool)
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
@@ -246,6 +255,11 @@ func send(e *env, c *httpsession.Client, req *http.Request, f *requestFlags, att
 			return fmt.Errorf("stopped after %d redirects (--max-redirs)", f.maxRedirs)
 		}
 		t.redirects = len(via)
+		// net/http sends the previous URL, query and all, as the Referer
+		// of a redirect; curl sends -e's or none.
+		if f.curl.referer == "" {
+			req.Header.Del("Referer")
+		}
 		if f.include && req.Response != nil {
 			writeHead(e.stdout, req.Response, wl) // each hop's head, as curl -i -L prints it
 		}
