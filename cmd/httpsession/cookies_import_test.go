@@ -135,6 +135,15 @@ func TestImportCountsTrue(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") {
 		t.Errorf("import of a duplicate: exit %d, %q; want 1 cookie", r.code, r.stderr)
 	}
+	txt := filepath.Join(dir, "cookies.txt")
+	line := fmt.Sprintf("app.example.com\tFALSE\t/\tTRUE\t%d\tsid\tv\n", exp)
+	if err := os.WriteFile(txt, []byte(line+line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "cookies", "import", txt, "--session", filepath.Join(dir, "c.json"))
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1;") {
+		t.Errorf("import of a cookies.txt line given twice: exit %d, %q; want 1 cookie", r.code, r.stderr)
+	}
 	var many []string
 	for i := range 185 {
 		many = append(many, cookie(fmt.Sprintf("c%03d", i)))

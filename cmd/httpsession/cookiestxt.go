@@ -15,7 +15,7 @@ import (
 
 // importReport is what importNetscape did with a cookies.txt file.
 type importReport struct {
-	Kept int // cookies stored
+	Kept int // cookies stored; a cookie on two lines is one
 	// Rejected lists, in file order, the lines that held no usable cookie:
 	// malformed ones and cookies the jar refused. Comments and blank lines
 	// are not listed.
@@ -41,14 +41,19 @@ func (e lineError) Error() string {
 // Jar.Add, so the jar's rules apply, and reports what it kept and refused.
 func importNetscape(jar *httpsession.Jar, r io.Reader) (importReport, error) {
 	var rep importReport
+	kept := map[cookieKey]bool{} // a cookie on two lines is one cookie
 	_, err := netscape.Scan(r, func(line int, rec netscape.Record, bad string) bool {
 		name, domain := rec.Name, rec.Domain
 		if bad == "" {
-			err := jar.Add(httpsession.Cookie{Name: rec.Name, Value: rec.Value, Domain: rec.Domain, Path: rec.Path,
-				HostOnly: rec.HostOnly, Secure: rec.Secure, HttpOnly: rec.HttpOnly, Expires: rec.Expires})
+			c := httpsession.Cookie{Name: rec.Name, Value: rec.Value, Domain: rec.Domain, Path: rec.Path,
+				HostOnly: rec.HostOnly, Secure: rec.Secure, HttpOnly: rec.HttpOnly, Expires: rec.Expires}
+			err := jar.Add(c)
 			var ce *httpsession.CookieError
 			if !errors.As(err, &ce) {
-				rep.Kept++
+				if k := keyOf(c); !kept[k] {
+					kept[k] = true
+					rep.Kept++
+				}
 				return true
 			}
 			domain, bad = ce.Domain, ce.Reason
