@@ -280,6 +280,24 @@ func (m *TokenManager) setToken(t *Token, issued time.Time) {
 	m.cur.Store(m.newState(*t, issued))
 }
 
+// adopt is setToken(t, issued) for a token read from the shared store, done
+// only while the cached token is still ours, the one the store was merged
+// with: a token a login or refresh obtained meanwhile is newer than t, and
+// ours may have been a token the server rejected, so it is kept.
+func (m *TokenManager) adopt(ours, t *Token, issued time.Time) {
+	s := m.cur.Load()
+	if s == nil && ours != nil || s != nil && !tokenEqual(&s.tok, ours) {
+		return
+	}
+	var next *tokenState
+	if t != nil {
+		next = m.newState(*t, issued)
+	}
+	if m.cur.CompareAndSwap(s, next) {
+		m.relogin.Store(t == nil)
+	}
+}
+
 // Current returns a copy of the cached token, or nil if there is none. It
 // does no I/O and may return an expired token.
 func (m *TokenManager) Current() *Token {
