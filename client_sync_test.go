@@ -103,7 +103,7 @@ func TestDefaultResponseHeaderTimeout(t *testing.T) {
 		base := c.hc.Transport.(*transport).base.(*http.Transport)
 		base.DialContext = dialMem
 		start := time.Now()
-		req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+l.addr+"/", nil)
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+l.Addr().String()+"/", nil)
 		_, err = c.Do(req)
 		if err == nil {
 			t.Fatal("Do succeeded against a server that never answers")

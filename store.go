@@ -35,10 +35,19 @@ type Store interface {
 	Update(fn func(current []byte) ([]byte, error)) error
 }
 
-// A Store may also implement NeedsWrite() bool: a save of a session that did
-// not change then still calls Update while NeedsWrite reports true (an
-// encrypting store that read a plain-text document, say). And a Store that
-// other processes share implements RefreshLocker.
+// A Store may also implement MigratingStore, and a Store that other
+// processes share implements RefreshLocker.
+
+// A MigratingStore is a Store that may hold its document in an older form
+// than the one it writes, as agestore's Store does with a plain-text file
+// it encrypts. A save of a session that did not change, otherwise skipped,
+// still calls Update while NeedsWrite reports true, so that the next Save
+// migrates the document.
+type MigratingStore interface {
+	// NeedsWrite reports whether the document last read must be written
+	// again although the session did not change.
+	NeedsWrite() bool
+}
 
 // A RefreshLocker is a Store that lets the processes sharing it take turns
 // refreshing the session's token, so that a single-use refresh token is
@@ -470,10 +479,8 @@ func (e *SessionFileError) Error() string {
 	return s
 }
 
-// Unwrap returns ErrCorruptSession and the underlying error, if any.
-func (e *SessionFileError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrCorruptSession}
-	}
-	return []error{ErrCorruptSession, e.Err}
-}
+// Is reports whether target is ErrCorruptSession.
+func (e *SessionFileError) Is(target error) bool { return target == ErrCorruptSession }
+
+// Unwrap returns Err.
+func (e *SessionFileError) Unwrap() error { return e.Err }
