@@ -72,7 +72,7 @@ func TestSaveDuringRefreshKeepsNewToken(t *testing.T) {
 	clock.Advance(time.Hour)
 	get(t, c, ts.URL)
 	if tok := c.Tokens().Current(); tok == nil || tok.AccessToken != "at-2" {
-		t.Fatalf("token after the refresh = %v, want at-2", tok)
+		t.Fatalf("token after the refresh = %q, want at-2", accessOf(tok))
 	}
 
 	close(release)
@@ -80,9 +80,18 @@ func TestSaveDuringRefreshKeepsNewToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tok := c.Tokens().Current(); tok == nil || tok.AccessToken != "at-2" {
-		t.Errorf("token after the save that began before the refresh = %v, want at-2 kept", tok)
+		t.Errorf("token after the save that began before the refresh = %q, want at-2 kept", accessOf(tok))
 	}
 	if got, want := a.counts(), "1 logins, 1 refreshes, 0 reuses"; got != want {
 		t.Errorf("%s, want %s", got, want)
 	}
+}
+
+// accessOf returns t's access token, "" for nil: the test's tokens are no
+// secrets, and their names tell them apart.
+func accessOf(t *Token) string {
+	if t == nil {
+		return ""
+	}
+	return t.AccessToken
 }
