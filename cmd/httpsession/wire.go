@@ -162,7 +162,7 @@ func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // holds it when nothing was recorded.
 func printRequestHead(w io.Writer, req *http.Request, head []string) {
 	if head == nil {
-		head = []string{req.Method + " " + req.URL.RequestURI() + " " + req.Proto, "Host: " + cmpHost(req)}
+		head = []string{req.Method + " " + req.URL.RequestURI() + " " + req.Proto, "Host: " + requestHost(req)}
 		keys := slices.Sorted(func(yield func(string) bool) {
 			for k := range req.Header {
 				if !yield(k) {
@@ -187,7 +187,7 @@ func printRequestHead(w io.Writer, req *http.Request, head []string) {
 	fmt.Fprintln(w, ">")
 }
 
-func cmpHost(req *http.Request) string {
+func requestHost(req *http.Request) string {
 	if req.Host != "" {
 		return req.Host
 	}
