@@ -187,6 +187,7 @@ func printRequestHead(w io.Writer, req *http.Request, head []string) {
 	fmt.Fprintln(w, ">")
 }
 
+// requestHost is the Host header req goes with.
 func requestHost(req *http.Request) string {
 	if req.Host != "" {
 		return req.Host
