@@ -508,3 +508,70 @@ func TestCurlFlagsUsage(t *testing.T) {
 		}
 	}
 }
+
+// connectProxy is a forward proxy that tunnels CONNECT requests, and
+// a func that counts them.
+func connectProxy(t *testing.T) (*httptest.Server, func() int) {
+	t.Helper()
+	var mu sync.Mutex
+	tunnels := new(int)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		up, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		mu.Lock()
+		*tunnels++
+		mu.Unlock()
+		c, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		bw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+		bw.Flush()
+		go func() { io.Copy(up, c); up.Close() }()
+		io.Copy(c, up)
+		c.Close()
+	}))
+	t.Cleanup(ts.Close)
+	return ts, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return *tunnels
+	}
+}
+
+// TestProxyTunnelAsCurl: -x to an https URL goes through the proxy's
+// CONNECT tunnel, as curl's does, with -i and -v too.
+func TestProxyTunnelAsCurl(t *testing.T) {
+	curl := needCurl(t)
+	rec := &recorder{}
+	target := httptest.NewTLSServer(rec)
+	defer target.Close()
+	proxy, tunnels := connectProxy(t)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: target.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-x", proxy.URL, "--cacert", ca, target.URL + "/tunnel?x=1"}
+	want := runCurl(t, curl, dir, append([]string{"-s", "-o", "/dev/null"}, args...)...)
+	wantSeen := rec.take()
+	r := cliIn(t, dir, append([]string{"get", "-i", "-v", "-o", filepath.Join(dir, "out")}, args...)...)
+	gotSeen := rec.take()
+	if want.code != 0 || r.code != 0 || tunnels() != 2 {
+		t.Fatalf("curl exit %d, httpsession exit %d (%s), %d tunnels; want both through the proxy", want.code, r.code, r.stderr, tunnels())
+	}
+	if diff := cmp.Diff(wantSeen, gotSeen); diff != "" {
+		t.Errorf("server saw (-curl +httpsession):\n%s", diff)
+	}
+	if !contains(prefixed(r.stderr, "< "), "Content-Type: text/plain") {
+		t.Errorf("get -v through a tunnel lacks the response headers: %q", r.stderr)
+	}
+}
