@@ -153,3 +153,17 @@ func TestImportCountsTrue(t *testing.T) {
 		t.Errorf("import of 185 cookies of one site: exit %d, %q; want 5 evicted by the per-site limit", r.code, r.stderr)
 	}
 }
+
+// TestMessagesSpeakJSON: a login configuration of the wrong shape is
+// described in JSON's words, not Go's.
+func TestMessagesSpeakJSON(t *testing.T) {
+	session := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(session+".auth.json", []byte(`{"kind":"json","origins":5}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "get", "http://127.0.0.1:1/", "--retry", "0", "--session", session)
+	if r.code != 1 || !strings.Contains(r.stderr, `field "origins" holds the wrong kind of value (number)`) ||
+		strings.Contains(r.stderr, "Go ") || strings.Contains(r.stderr, "[]string") {
+		t.Errorf("a malformed login configuration: exit %d, %q; want the field named in JSON's words", r.code, r.stderr)
+	}
+}

@@ -52,7 +52,7 @@ func readAuthConfig(session string) (*authConfig, error) {
 	}
 	var ac authConfig
 	if err := json.Unmarshal(b, &ac); err != nil {
-		return nil, fmt.Errorf("%s: not a login configuration: %v", authConfigPath(session), err)
+		return nil, fmt.Errorf("%s: not a login configuration: %s", authConfigPath(session), jsonProblem(err))
 	}
 	return &ac, nil
 }

@@ -98,7 +98,7 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("reading the issuer's configuration: %w", err)
+		return fmt.Errorf("reading the issuer's configuration: %s", jsonProblem(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -112,7 +112,7 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 		AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
-		return fmt.Errorf("reading the issuer's configuration: %w", err)
+		return fmt.Errorf("reading the issuer's configuration: %s", jsonProblem(err))
 	}
 	if strings.TrimSuffix(doc.Issuer, "/") != issuer {
 		return fmt.Errorf("reading the issuer's configuration: it names issuer %q, not %q", doc.Issuer, issuer)
