@@ -332,7 +332,7 @@ func TestRetryReportedOnce(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer ts.Close()
-	r := cli(t, "", nil, "get", "-v", ts.URL)
+	r := cli(t, "", nil, "get", "-v", "--max-wait", "10ms", ts.URL) // a short backoff
 	var reports []string
 	for line := range strings.Lines(r.stderr) {
 		if strings.HasPrefix(line, "httpsession") && strings.Contains(line, "retr") {
