@@ -25,7 +25,16 @@ import (
 //	"tombstones":[
 //	{"n":"old","d":"example.com","p":"/","f":"h","del":1767366245000,"until":1769958245000},
 //	…
+//	],
+//	"origins":[
+//	{"origin":"https://app.example.com","u":1767366245000,"state":{"origin":"https://app.example.com","localStorage":[…]}},
+//	…
 //	]}
+//
+// "origins", written only when there are any, holds the storageState
+// origins (localStorage) of siteorigins.go, sorted by origin: u is when
+// the origin was stored, and state its object as the storageState
+// document had it. A reader that knows no origins skips the key.
 //
 // Cookies and tombstones are sorted by domain, path, name and host-only flag,
 // one per line, so that the same state always gives the same bytes. Cookie
