@@ -132,8 +132,8 @@ func TestImportCountsTrue(t *testing.T) {
 		return p
 	}
 	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", write([]string{cookie("sid"), cookie("sid")}), "--session", filepath.Join(dir, "a.json"))
-	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") {
-		t.Errorf("import of a duplicate: exit %d, %q; want 1 cookie", r.code, r.stderr)
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") || !strings.Contains(r.stderr, "1 cookie given more than once, counted once") {
+		t.Errorf("import of a duplicate: exit %d, %q; want 1 cookie, and the duplicate told", r.code, r.stderr)
 	}
 	txt := filepath.Join(dir, "cookies.txt")
 	line := fmt.Sprintf("app.example.com\tFALSE\t/\tTRUE\t%d\tsid\tv\n", exp)

@@ -37,9 +37,10 @@ func siteOf(domain string) string {
 }
 
 // importCounts counts the cookies an import stored (a cookie given twice
-// is one) and still holds, and returns the lines that tell of those the
-// jar evicted at once, with the limit that evicted them: the per-site
-// limit when the site is at it, else the jar's total.
+// is one) and still holds, and returns the lines that tell of the
+// cookies given more than once and of those the jar evicted at once,
+// with the limit that evicted them: the per-site limit when the site is
+// at it, else the jar's total.
 func importCounts(jar *httpsession.Jar, imported []httpsession.Cookie, refused []*httpsession.CookieError) (int, []string) {
 	held := map[cookieKey]bool{}
 	perSite := map[string]int{}
@@ -53,10 +54,14 @@ func importCounts(jar *httpsession.Jar, imported []httpsession.Cookie, refused [
 	}
 	seen := map[cookieKey]bool{}
 	evicted := map[string]int{}
-	kept := 0
+	kept, twice := 0, 0
 	for _, c := range imported {
 		k := keyOf(c)
-		if seen[k] || rejected[[2]string{k.name, k.domain}] {
+		if rejected[[2]string{k.name, k.domain}] {
+			continue
+		}
+		if seen[k] {
+			twice++
 			continue
 		}
 		seen[k] = true
@@ -67,6 +72,9 @@ func importCounts(jar *httpsession.Jar, imported []httpsession.Cookie, refused [
 		}
 	}
 	var lines []string
+	if twice > 0 {
+		lines = append(lines, fmt.Sprintf("%s given more than once, counted once", plural(twice, "cookie")))
+	}
 	total := 0
 	for _, site := range slices.Sorted(maps.Keys(evicted)) {
 		if perSite[site] >= jarPerSiteLimit {
