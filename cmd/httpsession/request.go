@@ -74,7 +74,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		fs.StringVar(&f.dataBinary, "data-binary", "", "request body sent as is; @FILE reads a file, @- standard input")
 		fs.BoolVar(&f.jsonBody, "json", false, "send and accept JSON (Content-Type and Accept: application/json)")
 		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
-		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
+		fs.StringVar(&f.output, "o", "", "write the body to `file` instead of standard output: a regular file complete or not at all; a device, FIFO or link (/dev/null, /dev/stdout) written into, as curl. Created 0600 when sent with a session, user info, Authorization or Cookie; else 0666 less the umask, as curl")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
 		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
 		fs.Var((*seconds)(&f.maxTime), "timeout", "same as --max-time")
@@ -202,7 +202,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 	failed := f.fail && resp.StatusCode >= 400
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
-		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
+		if dst, closeOut, err = openOutput(e, f.output, bodyMode(*f.session, req)); err != nil {
 			return err
 		}
 	}
