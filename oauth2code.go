@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 )
 
@@ -122,7 +123,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		open = OpenBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
-		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", authURL, redirect.Host)
+		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", termtext.Escape(authURL), redirect.Host)
 	}
 
 	select {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 )
 
@@ -118,9 +119,10 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 
 func (a *OAuth2Device) printPrompt(d DeviceCode) {
 	w := stderrOr(a.Stderr)
-	fmt.Fprintf(w, "To log in, open %s and enter the code %s\n", d.VerificationURI, d.UserCode)
+	// The server chose all three: none may drive the terminal.
+	fmt.Fprintf(w, "To log in, open %s and enter the code %s\n", termtext.Escape(d.VerificationURI), termtext.Escape(d.UserCode))
 	if d.VerificationURIComplete != "" {
-		fmt.Fprintf(w, "(or open %s)\n", d.VerificationURIComplete)
+		fmt.Fprintf(w, "(or open %s)\n", termtext.Escape(d.VerificationURIComplete))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/browsercookies"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // importSource is where "cookies import" takes cookies from other than a
@@ -70,17 +71,17 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	}
 	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept, "cookie"), from, session)
 	for _, ce := range r.Rejected {
-		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
+		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, termtext.Escape(ce.Domain), termtext.Escape(ce.Reason))
 	}
 	if br != nil {
 		if br.Filtered > 0 {
 			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), src.domain)
 		}
 		for _, sk := range br.Skipped {
-			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), sk.Reason, strings.Join(sk.Domains, ", "))
+			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), termtext.Escape(sk.Reason), termtext.Escape(strings.Join(sk.Domains, ", ")))
 		}
 		for _, n := range br.Notes {
-			fmt.Fprintf(e.stderr, "note: %s\n", n)
+			fmt.Fprintf(e.stderr, "note: %s\n", termtext.Escape(n))
 		}
 	}
 	if origins > 0 {

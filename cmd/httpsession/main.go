@@ -31,6 +31,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // exitUsage is the exit code for a command line that can't be run.
@@ -189,11 +191,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 // oneLine renders err for the terminal: one line, the library's own
-// "httpsession:" prefix not repeated.
+// "httpsession:" prefix not repeated, and any control character that a
+// server's or a file's text brought into it escaped.
 func oneLine(cmd string, err error) string {
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	msg = strings.TrimPrefix(msg, "httpsession: ")
-	return "httpsession " + cmd + ": " + msg
+	return "httpsession " + cmd + ": " + termtext.Escape(msg)
 }
 
 func printUsage(w io.Writer) {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -217,7 +218,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return err
 	}
 	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, termtext.Escape(resp.Status))}
 	}
 	return nil
 }
@@ -365,12 +366,13 @@ func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 		fmt.Fprintf(h.w, "! %s\n", cause(err))
 		return resp, err
 	}
-	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, resp.Status)
+	// Status, Location and Set-Cookie are the server's text, on stderr.
+	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, termtext.Escape(resp.Status))
 	if loc := resp.Header.Get("Location"); loc != "" {
-		fmt.Fprintf(h.w, "< Location: %s\n", loc)
+		fmt.Fprintf(h.w, "< Location: %s\n", termtext.Escape(loc))
 	}
 	for _, line := range resp.Header["Set-Cookie"] {
-		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", maskSetCookie(line))
+		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", termtext.Escape(maskSetCookie(line)))
 	}
 	return resp, nil
 }
