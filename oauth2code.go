@@ -82,6 +82,9 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		return nil, loginRequired(flowCode)
 	}
 	cfg := *a.Config
+	if err := checkEndpoints(flowCode, "the authorization endpoint", cfg.Endpoint.AuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
+		return nil, err
+	}
 	ln, redirect, err := listenLoopback(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -288,7 +291,17 @@ func Interactive() bool {
 // rundll32 url.dll on Windows. It returns once the opener has started (or
 // finished, for an opener that exits at once) and reports an error when
 // none could be run; OAuth2Browser then prints the URL instead.
+//
+// Only an http or https URL is opened (anything else is an error matching
+// ErrInsecureEndpoint: an opener runs a file: URL as a program's input, or
+// a program), and the opener runs without the environment variables that
+// hold secrets: those whose name contains PASSWORD, PASSWD, PASSPHRASE,
+// SECRET or TOKEN, or ends in _KEY or APIKEY, such as HTTPSESSION_PASSWORD,
+// HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
 func OpenBrowser(ctx context.Context, u string) error {
+	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
+		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrInsecureEndpoint}
+	}
 	var name string
 	var args []string
 	if b := os.Getenv("BROWSER"); b != "" {
@@ -307,6 +320,7 @@ func OpenBrowser(ctx context.Context, u string) error {
 	}
 	cmd := exec.CommandContext(ctx, name, append(args, u)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	cmd.Env = openerEnv(os.Environ())
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("httpsession: open a browser: %w", err)
 	}

@@ -77,6 +77,9 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 		return nil, loginRequired(flowDevice)
 	}
 	cfg := a.Config
+	if err := checkEndpoints(flowDevice, "the device authorization endpoint", cfg.Endpoint.DeviceAuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
+		return nil, err
+	}
 	var opts []oauth2.AuthCodeOption
 	for k, vs := range a.AuthParams {
 		for _, v := range vs {

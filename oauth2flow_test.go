@@ -281,7 +281,7 @@ func TestOAuth2FlowsRedacted(t *testing.T) {
 // polling intervals and code lifetimes pass on the bubble's clock.
 func deviceTest(t *testing.T, f func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config)) {
 	synctest.Test(t, func(t *testing.T) {
-		o := testop.New(t, "http://op.test", 5*time.Second)
+		o := testop.New(t, "https://op.test", 5*time.Second)
 		f(t, o, &http.Client{Transport: testop.HandlerTransport{H: o.Handler}}, opConfig(o.Issuer))
 	})
 }

@@ -1,0 +1,49 @@
+package httpsession
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// ErrInsecureEndpoint is matched (errors.Is) by the *AuthError of a
+// browser or device login whose authorization, device authorization or
+// token endpoint is neither https nor plain http on a loopback host
+// (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows the loopback
+// interface). Nothing is opened, listened for or sent then: a discovery
+// document or a flag naming file:///etc/passwd, javascript: or plain http
+// to another host would have the browser opener run on it, or the code
+// and verifier travel in clear text.
+var ErrInsecureEndpoint = errors.New("httpsession: insecure endpoint")
+
+// checkEndpoints returns an *AuthError matching ErrInsecureEndpoint for
+// the first of the named endpoints (name, URL, name, URL…) that is not
+// https, or http on a loopback host.
+func checkEndpoints(flow string, nameURL ...string) error {
+	for i := 0; i+1 < len(nameURL); i += 2 {
+		name, raw := nameURL[i], nameURL[i+1]
+		if secureEndpoint(raw) {
+			continue
+		}
+		return &AuthError{Endpoint: redactURLString(raw), Err: ErrInsecureEndpoint,
+			Reason: "oauth2 " + flow + " login: " + name + " is neither https nor http on a loopback host"}
+	}
+	return nil
+}
+
+// secureEndpoint reports whether raw is an https URL with a host, or an
+// http URL on a loopback host (localhost, 127.0.0.0/8, ::1).
+func secureEndpoint(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return true
+	case "http":
+		h, ok := canonicalHost(u.Host)
+		return ok && h.loopback
+	}
+	return false
+}
