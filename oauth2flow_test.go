@@ -182,11 +182,16 @@ func TestOAuth2BrowserWrongState(t *testing.T) {
 	}
 	open, pages := browserOpener(t, "allow", tamper)
 	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
-	tok, err := a.Login(t.Context(), nil)
-	if tok != nil || !errors.Is(err, httpsession.ErrStateMismatch) {
-		t.Errorf("Login = %v, %v; want ErrStateMismatch", tok, err)
+	// The wrong state does not end the login: it ends when its context
+	// does, here once the browser has been answered.
+	ctx, cancel := context.WithCancel(t.Context())
+	page := make(chan string, 1)
+	go func() { page <- <-pages; cancel() }()
+	tok, err := a.Login(ctx, nil)
+	if tok != nil || !errors.Is(err, httpsession.ErrStateMismatch) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Login = %v, %v; want ErrStateMismatch and the context's error", tok, err)
 	}
-	if page := <-pages; !strings.HasPrefix(page, "400 ") {
+	if page := <-page; !strings.HasPrefix(page, "400 ") {
 		t.Errorf("browser got %q, want 400", page)
 	}
 }
