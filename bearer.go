@@ -3,7 +3,6 @@ package httpsession
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +49,13 @@ type Token struct {
 	// the token is used until the server rejects it.
 	Expiry time.Time `json:"expiry,omitempty"`
 
+	// ExpiresIn is the lifetime in seconds the server gave the token
+	// (expires_in, RFC 6749 §5.1). An Authenticator returns it rather than
+	// dating the token itself: the TokenManager turns it into Expiry on its
+	// clock (Options.Now) when it receives the token, unless Expiry is set,
+	// and keeps no ExpiresIn. A session file never holds it.
+	ExpiresIn int64 `json:"expires_in,omitempty"`
+
 	// IDToken is the OpenID Connect ID token (a JWT) the token endpoint
 	// returned with the access token, if any; IDTokenClaims decodes it. It is
 	// persisted and redacted like the other secrets.
@@ -69,24 +75,6 @@ func (t Token) Type() string {
 		return "Basic"
 	}
 	return t.TokenType
-}
-
-// Valid reports whether t can still be used at now, treating it as expired
-// skew before its Expiry. A Token without Expiry is valid until the server
-// says otherwise. A nil Token is not valid.
-func (t *Token) Valid(now time.Time, skew time.Duration) bool {
-	if t == nil {
-		return false
-	}
-	return t.Expiry.IsZero() || now.Add(skew).Before(t.Expiry)
-}
-
-// SetAuthHeader sets the Authorization header of r from t. It does nothing
-// for a cookie-only Token (empty AccessToken).
-func (t Token) SetAuthHeader(r *http.Request) {
-	if t.AccessToken != "" {
-		r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
-	}
 }
 
 // String returns a description of t without its secrets.

@@ -15,7 +15,9 @@ import (
 var ErrCookieRejected = errors.New("httpsession: cookie rejected")
 
 // A CookieError reports a cookie that Jar.Add refused and why. It names the
-// cookie, never its value.
+// cookie, never its value. Jar.Add returns a *CookieError; AddReport holds
+// CookieError values. Its methods have value receivers, so either form is
+// an error matching ErrCookieRejected.
 type CookieError struct {
 	Name, Domain string
 	Reason       string // "expired", "domain is a public suffix", …
@@ -24,12 +26,12 @@ type CookieError struct {
 // Error names the cookie and its domain with every control character
 // escaped (termtext.Escape): both come from a server or a file, and an
 // error is often printed on a terminal.
-func (e *CookieError) Error() string {
+func (e CookieError) Error() string {
 	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, termtext.Escape(e.Domain), termtext.Escape(e.Reason))
 }
 
 // Is reports whether target is ErrCookieRejected.
-func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
+func (e CookieError) Is(target error) bool { return target == ErrCookieRejected }
 
 // Cookie is a stored cookie, as All reports it. Its String, Format and
 // LogValue never print the Value: no fmt verb does, nor log/slog's text

@@ -48,7 +48,9 @@ import (
 // of its URLs.
 type OAuth2Browser struct {
 	// Config holds the endpoints (AuthURL, TokenURL), ClientID,
-	// ClientSecret (usually "" for a native app) and Scopes. RedirectURL ""
+	// ClientSecret (usually "" for a native app) and Scopes. A zero
+	// Endpoint.AuthStyle means HTTP Basic for a client with a secret and
+	// client_id in the body for one without. RedirectURL ""
 	// means http://127.0.0.1:PORT/callback on a free port; otherwise it
 	// must be an http URL on a loopback IP (or localhost), and its port —
 	// 0 or none for a free one — and path are used. Config is not modified.
@@ -58,9 +60,12 @@ type OAuth2Browser struct {
 	// prompt, login_hint or audience; may be nil.
 	AuthParams url.Values
 
-	// OpenURL shows the authorization URL to the user. Nil means
-	// OpenBrowser. When it returns an error the URL is printed on Stderr
-	// and Login keeps listening.
+	// OpenURL shows the authorization URL to the user. Nil means the
+	// user's web browser: the command in $BROWSER when it is set (the URL
+	// is its one argument), else the platform's opener (xdg-open on Linux
+	// and the BSDs, open on macOS, rundll32 url.dll on Windows). When it
+	// returns an error the URL is printed on Stderr and Login keeps
+	// listening.
 	OpenURL func(ctx context.Context, url string) error
 
 	// Stderr receives the URL when no browser could be opened. Nil means
@@ -68,7 +73,7 @@ type OAuth2Browser struct {
 	Stderr io.Writer
 
 	// Interactive reports whether a person is there to log in. Nil means
-	// the package's Interactive (a terminal on standard input or error).
+	// whether standard input or standard error is a terminal.
 	Interactive func() bool
 }
 
@@ -82,7 +87,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowCode)
 	}
-	cfg := *a.Config
+	cfg := tokenConfig(a.Config)
 	if err := checkEndpoints(flowCode, "the authorization endpoint", cfg.Endpoint.AuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
 		return nil, err
 	}
@@ -105,11 +110,12 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	defer cancel()
 	cb := &codeCallback{path: redirect.Path, state: state, done: make(chan struct{})}
 	cb.exchange = func(code string) (*Token, error) {
-		ot, err := cfg.Exchange(oauth2Context(ctx, hc), code, oauth2.VerifierOption(verifier))
+		octx, ans := oauth2Context(ctx, hc)
+		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
 		if err != nil {
-			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, code, verifier, cfg.ClientSecret)
+			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
 		}
-		return fromOAuth2(nowFor(hc), ot), nil
+		return fromOAuth2(ot), nil
 	}
 	srv := &http.Server{
 		Handler:           cb,
@@ -129,7 +135,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 
 	open := a.OpenURL
 	if open == nil {
-		open = OpenBrowser
+		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
 		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", termtext.Escape(authURL), redirect.Host)
@@ -291,15 +297,15 @@ func describeConfig(c *oauth2.Config) string {
 
 var _ Authenticator = (*OAuth2Browser)(nil)
 
-// Interactive reports whether a person can be asked to log in: whether the
+// onTerminal reports whether a person can be asked to log in: whether the
 // standard input or the standard error of the process is a terminal. It is
 // what OAuth2Browser and OAuth2Device use when their Interactive field is
 // nil.
-func Interactive() bool {
+func onTerminal() bool {
 	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
 }
 
-// OpenBrowser opens u in the user's web browser: with the command in
+// openBrowser opens u in the user's web browser: with the command in
 // $BROWSER when it is set (the URL is its one argument), else with the
 // platform's opener — xdg-open on Linux and the BSDs, open on macOS,
 // rundll32 url.dll on Windows. It returns once the opener has started (or
@@ -312,7 +318,7 @@ func Interactive() bool {
 // hold secrets: those whose name contains PASSWORD, PASSWD, PASSPHRASE,
 // SECRET or TOKEN, or ends in _KEY or APIKEY, such as HTTPSESSION_PASSWORD,
 // HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
-func OpenBrowser(ctx context.Context, u string) error {
+func openBrowser(ctx context.Context, u string) error {
 	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
 		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrInsecureEndpoint}
 	}
@@ -344,10 +350,10 @@ func OpenBrowser(ctx context.Context, u string) error {
 	return nil
 }
 
-// interactive calls f, or Interactive when f is nil.
+// interactive calls f, or onTerminal when f is nil.
 func interactive(f func() bool) bool {
 	if f == nil {
-		return Interactive()
+		return onTerminal()
 	}
 	return f()
 }

@@ -33,7 +33,7 @@ func TestOpenerEnvironment(t *testing.T) {
 
 // TestInsecureEndpointsRefused: a browser or device login whose endpoints
 // are not https (or http on a loopback host) fails with ErrInsecureEndpoint
-// before anything is opened or sent, and OpenBrowser opens only http and
+// before anything is opened or sent, and the opener opens only http and
 // https URLs.
 func TestInsecureEndpointsRefused(t *testing.T) {
 	var requests int
@@ -76,8 +76,8 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 		})
 	}
 	for _, u := range []string{"file:///etc/passwd", "javascript:alert(1)", "/etc/passwd", "mailto:a@example.com"} {
-		if err := OpenBrowser(context.Background(), u); !errors.Is(err, ErrInsecureEndpoint) {
-			t.Errorf("OpenBrowser(%q) = %v, want ErrInsecureEndpoint", u, err)
+		if err := openBrowser(context.Background(), u); !errors.Is(err, ErrInsecureEndpoint) {
+			t.Errorf("openBrowser(%q) = %v, want ErrInsecureEndpoint", u, err)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func (e *originError) Error() string {
 	return "httpsession: bad auth origin " + redactURLString(e.s) + ": " + e.reason
 }
 
-func (e *originError) Unwrap() error { return ErrBadOrigin }
+func (e *originError) Is(target error) bool { return target == ErrBadOrigin }
 
 func defaultPort(scheme string) string {
 	if scheme == "https" {

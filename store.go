@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/spf13/afero"
 )
 
@@ -34,10 +35,19 @@ type Store interface {
 	Update(fn func(current []byte) ([]byte, error)) error
 }
 
-// A Store may also implement NeedsWrite() bool: a save of a session that did
-// not change then still calls Update while NeedsWrite reports true (an
-// encrypting store that read a plain-text document, say). And a Store that
-// other processes share implements RefreshLocker.
+// A Store may also implement MigratingStore, and a Store that other
+// processes share implements RefreshLocker.
+
+// A MigratingStore is a Store that may hold its document in an older form
+// than the one it writes, as agestore's Store does with a plain-text file
+// it encrypts. A save of a session that did not change, otherwise skipped,
+// still calls Update while NeedsWrite reports true, so that the next Save
+// migrates the document.
+type MigratingStore interface {
+	// NeedsWrite reports whether the document last read must be written
+	// again although the session did not change.
+	NeedsWrite() bool
+}
 
 // A RefreshLocker is a Store that lets the processes sharing it take turns
 // refreshing the session's token, so that a single-use refresh token is
@@ -89,10 +99,8 @@ func checkOwner(fi os.FileInfo, path string) error {
 	return nil
 }
 
-// MaxSessionFileSize is the largest session file FileStore reads: enough
-// for several hundred thousand cookies, and a bound on the memory a broken
-// or hostile file can take.
-const MaxSessionFileSize = 64 << 20
+// maxSessionFileSize is the largest session file FileStore reads.
+const maxSessionFileSize = limits.MaxSessionSize
 
 // A FileStore is a Store that keeps the session in a file on an afero.Fs.
 //
@@ -133,7 +141,7 @@ func NewFileStore(fsys afero.Fs, path string) *FileStore {
 func (s *FileStore) String() string { return s.path }
 
 // Load reads the session file. A missing file is no document and no error.
-// A file larger than MaxSessionFileSize gives a *SessionFileError.
+// A file larger than 64 MiB gives a *SessionFileError.
 func (s *FileStore) Load() ([]byte, error) {
 	return s.read()
 }
@@ -161,7 +169,7 @@ func (s *FileStore) Update(fn func(current []byte) ([]byte, error)) error {
 // (the file is opened with O_NOFOLLOW where the system has it), a FIFO
 // (which would block the open) or a device (which never ends) too, checked
 // before the open and again on the opened file, which is opened without
-// blocking. No more than MaxSessionFileSize+1 bytes are ever read.
+// blocking. No more than maxSessionFileSize+1 bytes are ever read.
 func (s *FileStore) read() ([]byte, error) {
 	fi, err := s.lstat()
 	if errors.Is(err, fs.ErrNotExist) {
@@ -189,10 +197,10 @@ func (s *FileStore) read() ([]byte, error) {
 	}
 	// One byte past the limit notices a file that grew since Stat.
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxSessionFileSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxSessionFileSize+1)); err != nil {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
 	}
-	if buf.Len() > MaxSessionFileSize {
+	if buf.Len() > maxSessionFileSize {
 		return nil, s.tooLarge()
 	}
 	return buf.Bytes(), nil
@@ -209,7 +217,7 @@ func (s *FileStore) lstat() (os.FileInfo, error) {
 }
 
 // checkFile refuses what fi describes unless it is a regular file of this
-// process's user, no larger than MaxSessionFileSize.
+// process's user, no larger than maxSessionFileSize.
 func (s *FileStore) checkFile(fi os.FileInfo) error {
 	if err := checkOwner(fi, s.path); err != nil {
 		return err
@@ -221,14 +229,14 @@ func (s *FileStore) checkFile(fi os.FileInfo) error {
 		return &SessionFileError{Path: s.path, Reason: "is a symbolic link"}
 	case !fi.Mode().IsRegular():
 		return &SessionFileError{Path: s.path, Reason: "is not a regular file (" + fi.Mode().Type().String() + ")"}
-	case fi.Size() > MaxSessionFileSize:
+	case fi.Size() > maxSessionFileSize:
 		return s.tooLarge()
 	}
 	return nil
 }
 
 func (s *FileStore) tooLarge() error {
-	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", MaxSessionFileSize)}
+	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", maxSessionFileSize)}
 }
 
 // tempPrefix is the name prefix of the temporary files of a save.
@@ -501,10 +509,8 @@ func (e *SessionFileError) Error() string {
 	return s
 }
 
-// Unwrap returns ErrCorruptSession and the underlying error, if any.
-func (e *SessionFileError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrCorruptSession}
-	}
-	return []error{ErrCorruptSession, e.Err}
-}
+// Is reports whether target is ErrCorruptSession.
+func (e *SessionFileError) Is(target error) bool { return target == ErrCorruptSession }
+
+// Unwrap returns Err.
+func (e *SessionFileError) Unwrap() error { return e.Err }

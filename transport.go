@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // transport is the session's http.RoundTripper. The whole session lives
@@ -80,13 +79,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.retry.do(req, t.log, t.attempt)
 }
-
-// SessionJar returns the jar whose cookies the transport sends, for the
-// authenticators that check what a login stored.
-func (t *transport) SessionJar() http.CookieJar { return t.jar }
-
-// sessionNow is the session's clock, Options.Now, for the authenticators.
-func (t *transport) sessionNow() time.Time { return t.jar.now() }
 
 // CloseIdleConnections closes the base transport's idle connections, so
 // that http.Client.CloseIdleConnections and Client.Close reach them.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/httpsession/httpsession"
 	"golang.org/x/term"
@@ -33,6 +34,9 @@ type authConfig struct {
 	RefreshCookie string   `json:"refresh_cookie,omitempty"`
 	Scopes        []string `json:"scopes,omitempty"`
 	Origins       []string `json:"origins"`
+	// TokenAuthMethods are the token_endpoint_auth_methods_supported of
+	// the issuer's discovery document, when it named them.
+	TokenAuthMethods []string `json:"token_auth_methods,omitempty"`
 }
 
 func authConfigPath(session string) string { return session + ".auth.json" }
@@ -134,8 +138,8 @@ func site(rawURL string) string {
 func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, error) {
 	switch ac.Kind {
 	case "json":
-		style, err := httpsession.ParseRefreshStyle(ac.RefreshStyle)
-		if err != nil {
+		style, ok := refreshStyle(ac.RefreshStyle)
+		if !ok {
 			return nil, usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 		}
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
@@ -156,13 +160,15 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Scopes: ac.Scopes}, nil
 	case "oauth2-browser", "oauth2-device":
 		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
@@ -227,7 +233,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	ac.Origins = origins
 
-	if _, err := httpsession.ParseRefreshStyle(ac.RefreshStyle); err != nil {
+	if _, ok := refreshStyle(ac.RefreshStyle); !ok {
 		return usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 	}
 	if ac.RefreshStyle == "body" {
@@ -241,7 +247,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, time.Now()))
 	return nil
 }
 
@@ -253,7 +259,7 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 	if err != nil {
 		return nil, err
 	}
-	o.Auth, o.AuthOrigins, o.Tokens = a, ac.Origins, to
+	o.Auth, o.AuthOrigins, o.TokenOptions = a, ac.Origins, to
 	c, err := newClient(e, session, o)
 	if err != nil {
 		return nil, err
@@ -268,4 +274,16 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 		return nil, err
 	}
 	return tok, c.Save()
+}
+
+// refreshStyle returns the JSONLogin refresh style of --refresh-style:
+// "body" (or ""), "bearer" or "cookie", the names RefreshStyle.String
+// gives.
+func refreshStyle(name string) (httpsession.RefreshStyle, bool) {
+	for _, s := range []httpsession.RefreshStyle{httpsession.RefreshInBody, httpsession.RefreshInBearer, httpsession.RefreshInCookie} {
+		if strings.EqualFold(name, s.String()) {
+			return s, true
+		}
+	}
+	return httpsession.RefreshInBody, name == ""
 }

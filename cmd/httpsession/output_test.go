@@ -55,7 +55,7 @@ func TestOutputIntoSpecialFiles(t *testing.T) {
 		{fifo, os.ModeNamedPipe},
 		{null, os.ModeSymlink},
 	} {
-		res := runIn(t, context.Background(), nil, nil, "get", ts.URL, "-o", tc.path)
+		res := runIn(t, context.Background(), nil, "get", ts.URL, "-o", tc.path)
 		if res.code != 0 {
 			t.Fatalf("get -o %s: exit %d, stderr %q", filepath.Base(tc.path), res.code, res.stderr)
 		}

@@ -269,7 +269,6 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 	p.MaxAttempts = f.retry + 1
 	p.MaxRetryAfter = f.maxWait
 	p.MaxDelay = min(p.MaxDelay, f.maxWait)
-	p.Sleep = e.sleep
 	p.OnRetry = func(ev httpsession.RetryEvent) {
 		attempts.Add(1)
 		what := fmt.Sprintf("%d %s", ev.StatusCode, http.StatusText(ev.StatusCode))

@@ -64,7 +64,7 @@ func TestServerTextEscapedOnTerminal(t *testing.T) {
 		{"import", []string{"cookies", "import", "--format", "storage-state", state, "--session", filepath.Join(dir, "s.json")}, `evil\x1b]8;;`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runIn(t, context.Background(), nil, nil, tc.args...)
+			res := runIn(t, context.Background(), nil, tc.args...)
 			if rawControls(res.stderr) {
 				t.Errorf("stderr holds raw control characters: %q", res.stderr)
 			}
