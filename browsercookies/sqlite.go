@@ -14,7 +14,10 @@ import (
 // openCopy copies the SQLite database at path, with its -wal and -journal
 // files, into a temporary directory and opens the copy, so that a running
 // browser's lock is no obstacle and the browser's files are never written.
-// cleanup closes the database and removes the copy.
+// The directory is 0700 and the copies 0600: they hold the cookies in
+// clear. cleanup closes the database and removes the copy; it runs on
+// every return of the readers, and the CLI turns SIGINT and SIGTERM into
+// a cancelled context, so that it runs then too.
 func openCopy(path string) (db *sql.DB, cleanup func(), err error) {
 	tmp, err := os.MkdirTemp("", "browsercookies-")
 	if err != nil {
@@ -41,10 +44,11 @@ func openCopy(path string) (db *sql.DB, cleanup func(), err error) {
 	return db, func() { db.Close(); rm() }, nil
 }
 
-// copyFile copies src to a new file dst readable by the owner only: the
-// copy holds the same secrets as the original.
+// copyFile copies the regular file src (see openRegular) to a new file dst
+// readable by the owner only: the copy holds the same secrets as the
+// original.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	in, err := openRegular(src)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/httpsession/httpsession/internal/termtext"
 )
@@ -91,7 +92,11 @@ var version = ""
 const exitInterrupted = 130
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, a service manager, a container stopping) ends a
+	// command the way Ctrl-C does: through its context, so that what it
+	// cleans up on return (an unfinished -o file, the temporary copy of a
+	// browser's cookie database) is cleaned up, and the exit code is 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(run(ctx, e, os.Args[1:]))
