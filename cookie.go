@@ -15,9 +15,9 @@ import (
 var ErrCookieRejected = errors.New("httpsession: cookie rejected")
 
 // A CookieError reports a cookie that Jar.Add refused and why. It names the
-// cookie, never its value. Jar.Add returns a *CookieError; AddReport holds
-// CookieError values. Its methods have value receivers, so either form is
-// an error matching ErrCookieRejected.
+// cookie, never its value. Jar.Add returns a *CookieError; reports (such as
+// browsercookies') hold CookieError values. Its methods have value
+// receivers, so either form is an error matching ErrCookieRejected.
 type CookieError struct {
 	Name, Domain string
 	Reason       string // "expired", "domain is a public suffix", …

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/atomicfile"
 	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/spf13/afero"
 )
@@ -112,9 +113,10 @@ const maxSessionFileSize = limits.MaxSessionSize
 //
 // Update serialises writers with an exclusive lock on a side file,
 // path+".lock" (flock(2) on Unix, LockFileEx on Windows), whenever the file
-// system gives operating-system files: afero.OsFs, or a BasePathFs,
-// ReadOnlyFs or CopyOnWriteFs over it. On other file systems (MemMapFs) it
-// serialises the Updates of this process only. The lock file is opened
+// system gives operating-system files: afero.OsFs, or a BasePathFs over it.
+// On other file systems (MemMapFs) it serialises the Updates of this
+// process only. A ReadOnlyFs cannot open the lock file for writing: Update
+// (and LockRefresh) fail there, as any write would; Load works. The lock file is opened
 // without following a symbolic link. The lock is held only during Update,
 // and the kernel releases it when a process dies, so it never goes stale.
 // The side file is left in place: removing it would let two writers lock
@@ -239,50 +241,16 @@ func (s *FileStore) tooLarge() error {
 	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", maxSessionFileSize)}
 }
 
-// tempPrefix is the name prefix of the temporary files of a save.
-func (s *FileStore) tempPrefix() string {
-	return "." + filepath.Base(s.path) + ".tmp-"
-}
-
-// write replaces the session file with data. It runs under the lock.
-func (s *FileStore) write(data []byte) (err error) {
+// write replaces the session file with data, atomically (temporary file,
+// fsync, rename), mode 0600. It runs under the lock.
+func (s *FileStore) write(data []byte) error {
 	dir := filepath.Dir(s.path)
 	if err := s.fs.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("httpsession: create session directory: %w", err)
 	}
 	s.removeStaleTemps(dir)
-	f, err := afero.TempFile(s.fs, dir, s.tempPrefix()+"*")
-	if err != nil {
+	if err := atomicfile.WriteFile(s.fs, s.path, data, 0o600); err != nil {
 		return fmt.Errorf("httpsession: write session file: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			s.fs.Remove(tmp)
-			err = fmt.Errorf("httpsession: write session file: %w", err)
-		}
-	}()
-	if err := s.fs.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := s.fs.Rename(tmp, s.path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Best effort: a few file systems
-	// refuse to sync a directory, and the new file is in place either way.
-	if d, err := s.fs.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
@@ -297,7 +265,7 @@ func (s *FileStore) removeStaleTemps(dir string) {
 	}
 	names, _ := d.Readdirnames(-1)
 	d.Close()
-	prefix := s.tempPrefix()
+	prefix := atomicfile.TempPrefix(s.path)
 	for _, n := range names {
 		if strings.HasPrefix(n, prefix) {
 			s.fs.Remove(filepath.Join(dir, n))
@@ -340,10 +308,10 @@ func (s *FileStore) moveAside(now time.Time, isBad func([]byte) bool) (string, e
 
 // lock takes the store's exclusive lock and returns its release. The lock
 // file, path+".lock", is opened through the store's file system; when that
-// gives an operating-system file (afero.OsFs, or a wrapper such as
-// BasePathFs or ReadOnlyFs over it), the lock is also held against other
-// processes (flock(2), or LockFileEx on Windows). On other file systems it
-// serialises this process only.
+// gives an operating-system file (afero.OsFs, or a BasePathFs over it), the
+// lock is also held against other processes (flock(2), or LockFileEx on
+// Windows). On other file systems it serialises this process only; on a
+// ReadOnlyFs, which refuses to open the lock file for writing, it fails.
 func (s *FileStore) lock() (unlock func(), err error) {
 	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
@@ -459,8 +427,7 @@ func refreshTurn(key string) chan struct{} {
 }
 
 // osFile returns the operating system's file behind f, if there is one:
-// f itself from afero.OsFs (and ReadOnlyFs or CopyOnWriteFs over it), or
-// the file a BasePathFs wraps.
+// f itself from afero.OsFs, or the file a BasePathFs wraps.
 func osFile(f afero.File) (*os.File, bool) {
 	for {
 		switch v := f.(type) {

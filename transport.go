@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // transport is the session's http.RoundTripper. The whole session lives
@@ -246,10 +248,10 @@ func (t *transport) allowed(u *url.URL) bool {
 		host = h.name
 	}
 	for _, o := range t.origins {
-		if !strings.EqualFold(u.Scheme, o.scheme) || !strings.EqualFold(host, o.host) {
+		if !strings.EqualFold(u.Scheme, o.Scheme) || !strings.EqualFold(host, o.Host) {
 			continue
 		}
-		if port == o.port || (port == "" && o.port == defaultPort(o.scheme)) {
+		if port == o.Port || (port == "" && o.Port == origin.DefaultPort(o.Scheme)) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,29 +62,38 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		return err
 	}
 	defer c.Close()
-	r := c.Jar().AddAll(cookies)
+	kept := 0
+	var rejected []*httpsession.CookieError
+	for _, ck := range cookies {
+		var ce *httpsession.CookieError
+		if err := c.Jar().Add(ck); errors.As(err, &ce) {
+			rejected = append(rejected, ce)
+		} else {
+			kept++
+		}
+	}
 	from := "the storageState file"
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	if r.Kept == 0 {
+	if kept == 0 {
 		// As for a cookies.txt file: nothing kept is an error, and
 		// the session file is left as it was.
-		reportLeftOut(e, r, br, src.domain, origins)
+		reportLeftOut(e, rejected, br, src.domain, origins)
 		return fmt.Errorf("no cookie imported from %s; %s left as it was", from, session)
 	}
 	if err := c.Save(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept, "cookie"), from, session)
-	reportLeftOut(e, r, br, src.domain, origins)
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
+	reportLeftOut(e, rejected, br, src.domain, origins)
 	return nil
 }
 
 // reportLeftOut tells on stderr what an import from a browser profile or
 // a storageState file rejected, skipped and could not carry over.
-func reportLeftOut(e *env, r httpsession.AddReport, br *browsercookies.Report, domain string, origins int) {
-	for _, ce := range r.Rejected {
+func reportLeftOut(e *env, rejected []*httpsession.CookieError, br *browsercookies.Report, domain string, origins int) {
+	for _, ce := range rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, termtext.Escape(ce.Domain), termtext.Escape(ce.Reason))
 	}
 	if br != nil {

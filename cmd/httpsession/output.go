@@ -1,70 +1,43 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
+
+	"github.com/httpsession/httpsession/internal/atomicfile"
+	"github.com/spf13/afero"
 )
 
 // An atomicFile is written under a temporary name beside its path and
-// renamed over it only when complete, the way the session file is: a
-// reader never sees half a file, an interrupted command leaves the old one,
-// and the mode is the one asked for (less the umask), not that of a file
-// already there.
+// renamed over it only when complete, the way the session file is (package
+// atomicfile): a reader never sees half a file, an interrupted command
+// leaves the old one, and the mode is the one asked for (less the umask),
+// not that of a file already there.
 type atomicFile struct {
-	*os.File
+	*atomicfile.File
 	path string
 }
 
 // createAtomic starts writing path with mode perm less the process's
 // umask, as open(2) gives it.
 func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
-	f, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-", perm)
+	f, err := atomicfile.CreateUmask(afero.NewOsFs(), path, perm)
 	if err != nil {
 		return nil, err
 	}
 	return &atomicFile{File: f, path: path}, nil
 }
 
-// createTemp creates a new file in dir whose name starts with prefix. It
-// is os.CreateTemp with a mode: os.CreateTemp always creates 0600, and a
-// later chmod would have to read the umask (a process-wide setting that
-// can only be read by changing it). Opened with O_EXCL and perm, the file
-// gets perm less the umask from the kernel itself, as curl's files do.
-func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
-	for range 10000 {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if !errors.Is(err, fs.ErrExist) {
-			return f, err
-		}
-	}
-	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: fs.ErrExist}
-}
-
 // finish makes the file take path's place when keep is true, and removes
 // it otherwise.
 func (a *atomicFile) finish(keep bool) error {
 	if !keep {
-		a.File.Close()
-		os.Remove(a.File.Name())
+		a.Abort()
 		return nil
 	}
-	err := a.File.Sync()
-	if cerr := a.File.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(a.File.Name(), a.path)
-	}
-	if err != nil {
-		os.Remove(a.File.Name())
+	if err := a.Commit(); err != nil {
 		return fmt.Errorf("writing %s: %w", a.path, err)
 	}
 	return nil
