@@ -111,7 +111,7 @@
 // endpoint answered; a browser or device login that needs a person who is
 // not there matches [ErrLoginRequired], and one whose authorization,
 // device or token endpoint is neither https nor http on a loopback host
-// matches [ErrInsecureEndpoint] before anything is opened or sent; a
+// matches [ErrBadOrigin] before anything is opened or sent; a
 // CookieError prints the server's domain with control characters escaped.
 // Cancellation and deadlines, also
 // during a retry wait, match [context.Canceled] and

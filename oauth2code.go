@@ -313,14 +313,14 @@ func onTerminal() bool {
 // none could be run; OAuth2Browser then prints the URL instead.
 //
 // Only an http or https URL is opened (anything else is an error matching
-// ErrInsecureEndpoint: an opener runs a file: URL as a program's input, or
+// ErrBadOrigin: an opener runs a file: URL as a program's input, or
 // a program), and the opener runs without the environment variables that
 // hold secrets: those whose name contains PASSWORD, PASSWD, PASSPHRASE,
 // SECRET or TOKEN, or ends in _KEY or APIKEY, such as HTTPSESSION_PASSWORD,
 // HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
 func openBrowser(ctx context.Context, u string) error {
 	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
-		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrInsecureEndpoint}
+		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrBadOrigin}
 	}
 	var name string
 	var args []string

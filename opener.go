@@ -1,7 +1,6 @@
 package httpsession
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 )
@@ -10,17 +9,15 @@ import (
 // may send: only endpoints that are https (or http on a loopback host),
 // and through an opener that does not see the process's secrets.
 
-// ErrInsecureEndpoint is matched (errors.Is) by the *AuthError of a
-// browser or device login whose authorization, device authorization or
-// token endpoint is neither https nor plain http on a loopback host
-// (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows the loopback
-// interface). Nothing is opened, listened for or sent then: a discovery
-// document or a flag naming file:///etc/passwd, javascript: or plain http
-// to another host would have the browser opener run on it, or the code
-// and verifier travel in clear text.
-var ErrInsecureEndpoint = errors.New("httpsession: insecure endpoint")
+// A browser or device login uses only endpoints that are https, or http on
+// a loopback host (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows
+// the loopback interface), by the rule AuthOrigins follows. Anything else —
+// a discovery document or a flag naming file:///etc/passwd, javascript: or
+// plain http to another host — is refused with an *AuthError matching
+// ErrBadOrigin before anything is opened, listened for or sent: the browser
+// opener would run on it, or the code and verifier travel in clear text.
 
-// checkEndpoints returns an *AuthError matching ErrInsecureEndpoint for
+// checkEndpoints returns an *AuthError matching ErrBadOrigin for
 // the first of the named endpoints (name, URL, name, URL…) that is not
 // https, or http on a loopback host.
 func checkEndpoints(flow string, nameURL ...string) error {
@@ -29,7 +26,7 @@ func checkEndpoints(flow string, nameURL ...string) error {
 		if secureEndpoint(raw) {
 			continue
 		}
-		return &AuthError{Endpoint: redactURLString(raw), Err: ErrInsecureEndpoint,
+		return &AuthError{Endpoint: redactURLString(raw), Err: ErrBadOrigin,
 			Reason: "oauth2 " + flow + " login: " + name + " is neither https nor http on a loopback host"}
 	}
 	return nil

@@ -32,7 +32,7 @@ func TestOpenerEnvironment(t *testing.T) {
 }
 
 // TestInsecureEndpointsRefused: a browser or device login whose endpoints
-// are not https (or http on a loopback host) fails with ErrInsecureEndpoint
+// are not https (or http on a loopback host) fails with ErrBadOrigin
 // before anything is opened or sent, and the opener opens only http and
 // https URLs.
 func TestInsecureEndpointsRefused(t *testing.T) {
@@ -67,8 +67,8 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 			defer cancel()
 			tok, err := a.Login(ctx, ts.Client())
 			var ae *AuthError
-			if !errors.Is(err, ErrInsecureEndpoint) || !errors.As(err, &ae) || tok != nil {
-				t.Errorf("Login = %v, %v; want an *AuthError matching ErrInsecureEndpoint", tok, err)
+			if !errors.Is(err, ErrBadOrigin) || !errors.As(err, &ae) || tok != nil {
+				t.Errorf("Login = %v, %v; want an *AuthError matching ErrBadOrigin", tok, err)
 			}
 			if opened > 0 || requests > 0 {
 				t.Errorf("opened %d, sent %d requests; want none", opened, requests)
@@ -76,8 +76,8 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 		})
 	}
 	for _, u := range []string{"file:///etc/passwd", "javascript:alert(1)", "/etc/passwd", "mailto:a@example.com"} {
-		if err := openBrowser(context.Background(), u); !errors.Is(err, ErrInsecureEndpoint) {
-			t.Errorf("openBrowser(%q) = %v, want ErrInsecureEndpoint", u, err)
+		if err := openBrowser(context.Background(), u); !errors.Is(err, ErrBadOrigin) {
+			t.Errorf("openBrowser(%q) = %v, want ErrBadOrigin", u, err)
 		}
 	}
 }
