@@ -164,11 +164,11 @@ func TestBrowserOpenerGetsNoSecrets(t *testing.T) {
 // ends the login with an error before any browser is opened.
 func TestLoginRefusesInsecureEndpoint(t *testing.T) {
 	for _, authURL := range []string{"file:///etc/passwd", "http://idp.example/authorize"} {
-		var issuer string
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			issuer := "http://" + r.Host
 			fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":%q,"token_endpoint":%q}`, issuer, authURL, issuer+"/token")
 		}))
-		issuer = ts.URL
+		issuer := ts.URL
 		marker := filepath.Join(t.TempDir(), "opened")
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		cmd := exec.CommandContext(ctx, binary, "login", "--session", filepath.Join(t.TempDir(), "s.json"),
