@@ -13,6 +13,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/browsercookies"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // importSource is where "cookies import" takes cookies from other than a
@@ -77,39 +78,52 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 			}
 		}
 	}
-	if err := c.Save(); err != nil {
-		return err
-	}
 	from := "the storageState file"
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	kept, evictedLines := importCounts(c.Jar(), cookies, rejected)
-	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
-	for _, ce := range rejected {
-		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
+	kept, countLines := importCounts(c.Jar(), cookies, rejected)
+	origins := countOrigins(state)
+	if kept == 0 && origins == 0 {
+		// As for a cookies.txt file: nothing kept is an error, and
+		// the session file is left as it was.
+		reportLeftOut(e, rejected, countLines, br, src.domain)
+		return fmt.Errorf("no cookie imported from %s; %s left as it was", from, session)
 	}
-	for _, l := range evictedLines {
-		fmt.Fprintln(e.stderr, l)
+	if err := c.Save(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
+	if origins > 0 {
+		fmt.Fprintf(e.stderr, "kept the localStorage of %s in %s (cookies export --format storage-state gives it back)\n", plural(origins, "origin"), session)
+	}
+	reportLeftOut(e, rejected, countLines, br, src.domain)
+	return nil
+}
+
+// reportLeftOut tells on stderr what an import from a browser profile or
+// a storageState file rejected, counted once, evicted and skipped.
+func reportLeftOut(e *env, rejected []*httpsession.CookieError, countLines []string, br *browsercookies.Report, domain string) {
+	for _, ce := range rejected {
+		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, termtext.Escape(ce.Domain), termtext.Escape(ce.Reason))
+	}
+	for _, l := range countLines {
+		fmt.Fprintln(e.stderr, termtext.Escape(l))
 	}
 	if br != nil {
 		if br.Found == 0 {
-			fmt.Fprintf(e.stderr, "the profile in %s holds no cookie\n", br.Profile.Dir)
+			fmt.Fprintf(e.stderr, "the profile in %s holds no cookie\n", termtext.Escape(br.Profile.Dir))
 		}
 		if br.Filtered > 0 {
-			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), src.domain)
+			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), domain)
 		}
 		for _, sk := range br.Skipped {
-			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), sk.Reason, strings.Join(sk.Domains, ", "))
+			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), termtext.Escape(sk.Reason), termtext.Escape(strings.Join(sk.Domains, ", ")))
 		}
 		for _, n := range br.Notes {
-			fmt.Fprintf(e.stderr, "note: %s\n", n)
+			fmt.Fprintf(e.stderr, "note: %s\n", termtext.Escape(n))
 		}
 	}
-	if n := countOrigins(state); n > 0 {
-		fmt.Fprintf(e.stderr, "kept the localStorage of %s in %s (cookies export --format storage-state gives it back)\n", plural(n, "origin"), session)
-	}
-	return nil
 }
 
 func readStorageStateFile(e *env, path string) (*httpsession.StorageState, error) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -73,7 +74,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		addCurlFlags(fs, &f.curl)
 		fs.BoolVar(&f.include, "i", false, "print the status line and response headers (in the order received) before the body")
 		fs.BoolVar(&f.include, "include", false, "same as -i")
-		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
+		fs.StringVar(&f.output, "o", "", "write the body to `file` instead of standard output: a regular file complete or not at all; a device, FIFO or link (/dev/null, /dev/stdout) written into, as curl. Created 0600 when sent with a session, user info, Authorization or Cookie; else 0666 less the umask, as curl")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
 		fs.BoolVar(&f.fail, "f", false, "same as --fail")
 		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
@@ -186,7 +187,7 @@ func exchange(ctx context.Context, e *env, name string, u *url.URL, f *requestFl
 		return err
 	}
 	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, termtext.Escape(resp.Status))}
 	}
 	return nil
 }
@@ -287,7 +288,7 @@ func writeAnswer(e *env, resp *http.Response, f *requestFlags, failed bool, wl *
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
 		var err error
-		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
+		if dst, closeOut, err = openOutput(e, f.output, bodyMode(*f.session, resp.Request)); err != nil {
 			return 0, err
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // net/http hands a response's headers over as a map, in no order, and
@@ -138,7 +140,7 @@ func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if w := t.log.verbose; w != nil {
 		printRequestHead(w, req, reqHead)
 		if err != nil {
-			fmt.Fprintf(w, "! %s\n", cause(err))
+			fmt.Fprintf(w, "! %s\n", termtext.Escape(cause(err)))
 		}
 	}
 	if err != nil {
@@ -151,7 +153,8 @@ func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if w := t.log.verbose; w != nil {
 		for _, line := range responseLines(resp, respHead) {
-			fmt.Fprintf(w, "< %s\n", redactHeaderLine(line))
+			// The server's text, on stderr: no escape sequence reaches the terminal.
+			fmt.Fprintf(w, "< %s\n", termtext.Escape(redactHeaderLine(line)))
 		}
 		fmt.Fprintln(w, "<")
 	}
@@ -182,7 +185,7 @@ func printRequestHead(w io.Writer, req *http.Request, head []string) {
 		} else {
 			line = redactHeaderLine(line)
 		}
-		fmt.Fprintf(w, "> %s\n", line)
+		fmt.Fprintf(w, "> %s\n", termtext.Escape(line))
 	}
 	fmt.Fprintln(w, ">")
 }
