@@ -31,8 +31,9 @@ import (
 // set the cookie or served the page — never to another host, a sibling
 // subdomain sharing a Domain cookie, or an origin a redirect leads to
 // (axios sent it to every host: CVE-2023-45857). A session restored from a
-// file sends a cookie token to the host that set it as a host-only cookie
-// until that origin sets it again.
+// file, until an origin sets the cookie again, sends a cookie token only to
+// the host that set it as a host-only cookie (to which the cookie itself
+// goes anyway).
 type CSRF struct {
 	Convention string // "django", "angular", "laravel", "rails", "spring"; "" means the fields below
 	Cookie     string // the cookie whose value is the token
@@ -123,8 +124,11 @@ func (s *csrfState) add(r *http.Request, jar *Jar) {
 	}
 	s.mu.Lock()
 	tok, ok := s.tokens[o]
+	seen := len(s.tokens) > 0
 	s.mu.Unlock()
-	if !ok && s.cookie != "" {
+	if !ok && !seen && s.cookie != "" {
+		// A session restored from a file, before any origin set the
+		// token again: the cookie's own host set it.
 		tok.header, tok.value, ok = s.header, hostOnlyCookie(jar, o.host, s.cookie), true
 	}
 	if ok && tok.value != "" && validHeaderValue(tok.value) {
