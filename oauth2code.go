@@ -11,11 +11,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/term"
 )
 
 // OAuth2Browser logs the user in with the OAuth 2.0 authorization code flow
@@ -267,3 +272,61 @@ func describeConfig(c *oauth2.Config) string {
 }
 
 var _ Authenticator = (*OAuth2Browser)(nil)
+
+// Interactive reports whether a person can be asked to log in: whether the
+// standard input or the standard error of the process is a terminal. It is
+// what OAuth2Browser and OAuth2Device use when their Interactive field is
+// nil.
+func Interactive() bool {
+	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// OpenBrowser opens u in the user's web browser: with the command in
+// $BROWSER when it is set (the URL is its one argument), else with the
+// platform's opener — xdg-open on Linux and the BSDs, open on macOS,
+// rundll32 url.dll on Windows. It returns once the opener has started (or
+// finished, for an opener that exits at once) and reports an error when
+// none could be run; OAuth2Browser then prints the URL instead.
+func OpenBrowser(ctx context.Context, u string) error {
+	var name string
+	var args []string
+	if b := os.Getenv("BROWSER"); b != "" {
+		// $BROWSER may hold arguments, but no shell syntax: split on blanks.
+		f := strings.Fields(b)
+		name, args = f[0], f[1:]
+	} else {
+		switch runtime.GOOS {
+		case "darwin":
+			name = "open"
+		case "windows":
+			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+		default:
+			name = "xdg-open"
+		}
+	}
+	cmd := exec.CommandContext(ctx, name, append(args, u)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("httpsession: open a browser: %w", err)
+	}
+	// Reap the opener without waiting for it: a browser started by $BROWSER
+	// may run for as long as the user keeps it open.
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// interactive calls f, or Interactive when f is nil.
+func interactive(f func() bool) bool {
+	if f == nil {
+		return Interactive()
+	}
+	return f()
+}
+
+// stderrOr returns w, or os.Stderr when w is nil.
+func stderrOr(w io.Writer) io.Writer {
+	if w == nil {
+		return os.Stderr
+	}
+	return w
+}

@@ -296,3 +296,47 @@ func times(n int) string {
 	}
 	return fmt.Sprintf("%d times", n)
 }
+
+// demoStore returns the encrypted store of demo --encrypt: the key the
+// flags or the environment choose, or else file+".key", created on the
+// first run.
+func demoStore(e *env, file string) (*agestore.Store, error) {
+	key, err := sessionKey(e, e.keys)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		keyFile := file + ".key"
+		if key, err = agestore.KeyFromFile(nil, keyFile); errors.Is(err, os.ErrNotExist) {
+			key, err = agestore.GenerateKeyFile(nil, keyFile)
+			if err == nil {
+				fmt.Fprintf(e.stdout, "created the age identity %s (mode 0600) for --encrypt\n", keyFile)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if fileIsEncrypted(file) || !fileExists(file) {
+		return agestore.NewFile(nil, file, key), nil
+	}
+	// A plain file from an earlier run: encrypt it now, so the story
+	// starts from what it will show.
+	st := agestore.NewFile(nil, file, key)
+	if _, err := st.Encrypt(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "encrypted the plain session file %s from an earlier run\n", file)
+	return st, nil
+}
+
+// demoSayEncrypted tells how the demo's file is protected.
+func demoSayEncrypted(out *demoStep, file string, st *agestore.Store) {
+	out.say("the file is an age file (key from %s): no cookie value or token appears in it", st.Key().Source())
+	out.say("decrypt it by hand: age -d -i KEYFILE %s   (a passphrase file: age -d %s)", file, file)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
