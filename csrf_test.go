@@ -19,8 +19,8 @@ import (
 // the header each request carried.
 type csrfSite struct {
 	name   string
-	header string // the header the framework reads
-	token  string // what the header must hold
+	header string                      // the header the framework reads
+	token  string                      // what the header must hold
 	serve  func(w http.ResponseWriter) // what GET / does to hand the token out
 }
 
