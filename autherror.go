@@ -110,6 +110,11 @@ var (
 	// response does not belong to this login (RFC 6749 §10.12).
 	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
 
+	// ErrIssuerMismatch is matched by the error of an authorization code
+	// login whose redirect lacked the iss parameter, or named another
+	// issuer, when OAuth2Browser.Issuer asks for it (RFC 9207).
+	ErrIssuerMismatch = errors.New("httpsession: authorization response from another issuer")
+
 	// ErrDeviceCodeExpired is matched by the error of a device login that
 	// the user did not complete before the device code expired
 	// ("expired_token", or its expires_in elapsed).
@@ -118,8 +123,8 @@ var (
 
 // A FlowError reports why a login through the authorization code or device
 // flow ended without a token for a reason other than a failed request:
-// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch or
-// ErrDeviceCodeExpired. It never contains a code, token or verifier.
+// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch,
+// ErrIssuerMismatch or ErrDeviceCodeExpired. It never contains a code, token or verifier.
 type FlowError struct {
 	Flow        string // "authorization code" or "device"
 	Err         error  // one of the sentinels above
