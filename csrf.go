@@ -25,7 +25,9 @@ import (
 //
 // A cookie's value is percent-decoded. A <meta> is read from the first
 // 64 KiB of each HTML page the session receives; the last one seen for an
-// origin wins.
+// origin wins. A <meta> token lives in the Client's memory, not in the
+// session file: a new Client sends one once it has received a page of
+// that origin, while a cookie token is saved with the cookie.
 //
 // The token goes only to the origin that sent it — the one whose response
 // set the cookie or served the page — never to another host, a sibling
