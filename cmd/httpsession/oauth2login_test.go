@@ -25,6 +25,9 @@ func init() {
 		return
 	}
 	u := os.Args[len(os.Args)-1]
+	if f := os.Getenv("HTTPSESSION_TEST_BROWSER_URL_FILE"); f != "" {
+		_ = os.WriteFile(f, []byte(u), 0o600)
+	}
 	status, body, err := testop.Authorize(testop.Browser(nil), u, action, nil)
 	if err != nil || status != 200 {
 		fmt.Fprintf(os.Stderr, "test browser: %d %v %.200s\n", status, err, body)
