@@ -28,6 +28,9 @@ func init() {
 	if f := os.Getenv("HTTPSESSION_TEST_BROWSER_URL_FILE"); f != "" {
 		_ = os.WriteFile(f, []byte(u), 0o600)
 	}
+	if action == "forms" {
+		os.Exit(submitForms(u))
+	}
 	status, body, err := testop.Authorize(testop.Browser(nil), u, action, nil)
 	if err != nil || status != 200 {
 		fmt.Fprintf(os.Stderr, "test browser: %d %v %.200s\n", status, err, body)
