@@ -3,7 +3,6 @@ package httpsession
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -69,24 +68,6 @@ func (t Token) Type() string {
 		return "Basic"
 	}
 	return t.TokenType
-}
-
-// Valid reports whether t can still be used at now, treating it as expired
-// skew before its Expiry. A Token without Expiry is valid until the server
-// says otherwise. A nil Token is not valid.
-func (t *Token) Valid(now time.Time, skew time.Duration) bool {
-	if t == nil {
-		return false
-	}
-	return t.Expiry.IsZero() || now.Add(skew).Before(t.Expiry)
-}
-
-// SetAuthHeader sets the Authorization header of r from t. It does nothing
-// for a cookie-only Token (empty AccessToken).
-func (t Token) SetAuthHeader(r *http.Request) {
-	if t.AccessToken != "" {
-		r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
-	}
 }
 
 // String returns a description of t without its secrets.

@@ -47,7 +47,9 @@ import (
 // of its URLs.
 type OAuth2Browser struct {
 	// Config holds the endpoints (AuthURL, TokenURL), ClientID,
-	// ClientSecret (usually "" for a native app) and Scopes. RedirectURL ""
+	// ClientSecret (usually "" for a native app) and Scopes. A zero
+	// Endpoint.AuthStyle means HTTP Basic for a client with a secret and
+	// client_id in the body for one without. RedirectURL ""
 	// means http://127.0.0.1:PORT/callback on a free port; otherwise it
 	// must be an http URL on a loopback IP (or localhost), and its port —
 	// 0 or none for a free one — and path are used. Config is not modified.
@@ -68,9 +70,13 @@ type OAuth2Browser struct {
 	// authorization_response_iss_parameter_supported; "" means no check.
 	Issuer string
 
-	// OpenURL shows the authorization URL to the user. Nil means
-	// OpenBrowser. When it returns an error the URL is printed on Stderr
-	// and Login keeps listening.
+	// OpenURL shows the authorization URL to the user. Nil means the
+	// user's web browser: the command in $BROWSER when it is set (the URL
+	// is its one argument), else the platform's opener (xdg-open on Linux
+	// and the BSDs, open on macOS, rundll32 url.dll on Windows), started
+	// in a process group of its own and left running when the login is
+	// over. When it returns an error the URL is printed on Stderr and
+	// Login keeps listening.
 	OpenURL func(ctx context.Context, url string) error
 
 	// Stderr receives the URL when no browser could be opened. Nil means
@@ -78,7 +84,7 @@ type OAuth2Browser struct {
 	Stderr io.Writer
 
 	// Interactive reports whether a person is there to log in. Nil means
-	// the package's Interactive (a terminal on standard input or error).
+	// whether standard input or standard error is a terminal.
 	Interactive func() bool
 }
 
@@ -92,7 +98,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowCode)
 	}
-	cfg := *a.Config
+	cfg := tokenConfig(a.Config)
 	ln, redirect, err := listenLoopback(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -115,9 +121,10 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	defer cancel()
 	cb := &codeCallback{path: redirect.Path, state: state, issuer: a.Issuer, done: make(chan struct{})}
 	cb.exchange = func(code string) (*Token, error) {
-		ot, err := cfg.Exchange(oauth2Context(ctx, hc), code, oauth2.VerifierOption(verifier))
+		octx, ans := oauth2Context(ctx, hc)
+		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
 		if err != nil {
-			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, code, verifier, cfg.ClientSecret)
+			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
 		}
 		return fromOAuth2(nowFor(hc), ot), nil
 	}
@@ -139,7 +146,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 
 	open := a.OpenURL
 	if open == nil {
-		open = OpenBrowser
+		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
 		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s — Ctrl-C to cancel\n", authURL, redirect.Host)
@@ -296,22 +303,22 @@ func describeConfig(c *oauth2.Config) string {
 
 var _ Authenticator = (*OAuth2Browser)(nil)
 
-// Interactive reports whether a person can be asked to log in: whether the
+// onTerminal reports whether a person can be asked to log in: whether the
 // standard input or the standard error of the process is a terminal. It is
 // what OAuth2Browser and OAuth2Device use when their Interactive field is
 // nil.
-func Interactive() bool {
+func onTerminal() bool {
 	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
 }
 
-// OpenBrowser opens u in the user's web browser: with the command in
+// openBrowser opens u in the user's web browser: with the command in
 // $BROWSER when it is set (the URL is its one argument), else with the
 // platform's opener — xdg-open on Linux and the BSDs, open on macOS,
 // rundll32 url.dll on Windows. It returns once the opener has started and
 // reports an error when none could be run; OAuth2Browser then prints the
 // URL instead. The program it starts is left alone, in a process group of
 // its own: neither the end of ctx nor a Ctrl-C ends it.
-func OpenBrowser(ctx context.Context, u string) error {
+func openBrowser(ctx context.Context, u string) error {
 	var name string
 	var args []string
 	if b := os.Getenv("BROWSER"); b != "" {
@@ -346,10 +353,10 @@ func OpenBrowser(ctx context.Context, u string) error {
 	return nil
 }
 
-// interactive calls f, or Interactive when f is nil.
+// interactive calls f, or onTerminal when f is nil.
 func interactive(f func() bool) bool {
 	if f == nil {
-		return Interactive()
+		return onTerminal()
 	}
 	return f()
 }

@@ -91,13 +91,13 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		Password:   "demo-password",
 	}
 	opts := httpsession.Options{
-		SessionFile: file,
-		Auth:        auth,
-		AuthOrigins: []string{ts.URL},
-		Tokens:      &httpsession.TokenOptions{Skew: demoSkew},
-		Retry:       retry,
-		Now:         e.now,
-		Logger:      logger,
+		SessionFile:  file,
+		Auth:         auth,
+		AuthOrigins:  []string{ts.URL},
+		TokenOptions: &httpsession.TokenOptions{Skew: demoSkew},
+		Retry:        retry,
+		Now:          e.now,
+		Logger:       logger,
 	}
 	if enc != nil {
 		opts.SessionFile, opts.Store = "", enc

@@ -35,6 +35,9 @@ type authConfig struct {
 	RefreshCookie string   `json:"refresh_cookie,omitempty"`
 	Scopes        []string `json:"scopes,omitempty"`
 	Origins       []string `json:"origins"`
+	// TokenAuthMethods are the token_endpoint_auth_methods_supported of
+	// the issuer's discovery document, when it named them.
+	TokenAuthMethods []string `json:"token_auth_methods,omitempty"`
 	// UsernameField and PasswordField name a form login's inputs when
 	// the form does not make them obvious.
 	UsernameField string `json:"username_field,omitempty"`
@@ -149,8 +152,8 @@ func site(rawURL string) string {
 func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, error) {
 	switch ac.Kind {
 	case "json":
-		style, err := httpsession.ParseRefreshStyle(ac.RefreshStyle)
-		if err != nil {
+		style, ok := refreshStyle(ac.RefreshStyle)
+		if !ok {
 			return nil, usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 		}
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
@@ -171,13 +174,15 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Scopes: ac.Scopes}, nil
 	case "form":
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
 		if err != nil {
@@ -300,7 +305,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	ac.Origins = origins
 
-	if _, err := httpsession.ParseRefreshStyle(ac.RefreshStyle); err != nil {
+	if _, ok := refreshStyle(ac.RefreshStyle); !ok {
 		return usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 	}
 	if ac.RefreshStyle == "body" {
@@ -337,7 +342,7 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 	if err != nil {
 		return nil, err
 	}
-	lc, err := newClient(e, "", httpsession.Options{Auth: a, AuthOrigins: ac.Origins, Tokens: to, CSRF: csrf})
+	lc, err := newClient(e, "", httpsession.Options{Auth: a, AuthOrigins: ac.Origins, TokenOptions: to, CSRF: csrf})
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +412,7 @@ func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer 
 				*f.dst = f.v
 			}
 		}
-		ac.Issuer, ac.IssParameter = saved.Issuer, saved.IssParameter
+		ac.Issuer, ac.IssParameter, ac.TokenAuthMethods = saved.Issuer, saved.IssParameter, saved.TokenAuthMethods
 	}
 	if !set["scope"] {
 		ac.Scopes = saved.Scopes
@@ -415,4 +420,16 @@ func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer 
 	if !set["auth-param"] {
 		ac.AuthParams = saved.AuthParams
 	}
+}
+
+// refreshStyle returns the JSONLogin refresh style of --refresh-style:
+// "body" (or ""), "bearer" or "cookie", the names RefreshStyle.String
+// gives.
+func refreshStyle(name string) (httpsession.RefreshStyle, bool) {
+	for _, s := range []httpsession.RefreshStyle{httpsession.RefreshInBody, httpsession.RefreshInBearer, httpsession.RefreshInCookie} {
+		if strings.EqualFold(name, s.String()) {
+			return s, true
+		}
+	}
+	return httpsession.RefreshInBody, name == ""
 }
