@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -142,5 +144,35 @@ func TestLoginWait(t *testing.T) {
 		"--issuer", o.Issuer, "--client-id", testop.ClientID, "--origin", o.Issuer, "--wait", "1s")
 	if r.code != 1 || !strings.Contains(r.stderr, "waiting for the browser") || !strings.Contains(r.stderr, "deadline exceeded") {
 		t.Errorf("login with --wait 1s: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A provider that can't be reached is reported as such, with its host: the
+// refresh token may still be good, so no "log in again".
+func TestRefreshProviderDown(t *testing.T) {
+	o := testop.Serve(t, time.Second)
+	session := filepath.Join(t.TempDir(), "session.json")
+	r := cli(t, "", browser("allow", filepath.Join(t.TempDir(), "url")), "login", "--session", session, "--kind", "oauth2-browser",
+		"--issuer", o.Issuer, "--client-id", testop.ClientID, "--scope", "openid offline_access", "--origin", o.Issuer)
+	if r.code != 0 {
+		t.Fatalf("login: exit %d, stderr %q", r.code, r.stderr)
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	ac, err := readAuthConfig(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac.TokenURL = down.URL + "/oauth/token"
+	if err := writeAuthConfig(session, ac); err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "token", "refresh", "--session", session)
+	host := strings.TrimPrefix(down.URL, "http://")
+	if r.code != 1 || !strings.Contains(r.stderr, host) || strings.Contains(r.stderr, "login needs the user") {
+		t.Errorf("refresh with the provider down: exit %d, stderr %q; want 1 and the connection error naming %s", r.code, r.stderr, host)
+	}
+	if sessionRefreshToken(t, session) == "" {
+		t.Error("the refresh token was dropped while the provider was down")
 	}
 }
