@@ -130,34 +130,7 @@ func readForm(n *html.Node, base *url.URL) *htmlForm {
 		}
 		switch c.DataAtom {
 		case atom.Input:
-			typ := strings.ToLower(attr(c, "type"))
-			switch typ {
-			case "password":
-				if f.password == "" && name != "" {
-					f.password, f.user = name, lastText
-				}
-			case "", "text", "email", "tel":
-				if name != "" {
-					lastText = name
-				}
-			}
-			if name == "" {
-				continue
-			}
-			switch typ {
-			case "checkbox", "radio":
-				if _, ok := attrOK(c, "checked"); ok {
-					f.entries = append(f.entries, formEntry{name, valueOr(c, "on")})
-				}
-			case "submit", "image":
-				if !clicked {
-					clicked = true
-					f.entries = append(f.entries, formEntry{name, attr(c, "value")})
-				}
-			case "file", "reset", "button":
-			default:
-				f.entries = append(f.entries, formEntry{name, attr(c, "value")})
-			}
+			f.input(c, name, &clicked, &lastText)
 		case atom.Button:
 			typ := strings.ToLower(attr(c, "type"))
 			if (typ == "" || typ == "submit") && !clicked {
@@ -177,6 +150,39 @@ func readForm(n *html.Node, base *url.URL) *htmlForm {
 		}
 	}
 	return f
+}
+
+// input adds the <input> c called name to the form: a password input
+// marks the login fields, the first submit input is the one clicked.
+func (f *htmlForm) input(c *html.Node, name string, clicked *bool, lastText *string) {
+	typ := strings.ToLower(attr(c, "type"))
+	switch typ {
+	case "password":
+		if f.password == "" && name != "" {
+			f.password, f.user = name, *lastText
+		}
+	case "", "text", "email", "tel":
+		if name != "" {
+			*lastText = name
+		}
+	}
+	if name == "" {
+		return
+	}
+	switch typ {
+	case "checkbox", "radio":
+		if _, ok := attrOK(c, "checked"); ok {
+			f.entries = append(f.entries, formEntry{name, valueOr(c, "on")})
+		}
+	case "submit", "image":
+		if !*clicked {
+			*clicked = true
+			f.entries = append(f.entries, formEntry{name, attr(c, "value")})
+		}
+	case "file", "reset", "button":
+	default:
+		f.entries = append(f.entries, formEntry{name, attr(c, "value")})
+	}
 }
 
 // selected is the value of a <select>'s selected option, or of its first.

@@ -225,6 +225,7 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 		t.Errorf("provider revoked %d grants, want 1 (the reuse)", s.RevokedGrants)
 	}
 }
+
 // A public client (no secret) authenticates with client_id in the body:
 // no token request is refused in a whole session.
 func TestNodeOPPublicClient(t *testing.T) {

@@ -268,8 +268,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if saved != nil {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		ac.inherit(saved, set, *issuer != "")
-		if !set["origin"] && len(origins) == 0 {
+		if ac.inherit(saved, set, *issuer != "") && len(origins) == 0 {
 			origins = saved.Origins
 		}
 	}
@@ -279,6 +278,12 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if isUserFlow(ac.Kind) {
 		return runUserLogin(ctx, e, ac, *session, *issuer, origins, *noBrowser, *wait)
 	}
+	return runDirectLogin(ctx, e, ac, *session, origins, *pwStdin)
+}
+
+// runDirectLogin is "httpsession login" for the kinds that need no browser:
+// a password or a client secret.
+func runDirectLogin(ctx context.Context, e *env, ac *authConfig, session string, origins stringList, pwStdin bool) error {
 	endpoint := ac.LoginURL
 	switch ac.Kind {
 	case "json", "form":
@@ -311,19 +316,19 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if ac.RefreshStyle == "body" {
 		ac.RefreshStyle = ""
 	}
-	a, err := ac.authenticator(&secrets{e: e, fromStdin: *pwStdin, hasStdin: true})
+	a, err := ac.authenticator(&secrets{e: e, fromStdin: pwStdin, hasStdin: true})
 	if err != nil {
 		return err
 	}
-	tok, err := loginAndSave(ctx, e, *session, ac, a, nil)
+	tok, err := loginAndSave(ctx, e, session, ac, a, nil)
 	if err != nil {
 		return err
 	}
 	if ac.Kind == "form" {
-		fmt.Fprintf(e.stderr, "logged in; session saved to %s\n", *session)
+		fmt.Fprintf(e.stderr, "logged in; session saved to %s\n", session)
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", session, describeExpiry(tok, e.clock()))
 	return nil
 }
 
@@ -381,10 +386,11 @@ func (ac *authConfig) setAuthParams(params []string) error {
 
 // inherit fills what the flags left unset from saved, the configuration
 // of the last login: a flag given on the command line wins. A new issuer
-// discovers its own endpoints.
-func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer bool) {
+// discovers its own endpoints. It reports whether saved applies (the same
+// kind of login), and so do its origins.
+func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer bool) bool {
 	if saved.Kind == "" || set["kind"] && ac.Kind != saved.Kind {
-		return // another kind of login: nothing of the old one applies
+		return false // another kind of login: nothing of the old one applies
 	}
 	ac.Kind = saved.Kind
 	for _, f := range []struct {
@@ -420,6 +426,7 @@ func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer 
 	if !set["auth-param"] {
 		ac.AuthParams = saved.AuthParams
 	}
+	return true
 }
 
 // refreshStyle returns the JSONLogin refresh style of --refresh-style:
