@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,5 +176,40 @@ func TestRefreshProviderDown(t *testing.T) {
 	}
 	if sessionRefreshToken(t, session) == "" {
 		t.Error("the refresh token was dropped while the provider was down")
+	}
+}
+
+// A burst of commands whose access token the API refuses (a 401 each)
+// refreshes it once: the others adopt the token the first one saved.
+func TestBurstOf401sOneRefresh(t *testing.T) {
+	o := testop.Serve(t, time.Second)
+	session := filepath.Join(t.TempDir(), "session.json")
+	r := cli(t, "", browser("allow", filepath.Join(t.TempDir(), "url")), "login", "--session", session, "--kind", "oauth2-browser",
+		"--issuer", o.Issuer, "--client-id", testop.ClientID, "--scope", "openid offline_access", "--origin", o.Issuer)
+	if r.code != 0 {
+		t.Fatalf("login: exit %d, stderr %q", r.code, r.stderr)
+	}
+	raw := readFiles(t, session)[0]
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["token"].(map[string]any)["access_token"] = "revoked-access-token"
+	b, _ := json.Marshal(doc)
+	if err := os.WriteFile(session, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			r := cli(t, "", nil, "get", "--fail", "--session", session, o.Issuer+"/userinfo")
+			if r.code != 0 {
+				t.Errorf("get /userinfo: exit %d, stderr %q", r.code, r.stderr)
+			}
+		})
+	}
+	wg.Wait()
+	if n := o.Storage.Refreshes.Load(); n != 1 {
+		t.Errorf("%d refreshes for 5 commands refused at once, want 1", n)
 	}
 }
