@@ -44,7 +44,7 @@ func (e *AuthError) Error() string {
 	}
 	b.WriteString(e.Reason)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (%d %s)", e.Status, http.StatusText(e.Status))
+		writeStatus(&b, e.Status)
 	}
 	if e.Hint != "" {
 		b.WriteString(": ")
@@ -146,3 +146,13 @@ func (e *FlowError) Error() string {
 
 // Unwrap returns Err.
 func (e *FlowError) Unwrap() error { return e.Err }
+
+// writeStatus writes " (STATUS TEXT)", or " (STATUS)" for a status
+// net/http has no text for (Laravel's 419).
+func writeStatus(b *strings.Builder, status int) {
+	if text := http.StatusText(status); text != "" {
+		fmt.Fprintf(b, " (%d %s)", status, text)
+		return
+	}
+	fmt.Fprintf(b, " (%d)", status)
+}

@@ -218,3 +218,59 @@ func TestCSRFHostileToken(t *testing.T) {
 		t.Errorf("headers (-want +got):\n%s", diff)
 	}
 }
+
+// Laravel Sanctum's SPA login: GET /sanctum/csrf-cookie sets XSRF-TOKEN,
+// the JSON login needs it back as X-XSRF-TOKEN, and a missing one is a 419
+// "CSRF token mismatch." — reported as ErrCSRF, not as a wrong password.
+func TestCSRFJSONLoginLaravel(t *testing.T) {
+	const xsrf = "eyJpdiI6IlNhbmN0dW0ifQ=="
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sanctum/csrf-cookie", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "XSRF-TOKEN=eyJpdiI6IlNhbmN0dW0ifQ%3D%3D; Max-Age=7200; path=/; samesite=lax")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("X-XSRF-TOKEN") != xsrf {
+			w.WriteHeader(419)
+			io.WriteString(w, `{"message":"CSRF token mismatch."}`)
+			return
+		}
+		io.WriteString(w, `{"access_token":"t1","token_type":"Bearer"}`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer t1" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer api.Close()
+	for _, tt := range []struct {
+		name string
+		csrf *CSRF
+	}{{"laravel convention", &CSRF{Convention: "laravel"}}, {"none", nil}} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Options{CSRF: tt.csrf, AuthOrigins: []string{api.URL},
+				Auth: &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustDo(t, c, "GET", srv.URL+"/sanctum/csrf-cookie", "")
+			resp, err := c.Get(t.Context(), api.URL+"/api/user")
+			if tt.csrf == nil {
+				if !errors.Is(err, ErrCSRF) || errors.Is(err, ErrAuthResponse) && strings.Contains(err.Error(), "check the user name") {
+					t.Errorf("login without the token: %v, want ErrCSRF", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GET /api/user: %v", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /api/user = %d, want 200 after the login", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -133,9 +133,10 @@ type FormLoginError struct {
 	CSRF    bool   // the site refused the request's CSRF token
 }
 
-// ErrCSRF is matched (errors.Is) by a *FormLoginError whose request the
-// site refused for its CSRF token: a 403 (or Laravel's 419) whose page
-// speaks of CSRF, XSRF, forgery or an authenticity token.
+// ErrCSRF is matched (errors.Is) by the error of a login the site refused
+// for its CSRF token — a *FormLoginError, or the *AuthError of a
+// JSONLogin: a 403 (or Laravel's 419) whose page speaks of CSRF, XSRF,
+// forgery or an authenticity token.
 var ErrCSRF = errors.New("httpsession: CSRF token refused")
 
 func (e *FormLoginError) Error() string {
@@ -146,7 +147,7 @@ func (e *FormLoginError) Error() string {
 		fmt.Fprintf(&b, "httpsession: form login refused: landed on %s", e.Path)
 	}
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (%d %s)", e.Status, http.StatusText(e.Status))
+		writeStatus(&b, e.Status)
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
