@@ -131,7 +131,7 @@ func (s *csrfState) add(r *http.Request, jar *Jar) {
 	if !ok && !seen && s.cookie != "" {
 		// A session restored from a file, before any origin set the
 		// token again: the cookie's own host set it.
-		tok.header, tok.value, ok = s.header, hostOnlyCookie(jar, o.host, s.cookie), true
+		tok.header, tok.value, ok = s.header, hostOnlyCookie(jar, o.Host, s.cookie), true
 	}
 	if ok && tok.value != "" && validHeaderValue(tok.value) {
 		r.Header.Set(tok.header, tok.value)

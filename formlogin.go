@@ -43,8 +43,10 @@ import (
 // with CSRF set (errors.Is(err, ErrCSRF)), not a wrong password. The
 // Success checks, when set, must hold too.
 //
-// The cookies travel through hc: use the Client's authenticator client, or
-// an *http.Client with a Jar. Login returns a Token with an empty
+// The cookies travel through hc: give the FormLogin to a Client as
+// Options.Auth (it then checks the session's jar, and its login page's
+// origin stands in for empty AuthOrigins), or call Login with an
+// *http.Client that has a Jar. Login returns a Token with an empty
 // AccessToken and no Expiry: nothing is added to requests, the session
 // cookie in the jar does the work, and the session counts as logged in
 // until the site says it ended — a 401, or a redirect to the login page
@@ -80,6 +82,8 @@ type FormLogin struct {
 	// passport, Django's login_required, Devise and Spring send). A
 	// 401 always counts.
 	IsLogout func(resp *http.Response) bool
+
+	jar *Jar // the session's, set by bindJar for a Client
 }
 
 // A LogoutDetector is an Authenticator that recognises, in a response
@@ -156,12 +160,10 @@ func (e *FormLoginError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrAuthResponse, and ErrCSRF for a refused CSRF token.
-func (e *FormLoginError) Unwrap() []error {
-	if e.CSRF {
-		return []error{ErrAuthResponse, ErrCSRF}
-	}
-	return []error{ErrAuthResponse}
+// Is reports whether target is ErrAuthResponse, or ErrCSRF for a refused
+// CSRF token.
+func (e *FormLoginError) Is(target error) bool {
+	return target == ErrAuthResponse || e.CSRF && target == ErrCSRF
 }
 
 // Login implements Authenticator.
@@ -391,7 +393,7 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 	case a.SuccessStatus == 0 && (resp.StatusCode < 200 || resp.StatusCode > 399):
 		return "unexpected status"
 	}
-	if a.SuccessCookie != "" && !hasCookie(hc, target, resp, a.SuccessCookie) {
+	if a.SuccessCookie != "" && !a.hasCookie(hc, target, resp, a.SuccessCookie) {
 		return "cookie " + strconv.Quote(clean(a.SuccessCookie, 64)) + " not set"
 	}
 	if a.SuccessRedirect != "" {
@@ -410,23 +412,30 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 	return ""
 }
 
-// cookieSource is a RoundTripper that keeps cookies itself, as a Client's
-// session does, instead of leaving them to http.Client.Jar.
-type cookieSource interface {
-	SessionJar() http.CookieJar
+// loginPage implements cookieLogin: a 401 from the login page's origin
+// means the session ended.
+func (a *FormLogin) loginPage() string { return a.LoginURL }
+
+// bindJar implements cookieLogin: a copy of a that checks SuccessCookie in
+// the session's jar, where the cookies of a Client's session live (its
+// authenticator client has no Jar of its own).
+func (a *FormLogin) bindJar(j *Jar) Authenticator {
+	b := *a
+	b.jar = j
+	return &b
 }
 
-// hasCookie reports whether the response set a cookie called name, or hc's
-// jar holds one for u.
-func hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bool {
+// hasCookie reports whether the response set a cookie called name, or the
+// jar (the session's, else hc's) holds one for u.
+func (a *FormLogin) hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bool {
 	for _, c := range resp.Cookies() {
 		if c.Name == name && c.Value != "" && c.MaxAge >= 0 {
 			return true
 		}
 	}
 	var jar http.CookieJar = hc.Jar
-	if s, ok := hc.Transport.(cookieSource); ok && jar == nil {
-		jar = s.SessionJar() // a Client's session: its cookies live in the transport
+	if a.jar != nil {
+		jar = a.jar
 	}
 	if jar != nil {
 		for _, c := range jar.Cookies(u) {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -121,12 +120,12 @@ func tokenConfig(cfg *oauth2.Config) *oauth2.Config {
 	return &c
 }
 
-// fromOAuth2 converts a token from golang.org/x/oauth2, taking its expiry
-// from the expires_in (or the non-standard expires) the server sent,
-// counted from now (the session's clock), and keeping an OpenID Connect
+// fromOAuth2 converts a token from golang.org/x/oauth2, with the
+// expires_in (or the non-standard expires) the server sent as ExpiresIn —
+// not x/oauth2's Expiry, which is on time.Now — and an OpenID Connect
 // id_token.
-func fromOAuth2(now time.Time, ot *oauth2.Token) *Token {
-	t := &Token{AccessToken: ot.AccessToken, TokenType: ot.TokenType, RefreshToken: ot.RefreshToken, Expiry: ot.Expiry}
+func fromOAuth2(ot *oauth2.Token) *Token {
+	t := &Token{AccessToken: ot.AccessToken, TokenType: ot.TokenType, RefreshToken: ot.RefreshToken}
 	v := ot.Extra("expires_in")
 	if v == nil {
 		v = ot.Extra("expires") // Facebook and others of its age
@@ -134,9 +133,7 @@ func fromOAuth2(now time.Time, ot *oauth2.Token) *Token {
 	if f, ok := v.(float64); ok {
 		v = json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 	}
-	if exp := expiryFrom(v, now); !exp.IsZero() {
-		t.Expiry = exp
-	}
+	t.ExpiresIn = lifetime(v)
 	if id, ok := ot.Extra("id_token").(string); ok {
 		t.IDToken = id
 	}
@@ -200,7 +197,7 @@ func refreshOAuth2(ctx context.Context, hc *http.Client, cfg *oauth2.Config, t *
 	if err != nil {
 		return nil, oauth2Failure(ctx, endpoint, err, ans, append(secrets, t.RefreshToken, cfg.ClientSecret)...)
 	}
-	nt := fromOAuth2(nowFor(hc), ot)
+	nt := fromOAuth2(ot)
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = t.RefreshToken
 	}

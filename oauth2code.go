@@ -126,7 +126,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		if err != nil {
 			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
 		}
-		return fromOAuth2(nowFor(hc), ot), nil
+		return fromOAuth2(ot), nil
 	}
 	srv := &http.Server{
 		Handler:           cb,

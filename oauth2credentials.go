@@ -62,7 +62,7 @@ func (a *OAuth2Credentials) Login(ctx context.Context, hc *http.Client) (*Token,
 	if err != nil {
 		return nil, oauth2Failure(ctx, redactURLString(a.TokenURL), err, ans, a.Password, a.ClientSecret)
 	}
-	return fromOAuth2(nowFor(hc), ot), nil
+	return fromOAuth2(ot), nil
 }
 
 // Refresh implements Authenticator with the refresh_token grant.

@@ -115,7 +115,7 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 		}
 		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, da.DeviceCode, cfg.ClientSecret))
 	}
-	return fromOAuth2(nowFor(hc), ot), nil
+	return fromOAuth2(ot), nil
 }
 
 func (a *OAuth2Device) printPrompt(d DeviceCode) {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/httpsession/httpsession"
 	"golang.org/x/term"
@@ -328,7 +329,7 @@ func runDirectLogin(ctx context.Context, e *env, ac *authConfig, session string,
 		fmt.Fprintf(e.stderr, "logged in; session saved to %s\n", session)
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", session, describeExpiry(tok, time.Now()))
 	return nil
 }
 
@@ -361,7 +362,9 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 	if err != nil {
 		return nil, err
 	}
-	c.Jar().AddAll(lc.Jar().All())
+	for _, ck := range lc.Jar().All() {
+		_ = c.Jar().Add(ck) // the jar accepted it once already
+	}
 	c.Tokens().SetToken(tok)
 	if err := c.Close(); err != nil {
 		return nil, err

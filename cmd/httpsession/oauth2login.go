@@ -205,10 +205,10 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 		return err
 	}
 	who := ""
-	if claims, err := tok.IDTokenClaims(e.clock()); err == nil {
+	if claims, err := tok.IDTokenClaims(time.Now()); err == nil {
 		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
 	}
-	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, time.Now()))
 	if hasScope(ac.Scopes, "offline_access") && tok.RefreshToken == "" {
 		end := "when the access token expires"
 		if !tok.Expiry.IsZero() {
