@@ -379,8 +379,11 @@ func (c *Client) Jar() *Jar { return c.jar }
 // Tokens returns the token manager, or nil without Options.Auth.
 func (c *Client) Tokens() *TokenManager { return c.tokens }
 
-// Save writes the session file, merging with what other Clients and
-// processes saved since. Without a SessionFile it does nothing.
+// Save writes the session to Options.Store or Options.SessionFile, merging
+// with what other Clients and processes saved since. A session that did
+// not change here is only read back (what others saved is merged into the
+// jar) unless the stored document changed, went missing or needs a write
+// (MigratingStore). Without a Store or SessionFile it does nothing.
 func (c *Client) Save() error {
 	if c.sess == nil {
 		return nil

@@ -35,16 +35,20 @@
 // # Save path
 //
 //	Client.Save, Close, AutoSave        client.go
-//	└ session.persist                   persist.go: merge under the store's lock
-//	  └ Store.Update                    store.go: FileStore locks, reads, writes atomically
-//	    ├ decodeSession                 sessionjson.go: the stored document
-//	    ├ Jar.merge                     jarmerge.go: newer change wins, tombstones keep deletions
-//	    ├ Jar.snapshot                  jarmerge.go: cookies and tombstones to write
-//	    └ sessionDoc.encode             sessionjson.go: the same state gives the same bytes
+//	└ session.save                      persist.go: nothing changed here?
+//	  ├ Store.Load                      only read the store: done if the document is
+//	  │                                 the one last seen (or none) and no write is
+//	  │                                 due (MigratingStore)
+//	  └ session.persist                 persist.go: else merge under the store's lock
+//	    └ Store.Update                  store.go: FileStore locks, reads, writes atomically
+//	      ├ decodeSession               sessionjson.go: the stored document
+//	      ├ Jar.merge                   jarmerge.go: newer change wins, tombstones keep deletions
+//	      ├ Jar.snapshot                jarmerge.go: cookies and tombstones to write
+//	      └ sessionDoc.encode           sessionjson.go: the same state gives the same bytes
 //
-// A new or refreshed token takes the same path at once (TokenOptions'
-// OnTokenChange, set by New), so a rotated refresh token is on disk before
-// it is used.
+// A new or refreshed token goes to session.persist at once, changed
+// session or not (session.saveToken, the OnTokenChange hook New sets), so
+// a rotated refresh token is on disk before it is used.
 //
 //	c, err := httpsession.New(httpsession.Options{
 //		SessionFile: "session.json", // loaded now, written by Save and Close

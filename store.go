@@ -113,9 +113,10 @@ const maxSessionFileSize = limits.MaxSessionSize
 //
 // Update serialises writers with an exclusive lock on a side file,
 // path+".lock" (flock(2) on Unix, LockFileEx on Windows), whenever the file
-// system gives operating-system files: afero.OsFs, or a BasePathFs,
-// ReadOnlyFs or CopyOnWriteFs over it. On other file systems (MemMapFs) it
-// serialises the Updates of this process only. The lock file is opened
+// system gives operating-system files: afero.OsFs, or a BasePathFs over it.
+// On other file systems (MemMapFs) it serialises the Updates of this
+// process only. A ReadOnlyFs cannot open the lock file for writing: Update
+// (and LockRefresh) fail there, as any write would; Load works. The lock file is opened
 // without following a symbolic link. The lock is held only during Update,
 // and the kernel releases it when a process dies, so it never goes stale.
 // The side file is left in place: removing it would let two writers lock
@@ -277,10 +278,10 @@ func (s *FileStore) moveAside(now time.Time, isBad func([]byte) bool) (string, e
 
 // lock takes the store's exclusive lock and returns its release. The lock
 // file, path+".lock", is opened through the store's file system; when that
-// gives an operating-system file (afero.OsFs, or a wrapper such as
-// BasePathFs or ReadOnlyFs over it), the lock is also held against other
-// processes (flock(2), or LockFileEx on Windows). On other file systems it
-// serialises this process only.
+// gives an operating-system file (afero.OsFs, or a BasePathFs over it), the
+// lock is also held against other processes (flock(2), or LockFileEx on
+// Windows). On other file systems it serialises this process only; on a
+// ReadOnlyFs, which refuses to open the lock file for writing, it fails.
 func (s *FileStore) lock() (unlock func(), err error) {
 	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
@@ -396,8 +397,7 @@ func refreshTurn(key string) chan struct{} {
 }
 
 // osFile returns the operating system's file behind f, if there is one:
-// f itself from afero.OsFs (and ReadOnlyFs or CopyOnWriteFs over it), or
-// the file a BasePathFs wraps.
+// f itself from afero.OsFs, or the file a BasePathFs wraps.
 func osFile(f afero.File) (*os.File, bool) {
 	for {
 		switch v := f.(type) {
