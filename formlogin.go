@@ -308,8 +308,9 @@ func (a *FormLogin) submission(ctx context.Context, form *htmlForm, page *url.UR
 }
 
 // refused applies the failure rules to the answer to the submission: an
-// error status (a CSRF refusal told apart), a page that still holds a
-// password form, or a redirect to the login page that lands on one.
+// error status (a CSRF refusal told apart), a page that still holds the
+// login form (one with a password input posting where this one did), or a
+// redirect to the login page that lands on a password form.
 func (a *FormLogin) refused(ctx context.Context, hc *http.Client, page *url.URL, resp *http.Response, body []byte) error {
 	at := resp.Request.URL
 	switch {
@@ -318,7 +319,9 @@ func (a *FormLogin) refused(ctx context.Context, hc *http.Client, page *url.URL,
 	case resp.StatusCode >= 400:
 		return a.loginError(at, resp.StatusCode, body, false)
 	case resp.StatusCode < 300:
-		if findLoginForm(body, at) != nil {
+		// The login form again (it posts where this one did); a
+		// change-password form on the account page posts elsewhere.
+		if f := findLoginForm(body, at); f != nil && samePath(f.action.Path, at.Path) {
 			return a.loginError(at, resp.StatusCode, body, false)
 		}
 		return nil

@@ -215,6 +215,32 @@ func TestFormLoginHomeIsLoginPage(t *testing.T) {
 	}
 }
 
+// A login that answers 200 with the account page, which has a
+// change-password form of its own, succeeded.
+func TestFormLoginAccountPageWithPasswordForm(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `<form method=post action="/login"><input name=u><input type=password name=p></form>`)
+			return
+		}
+		if r.PostFormValue("p") != testPassword {
+			io.WriteString(w, `<p class=error>Bad password</p><form method=post action="/login"><input name=u><input type=password name=p></form>`)
+			return
+		}
+		io.WriteString(w, `<h1>Account</h1><form method=post action="/account/password"><input type=password name=old><input type=password name=new></form>`)
+	}))
+	defer srv.Close()
+	a := &FormLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
+	if _, err := a.Login(context.Background(), nil); err != nil {
+		t.Errorf("Login() error = %v, want success", err)
+	}
+	a.Password = "wrong"
+	var fe *FormLoginError
+	if _, err := a.Login(context.Background(), nil); !errors.As(err, &fe) || fe.Message != "Bad password" {
+		t.Errorf("Login() with a wrong password: %v, want a *FormLoginError quoting the page", err)
+	}
+}
+
 // A form whose action is another origin does not get the password.
 func TestFormLoginForeignAction(t *testing.T) {
 	var stolen atomic.Int32
