@@ -115,6 +115,10 @@
 // during a retry wait, match [context.Canceled] and
 // [context.DeadlineExceeded]. An [Authenticator] that cannot refresh
 // returns [ErrNoRefresh] from Refresh; the TokenManager then logs in again.
+// A request that needs a new token while the refresh lock of a shared
+// [Store] is out of reach (the store is down) fails, after
+// [TokenOptions.RefreshTimeout], with an error matching
+// [ErrStoreUnavailable]: a refresh token is never presented without it.
 // [Jar.Add] refuses a cookie with a [*CookieError] matching
 // [ErrCookieRejected].
 //

@@ -342,7 +342,7 @@ func TestOAuth2ErrorEchoesSecret(t *testing.T) {
 			}))
 			defer srv.Close()
 			a := &OAuth2Credentials{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
-			_, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{RefreshToken: refresh})
+			_, err := a.Refresh(context.Background(), viaSession(srv.Client()), &Token{RefreshToken: refresh})
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
 				t.Fatalf("Refresh() error = %v, want *OAuth2Error", err)
