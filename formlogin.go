@@ -369,7 +369,14 @@ func speaksOfCSRF(status int, body []byte) bool {
 	if status != http.StatusForbidden && status != 419 {
 		return false
 	}
-	b := bytes.ToLower(body[:min(len(body), 64<<10)])
+	b := body[:min(len(body), 64<<10)]
+	if bytes.Contains(b, []byte("<")) {
+		// An HTML page: its words, not its markup — a 403 page in the
+		// site's layout carries <meta name="csrf-token"> whatever the
+		// reason.
+		b = []byte(pageText(b))
+	}
+	b = bytes.ToLower(b)
 	for _, w := range [...]string{"csrf", "xsrf", "forgery", "authenticity token", "page expired"} {
 		if bytes.Contains(b, []byte(w)) {
 			return true

@@ -161,6 +161,17 @@ func TestFormLoginRefused(t *testing.T) {
 				Message: "Forbidden (403) CSRF verification failed. Request aborted."},
 		},
 		{
+			// A 403 page in the site's layout: the csrf-token <meta> of
+			// the layout does not make it a CSRF refusal.
+			name: "a forbidden page in the layout",
+			wrong: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusForbidden)
+				io.WriteString(w, `<html><head><meta name="csrf-token" content="abc"><script>var csrf = 1</script></head>
+<body><div class="alert">Your account is locked.</div></body></html>`)
+			},
+			want: FormLoginError{Path: "/login", Status: http.StatusForbidden, Message: "Your account is locked."},
+		},
+		{
 			name: "Laravel's page expired",
 			wrong: func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(419)

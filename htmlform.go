@@ -260,6 +260,32 @@ func pageMessage(page []byte) string {
 	return ""
 }
 
+// pageText is the text of an HTML page outside scripts and styles.
+func pageText(page []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	var b strings.Builder
+	skip := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.StartTagToken:
+			if tn, _ := z.TagName(); string(tn) == "script" || string(tn) == "style" {
+				skip++
+			}
+		case html.EndTagToken:
+			if tn, _ := z.TagName(); (string(tn) == "script" || string(tn) == "style") && skip > 0 {
+				skip--
+			}
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
 func containsAny(s string, words ...string) bool {
 	return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(s, w) })
 }
