@@ -2,10 +2,13 @@ package httpsession
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,5 +87,23 @@ func TestRefreshInvalidGrantForgotten(t *testing.T) {
 	}
 	if n := requests.Load(); n != first || n != 1 {
 		t.Errorf("%d token requests after the second process, %d after the first: want one, by the first", n, first)
+	}
+}
+
+// A first login that fails leaves no file behind: neither the session nor
+// its refresh lock.
+func TestLoginWithoutSessionFileLeavesNoLock(t *testing.T) {
+	dir := t.TempDir()
+	c, err := New(Options{SessionFile: filepath.Join(dir, "session.json"), AuthOrigins: []string{"https://api.example.com"},
+		Auth: AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) { return nil, errors.New("no password") }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Tokens().Token(t.Context()); err == nil {
+		t.Fatal("Token() succeeded")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		t.Errorf("file left by a failed first login: %s", e.Name())
 	}
 }
