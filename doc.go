@@ -111,7 +111,11 @@
 // ready-made authenticators get no token, the error is an [*AuthError],
 // [*OAuth2Error] or [*FlowError], matching [ErrAuthResponse] if the
 // endpoint answered; a browser or device login that needs a person who is
-// not there matches [ErrLoginRequired]. Cancellation and deadlines, also
+// not there matches [ErrLoginRequired], and one whose authorization,
+// device or token endpoint is neither https nor http on a loopback host
+// matches [ErrBadOrigin] before anything is opened or sent; a
+// CookieError prints the server's domain with control characters escaped.
+// Cancellation and deadlines, also
 // during a retry wait, match [context.Canceled] and
 // [context.DeadlineExceeded]. An [Authenticator] that cannot refresh
 // returns [ErrNoRefresh] from Refresh; the TokenManager then logs in again.

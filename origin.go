@@ -14,7 +14,9 @@ import (
 type authOrigin = origin.Origin
 
 // ErrBadOrigin is returned by New for an AuthOrigins entry that is not a
-// bare origin such as "https://api.example.com".
+// bare origin such as "https://api.example.com", and matched by the
+// *AuthError of a browser or device login whose authorization, device or
+// token endpoint is neither https nor http on a loopback host.
 var ErrBadOrigin = errors.New("httpsession: bad auth origin")
 
 func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
