@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/httpsession/httpsession/internal/origin"
@@ -145,9 +146,20 @@ func addCurlFlags(fs *flag.FlagSet, c *curlFlags) {
 	fs.BoolVar(&c.head, "head", false, "same as -I")
 }
 
+// flagLike matches an argument that is a flag rather than data: JSON
+// never starts with a dash and a letter.
+var flagLike = regexp.MustCompile(`^--?[A-Za-z]`)
+
 // check reports the flag combinations curl refuses, and those this
 // command refuses for its name (get, post or do).
 func (c *curlFlags) check(name string) error {
+	for _, d := range c.data {
+		if d.kind == dataJSON && flagLike.MatchString(d.value) {
+			// "--json -d DATA", this command's --json before it took the
+			// body as curl's does.
+			return usagef("--json takes the body, as curl's does: --json '{\"key\":\"value\"}' or --json @FILE, not --json %s", d.value)
+		}
+	}
 	switch {
 	case len(c.forms) > 0 && len(c.data) > 0:
 		return usagef("give -F/--form or -d-like data, not both")

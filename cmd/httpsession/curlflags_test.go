@@ -496,6 +496,7 @@ func TestCurlFlagsUsage(t *testing.T) {
 		{"get", "-x", "http://", u},
 		{"get", "--key", "k.pem", u},
 		{"get", "-F", "novalue", u},
+		{"post", "--json", "-d", `{"a":1}`, u},
 	} {
 		if r := cli(t, "", []string{"HTTPSESSION_PASSWORD="}, args...); r.code != 2 || r.stderr == "" {
 			t.Errorf("%q: exit %d, stderr %q; want a usage error", args, r.code, r.stderr)

@@ -95,14 +95,14 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		if err != nil {
 			return err
 		}
+		if err := f.curl.check(name); err != nil {
+			return err
+		}
 		if len(pos) != 1 {
 			return usagef("want exactly one URL, got %d arguments", len(pos))
 		}
 		if method == "" && f.method == "" {
 			return usagef("do needs -X METHOD")
-		}
-		if err := f.curl.check(name); err != nil {
-			return err
 		}
 		if f.curl.head {
 			f.method, f.include = http.MethodHead, true
