@@ -3,7 +3,6 @@ package httpsession
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,9 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The session file is one JSON document:
@@ -132,43 +134,32 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	if !slices.IsSortedFunc(d.tombs, byTombID) {
 		slices.SortStableFunc(d.tombs, byTombID)
 	}
-	w := newRecordWriter(b)
+	w := recordWriter{buf: bytes.NewBuffer(b)}
 	w.buf.WriteString(`{"version":1`)
 	if t := d.token; t != nil {
-		w.buf.WriteString(",\n" + `"token":`)
 		r := tokenRecord{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, IDToken: t.IDToken}
 		if !t.Expiry.IsZero() {
 			r.Expiry = t.Expiry.UTC().Format(time.RFC3339Nano)
 		}
-		w.put(&r)
+		w.member("token", &r)
 	}
 	if !d.tokenUpdated.IsZero() {
-		w.buf.WriteString(",\n" + `"token_updated":`)
-		w.put(milli(d.tokenUpdated))
+		ms := milli(d.tokenUpdated)
+		w.member("token_updated", &ms)
 	}
-	w.buf.WriteString(",\n" + `"cookies":[`)
 	var cr cookieRecord
 	tied := sharedMillis(d.cookies)
-	for i := range d.cookies {
-		if i > 0 {
-			w.buf.WriteByte(',')
-		}
-		w.buf.WriteByte('\n')
+	w.array("cookies", len(d.cookies), func(i int) any {
 		c := &d.cookies[i]
 		cr.set(c, tied[milli(c.Created)])
-		w.put(&cr)
-	}
-	w.buf.WriteString("\n],\n" + `"tombstones":[`)
+		return &cr
+	})
 	var tr tombstoneRecord
-	for i := range d.tombs {
-		if i > 0 {
-			w.buf.WriteByte(',')
-		}
-		w.buf.WriteByte('\n')
+	w.array("tombstones", len(d.tombs), func(i int) any {
 		tr.set(&d.tombs[i])
-		w.put(&tr)
-	}
-	w.buf.WriteString("\n]}\n")
+		return &tr
+	})
+	w.buf.WriteString("}\n")
 	return w.buf.Bytes()
 }
 
@@ -278,27 +269,46 @@ func sameSiteName(s http.SameSite) string {
 	return ""
 }
 
-// A recordWriter appends JSON values to a buffer without the newline that
-// json.Encoder ends each with.
+// A recordWriter writes the members of the document, each on a line of
+// its own, and the records of its arrays one per line: the layout that
+// makes a file readable and diffable, which no encoder option gives.
+// Each record is marshaled straight into the buffer.
 type recordWriter struct {
 	buf *bytes.Buffer
-	enc *json.Encoder
 }
 
-func newRecordWriter(b []byte) recordWriter {
-	w := recordWriter{buf: bytes.NewBuffer(b)}
-	w.enc = json.NewEncoder(w.buf)
-	w.enc.SetEscapeHTML(false)
-	return w
+// member writes the document's member name with the value v.
+func (w recordWriter) member(name string, v any) {
+	w.buf.WriteString(",\n\"" + name + "\":")
+	w.put(v)
 }
+
+// array writes the document's member name, an array of n records; rec
+// returns record i.
+func (w recordWriter) array(name string, n int, rec func(i int) any) {
+	w.buf.WriteString(",\n\"" + name + "\":[")
+	for i := range n {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		w.buf.WriteByte('\n')
+		w.put(rec(i))
+	}
+	w.buf.WriteString("\n]")
+}
+
+// encodeOptions are the marshal options of every record. A string that
+// is not UTF-8 is written with U+FFFD for each invalid byte (its exact
+// bytes go under a "…b" key); <, >, &, U+2028 and U+2029 are written as
+// they are, which is the default.
+var encodeOptions = jsontext.AllowInvalidUTF8(true)
 
 func (w recordWriter) put(v any) {
 	start := w.buf.Len()
-	if err := w.enc.Encode(v); err != nil {
+	if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
 		// Records hold strings, byte slices and integers only.
 		panic("httpsession: encoding a session record: " + err.Error())
 	}
-	w.buf.Truncate(w.buf.Len() - 1)
 	if rec := w.buf.Bytes()[start:]; bytes.IndexByte(rec, '\\') >= 0 {
 		rec = fileEscapes(rec)
 		w.buf.Truncate(start)
@@ -306,11 +316,10 @@ func (w recordWriter) put(v any) {
 	}
 }
 
-// fileEscapes returns rec, JSON from encoding/json, with the string
+// fileEscapes returns rec, JSON from the marshaler, with the string
 // escapes of the session file where the two differ: \b and \f are written
-// \u0008 and \u000c; U+2028, U+2029 and U+FFFD (also for each byte that is
-// not UTF-8) as they are. Files written so far have these bytes, and the
-// same state must give the same bytes.
+// \u0008 and \u000c, as files written so far have them, so that the same
+// state gives the same bytes.
 func fileEscapes(rec []byte) []byte {
 	out := make([]byte, 0, len(rec)+16)
 	for i := 0; i < len(rec); i++ {
@@ -318,20 +327,14 @@ func fileEscapes(rec []byte) []byte {
 			out = append(out, rec[i])
 			continue
 		}
-		i++ // encoding/json never ends a value with a backslash
-		switch e := rec[i]; {
-		case e == 'b':
+		i++ // JSON never ends a value with a backslash
+		switch rec[i] {
+		case 'b':
 			out = append(out, `\u0008`...)
-		case e == 'f':
+		case 'f':
 			out = append(out, `\u000c`...)
-		case e == 'u' && string(rec[i+1:i+5]) == "2028":
-			out, i = append(out, "\u2028"...), i+4
-		case e == 'u' && string(rec[i+1:i+5]) == "2029":
-			out, i = append(out, "\u2029"...), i+4
-		case e == 'u' && string(rec[i+1:i+5]) == "fffd":
-			out, i = append(out, "\ufffd"...), i+4
 		default:
-			out = append(out, '\\', e)
+			out = append(out, '\\', rec[i])
 		}
 	}
 	return out
@@ -339,141 +342,198 @@ func fileEscapes(rec []byte) []byte {
 
 // decodeSession parses a session file. Every error it returns is a
 // *SessionFileError without Path; none contains data from the file.
-//
-// Measured on 2 shared cores, encoding/json decodes a file of 3,000
-// cookies in 5–13 ms where a hand-written decoder took 0.8–2.2 ms: paid
-// when loading and when saving after another process saved, and not worth
-// 700 lines of our own.
 func decodeSession(data []byte) (*sessionDoc, error) {
-	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
-	case len(rest) == 0:
-		// A 0-byte file (touch, mktemp) holds no session yet; a save is
-		// atomic, so it is never the remains of a broken one.
-		return &sessionDoc{}, nil
-	case rest[0] != '{':
-		return nil, corrupt("not a JSON object")
-	}
-	// A json.Decoder reads the records one at a time, so that an error
-	// can name the record.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // the '{' seen above
-		return nil, invalid(dec, "", err)
-	}
-	doc, hasVersion := &sessionDoc{}, false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid(dec, "", err)
-		}
-		key, _ := tok.(string) // a key, or Token fails
-		if err := doc.decodeValue(dec, key); err != nil {
-			return nil, err
-		}
-		hasVersion = hasVersion || key == "version"
-	}
-	if _, err := dec.Token(); err != nil { // the '}'
-		return nil, invalid(dec, "", err)
-	}
-	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return nil, corrupt("data after the JSON object at byte %d", len(data)-len(rest))
-	}
-	if !hasVersion {
-		return nil, corrupt("no version")
+	doc := &sessionDoc{}
+	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
+	if err != nil {
+		return nil, err
 	}
 	return doc, nil
 }
 
-// decodeValue reads the value of the document's key into doc.
-func (doc *sessionDoc) decodeValue(dec *json.Decoder, key string) error {
+// decodeOptions are the options of the decoder. Files written by
+// encoding/json (v1) load as they did: a byte that is not UTF-8 reads as
+// U+FFFD, and of a key given twice the last wins.
+var decodeOptions = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+
+// readSession parses a session file into doc, but for its cookies: it
+// hands each one to cookie as it is read, in the file's order, without
+// keeping them. Every error it returns is a *SessionFileError without
+// Path; none contains data from the file. On an error, cookie may have
+// been called for the records before it.
+func readSession(data []byte, doc *sessionDoc, cookie func(*Cookie)) error {
+	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(rest) == 0:
+		// A 0-byte file (touch, mktemp) holds no session yet; a save is
+		// atomic, so it is never the remains of a broken one.
+		return nil
+	case rest[0] != '{':
+		return corrupt("not a JSON object")
+	}
+	// The decoder reads the records one at a time, so that an error can
+	// name the record, and parses straight from data.
+	r := docReader{dec: jsontext.NewDecoder(bytes.NewBuffer(data), decodeOptions), doc: doc, cookie: cookie}
+	if _, err := r.dec.ReadToken(); err != nil { // the '{' seen above
+		return invalid(err, "")
+	}
+	hasVersion := false
+	for r.dec.PeekKind() != '}' {
+		tok, err := r.dec.ReadToken()
+		if err != nil {
+			return invalid(err, "")
+		}
+		key := tok.String() // a key, or ReadToken fails
+		if err := r.member(key); err != nil {
+			return err
+		}
+		hasVersion = hasVersion || key == "version"
+	}
+	if _, err := r.dec.ReadToken(); err != nil { // the '}'
+		return invalid(err, "")
+	}
+	end := int(r.dec.InputOffset())
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		return corrupt("data after the JSON object at byte %d", len(data)-len(rest))
+	}
+	if !hasVersion {
+		return corrupt("no version")
+	}
+	return nil
+}
+
+// A docReader reads the members of a session document.
+type docReader struct {
+	dec    *jsontext.Decoder
+	doc    *sessionDoc
+	cookie func(*Cookie)
+}
+
+// member reads the value of the document's member key. Adding a member
+// to the format is a case here and a member call in encode.
+func (r *docReader) member(key string) error {
 	var err error
 	switch key {
 	case "version":
 		var v *int64
-		switch err = dec.Decode(&v); {
+		switch err = r.decode(&v); {
 		case err == nil && v == nil:
 			return corrupt("no version")
 		case err == nil && *v != sessionVersion:
 			return corrupt("unsupported version %d", *v)
 		}
 	case "token":
-		var r *tokenRecord
-		if err = dec.Decode(&r); err == nil {
-			doc.token, err = r.token()
+		var t *tokenRecord
+		if err = r.decode(&t); err == nil {
+			r.doc.token, err = t.token()
 		}
 	case "token_updated":
 		var ms *int64
-		if err = dec.Decode(&ms); err == nil && ms != nil {
-			doc.tokenUpdated = time.UnixMilli(*ms)
+		if err = r.decode(&ms); err == nil && ms != nil {
+			r.doc.tokenUpdated = time.UnixMilli(*ms)
 		}
 	case "cookies":
-		doc.cookies, err = decodeRecords(dec, "cookie", doc.cookies, (*cookieRecord).cookie)
+		var rec cookieRecord
+		err = r.array("cookie", func(i int) error {
+			rec = cookieRecord{}
+			if err := r.decode(&rec); err != nil {
+				return err
+			}
+			c, err := rec.cookie(i)
+			if err == nil {
+				r.cookie(&c)
+			}
+			return err
+		})
 	case "tombstones":
-		doc.tombs, err = decodeRecords(dec, "tombstone", doc.tombs, (*tombstoneRecord).tombstone)
+		var rec tombstoneRecord
+		err = r.array("tombstone", func(i int) error {
+			rec = tombstoneRecord{}
+			if err := r.decode(&rec); err != nil {
+				return err
+			}
+			t, err := rec.tombstone(i)
+			if err == nil {
+				r.doc.tombs = append(r.doc.tombs, t)
+			}
+			return err
+		})
 	default:
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return invalid(dec, "", err) // not naming a key from the file
+		if err := r.dec.SkipValue(); err != nil {
+			return invalid(err, "") // not naming a key from the file
 		}
 	}
-	if err != nil {
-		return invalid(dec, key, err)
-	}
-	return nil
+	return invalid(err, key)
 }
 
-// decodeRecords reads an array of records R (null is none), appending to
-// out what conv makes of each.
-func decodeRecords[R, T any](dec *json.Decoder, kind string, out []T, conv func(r *R, i int) (T, error)) ([]T, error) {
-	switch tok, err := dec.Token(); {
-	case err != nil:
-		return out, err
-	case tok == nil:
-		return out, nil
-	case tok != json.Delim('['):
-		return out, corrupt("%ss: not an array", kind)
-	}
-	for i := 0; dec.More(); i++ {
-		var r R
-		if err := dec.Decode(&r); err != nil {
-			return out, invalid(dec, fmt.Sprintf("%s %d", kind, i), err)
+// decode unmarshals the next value into v.
+func (r *docReader) decode(v any) error {
+	return json.UnmarshalDecode(r.dec, v)
+}
+
+// array reads an array of records (null is none), calling rec for each
+// with its index.
+func (r *docReader) array(kind string, rec func(i int) error) error {
+	switch r.dec.PeekKind() {
+	case 'n':
+		_, err := r.dec.ReadToken()
+		return err
+	case '[':
+		if _, err := r.dec.ReadToken(); err != nil {
+			return err
 		}
-		v, err := conv(&r, i)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
+	case 0:
+		_, err := r.dec.ReadToken() // the reason it could not peek
+		return err
+	default:
+		return corrupt("%ss: not an array", kind)
 	}
-	_, err := dec.Token() // the ']'
-	return out, err
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if err := rec(i); err != nil {
+			return invalid(err, fmt.Sprintf("%s %d", kind, i))
+		}
+	}
+	_, err := r.dec.ReadToken() // the ']'
+	return err
 }
 
 func corrupt(format string, args ...any) error {
 	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// invalid describes err, met by dec in the record where ("" at the top),
-// without the file's content that encoding/json's messages can quote.
-func invalid(dec *json.Decoder, where string, err error) error {
+// recordKeys are the keys of the records and the token object, which an
+// error may name.
+var recordKeys = map[string]bool{
+	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
+	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
+	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
+}
+
+// invalid describes err, met in the record where ("" at the top), without
+// the file's content that the decoder's messages can quote. A nil err is
+// nil.
+func invalid(err error, where string) error {
 	var (
-		se     *SessionFileError
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		b64    base64.CorruptInputError
-		reason string
+		se       *SessionFileError
+		syntax   *jsontext.SyntacticError
+		semantic *json.SemanticError
+		b64      base64.CorruptInputError
+		reason   string
 	)
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &se):
 		return se
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		reason, err = "truncated", io.ErrUnexpectedEOF
 	case errors.As(err, &syntax):
-		reason, err = fmt.Sprintf("invalid JSON near byte %d", dec.InputOffset()), nil
-	case errors.As(err, &typ) && typ.Field != "":
-		reason, err = fmt.Sprintf("wrong type of %q", typ.Field), nil
-	case errors.As(err, &typ):
-		reason, err = "wrong type", nil
+		reason, err = fmt.Sprintf("invalid JSON near byte %d", syntax.ByteOffset), nil
 	case errors.As(err, &b64):
 		reason, err = "invalid base64", nil
+	case errors.As(err, &semantic) && recordKeys[semantic.JSONPointer.LastToken()]:
+		reason, err = fmt.Sprintf("wrong type of %q", semantic.JSONPointer.LastToken()), nil
+	case errors.As(err, &semantic):
+		reason, err = "wrong type", nil
 	default:
 		reason, err = "invalid JSON", nil
 	}
