@@ -74,37 +74,82 @@ type sessionDoc struct {
 	tokenUpdated time.Time // zero when the token never changed
 }
 
-// cookieRecord is a cookie's line in the file. A pointer is a key whose
-// absence means something.
-type cookieRecord struct {
-	Name       string  `json:"n"`
-	NameBytes  []byte  `json:"nb,omitempty"`
-	Value      string  `json:"v,omitempty"`
-	ValueBytes []byte  `json:"vb,omitempty"`
-	Domain     string  `json:"d"`
-	Path       *string `json:"p"`
-	PathBytes  []byte  `json:"pb,omitempty"`
-	Flags      string  `json:"f,omitempty"`
-	SameSite   *string `json:"ss,omitempty"`
-	Expires    *int64  `json:"e,omitempty"`
-	Created    *int64  `json:"c,omitempty"`
-	CreatedNS  *int64  `json:"cn,omitempty"`
-	LastAccess *int64  `json:"a,omitempty"`
-	Updated    *int64  `json:"u,omitempty"`
-
-	ms [5]int64 // what the times point to when encoding
+// cookieRecordOf is a cookie's line in the file. Its keys of type I
+// (integers) and S (strings) are those whose absence means something:
+// cookieRecord reads them as opt values and cookieOut writes them from
+// pointers, each with no allocation per record.
+type cookieRecordOf[I, S any] struct {
+	Name       string `json:"n"`
+	NameBytes  []byte `json:"nb,omitzero"`
+	Value      string `json:"v,omitzero"`
+	ValueBytes []byte `json:"vb,omitzero"`
+	Domain     string `json:"d"`
+	Path       S      `json:"p"`
+	PathBytes  []byte `json:"pb,omitzero"`
+	Flags      string `json:"f,omitzero"`
+	SameSite   S      `json:"ss,omitzero"`
+	Expires    I      `json:"e,omitzero"`
+	Created    I      `json:"c,omitzero"`
+	CreatedNS  I      `json:"cn,omitzero"`
+	LastAccess I      `json:"a,omitzero"`
+	Updated    I      `json:"u,omitzero"`
 }
 
-// tombstoneRecord is a tombstone's line in the file.
-type tombstoneRecord struct {
+type (
+	cookieRecord cookieRecordOf[optInt, optString] // as read
+	cookieOut    cookieRecordOf[*int64, *string]   // as written
+)
+
+// tombstoneRecordOf is a tombstone's line in the file, as
+// cookieRecordOf.
+type tombstoneRecordOf[I any] struct {
 	Name      string `json:"n"`
-	NameBytes []byte `json:"nb,omitempty"`
+	NameBytes []byte `json:"nb,omitzero"`
 	Domain    string `json:"d"`
 	Path      string `json:"p"`
-	PathBytes []byte `json:"pb,omitempty"`
-	Flags     string `json:"f,omitempty"`
-	Deleted   *int64 `json:"del"`
-	Until     *int64 `json:"until"`
+	PathBytes []byte `json:"pb,omitzero"`
+	Flags     string `json:"f,omitzero"`
+	Deleted   I      `json:"del"`
+	Until     I      `json:"until"`
+}
+
+type (
+	tombstoneRecord tombstoneRecordOf[optInt]
+	tombstoneOut    tombstoneRecordOf[*int64]
+)
+
+// An optInt is an integer key that may be absent: set says whether it is
+// there. A null reads as absent. Unlike a pointer, it costs no allocation
+// per record.
+type optInt struct {
+	v   int64
+	set bool
+}
+
+func (o *optInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		*o = optInt{}
+		_, err := dec.ReadToken()
+		return err
+	}
+	o.set = true
+	return json.UnmarshalDecode(dec, &o.v)
+}
+
+// An optString is a string key that may be absent, as optInt.
+type optString struct {
+	v   string
+	set bool
+}
+
+func (o *optString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		*o = optString{}
+		_, err := dec.ReadToken()
+		return err
+	}
+	o.set = true
+	return json.UnmarshalDecode(dec, &o.v)
 }
 
 // tokenRecord is the token object: golang.org/x/oauth2's names, the
@@ -147,17 +192,14 @@ func (d *sessionDoc) encode(b []byte) []byte {
 		ms := milli(d.tokenUpdated)
 		w.member("token_updated", &ms)
 	}
-	var cr cookieRecord
+	var lw lineWriter
 	tied := sharedMillis(d.cookies)
 	w.array("cookies", len(d.cookies), func(i int) any {
 		c := &d.cookies[i]
-		cr.set(c, tied[milli(c.Created)])
-		return &cr
+		return lw.cookieLine(c, tied[milli(c.Created)])
 	})
-	var tr tombstoneRecord
 	w.array("tombstones", len(d.tombs), func(i int) any {
-		tr.set(&d.tombs[i])
-		return &tr
+		return lw.tombLine(&d.tombs[i])
 	})
 	w.buf.WriteString("}\n")
 	return w.buf.Bytes()
@@ -186,54 +228,71 @@ func sharedMillis(cookies []Cookie) map[int64]bool {
 	return seen
 }
 
-// set makes r the record of c; tied says that another record has c's
-// creation millisecond, so that cn is written.
-func (r *cookieRecord) set(c *Cookie, tied bool) {
-	*r = cookieRecord{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
+// A lineWriter makes the lines of cookies and tombstones, and holds what
+// their pointers point to.
+type lineWriter struct {
+	cookie cookieOut
+	tomb   tombstoneOut
+	ms     [5]int64
+}
+
+// cookieLine returns the line of c; tied says that another record has
+// c's creation millisecond, so that cn is written.
+func (w *lineWriter) cookieLine(c *Cookie, tied bool) *cookieOut {
+	r := &w.cookie
+	*r = cookieOut{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
 		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
-	var f []byte
-	if c.HostOnly {
-		f = append(f, 'h')
+	var f int
+	for i, set := range [...]bool{c.HostOnly, c.Secure, c.HttpOnly, c.Partitioned} {
+		if set {
+			f |= 1 << i
+		}
 	}
-	if c.Secure {
-		f = append(f, 's')
-	}
-	if c.HttpOnly {
-		f = append(f, 'o')
-	}
-	if c.Partitioned {
-		f = append(f, 'p')
-	}
-	r.Flags = string(f)
+	r.Flags = flagNames[f]
 	if sameSiteName(c.SameSite) != "" {
 		r.SameSite = &sameSiteNames[c.SameSite]
 	}
-	r.ms = [5]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated), int64(c.Created.Nanosecond() % 1e6)}
+	w.ms = [5]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated), int64(c.Created.Nanosecond() % 1e6)}
 	if !c.Expires.IsZero() {
-		r.Expires = &r.ms[0]
+		r.Expires = &w.ms[0]
 	}
 	if !c.Created.IsZero() {
-		r.Created = &r.ms[1]
-		if tied && r.ms[4] != 0 {
-			r.CreatedNS = &r.ms[4]
+		r.Created = &w.ms[1]
+		if tied && w.ms[4] != 0 {
+			r.CreatedNS = &w.ms[4]
 		}
 	}
 	if c.LastAccess.UnixMilli() != c.Created.UnixMilli() || c.LastAccess.IsZero() != c.Created.IsZero() {
-		r.LastAccess = &r.ms[2]
+		r.LastAccess = &w.ms[2]
 	}
 	if c.Updated.UnixMilli() != c.Created.UnixMilli() || c.Updated.IsZero() != c.Created.IsZero() {
-		r.Updated = &r.ms[3]
+		r.Updated = &w.ms[3]
 	}
+	return r
 }
 
-// set makes r the record of t.
-func (r *tombstoneRecord) set(t *tombstone) {
-	del, until := milli(t.Deleted), milli(t.Until)
-	*r = tombstoneRecord{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
-		Path: t.Path, PathBytes: rawBytes(t.Path), Deleted: &del, Until: &until}
-	if t.HostOnly {
-		r.Flags = "h"
+// flagNames are the values of the f key, indexed by the flags h (1), s
+// (2), o (4) and p (8).
+var flagNames = func() (names [16]string) {
+	for i := range names {
+		for bit, x := range "hsop" {
+			if i&(1<<bit) != 0 {
+				names[i] += string(x)
+			}
+		}
 	}
+	return names
+}()
+
+// tombLine returns the line of t.
+func (w *lineWriter) tombLine(t *tombstone) *tombstoneOut {
+	w.ms[0], w.ms[1] = milli(t.Deleted), milli(t.Until)
+	w.tomb = tombstoneOut{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
+		Path: t.Path, PathBytes: rawBytes(t.Path), Deleted: &w.ms[0], Until: &w.ms[1]}
+	if t.HostOnly {
+		w.tomb.Flags = "h"
+	}
+	return &w.tomb
 }
 
 // rawBytes returns s for a "…b" key: nil when s is valid UTF-8 and its
@@ -432,14 +491,17 @@ func (r *docReader) member(key string) error {
 			r.doc.tokenUpdated = time.UnixMilli(*ms)
 		}
 	case "cookies":
-		var rec cookieRecord
+		var (
+			rec cookieRecord
+			c   Cookie
+		)
 		err = r.array("cookie", func(i int) error {
 			rec = cookieRecord{}
 			if err := r.decode(&rec); err != nil {
 				return err
 			}
-			c, err := rec.cookie(i)
-			if err == nil {
+			var err error
+			if c, err = rec.cookie(i); err == nil {
 				r.cookie(&c)
 			}
 			return err
@@ -565,10 +627,10 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 	switch {
 	case c.Domain == "":
 		return c, corrupt("cookie %d: no domain", i)
-	case r.Path == nil:
+	case !r.Path.set:
 		return c, corrupt("cookie %d: no path", i)
 	}
-	c.Path = exact(*r.Path, r.PathBytes)
+	c.Path = exact(r.Path.v, r.PathBytes)
 	for _, x := range []byte(r.Flags) {
 		switch x {
 		case 'h':
@@ -583,9 +645,9 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 			return c, corrupt("cookie %d: unknown flag %q", i, x)
 		}
 	}
-	if r.SameSite != nil {
+	if r.SameSite.set {
 		for m, name := range sameSiteNames {
-			if name != "" && name == *r.SameSite {
+			if name != "" && name == r.SameSite.v {
 				c.SameSite = http.SameSite(m)
 			}
 		}
@@ -593,24 +655,24 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 			return c, corrupt("cookie %d: unknown SameSite mode", i)
 		}
 	}
-	if r.Expires != nil {
-		c.Expires = time.UnixMilli(*r.Expires)
+	if r.Expires.set {
+		c.Expires = time.UnixMilli(r.Expires.v)
 	}
-	if r.Created != nil {
-		c.Created = time.UnixMilli(*r.Created)
+	if r.Created.set {
+		c.Created = time.UnixMilli(r.Created.v)
 	}
-	if r.CreatedNS != nil {
-		if r.Created == nil || *r.CreatedNS < 0 || *r.CreatedNS >= 1e6 {
+	if ns := r.CreatedNS; ns.set {
+		if !r.Created.set || ns.v < 0 || ns.v >= 1e6 {
 			return c, corrupt("cookie %d: cn out of range or without c", i)
 		}
-		c.Created = c.Created.Add(time.Duration(*r.CreatedNS))
+		c.Created = c.Created.Add(time.Duration(ns.v))
 	}
 	c.LastAccess, c.Updated = c.Created, c.Created
-	if r.LastAccess != nil {
-		c.LastAccess = time.UnixMilli(*r.LastAccess)
+	if r.LastAccess.set {
+		c.LastAccess = time.UnixMilli(r.LastAccess.v)
 	}
-	if r.Updated != nil {
-		c.Updated = time.UnixMilli(*r.Updated)
+	if r.Updated.set {
+		c.Updated = time.UnixMilli(r.Updated.v)
 	}
 	return c, nil
 }
@@ -624,10 +686,10 @@ func (r *tombstoneRecord) tombstone(i int) (tombstone, error) {
 		}
 		t.HostOnly = true
 	}
-	if t.Domain == "" || r.Deleted == nil || r.Until == nil {
+	if t.Domain == "" || !r.Deleted.set || !r.Until.set {
 		return t, corrupt("tombstone %d: missing domain, del or until", i)
 	}
-	t.Deleted, t.Until = time.UnixMilli(*r.Deleted), time.UnixMilli(*r.Until)
+	t.Deleted, t.Until = time.UnixMilli(r.Deleted.v), time.UnixMilli(r.Until.v)
 	return t, nil
 }
 
