@@ -407,7 +407,9 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 			}
 		}
 		out.tombs = tombs
-		data := out.encode(make([]byte, 0, hint+hint/8+512))
+		// Room for a quarter more than last time: the encoder grows a
+		// buffer that has less than a quarter of its length to spare.
+		data := out.encode(make([]byte, 0, hint+hint/4+4096))
 		written, stored, size = out, disk.token, len(data)
 		hash = docHash(data)
 		if bytes.Equal(data, cur) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -119,21 +120,36 @@ type (
 )
 
 // An optInt is an integer key that may be absent: set says whether it is
-// there. A null reads as absent. Unlike a pointer, it costs no allocation
-// per record.
+// there. A null reads as absent, as it did into a pointer. Unlike a
+// pointer, it costs no allocation per record.
 type optInt struct {
 	v   int64
 	set bool
 }
 
+// errNotInteger is the error of a key that is no JSON integer in the range
+// of int64, as the decoder reports for an int64 (1.5, 1e3, "1").
+var errNotInteger = errors.New("not an integer")
+
 func (o *optInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	if dec.PeekKind() == 'n' {
-		*o = optInt{}
-		_, err := dec.ReadToken()
+	val, err := dec.ReadValue()
+	switch {
+	case err != nil:
 		return err
+	case val.Kind() == 'n':
+		*o = optInt{}
+		return nil
+	case val.Kind() != '0':
+		return errNotInteger
 	}
-	o.set = true
-	return json.UnmarshalDecode(dec, &o.v)
+	// The decoder has checked the JSON number; an integer of int64 is
+	// what ParseInt accepts of it.
+	v, err := strconv.ParseInt(string(val), 10, 64)
+	if err != nil {
+		return errNotInteger
+	}
+	*o = optInt{v, true}
+	return nil
 }
 
 // An optString is a string key that may be absent, as optInt.
@@ -156,10 +172,10 @@ func (o *optString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // expiry in UTC.
 type tokenRecord struct {
 	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Expiry       string `json:"expiry,omitempty"`
-	IDToken      string `json:"id_token,omitempty"`
+	TokenType    string `json:"token_type,omitzero"`
+	RefreshToken string `json:"refresh_token,omitzero"`
+	Expiry       string `json:"expiry,omitzero"`
+	IDToken      string `json:"id_token,omitzero"`
 }
 
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in

@@ -95,7 +95,7 @@ func jujuSaveFresh(b *testing.B, dir string, ss []site) {
 	path := filepath.Join(dir, "juju.json")
 	j := newJujuJar(b, path)
 	fill(j, ss)
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		b.StopTimer()
 		os.Remove(path)
 		b.StartTimer()
@@ -115,7 +115,7 @@ func jujuSaveUnchanged(b *testing.B, dir string, ss []site) {
 	if err := j.Save(); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		if err := j.Save(); err != nil {
 			b.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func jujuSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie
 		b.Fatal(err)
 	}
 	i := 0
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		k := i % len(ss)
 		j.SetCookies(ss[k].url, updates[k])
 		if err := j.Save(); err != nil {
@@ -153,7 +153,7 @@ func jujuLoad(b *testing.B, dir string, ss []site) {
 	if got, want := len(newJujuJar(b, path).AllCookies()), cookieCount(ss); got != want {
 		b.Fatalf("loaded %d cookies, want %d", got, want)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		sinkJuju = newJujuJar(b, path)
 	}
 }
@@ -185,7 +185,7 @@ func ourSaveFresh(b *testing.B, dir string, ss []site) {
 	path := filepath.Join(dir, "session.json")
 	j := ourJar(ss)
 	st := httpsession.NewFileStore(nil, path)
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		b.StopTimer()
 		os.Remove(path)
 		b.StartTimer()
@@ -205,7 +205,7 @@ func ourSaveUnchanged(b *testing.B, dir string, ss []site) {
 	if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
 			b.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func ourSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie)
 		b.Fatal(err)
 	}
 	i := 0
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		k := i % len(ss)
 		j.SetCookies(ss[k].url, updates[k])
 		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
@@ -254,7 +254,7 @@ func ourLoad(b *testing.B, dir string, ss []site) {
 	runtime.KeepAlive(check)
 	heap := float64(int64(after)-int64(before)) / float64(cookieCount(ss))
 	check = nil
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		j := newOurJar()
 		if _, err := httpsession.LoadSession(st, j); err != nil {
 			b.Fatal(err)
@@ -268,7 +268,7 @@ var sinkJar *httpsession.Jar
 
 func jsonSave(b *testing.B, dir string, records []httpsession.Cookie) {
 	path := filepath.Join(dir, "plain.json")
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		if err := writeAtomic(path, records); err != nil {
 			b.Fatal(err)
 		}
@@ -281,7 +281,7 @@ func jsonLoad[T any](b *testing.B, dir string, records []T) {
 	if err := writeAtomic(path, records); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		var got []T
 		if err := readJSON(path, &got); err != nil {
 			b.Fatal(err)
@@ -334,4 +334,29 @@ func BenchmarkLoad(b *testing.B) {
 		b.Run("impl=json", func(b *testing.B) { jsonLoad(b, b.TempDir(), records(b, ss)) })
 		b.Run("impl=juju", func(b *testing.B) { jujuLoad(b, b.TempDir(), ss) })
 	})
+}
+
+// A cpuLoop is b.Loop that also reports cpu-ns/op, the CPU time the
+// process spent per op (garbage collection included), which other
+// programs on a busy machine disturb much less than wall time.
+type cpuLoop struct {
+	b     *testing.B
+	n     int
+	start time.Duration
+}
+
+func newCPULoop(b *testing.B) *cpuLoop { return &cpuLoop{b: b} }
+
+func (l *cpuLoop) next() bool {
+	if !l.b.Loop() {
+		if l.n > 0 {
+			l.b.ReportMetric(float64(processCPU(l.b)-l.start)/float64(l.n), "cpu-ns/op")
+		}
+		return false
+	}
+	if l.n == 0 {
+		l.start = processCPU(l.b)
+	}
+	l.n++
+	return true
 }
