@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
 )
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -51,14 +52,14 @@ func TestJSONLogin(t *testing.T) {
 			a:        JSONLogin{Username: "alice", Password: testPassword},
 			wantBody: map[string]any{"username": "alice", "password": testPassword},
 			answer:   `{"access_token":"A","refresh_token":"R","expires_in":3600,"token_type":"bearer"}`,
-			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "bearer", Expiry: authNow.Add(time.Hour)},
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "bearer", ExpiresIn: 3600},
 		},
 		{
 			name:     "expires_in as a string, no refresh token",
 			a:        JSONLogin{Username: "alice", Password: testPassword},
 			wantBody: map[string]any{"username": "alice", "password": testPassword},
 			answer:   `{"access_token":"A","expires_in":"60"}`,
-			want:     &Token{AccessToken: "A", Expiry: authNow.Add(time.Minute)},
+			want:     &Token{AccessToken: "A", ExpiresIn: 60},
 		},
 		{
 			name:     "implausible expires_in is unknown",
@@ -76,7 +77,7 @@ func TestJSONLogin(t *testing.T) {
 			},
 			wantBody: map[string]any{"email": "alice", "pass": testPassword, "remember": true},
 			answer:   `{"data":{"token":"A","refresh":"R","ttl":10,"kind":"Bearer"}}`,
-			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "Bearer", Expiry: authNow.Add(10 * time.Second)},
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "Bearer", ExpiresIn: 10},
 		},
 	}
 	for _, tt := range tests {
@@ -227,7 +228,7 @@ func TestOAuth2BadAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			a := &OAuth2{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			a := &OAuth2Credentials{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
 			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
 		})
@@ -248,7 +249,7 @@ func TestAuthNoRedirectWithCredentials(t *testing.T) {
 		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
 		_, err := a1.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
-		a2 := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
+		a2 := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
 		_, err = a2.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
 		srv.Close()
@@ -292,7 +293,7 @@ func TestOAuth2(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		a        OAuth2
+		a        OAuth2Credentials
 		refresh  *Token
 		answer   string
 		ctype    string
@@ -301,41 +302,42 @@ func TestOAuth2(t *testing.T) {
 	}{
 		{
 			name: "password grant, basic client auth",
-			a: OAuth2{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
+			a: OAuth2Credentials{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
 				Scopes: []string{"read", "write"}, Params: url.Values{"audience": {"api"}}},
 			answer: `{"access_token":"A","token_type":"Bearer","refresh_token":"R","expires_in":120}`,
 			wantSeen: seen{Basic: true, User: "my id:1", Password: "s3cr3t-client&x", Form: url.Values{
 				"grant_type": {"password"}, "username": {"alice"}, "password": {testPassword}, "scope": {"read write"}, "audience": {"api"},
 			}},
-			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", Expiry: authNow.Add(2 * time.Minute)},
+			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", ExpiresIn: 120},
 		},
 		{
 			name:   "client credentials in the body",
-			a:      OAuth2{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
+			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: oauth2.AuthStyleInParams},
 			answer: `{"access_token":"A","expires_in":"30"}`,
 			wantSeen: seen{Form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
 			}},
-			want: &Token{AccessToken: "A", Expiry: authNow.Add(30 * time.Second)},
+			want: &Token{AccessToken: "A", ExpiresIn: 30},
 		},
 		{
 			name:     "public client",
-			a:        OAuth2{ClientID: "cid", Username: "alice", Password: testPassword},
+			a:        OAuth2Credentials{ClientID: "cid", Username: "alice", Password: testPassword},
 			answer:   `{"access_token":"A"}`,
 			wantSeen: seen{Form: url.Values{"grant_type": {"password"}, "client_id": {"cid"}, "username": {"alice"}, "password": {testPassword}}},
 			want:     &Token{AccessToken: "A"},
 		},
 		{
 			name:     "refresh grant",
-			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
 			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
 			answer:   `{"access_token":"A2","expires_in":60}`,
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
-			want:     &Token{AccessToken: "A2", Expiry: authNow.Add(time.Minute)},
+			// No new refresh token: the old one stays (RFC 6749 §6).
+			want: &Token{AccessToken: "A2", RefreshToken: "R1", ExpiresIn: 60},
 		},
 		{
 			name:     "form-encoded answer",
-			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
 			answer:   "access_token=A&token_type=bearer&scope=repo",
 			ctype:    "application/x-www-form-urlencoded; charset=utf-8",
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"client_credentials"}}},
@@ -384,7 +386,7 @@ func TestOAuth2(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (&OAuth2{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := (&OAuth2Credentials{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("Refresh() without a refresh token error = %v, want ErrNoRefresh", err)
 	}
 }
@@ -416,7 +418,7 @@ func TestOAuth2Errors(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			a := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			a := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
 			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
@@ -543,7 +545,7 @@ func TestFormLoginWithManager(t *testing.T) {
 		CSRFField:     "csrf_token",
 		SuccessCookie: "session",
 	}
-	m := NewTokenManager(a, hc, nil)
+	m := newTokenManager(a, hc, nil, time.Now)
 	sent, header, err := m.authorization(context.Background())
 	if err != nil {
 		t.Fatalf("authorization() error = %v", err)
@@ -575,7 +577,7 @@ func TestAuthFuncs(t *testing.T) {
 
 func TestAuthenticatorsRedacted(t *testing.T) {
 	j := JSONLogin{LoginURL: "https://example.com/login", Username: "alice", Password: testPassword}
-	o := OAuth2{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
+	o := OAuth2Credentials{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
 	f := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {testPassword}}}
 	type config struct {
 		Auth Authenticator

@@ -1,16 +1,17 @@
 package httpsession
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/idna"
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
-// Hosts and paths as cookies and origins see them: the canonical host of a
-// URL (RFC 6265 §5.1.2) and the domain-match and path-match rules (§5.1.3,
-// §5.1.4). The jar and the transport both use them.
+// Hosts, sites and paths as cookies see them: the canonical host of a URL
+// (RFC 6265 §5.1.2), the domain-match and path-match rules (§5.1.3,
+// §5.1.4), a request's target and origin, and the site (registrable
+// domain) the jar keys its cookies by. The jar and the transport both use
+// them; origin.go holds the origins allowed the bearer token.
 
 // domainMatch implements "domain-match" of RFC 6265 §5.1.3 for canonical
 // hosts: s is domain or a subdomain of it. Callers keep IP addresses out.
@@ -54,69 +55,11 @@ type hostInfo struct {
 	loopback bool // localhost, *.localhost, 127.0.0.0/8 or ::1
 }
 
-// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
-// port and one trailing dot removed, lower case, punycode. Hosts with
-// characters outside letters, digits, "-", "_" and ".", with empty labels,
-// or ending in a number that is no IPv4 address, are refused. It is one
-// piece so that the common case (an ASCII name already in lower case) is a
-// single pass without allocation; the branches are the forms a host takes.
+// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2), as
+// package origin does.
 func canonicalHost(hostport string) (hostInfo, bool) {
-	h := hostport
-	if strings.HasPrefix(h, "[") {
-		end := strings.IndexByte(h, ']')
-		if end < 0 {
-			return hostInfo{}, false
-		}
-		return ipHost(h[1:end], true)
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		if strings.IndexByte(h[:i], ':') >= 0 {
-			return ipHost(h, true) // an IPv6 address without brackets
-		}
-		h = h[:i]
-	}
-	h = strings.TrimSuffix(h, ".")
-	if h == "" {
-		return hostInfo{}, false
-	}
-	if !isASCII(h) {
-		a, err := idna.Lookup.ToASCII(h)
-		if err != nil || a == "" || !isASCII(a) {
-			return hostInfo{}, false
-		}
-		h = a
-	}
-	h = strings.ToLower(h)
-	if h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
-		return hostInfo{}, false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return hostInfo{}, false
-		}
-	}
-	// A host whose last label is a number is an IPv4 address (as in the
-	// WHATWG URL standard) or nothing.
-	last := h[strings.LastIndexByte(h, '.')+1:]
-	if last[0] >= '0' && last[0] <= '9' {
-		return ipHost(h, false)
-	}
-	loop := h == "localhost" || strings.HasSuffix(h, ".localhost")
-	return hostInfo{name: h, loopback: loop}, true
-}
-
-// ipHost canonicalises an IP address host.
-func ipHost(s string, v6 bool) (hostInfo, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Is6() != v6 {
-		return hostInfo{}, false
-	}
-	name := s
-	if v6 {
-		name = a.String()
-	}
-	return hostInfo{name: name, ip: true, loopback: a.IsLoopback()}, true
+	h, ok := origin.CanonicalHost(hostport)
+	return hostInfo{name: h.Name, ip: h.IP, loopback: h.Loopback}, ok
 }
 
 // requestPath is the path of u for cookie matching: escaped, "/" when
@@ -157,4 +100,113 @@ func targetOf(u *url.URL) (target, bool) {
 	t.secure = t.secure || h.loopback
 	t.path = requestPath(u)
 	return t, true
+}
+
+// domainInfo is what validating a cookie needs to know about its domain;
+// merging computes it once for a run of records with the same domain.
+type domainInfo struct {
+	h      hostInfo
+	ok     bool   // a valid host of acceptable length
+	suffix bool   // h.name is a public suffix
+	key    string // the groups key
+}
+
+// domainInfo canonicalizes the Domain d of a cookie (without a leading
+// dot) and finds its groups key.
+func (j *Jar) domainInfo(d string) domainInfo {
+	h, ok := canonicalHost(d)
+	if !ok || len(h.name) > maxAttributeValueSize {
+		return domainInfo{}
+	}
+	return domainInfo{h: h, ok: true, suffix: !h.ip && j.isPublicSuffix(h.name), key: j.jarKey(h.name, h.ip)}
+}
+
+// isPublicSuffix reports whether d is a public suffix. A list that answers
+// with something other than a suffix of d is taken to mean yes.
+func (j *Jar) isPublicSuffix(d string) bool {
+	ps := j.psl.PublicSuffix(d)
+	return ps != "" && (ps == d || !hasDotSuffix(d, ps))
+}
+
+// jarKey is the groups key for host: its registrable domain (eTLD+1), or
+// host itself for an IP address or a public suffix.
+func (j *Jar) jarKey(host string, ip bool) string {
+	return j.siteOf(host, ip).key
+}
+
+// A site is the groups key of a host, and whether that key is the host's
+// registrable domain (eTLD+1) rather than the host itself standing in for
+// one (an IP address, a public suffix, or a host the list answers for
+// wrongly).
+type site struct {
+	key         string
+	registrable bool
+}
+
+// siteOf returns the site of host; key is a substring of host.
+func (j *Jar) siteOf(host string, ip bool) site {
+	if ip {
+		return site{key: host}
+	}
+	ps := j.psl.PublicSuffix(host)
+	if ps == "" {
+		ps = host[strings.LastIndexByte(host, '.')+1:]
+	}
+	if ps == host {
+		return site{key: host}
+	}
+	i := len(host) - len(ps)
+	if i <= 0 || host[i-1] != '.' {
+		// A broken list; keeping cookies under the host is safe.
+		return site{key: host}
+	}
+	return site{key: host[strings.LastIndexByte(host[:i-1], '.')+1:], registrable: true}
+}
+
+// A cachedHost is a value of Jar.hosts.
+type cachedHost struct {
+	host string // the key, as a string of the jar's own
+	site site   // its key is a substring of host
+}
+
+// minHostCache is the least number of hosts Jar.hosts may hold.
+const minHostCache = 1024
+
+// source is the request a cookie came from.
+type source struct {
+	target
+	site           // key: the groups key
+	defPath string // default-path (RFC 6265 §5.1.4)
+	owned   bool   // host and key are the jar's own strings (Jar.hosts)
+
+	// subKeys caches subdomainKeys(subFor) for one response.
+	subFor  string
+	subKeys []string
+	subDone bool
+}
+
+// sourceOf is the source of a request to t. j.mu must be held.
+func (j *Jar) sourceOf(t *target) source {
+	o := source{target: *t, defPath: defaultPath(t.path)}
+	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
+	return o
+}
+
+// hostSite returns siteOf(host, ip), and host as a string that entries
+// may keep (owned): the cached copy, which the cookies of the host share.
+// j.mu must be held.
+func (j *Jar) hostSite(host string, ip bool) (h string, s site, owned bool) {
+	if ip || host == "" {
+		return host, j.siteOf(host, ip), false
+	}
+	if ch, ok := j.hosts[host]; ok {
+		return ch.host, ch.site, true
+	}
+	if len(j.hosts) >= max(j.maxTotal, minHostCache) {
+		clear(j.hosts)
+	}
+	h = strings.Clone(host)
+	ch := cachedHost{host: h, site: j.siteOf(h, false)}
+	j.hosts[h] = ch
+	return ch.host, ch.site, true
 }

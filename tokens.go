@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,8 +59,8 @@ const (
 // fails. At most one login or refresh runs at a time however many
 // goroutines need a token; each of them waits under its own context.
 //
-// Expiry is judged on time.Now, or on Options.Now for the manager of a
-// Client.
+// A Client creates its TokenManager for Options.Auth (Client.Tokens);
+// expiry is judged on Options.Now.
 //
 // A TokenManager is safe for concurrent use by multiple goroutines.
 type TokenManager struct {
@@ -121,15 +122,10 @@ type flight struct {
 	err   error
 }
 
-// NewTokenManager returns a TokenManager that obtains tokens from a, making
-// its requests with hc (nil means http.DefaultClient). hc must not itself
-// add tokens from this manager. A nil o means the zero TokenOptions.
-func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenManager {
-	return newTokenManager(a, hc, o, time.Now)
-}
-
-// newTokenManager is NewTokenManager with the clock now, a Client's
-// Options.Now.
+// newTokenManager returns a TokenManager that obtains tokens from a, making
+// its requests with hc (nil means http.DefaultClient), on the clock now
+// (a Client's Options.Now). hc must not itself add tokens from this
+// manager. A nil o means the zero TokenOptions.
 func newTokenManager(a Authenticator, hc *http.Client, o *TokenOptions, now func() time.Time) *TokenManager {
 	if o == nil {
 		o = &TokenOptions{}
@@ -170,6 +166,7 @@ const clockTolerance = 5 * time.Second
 // when the token was obtained (zero: unknown, as for a token handed to
 // SetToken).
 //
+// An ExpiresIn is counted from issued (from now for a token without one).
 // An unknown Expiry is taken from a JWT access token's exp claim. That is
 // a time on the server's clock: when the token's iat shows that clock
 // differs from ours, the expiry is its lifetime (exp - iat) counted from
@@ -183,6 +180,10 @@ const clockTolerance = 5 * time.Second
 // instead, rather than on every use. A token that no Authorization header
 // can carry (see headerSafe) is stale: it is replaced before it is sent.
 func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
+	if t.ExpiresIn > 0 && t.Expiry.IsZero() {
+		t.Expiry = cmp.Or(issued, m.now()).Add(time.Duration(t.ExpiresIn) * time.Second)
+	}
+	t.ExpiresIn = 0
 	if t.Expiry.IsZero() {
 		if exp, iat, ok := jwtTimes(t.AccessToken); ok {
 			t.Expiry = exp

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -16,7 +16,36 @@ import (
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/agestore"
 	"github.com/httpsession/httpsession/internal/demoserver"
+	"github.com/httpsession/httpsession/internal/memnet"
 )
+
+// demoURL is the demo API's address. The API runs in the process and is
+// reached through an in-memory connection (package memnet), not a socket:
+// the name is a *.localhost one, which never leaves the machine.
+const demoURL = "http://api.demo.localhost"
+
+// demoAPI serves srv on an in-memory listener and returns it with the
+// transport that reaches it.
+func demoAPI(srv *demoserver.Server) (io.Closer, http.RoundTripper) {
+	ln := memnet.NewListener("api.demo.localhost:80")
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.DialContext = ln.Dial
+	return hs, base
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Demo timing: tokens live demoTTL and are refreshed demoSkew ahead of
 // expiry, so the demo shows a refresh ahead of time within a few seconds.
@@ -70,11 +99,11 @@ func (d *demoStep) say(format string, args ...any) {
 // order: each step's error check is what makes it long, and the numbered
 // steps it prints are its sections.
 func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose bool) error {
-	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL, Now: e.now})
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	srv := demoserver.New(demoserver.Options{TokenTTL: demoTTL})
+	api, base := demoAPI(srv)
+	defer api.Close()
 	out := &demoStep{w: e.stdout}
-	fmt.Fprintf(e.stdout, "demo API listening on %s (tokens live %s and are refreshed %s ahead)\n", ts.URL, demoTTL, demoSkew)
+	fmt.Fprintf(e.stdout, "demo API running in this process at %s (tokens live %s and are refreshed %s ahead)\n", demoURL, demoTTL, demoSkew)
 
 	_, statErr := os.Stat(file)
 	resumed := statErr == nil
@@ -82,22 +111,19 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	if verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	retry := httpsession.DefaultRetryPolicy()
-	retry.Sleep = e.sleep
 	auth := &httpsession.JSONLogin{
-		LoginURL:   ts.URL + "/auth/login",
-		RefreshURL: ts.URL + "/auth/refresh",
+		LoginURL:   demoURL + "/auth/login",
+		RefreshURL: demoURL + "/auth/refresh",
 		Username:   "demo",
 		Password:   "demo-password",
 	}
 	opts := httpsession.Options{
-		SessionFile: file,
-		Auth:        auth,
-		AuthOrigins: []string{ts.URL},
-		Tokens:      &httpsession.TokenOptions{Skew: demoSkew},
-		Retry:       retry,
-		Now:         e.now,
-		Logger:      logger,
+		SessionFile:  file,
+		Auth:         auth,
+		AuthOrigins:  []string{demoURL},
+		TokenOptions: &httpsession.TokenOptions{Skew: demoSkew},
+		Transport:    base,
+		Logger:       logger,
 	}
 	if enc != nil {
 		opts.SessionFile, opts.Store = "", enc
@@ -112,7 +138,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		tok := c.Tokens().Current()
 		fmt.Fprintf(e.stdout, "session file %s: resumed, %s", file, plural(c.Jar().Len(), "cookie"))
 		if tok != nil {
-			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok, e.clock()))
+			fmt.Fprintf(e.stdout, ", a saved token (%s)", describeExpiry(tok, time.Now()))
 		}
 		fmt.Fprintln(e.stdout)
 	} else {
@@ -120,7 +146,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	}
 
 	get := func(path string) (int, string, error) {
-		resp, err := c.Get(ctx, ts.URL+path)
+		resp, err := c.Get(ctx, demoURL+path)
 		if err != nil {
 			return 0, "", err
 		}
@@ -174,7 +200,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	// 3. Form login with a CSRF token: cookies only, no bearer.
 	out.title("form login: GET /login for the CSRF cookie and field, POST /login, follow to /account")
 	form := &httpsession.FormLogin{
-		LoginURL:        ts.URL + "/login",
+		LoginURL:        demoURL + "/login",
 		Fields:          url.Values{"username": {"demo"}, "password": {"demo-password"}},
 		CSRFField:       "csrf_token",
 		SuccessRedirect: "/account",
@@ -192,10 +218,10 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	// 4. Refresh ahead of expiry.
 	tok := c.Tokens().Current()
 	if tok != nil && !tok.Expiry.IsZero() {
-		wait := tok.Expiry.Add(-demoSkew).Sub(e.clock()) + 200*time.Millisecond
+		wait := time.Until(tok.Expiry.Add(-demoSkew)) + 200*time.Millisecond
 		if wait > 0 {
 			out.title("waiting %s until the token is within %s of expiry", wait.Round(100*time.Millisecond), demoSkew)
-			if err := e.wait(ctx, wait); err != nil {
+			if err := sleep(ctx, wait); err != nil {
 				return err
 			}
 		} else {
@@ -244,7 +270,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 
 	// 6. 429 with Retry-After and an anti-bot cookie.
 	out.title("GET /api/limited answers 429, Retry-After: 1 and a challenge cookie to a client without the cookie")
-	start := e.clock()
+	start := time.Now()
 	code, body, err = get("/api/limited")
 	if err != nil {
 		return err
@@ -252,7 +278,7 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 	d = delta()
 	if d.Throttled > 0 {
 		out.say("→ 429 %s; waited %s as asked, retried with the cookie the 429 set → %d %s",
-			times(d.Throttled), e.clock().Sub(start).Round(100*time.Millisecond), code, body)
+			times(d.Throttled), time.Since(start).Round(100*time.Millisecond), code, body)
 	} else {
 		out.say("→ %d %s at once: the jar sent the challenge cookie an earlier run saved (429s: 0)", code, body)
 	}
@@ -295,4 +321,48 @@ func times(n int) string {
 		return "twice"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// demoStore returns the encrypted store of demo --encrypt: the key the
+// flags or the environment choose, or else file+".key", created on the
+// first run.
+func demoStore(e *env, file string) (*agestore.Store, error) {
+	key, err := sessionKey(e, e.keys)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		keyFile := file + ".key"
+		if key, err = agestore.KeyFromFile(nil, keyFile); errors.Is(err, os.ErrNotExist) {
+			key, err = agestore.GenerateKeyFile(nil, keyFile)
+			if err == nil {
+				fmt.Fprintf(e.stdout, "created the age identity %s (mode 0600) for --encrypt\n", keyFile)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if fileIsEncrypted(file) || !fileExists(file) {
+		return agestore.NewFile(nil, file, key), nil
+	}
+	// A plain file from an earlier run: encrypt it now, so the story
+	// starts from what it will show.
+	st := agestore.NewFile(nil, file, key)
+	if _, err := st.Encrypt(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "encrypted the plain session file %s from an earlier run\n", file)
+	return st, nil
+}
+
+// demoSayEncrypted tells how the demo's file is protected.
+func demoSayEncrypted(out *demoStep, file string, st *agestore.Store) {
+	out.say("the file is an age file (key from %s): no cookie value or token appears in it", st.Key().Source())
+	out.say("decrypt it by hand: age -d -i KEYFILE %s   (a passphrase file: age -d %s)", file, file)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

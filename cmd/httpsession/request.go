@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -232,32 +233,23 @@ func explain(e *env, name string, resp *http.Response, ac *authConfig, retry *ht
 		}
 	}
 	if resp.StatusCode == http.StatusUnauthorized && e.verbose {
-		o := origin(resp.Request.URL)
 		switch {
 		case ac == nil:
 			fmt.Fprintf(e.stderr, "httpsession: token not sent: the session has no login (run \"httpsession login\")\n")
-		case !slices.ContainsFunc(ac.Origins, func(a string) bool { return sameOrigin(a, o) }):
+		case !allowedOrigin(ac.Origins, resp.Request.URL):
+			o, _ := origin.Of(resp.Request.URL)
 			fmt.Fprintf(e.stderr, "httpsession: token not sent: %s is not an allowed origin (allowed: %s)\n", o, strings.Join(ac.Origins, ", "))
 		}
 	}
 }
 
-// origin is u's scheme://host[:port], the port left out when it is the
-// scheme's default.
-func origin(u *url.URL) string {
-	host := strings.ToLower(u.Host)
-	if p := u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
-		host = strings.ToLower(u.Hostname())
-	}
-	return strings.ToLower(u.Scheme) + "://" + host
-}
-
-func sameOrigin(a, b string) bool {
-	ua, err := url.Parse(a)
-	if err != nil {
-		return false
-	}
-	return origin(ua) == b
+// allowedOrigin reports whether u's origin is one of origins, by the rules
+// the library applies to Options.AuthOrigins.
+func allowedOrigin(origins []string, u *url.URL) bool {
+	return slices.ContainsFunc(origins, func(s string) bool {
+		a, err := url.Parse(s)
+		return err == nil && origin.Same(a, u)
+	})
 }
 
 // retryPolicy is the library's default policy shaped by --retry and
@@ -268,7 +260,6 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 	p.MaxAttempts = f.retry + 1
 	p.MaxRetryAfter = f.maxWait
 	p.MaxDelay = min(p.MaxDelay, f.maxWait)
-	p.Sleep = e.sleep
 	p.OnRetry = func(ev httpsession.RetryEvent) {
 		attempts.Add(1)
 		what := fmt.Sprintf("%d %s", ev.StatusCode, http.StatusText(ev.StatusCode))

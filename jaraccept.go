@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// Storing the cookies of a response (RFC 6265bis §5.7, "storage model"):
+// which Set-Cookie lines the jar accepts, with what domain, path and
+// expiry, and which cookie each one replaces. setcookie.go parses the
+// lines.
+
 // SetCookies implements http.CookieJar: it stores cookies received in a
 // response from u. Cookies that RFC 6265bis says to ignore are ignored;
 // so are all but the first max(3000, MaxCookiesPerDomain) cookies.
@@ -27,7 +32,7 @@ func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	o := j.originOf(&t)
+	o := j.sourceOf(&t)
 	changed := false
 	for _, c := range cookies {
 		if c == nil {
@@ -84,7 +89,7 @@ func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	o := j.originOf(t)
+	o := j.sourceOf(t)
 	changed := false
 	for i := range parsed {
 		changed = j.store(&o, &parsed[i], now) || changed
@@ -118,48 +123,9 @@ func (j *Jar) perResponse() int {
 	return max(minSetCookiesPerResponse, j.maxPerDomain)
 }
 
-// origin is the request a cookie came from.
-type origin struct {
-	target
-	site           // key: the groups key
-	defPath string // default-path (RFC 6265 §5.1.4)
-	owned   bool   // host and key are the jar's own strings (Jar.hosts)
-
-	// subKeys caches subdomainKeys(subFor) for one response.
-	subFor  string
-	subKeys []string
-	subDone bool
-}
-
-// originOf is the origin of a request to t. j.mu must be held.
-func (j *Jar) originOf(t *target) origin {
-	o := origin{target: *t, defPath: defaultPath(t.path)}
-	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
-	return o
-}
-
-// hostSite returns siteOf(host, ip), and host as a string that entries
-// may keep (owned): the cached copy, which the cookies of the host share.
-// j.mu must be held.
-func (j *Jar) hostSite(host string, ip bool) (h string, s site, owned bool) {
-	if ip || host == "" {
-		return host, j.siteOf(host, ip), false
-	}
-	if ch, ok := j.hosts[host]; ok {
-		return ch.host, ch.site, true
-	}
-	if len(j.hosts) >= max(j.maxTotal, minHostCache) {
-		clear(j.hosts)
-	}
-	h = strings.Clone(host)
-	ch := cachedHost{host: h, site: j.siteOf(h, false)}
-	j.hosts[h] = ch
-	return ch.host, ch.site, true
-}
-
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
 // and reports whether the stored state changed. j.mu must be held.
-func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
+func (j *Jar) store(o *source, rc *rawCookie, now time.Time) bool {
 	if !acceptableNameValue(rc.name, rc.value) {
 		return false
 	}
@@ -261,7 +227,7 @@ func cookieExpiry(rc *rawCookie, now time.Time) (expires int64, remove bool) {
 // may be stored at all, and where: its domain and host-only flag, its
 // path, Secure only from a secure origin, SameSite=None only with Secure,
 // and the cookie name prefixes.
-func (j *Jar) placement(o *origin, rc *rawCookie) (domain, path string, hostOnly, ok bool) {
+func (j *Jar) placement(o *source, rc *rawCookie) (domain, path string, hostOnly, ok bool) {
 	domain, hostOnly, ok = j.cookieDomain(o, rc)
 	if !ok {
 		return "", "", false, false
@@ -358,7 +324,7 @@ func sharedDomain(g *group, domain string) string {
 // secure protocol): the store holds a live Secure cookie of that name
 // whose domain domain-matches domain, or the other way round, and whose
 // path path path-matches. j.mu must be held.
-func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) bool {
+func (j *Jar) shadowsSecure(o *source, name, domain, path string, now int64) bool {
 	shadows := func(g *group) bool {
 		if g == nil {
 			return false
@@ -405,7 +371,7 @@ func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) boo
 // last answer is kept for the next cookie: a response from a non-secure
 // origin stores no Secure cookie, so a group that appears while it is
 // stored cannot hold one. j.mu must be held.
-func (o *origin) subdomainKeys(j *Jar, domain string) []string {
+func (o *source) subdomainKeys(j *Jar, domain string) []string {
 	if o.subDone && o.subFor == domain {
 		return o.subKeys
 	}
@@ -433,7 +399,7 @@ func (o *origin) subdomainKeys(j *Jar, domain string) []string {
 
 // cookieDomain decides a cookie's domain and host-only flag
 // (RFC 6265bis §5.7).
-func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
+func (j *Jar) cookieDomain(o *source, rc *rawCookie) (domain string, hostOnly, ok bool) {
 	// §5.7: no Domain attribute, a host-only cookie.
 	if !rc.hasDomain || rc.domain == "" {
 		return o.host, true, true
@@ -475,4 +441,26 @@ func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, o
 		return "", false, false
 	}
 	return d, false, true
+}
+
+// acceptableNameValue applies the name and value rules of RFC 6265bis
+// §5.7, also to cookies that did not come through the parser: no control
+// characters, nothing that would break the Cookie header, the §5.6 size
+// limit, and a nameless cookie that does not look like a prefixed one.
+func acceptableNameValue(name, value string) bool {
+	if !validName(name) || !validValue(value) || len(name)+len(value) > maxNameValueSize {
+		return false
+	}
+	return name != "" || (value != "" &&
+		!hasPrefixFoldASCII(value, "__Secure-") && !hasPrefixFoldASCII(value, "__Host-"))
+}
+
+// prefixesAllow applies the "__Secure-" and "__Host-" prefix rules of
+// RFC 6265bis §5.7: the first needs Secure, the second Secure, a host-only
+// cookie and Path=/ (rootPath).
+func prefixesAllow(name string, secure, hostOnly, rootPath bool) bool {
+	if hasPrefixFoldASCII(name, "__Secure-") && !secure {
+		return false
+	}
+	return !hasPrefixFoldASCII(name, "__Host-") || (secure && hostOnly && rootPath)
 }
