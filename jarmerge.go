@@ -2,7 +2,6 @@ package httpsession
 
 import (
 	"slices"
-	"strings"
 	"time"
 )
 
