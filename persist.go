@@ -52,6 +52,10 @@ func LoadSession(st Store, jar *Jar) (*Token, error) {
 // this call started. Nothing is written when the result equals what st
 // holds. A corrupt stored document is left as it is and gives a
 // *SessionFileError.
+//
+// A stored document that jar last read or wrote, here or through
+// LoadSession or a Client (the hash of its bytes tells), is not decoded
+// again: jar holds it already.
 func SaveSession(st Store, jar *Jar, tok *Token, o *SessionOptions) error {
 	s := newSession(st, o, jar, nil)
 	return s.persist(tok, tok != nil, false, time.Time{})
