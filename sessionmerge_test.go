@@ -110,8 +110,9 @@ func TestMergeSessionCorruptLeavesJar(t *testing.T) {
 // TestSaveSessionUnchangedDoesNotDecode: SaveSession of a jar to the
 // store it last saved to or loaded from, which nobody changed since,
 // recognises the document by its hash instead of decoding its cookies:
-// it allocates less than one object per cookie, where a save after
-// another writer changed the document allocates several per cookie.
+// it allocates less than half of what a save after another writer changed
+// the document allocates, which decodes an entry and a value for each
+// cookie.
 func TestSaveSessionUnchangedDoesNotDecode(t *testing.T) {
 	const n = 3000
 	clock := newPSClock()
@@ -125,9 +126,6 @@ func TestSaveSessionUnchangedDoesNotDecode(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if unchanged >= n {
-		t.Errorf("SaveSession of an unchanged document: %.0f allocations for %d cookies, want fewer than one per cookie", unchanged, n)
-	}
 
 	// Loaded, not written, by this jar: the same.
 	loaded := newJar(&JarOptions{MaxCookies: 2 * n}, clock.Now)
@@ -139,9 +137,6 @@ func TestSaveSessionUnchangedDoesNotDecode(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if afterLoad >= n {
-		t.Errorf("SaveSession after LoadSession of the same document: %.0f allocations for %d cookies, want fewer than one per cookie", afterLoad, n)
-	}
 
 	// Another writer's document is decoded and merged.
 	clock.Advance(time.Second)
@@ -157,9 +152,15 @@ func TestSaveSessionUnchangedDoesNotDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
-	changed := after.Mallocs - before.Mallocs
-	if changed < n {
-		t.Errorf("SaveSession of another writer's document: %d allocations for %d cookies; does the test still see a decode?", changed, n)
+	changed := float64(after.Mallocs - before.Mallocs)
+	if changed < 2*n {
+		t.Fatalf("SaveSession of another writer's document: %.0f allocations for %d cookies; does the test still see a decode?", changed, n)
+	}
+	if unchanged >= changed/2 {
+		t.Errorf("SaveSession of an unchanged document: %.0f allocations, want fewer than half of a decoding save's %.0f", unchanged, changed)
+	}
+	if afterLoad >= changed/2 {
+		t.Errorf("SaveSession after LoadSession of the same document: %.0f allocations, want fewer than half of a decoding save's %.0f", afterLoad, changed)
 	}
 }
 
