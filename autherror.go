@@ -102,8 +102,11 @@ var (
 	ErrAccessDenied = errors.New("httpsession: access denied")
 
 	// ErrStateMismatch is matched by the error of an authorization code
-	// login whose redirect carried a state other than the one sent: the
-	// response does not belong to this login (RFC 6749 §10.12).
+	// login that ended (its context done) after refusing redirects that
+	// carried a state other than the one sent: such a response does not
+	// belong to this login (RFC 6749 §10.12). Each one is answered 400 and
+	// the login keeps waiting for the right one, so that any local process
+	// requesting the callback URL cannot end it.
 	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
 
 	// ErrDeviceCodeExpired is matched by the error of a device login that

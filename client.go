@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -221,32 +220,6 @@ func defaultHeader(h http.Header) (http.Header, error) {
 	return header, nil
 }
 
-// authOrigins parses Options.AuthOrigins. Auth without AuthOrigins is
-// refused, except for a cookieLogin such as FormLogin: it sends no bearer
-// token, and its login page's origin is where a 401 means "log in again".
-func authOrigins(o *Options) ([]authOrigin, error) {
-	var origins []authOrigin
-	for _, s := range o.AuthOrigins {
-		or, err := parseOrigin(s, o.AllowInsecureAuth)
-		if err != nil {
-			return nil, err
-		}
-		origins = append(origins, or)
-	}
-	if o.Auth == nil || len(origins) > 0 {
-		return origins, nil
-	}
-	cl, ok := o.Auth.(cookieLogin)
-	if !ok {
-		return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
-	}
-	or, err := loginOrigin(cl.loginPage())
-	if err != nil {
-		return nil, err
-	}
-	return []authOrigin{or}, nil
-}
-
 // openStore loads the session of Options.Store or Options.SessionFile into
 // jar; nil when the session lives in memory only.
 func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
@@ -317,29 +290,6 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 	}
 }
 
-// loginOrigin is the origin of a FormLogin's login page.
-func loginOrigin(rawURL string) (authOrigin, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return authOrigin{}, &originError{s: rawURL, reason: "FormLogin.LoginURL is not an absolute URL"}
-	}
-	return parseOrigin(u.Scheme+"://"+u.Host, true)
-}
-
-// sameOriginRedirects is the CheckRedirect of the client handed to an
-// Authenticator: login and refresh requests carry credentials, so they
-// follow redirects only within their origin.
-func sameOriginRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("httpsession: stopped after 10 redirects")
-	}
-	prev := via[len(via)-1].URL
-	if !sameOrigin(prev, req.URL) {
-		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redactURL(req.URL))
-	}
-	return nil
-}
-
 // HTTPClient returns the Client's *http.Client, for any SDK that accepts
 // one. It has no Jar of its own: the session transport reads and fills the
 // Client's jar on every hop. The same *http.Client is returned each time.
@@ -365,8 +315,11 @@ func (c *Client) Jar() *Jar { return c.jar }
 // Tokens returns the token manager, or nil without Options.Auth.
 func (c *Client) Tokens() *TokenManager { return c.tokens }
 
-// Save writes the session file, merging with what other Clients and
-// processes saved since. Without a SessionFile it does nothing.
+// Save writes the session to Options.Store or Options.SessionFile, merging
+// with what other Clients and processes saved since. A session that did
+// not change here is only read back (what others saved is merged into the
+// jar) unless the stored document changed, went missing or needs a write
+// (MigratingStore). Without a Store or SessionFile it does nothing.
 func (c *Client) Save() error {
 	if c.sess == nil {
 		return nil

@@ -30,12 +30,12 @@ func TestSyncIntervalPicksUpOthers(t *testing.T) {
 		if err := writer.Save(); err != nil {
 			t.Fatal(err)
 		}
-		if n := reader.Jar().Len(); n != 0 {
+		if n := reader.Jar().live(); n != 0 {
 			t.Fatalf("reader holds %d cookies before any sync, want 0", n)
 		}
 		time.Sleep(time.Second + time.Millisecond)
 		synctest.Wait()
-		if n := reader.Jar().Len(); n != 1 {
+		if n := reader.Jar().live(); n != 1 {
 			t.Errorf("reader holds %d cookies one interval later, want 1", n)
 		}
 		if err := reader.Close(); err != nil {
@@ -50,7 +50,7 @@ func TestSyncIntervalPicksUpOthers(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
-		if n := reader.Jar().Len(); n != 1 {
+		if n := reader.Jar().live(); n != 1 {
 			t.Errorf("reader holds %d cookies after Close and more intervals, want still 1", n)
 		}
 	})

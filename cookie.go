@@ -7,22 +7,27 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // ErrCookieRejected matches the *CookieError of a cookie the jar refuses.
 var ErrCookieRejected = errors.New("httpsession: cookie rejected")
 
 // A CookieError reports a cookie that Jar.Add refused and why. It names the
-// cookie, never its value. Jar.Add returns a *CookieError; AddReport holds
-// CookieError values. Its methods have value receivers, so either form is
-// an error matching ErrCookieRejected.
+// cookie, never its value. Jar.Add returns a *CookieError; reports (such as
+// browsercookies') hold CookieError values. Its methods have value
+// receivers, so either form is an error matching ErrCookieRejected.
 type CookieError struct {
 	Name, Domain string
 	Reason       string // "expired", "domain is a public suffix", …
 }
 
+// Error names the cookie and its domain with every control character
+// escaped (termtext.Escape): both come from a server or a file, and an
+// error is often printed on a terminal.
 func (e CookieError) Error() string {
-	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
+	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, termtext.Escape(e.Domain), termtext.Escape(e.Reason))
 }
 
 // Is reports whether target is ErrCookieRejected.

@@ -10,7 +10,7 @@ import (
 // TestErrorsMatchTheirSentinels: every typed error of the package matches
 // its sentinel one way, through an Is method, and exposes its cause (if
 // any) through Unwrap; a CookieError matches whether it is held by value
-// (AddReport.Rejected) or through a pointer (Jar.Add).
+// (a report's list) or through a pointer (Jar.Add).
 func TestErrorsMatchTheirSentinels(t *testing.T) {
 	cause := io.ErrUnexpectedEOF
 	tests := []struct {

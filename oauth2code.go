@@ -17,8 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
 )
@@ -86,6 +88,9 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		return nil, loginRequired(flowCode)
 	}
 	cfg := tokenConfig(a.Config)
+	if err := checkEndpoints(flowCode, "the authorization endpoint", cfg.Endpoint.AuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
+		return nil, err
+	}
 	ln, redirect, err := listenLoopback(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -133,11 +138,15 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
-		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", authURL, redirect.Host)
+		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", termtext.Escape(authURL), redirect.Host)
 	}
 
 	select {
 	case <-ctx.Done():
+		if n := cb.mismatched.Load(); n > 0 {
+			return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w; %d redirects with the wrong state were refused: %w",
+				flowCode, ctx.Err(), n, &FlowError{Flow: flowCode, Err: ErrStateMismatch})
+		}
 		return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w", flowCode, ctx.Err())
 	case <-cb.done:
 		return cb.tok, cb.err
@@ -181,12 +190,17 @@ func listenLoopback(raw string) (net.Listener, *url.URL, error) {
 }
 
 // codeCallback receives the redirect of the authorization server (RFC 6749
-// §4.1.2). The first request to its path ends the login: with a token, a
-// denial, a state mismatch or a failed exchange; the browser is told which.
+// §4.1.2). The first request to its path with the state that was sent ends
+// the login: with a token, a denial or a failed exchange; the browser is
+// told which. A request with another state (any local process can send
+// one) is answered 400 and changes nothing: the login goes on waiting for
+// the real redirect.
 type codeCallback struct {
 	path     string
 	state    string
 	exchange func(code string) (*Token, error)
+
+	mismatched atomic.Int32 // requests refused for their state
 
 	once sync.Once
 	done chan struct{} // closed when tok or err is set
@@ -199,15 +213,22 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Connection", "close")
+	// RFC 6749 §10.12: the state must be the one sent, error or not.
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("state")), []byte(cb.state)) != 1 {
+		cb.mismatched.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, page("Not this login.", "This answer does not belong to the login under way (its state differs). You can close this page."))
+		return
+	}
 	handled := false
 	cb.once.Do(func() {
 		handled = true
 		cb.tok, cb.err = cb.receive(r.URL.Query())
 		close(cb.done)
 	})
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Connection", "close")
 	if !handled {
 		w.WriteHeader(http.StatusConflict)
 		io.WriteString(w, page("This login is already over.", "You can close this page."))
@@ -221,12 +242,9 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, page("Logged in.", "You can close this page and return to the program."))
 }
 
-// receive checks the redirect's parameters and exchanges the code.
+// receive checks the parameters of a redirect with the right state and
+// exchanges the code.
 func (cb *codeCallback) receive(q url.Values) (*Token, error) {
-	// RFC 6749 §10.12: the state must be the one sent, error or not.
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
-		return nil, &FlowError{Flow: flowCode, Err: ErrStateMismatch}
-	}
 	if code := q.Get("error"); code != "" {
 		fe := &FlowError{Flow: flowCode, Err: ErrAuthResponse, Code: clean(code, 64), Description: clean(q.Get("error_description"), 200)}
 		if code == "access_denied" {
@@ -293,7 +311,17 @@ func onTerminal() bool {
 // rundll32 url.dll on Windows. It returns once the opener has started (or
 // finished, for an opener that exits at once) and reports an error when
 // none could be run; OAuth2Browser then prints the URL instead.
+//
+// Only an http or https URL is opened (anything else is an error matching
+// ErrBadOrigin: an opener runs a file: URL as a program's input, or
+// a program), and the opener runs without the environment variables that
+// hold secrets: those whose name contains PASSWORD, PASSWD, PASSPHRASE,
+// SECRET or TOKEN, or ends in _KEY or APIKEY, such as HTTPSESSION_PASSWORD,
+// HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
 func openBrowser(ctx context.Context, u string) error {
+	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
+		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrBadOrigin}
+	}
 	var name string
 	var args []string
 	if b := os.Getenv("BROWSER"); b != "" {
@@ -312,6 +340,7 @@ func openBrowser(ctx context.Context, u string) error {
 	}
 	cmd := exec.CommandContext(ctx, name, append(args, u)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	cmd.Env = openerEnv(os.Environ())
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("httpsession: open a browser: %w", err)
 	}

@@ -80,7 +80,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		}
 		return removeCookie(e, c, *session, *domain, *path, *name)
 	case "clear":
-		n := jar.Len()
+		n := len(jar.All())
 		jar.Clear()
 		if err := c.Save(); err != nil {
 			return err
@@ -199,7 +199,7 @@ func plural(n int, noun string) string {
 
 // reportImport tells what a cookies.txt import kept, skipped and
 // rejected, line by line; an import that kept nothing is an error.
-func reportImport(e *env, session string, rep httpsession.NetscapeReport, jar *httpsession.Jar) error {
+func reportImport(e *env, session string, rep importReport, jar *httpsession.Jar) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "imported %d", rep.Kept)
 	if e.sess != nil && e.sess.drop {
@@ -223,7 +223,7 @@ func reportImport(e *env, session string, rep httpsession.NetscapeReport, jar *h
 		}
 	}
 	if rep.Kept == 0 {
-		return fmt.Errorf("%s: no cookie to import into %s", b.String(), session)
+		return fmt.Errorf("%s: no cookie imported; %s left as it was", b.String(), session)
 	}
 	fmt.Fprintf(e.stderr, "%s; into %s\n", b.String(), session)
 	return nil
@@ -307,7 +307,7 @@ func importNetscapeFile(e *env, c *httpsession.Client, session, file string) err
 		defer f.Close()
 		r = f
 	}
-	rep, err := c.Jar().ImportNetscape(r)
+	rep, err := importNetscape(c.Jar(), r)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -42,13 +41,18 @@ type authConfig struct {
 
 func authConfigPath(session string) string { return session + ".auth.json" }
 
+// readAuthConfig reads FILE.auth.json, nil when there is none. It is read
+// by the code and the rules of the session file (httpsession.FileStore):
+// a regular file of this user, not a symbolic link, not a FIFO, of bounded
+// size. Whoever could plant one could send this user's password to a login
+// URL of their choosing.
 func readAuthConfig(session string) (*authConfig, error) {
-	b, err := os.ReadFile(authConfigPath(session))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	b, err := httpsession.NewFileStore(nil, authConfigPath(session)).Load()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("login configuration: %w", err)
+	}
+	if b == nil {
+		return nil, nil
 	}
 	var ac authConfig
 	if err := json.Unmarshal(b, &ac); err != nil {

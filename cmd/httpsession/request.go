@@ -23,6 +23,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -75,7 +76,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		fs.StringVar(&f.dataBinary, "data-binary", "", "request body sent as is; @FILE reads a file, @- standard input")
 		fs.BoolVar(&f.jsonBody, "json", false, "send and accept JSON (Content-Type and Accept: application/json)")
 		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
-		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
+		fs.StringVar(&f.output, "o", "", "write the body to `file` instead of standard output: a regular file complete or not at all; a device, FIFO or link (/dev/null, /dev/stdout) written into, as curl. Created 0600 when sent with a session, user info, Authorization or Cookie; else 0666 less the umask, as curl")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
 		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
 		fs.Var((*seconds)(&f.maxTime), "timeout", "same as --max-time")
@@ -116,27 +117,63 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 	}
 }
 
-// doRequest sends the request the flags describe and prints the answer. It
-// is one piece because it reads as curl's own sequence: body, request,
-// headers, client, send, output, save, exit status; the branches are the
-// flags.
+// doRequest sends the request the flags describe and prints the answer,
+// in curl's own sequence: the request (body and headers), the session's
+// client, the exchange, the output, the save, the exit status.
 func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags) error {
-	var body io.Reader
-	if f.data != "" || f.dataBinary != "" {
-		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
-	}
 	if f.maxTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
 		defer cancel()
 	}
+	req, err := newRequest(ctx, e, u, f)
+	if err != nil {
+		return err
+	}
+	base, err := baseTransport(e, f)
+	if err != nil {
+		return err
+	}
+	var attempts atomic.Int32
+	retry := retryPolicy(e, f, &attempts)
+	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
+	if err != nil {
+		return err
+	}
+	defer c.Close() // saves what came before an error or Ctrl-C
+	resp, err := send(e, c, req, f, &attempts)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	explain(e, name, resp, ac, retry)
+	failed := f.fail && resp.StatusCode >= 400
+	if err := writeAnswer(e, resp, f, failed); err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	if failed {
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, termtext.Escape(resp.Status))}
+	}
+	return nil
+}
+
+// newRequest builds the request of the flags: its body (-d, --data-binary)
+// and headers (--json, -H).
+func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http.Request, error) {
+	var body io.Reader
+	if f.data != "" || f.dataBinary != "" {
+		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
+	}
 	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(f.method), u.String(), body)
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	if f.jsonBody {
 		req.Header.Set("Accept", "application/json")
@@ -150,7 +187,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(k) == "" {
-			return usagef("bad header %q: want 'Name: value'", h)
+			return nil, usagef("bad header %q: want 'Name: value'", h)
 		}
 		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 		if !fromH[k] {
@@ -159,18 +196,13 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		}
 		req.Header[k] = append(req.Header[k], strings.TrimSpace(v)) // a repeated -H adds a value
 	}
+	return req, nil
+}
 
-	base, err := baseTransport(e, f)
-	if err != nil {
-		return err
-	}
-	var attempts atomic.Int32
-	retry := retryPolicy(e, f, &attempts)
-	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
-	if err != nil {
-		return err
-	}
-	defer c.Close() // saves what came before an error or Ctrl-C
+// send sends req through the session's client, following redirects as
+// --no-follow, --max-redirs and -i say, and tells how many attempts an
+// error took.
+func send(e *env, c *httpsession.Client, req *http.Request, f *requestFlags, attempts *atomic.Int32) (*http.Response, error) {
 	hc := *c.HTTPClient()
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if f.noFollow {
@@ -185,40 +217,37 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return nil
 	}
 	resp, err := hc.Do(req)
-	if err != nil {
-		if f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
-		}
-		if n := attempts.Load(); n > 0 {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, n+1)
-		}
-		return err
+	switch {
+	case err == nil:
+		return resp, nil
+	case f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
+	case attempts.Load() > 0:
+		return nil, fmt.Errorf("%w (gave up after %d attempts)", err, attempts.Load()+1)
 	}
-	defer resp.Body.Close()
-	explain(e, name, resp, ac, retry)
+	return nil, err
+}
 
+// writeAnswer prints the answer: its head with -i, and its body to
+// standard output or -o's file, unless failed (--fail and a status of 400
+// or more) drops it.
+func writeAnswer(e *env, resp *http.Response, f *requestFlags, failed bool) error {
 	if f.include {
 		writeHead(e.stdout, resp)
 	}
-	failed := f.fail && resp.StatusCode >= 400
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
-		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
+		var err error
+		if dst, closeOut, err = openOutput(e, f.output, bodyMode(*f.session, resp.Request)); err != nil {
 			return err
 		}
 	}
-	_, err = copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
+	_, err := copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
 	if cerr := closeOut(err == nil); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("reading the response: %w", err)
-	}
-	if err := c.Save(); err != nil {
-		return err
-	}
-	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
 	}
 	return nil
 }
@@ -356,12 +385,13 @@ func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 		fmt.Fprintf(h.w, "! %s\n", cause(err))
 		return resp, err
 	}
-	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, resp.Status)
+	// Status, Location and Set-Cookie are the server's text, on stderr.
+	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, termtext.Escape(resp.Status))
 	if loc := resp.Header.Get("Location"); loc != "" {
-		fmt.Fprintf(h.w, "< Location: %s\n", loc)
+		fmt.Fprintf(h.w, "< Location: %s\n", termtext.Escape(loc))
 	}
 	for _, line := range resp.Header["Set-Cookie"] {
-		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", maskSetCookie(line))
+		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", termtext.Escape(maskSetCookie(line)))
 	}
 	return resp, nil
 }
