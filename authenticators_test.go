@@ -481,7 +481,7 @@ func TestFormLogin(t *testing.T) {
 		{"wrong password, cookie check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessCookie: "session"}, "not accepted"},
 		{"wrong password, redirect check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessRedirect: "/home"}, "not accepted"},
 		{"redirected elsewhere", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessRedirect: "/welcome"}, "elsewhere"},
-		{"no csrf field sent", FormLogin{Fields: good, SuccessCookie: "session"}, "not accepted"},
+		{"no csrf field sent", FormLogin{Fields: good, SuccessCookie: "session"}, "CSRF token refused"},
 		{"csrf field missing on the page", FormLogin{Fields: good, CSRFField: "xsrf", SuccessCookie: "session"}, `no input "xsrf"`},
 		{"login page down", FormLogin{LoginURL: srv.URL + "/broken", PostURL: srv.URL + "/login", Fields: good}, "login page"},
 	}
@@ -508,8 +508,9 @@ func TestFormLogin(t *testing.T) {
 				return
 			}
 			var ae *AuthError
-			if !errors.As(err, &ae) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
-				t.Fatalf("Login() error = %v, want *AuthError with %q", err, tt.wantReason)
+			var fe *FormLoginError
+			if !errors.As(err, &ae) && !errors.As(err, &fe) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
+				t.Fatalf("Login() error = %v, want *AuthError or *FormLoginError with %q", err, tt.wantReason)
 			}
 			assertNoSecret(t, "error", err.Error())
 		})

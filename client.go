@@ -57,6 +57,16 @@ type Options struct {
 	// Logger defaults to the Client's.
 	TokenOptions *TokenOptions
 
+	// CSRF sends the site's CSRF token back on requests that change
+	// something, by a named framework convention or a cookie (or <meta>)
+	// and header of your choice; see CSRF. Nil means no CSRF token is sent
+	// but the ones the caller sets. It is an option of the Client, not of
+	// FormLogin, because the token belongs to the session whatever logged
+	// it in (a form, a JSON login, cookies from a browser) and only the
+	// Client sees every response that sets it and every request that needs
+	// it, the login's own included.
+	CSRF *CSRF
+
 	// Retry is the policy for 429, 502, 503 and 504 responses and
 	// connection errors. Nil means
 	// DefaultRetryPolicy(); MaxAttempts 1 disables retries.
@@ -148,6 +158,10 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	csrf, err := newCSRF(o.CSRF)
+	if err != nil {
+		return nil, err
+	}
 
 	c := &Client{jar: newJar(o.Jar, now), log: log, autoDelay: o.AutoSave}
 	base := o.Transport
@@ -160,7 +174,7 @@ func New(o Options) (*Client, error) {
 	if retry == nil {
 		retry = DefaultRetryPolicy()
 	}
-	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
+	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed, csrf: csrf}
 
 	if c.sess, err = openStore(&o, c.jar, log); err != nil {
 		return nil, err
@@ -251,7 +265,7 @@ func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
 // refuses redirects to another origin so credentials in a 307/308 body stay
 // put.
 func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
-	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed}
+	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed, csrf: t.csrf}
 	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 	to := TokenOptions{}
 	if o.TokenOptions != nil {

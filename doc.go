@@ -23,12 +23,14 @@
 //	Client.Do = http.Client.Do         client.go: follows redirects, one RoundTrip per hop
 //	└ transport.RoundTrip              transport.go: one hop
 //	  └ RetryPolicy.do                 retry.go: 429/502/503/504 and connection errors
-//	    └ transport.attempt            transport.go: one attempt; a 401 replays it once
+//	    └ transport.attempt            transport.go: one attempt; a 401 (or a logout, formlogin.go) replays it once
 //	      └ transport.send             transport.go: one request on the wire
 //	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only
 //	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
+//	        ├ csrfState.add                csrf.go: the CSRF token, to the origin that set it only
 //	        ├ base.RoundTrip
-//	        └ Jar.storeLines               jaraccept.go: Set-Cookie (§5.7), parsed by setcookie.go
+//	        ├ Jar.storeLines               jaraccept.go: Set-Cookie (§5.7), parsed by setcookie.go
+//	        └ csrfState.observe            csrf.go: a CSRF cookie or <meta> received
 //
 // # Save path
 //

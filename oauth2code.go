@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,15 +58,27 @@ type OAuth2Browser struct {
 	Config *oauth2.Config
 
 	// AuthParams are extra parameters of the authorization URL, such as
-	// prompt, login_hint or audience; may be nil.
+	// prompt, login_hint or audience (the CLI's --auth-param k=v); may be
+	// nil. When Config.Scopes holds offline_access and AuthParams sets no
+	// prompt, prompt=consent is sent: OpenID Connect Core §11 requires it
+	// for offline_access, and providers that follow it (oidc-provider,
+	// Keycloak, Okta) issue no refresh token without it.
 	AuthParams url.Values
+
+	// Issuer, when set, is the issuer the authorization response must come
+	// from: its iss parameter must be present and equal (RFC 9207 §2.4),
+	// else the login fails with ErrIssuerMismatch. Set it when the
+	// provider's discovery document has
+	// authorization_response_iss_parameter_supported; "" means no check.
+	Issuer string
 
 	// OpenURL shows the authorization URL to the user. Nil means the
 	// user's web browser: the command in $BROWSER when it is set (the URL
 	// is its one argument), else the platform's opener (xdg-open on Linux
-	// and the BSDs, open on macOS, rundll32 url.dll on Windows). When it
-	// returns an error the URL is printed on Stderr and Login keeps
-	// listening.
+	// and the BSDs, open on macOS, rundll32 url.dll on Windows), started
+	// in a process group of its own and left running when the login is
+	// over. When it returns an error the URL is printed on Stderr and
+	// Login keeps listening.
 	OpenURL func(ctx context.Context, url string) error
 
 	// Stderr receives the URL when no browser could be opened. Nil means
@@ -104,11 +117,14 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
+	if !a.AuthParams.Has("prompt") && slices.Contains(cfg.Scopes, "offline_access") {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
+	}
 	authURL := cfg.AuthCodeURL(state, opts...)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cb := &codeCallback{path: redirect.Path, state: state, done: make(chan struct{})}
+	cb := &codeCallback{path: redirect.Path, state: state, issuer: a.Issuer, done: make(chan struct{})}
 	cb.exchange = func(code string) (*Token, error) {
 		octx, ans := oauth2Context(ctx, hc)
 		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
@@ -138,7 +154,9 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
-		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", termtext.Escape(authURL), redirect.Host)
+		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s — Ctrl-C to cancel\n", termtext.Escape(authURL), redirect.Host)
+	} else {
+		fmt.Fprintf(stderrOr(a.Stderr), "waiting for the browser (%s) — Ctrl-C to cancel\n", termtext.Escape(authURL))
 	}
 
 	select {
@@ -198,6 +216,7 @@ func listenLoopback(raw string) (net.Listener, *url.URL, error) {
 type codeCallback struct {
 	path     string
 	state    string
+	issuer   string // the iss the response must carry (RFC 9207); "" means no check
 	exchange func(code string) (*Token, error)
 
 	mismatched atomic.Int32 // requests refused for their state
@@ -245,6 +264,11 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // receive checks the parameters of a redirect with the right state and
 // exchanges the code.
 func (cb *codeCallback) receive(q url.Values) (*Token, error) {
+	// RFC 9207 §2.4: from a provider that promises iss, a response without
+	// it or with another is refused (a mix-up attack), error or not.
+	if cb.issuer != "" && q.Get("iss") != cb.issuer {
+		return nil, &FlowError{Flow: flowCode, Err: ErrIssuerMismatch}
+	}
 	if code := q.Get("error"); code != "" {
 		fe := &FlowError{Flow: flowCode, Err: ErrAuthResponse, Code: clean(code, 64), Description: clean(q.Get("error_description"), 200)}
 		if code == "access_denied" {
@@ -308,9 +332,10 @@ func onTerminal() bool {
 // openBrowser opens u in the user's web browser: with the command in
 // $BROWSER when it is set (the URL is its one argument), else with the
 // platform's opener — xdg-open on Linux and the BSDs, open on macOS,
-// rundll32 url.dll on Windows. It returns once the opener has started (or
-// finished, for an opener that exits at once) and reports an error when
-// none could be run; OAuth2Browser then prints the URL instead.
+// rundll32 url.dll on Windows. It returns once the opener has started and
+// reports an error when none could be run; OAuth2Browser then prints the
+// URL instead. The program it starts is left alone, in a process group of
+// its own: neither the end of ctx nor a Ctrl-C ends it.
 //
 // Only an http or https URL is opened (anything else is an error matching
 // ErrBadOrigin: an opener runs a file: URL as a program's input, or
@@ -338,9 +363,16 @@ func openBrowser(ctx context.Context, u string) error {
 			name = "xdg-open"
 		}
 	}
-	cmd := exec.CommandContext(ctx, name, append(args, u)...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Not bound to ctx: the browser is the user's, and stays open when the
+	// login is over (a browser started by $BROWSER may be the very window
+	// that shows the result page).
+	cmd := exec.Command(name, append(args, u)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	cmd.Env = openerEnv(os.Environ())
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("httpsession: open a browser: %w", err)
 	}

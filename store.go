@@ -385,7 +385,19 @@ func (s *FileStore) LockRefresh(ctx context.Context) (unlock func(), err error) 
 		}
 	}
 	var once sync.Once
-	return func() { once.Do(release) }, nil
+	return func() {
+		once.Do(func() {
+			// A login that saved nothing (it failed) leaves no lock file
+			// beside a session file that does not exist. A process
+			// waiting on the removed file and one creating it anew may
+			// then both log in: with no session there is no refresh token
+			// two logins could both spend.
+			if _, err := s.fs.Stat(s.path); errors.Is(err, os.ErrNotExist) {
+				_ = s.fs.Remove(s.path + ".refresh.lock")
+			}
+			release()
+		})
+	}, nil
 }
 
 // lockRefreshFile takes the operating-system lock on f, waiting for it

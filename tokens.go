@@ -579,11 +579,18 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 			m.log.Warn("httpsession: refresh returned no token; logging in")
 		case err != nil && errors.Is(err, ErrNoRefresh):
 			t = nil
+		case err != nil && unreachable(err):
+			// The provider is down, not refusing: the refresh token may
+			// still be good, and a login would fail the same way.
+			return nil, err
 		case err != nil:
 			if m.shared != nil {
 				if s, adopted := m.newer(old); adopted {
 					return s, nil
 				}
+			}
+			if rejectedGrant(err) {
+				m.forgetRefreshToken(old)
 			}
 			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
 			t = nil
@@ -632,3 +639,32 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 // errTokenUnsendable reports a login that returned a token an
 // Authorization header can't carry. It matches ErrAuthResponse.
 var errTokenUnsendable = &AuthError{Reason: "login returned a token with characters a header can't carry (CR, LF, NUL or another control)"}
+
+// unreachable reports whether a refresh failed without an answer from the
+// server: a connection refused, a timeout, a name that does not resolve.
+func unreachable(err error) bool {
+	var ae *AuthError
+	return errors.As(err, &ae) && ae.Status == 0 && ae.Err != nil
+}
+
+// rejectedGrant reports whether the server refused the refresh token
+// itself (RFC 6749 §5.2 invalid_grant): revoked, expired or reused.
+func rejectedGrant(err error) bool {
+	var oe *OAuth2Error
+	return errors.As(err, &oe) && oe.Code == "invalid_grant"
+}
+
+// forgetRefreshToken drops the refresh token the server refused, from the
+// cache and (through OnTokenChange) from the store, so that neither this
+// process nor a later one presents it again.
+func (m *TokenManager) forgetRefreshToken(old *tokenState) {
+	st := *old
+	st.tok.RefreshToken, st.stale = "", true
+	m.cur.Store(&st)
+	if m.onChange != nil {
+		cp := st.tok
+		if err := m.onChange(&cp); err != nil {
+			m.log.Warn("httpsession: removing the refused refresh token from the store failed", "error", err)
+		}
+	}
+}

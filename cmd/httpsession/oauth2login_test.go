@@ -30,6 +30,12 @@ func init() {
 		return
 	}
 	u := os.Args[len(os.Args)-1]
+	if f := os.Getenv("HTTPSESSION_TEST_BROWSER_URL_FILE"); f != "" {
+		_ = os.WriteFile(f, []byte(u), 0o600)
+	}
+	if action == "forms" {
+		os.Exit(submitForms(u))
+	}
 	if action == "allow-without-secrets" {
 		// The browser denies the login if it can see a secret of the
 		// process that opened it.
