@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // A storageState document's "origins" hold each origin's web storage
@@ -135,11 +137,12 @@ func (j *Jar) ImportStorageState(s *StorageState) (rejected []*CookieError, err 
 	return rejected, nil
 }
 
-// originRecord is an origin's line in the session file.
+// originRecord is an origin's line in the session file (written and read
+// by sessionjson.go's codec, of go-json-experiment/json).
 type originRecord struct {
-	Origin  string          `json:"origin"`
-	Updated int64           `json:"u"`
-	State   json.RawMessage `json:"state"`
+	Origin  string         `json:"origin"`
+	Updated int64          `json:"u"`
+	State   jsontext.Value `json:"state"`
 }
 
 func (r *originRecord) storedOrigin(i int) (storedOrigin, error) {

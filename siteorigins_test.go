@@ -30,7 +30,8 @@ func decodedOrigins(t *testing.T, raw json.RawMessage) []any {
 func TestStorageStateOriginsRoundTrip(t *testing.T) {
 	fs := afero.NewMemMapFs()
 	in := `{"cookies":[{"name":"sid","value":"v","domain":"app.example.com","path":"/","expires":-1,"httpOnly":true,"secure":true,"sameSite":"Lax"}],
-	"origins":[{"origin":"https://app.example.com","localStorage":[{"name":"token","value":"spa-token"}]},
+	"origins":[{"origin":"https://app.example.com","localStorage":[{"name":"token","value":"spa-token"},
+		{"name":"odd","value":"q\"uote <tag> é \\ \u2028 \u0001"}]},
 	{"origin":"https://other.example","localStorage":[]}]}`
 	ss, err := ReadStorageState(bytes.NewReader([]byte(in)))
 	if err != nil {
