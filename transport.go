@@ -35,6 +35,7 @@ type transport struct {
 	origins []authOrigin  // where the bearer token may go
 	header  http.Header   // defaults; the request's own headers win
 	retry   *RetryPolicy
+	listen  *listener // pacing, retry budget and breakers; nil = none
 	log     *slog.Logger
 	changed func() // called after a response that may have changed the session; nil = none
 
@@ -78,7 +79,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, errors.New("httpsession: nil Request.Header")
 	}
-	return t.retry.do(req, t.log, t.attempt)
+	return t.retry.doListening(req, t.log, t.listen, t.attempt)
 }
 
 // SessionJar returns the jar whose cookies the transport sends, for the

@@ -1,0 +1,107 @@
+package httpsession
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// A listener is what the transport learns from the servers it talks to and
+// applies to every try: the pacing their rate-limit fields ask for, the
+// retry budget and the circuit breakers of each origin.
+type listener struct {
+	pace     *pacer // nil: RetryPolicy.NoPacing
+	budgets  *budgets
+	breakers *breakers
+	log      *slog.Logger
+}
+
+// newListener returns the listener of a transport with policy p, sharing
+// pacing through shared when it is not nil.
+func newListener(p *RetryPolicy, shared PaceStore, log *slog.Logger) *listener {
+	if p == nil {
+		return nil
+	}
+	l := &listener{log: log, budgets: &budgets{share: p.retryShare()}}
+	if !p.NoPacing {
+		l.pace = &pacer{shared: shared, log: log}
+	}
+	if p.BreakAfter > 0 {
+		l.breakers = &breakers{after: p.BreakAfter, open: p.breakFor()}
+	}
+	return l
+}
+
+// try sends try number n of req through attempt: after the breaker lets
+// it and the pacer's wait, and it reads the response's rate-limit fields.
+func (l *listener) try(p *RetryPolicy, req *http.Request, n int, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	if l == nil {
+		return attempt(req)
+	}
+	k := keyOf(req)
+	if n == 1 {
+		l.budgets.deposit(k, time.Now())
+	}
+	done, err := l.breakers.allow(k)
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	if err := l.paceWait(p, req, n); err != nil {
+		done(nil, err)
+		closeRequestBody(req)
+		return nil, err
+	}
+	sent := time.Now()
+	resp, err := attempt(req)
+	done(resp, err)
+	if err == nil && l.pace != nil {
+		l.pace.observe(req, resp, sent, time.Now())
+	}
+	return resp, err
+}
+
+// paceWait waits for req's send slot, reporting a wait to OnRetry and the
+// log. A wait cut short by the request's context gives the slot back.
+func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int) error {
+	limit := p.maxRetryAfter()
+	if limit < 0 {
+		limit = defaultMaxRetryAfter
+	}
+	wait, release, source, err := l.pace.reserve(req, limit)
+	if err != nil || wait <= 0 {
+		return err
+	}
+	ctx := req.Context()
+	if deadline, ok := ctx.Deadline(); ok && wait >= time.Until(deadline) {
+		if release != nil {
+			release()
+		}
+		return fmt.Errorf("httpsession: rate limit wait of %v (%s) would outlive the request: %w", wait, source, context.DeadlineExceeded)
+	}
+	if p.OnRetry != nil {
+		p.OnRetry(RetryEvent{Method: req.Method, URL: req.URL, Attempt: n, Wait: wait, Source: source, Pacing: true})
+	}
+	if l.log != nil && l.log.Enabled(ctx, slog.LevelDebug) {
+		l.log.LogAttrs(ctx, slog.LevelDebug, "httpsession: pacing",
+			slog.String("method", req.Method),
+			slog.String("url", redactURL(req.URL)),
+			slog.Int("attempt", n),
+			slog.Duration("wait", wait),
+			slog.String("source", source))
+	}
+	if err := p.wait(ctx, wait); err != nil {
+		if release != nil {
+			release()
+		}
+		return fmt.Errorf("httpsession: rate limit wait: %w", err)
+	}
+	return nil
+}
+
+// mayRetry reports whether req's origin has a retry left in its budget.
+func (l *listener) mayRetry(req *http.Request) bool {
+	return l == nil || l.budgets.withdraw(keyOf(req), time.Now())
+}

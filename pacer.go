@@ -1,0 +1,287 @@
+package httpsession
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A RateLimitError is returned, without sending the request, when the
+// origin's rate limit, as the server advertised it, asks for a wait longer
+// than RetryPolicy.MaxRetryAfter. Wait is how long the server asked for;
+// Source names the field that said so ("RateLimit r=0 t=3600",
+// "x-ratelimit-reset", "Retry-After").
+type RateLimitError struct {
+	Origin string
+	Wait   time.Duration
+	Source string
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("httpsession: %s asks to wait %v (%s), more than the retry policy's cap: not sent", e.Origin, e.Wait, e.Source)
+}
+
+// A PaceRequest asks for the next send slot of one rate-limit bucket. It is
+// computed by the pacer from the latest signal the bucket's origin sent,
+// and is all a PaceStore needs to share the pacing of several processes.
+// Times are durations from the moment the store takes the request (its own
+// clock, so machines need not agree on the time).
+//
+// The slot is the latest of: now, the bucket's next free slot, now+Hold,
+// and, when the sends already scheduled since the request that reported
+// Remaining (sent Sent ago) have used it up, now+Reset. Taking the slot
+// moves the bucket's next free slot to slot+Interval. A slot further than
+// Max from now is not taken.
+type PaceRequest struct {
+	Interval  time.Duration // spacing of sends: the quota spread over its window
+	Hold      time.Duration // no send before now+Hold (Retry-After, r=0)
+	Remaining int64         // what the server said is left; -1 when unknown
+	Sent      time.Duration // how long ago the request that reported Remaining was sent
+	Reset     time.Duration // when Remaining renews, from now; 0 when unknown
+	Max       time.Duration // the longest wait the caller accepts
+}
+
+// slot applies r at now to a bucket whose next free slot is next. It
+// returns the slot and the bucket's new next free slot, or ok false when
+// the slot is further than r.Max away (next then stays as it was).
+func (r PaceRequest) slot(now, next time.Time) (slot, newNext time.Time, ok bool) {
+	slot = now
+	if next.After(slot) && next.Sub(now) <= maxReset {
+		slot = next // a next slot beyond maxReset is a broken record: ignored
+	}
+	if r.Hold > 0 {
+		slot = later(slot, now.Add(r.Hold))
+	}
+	if r.Remaining >= 0 && r.Reset > 0 {
+		sent := now.Add(-r.Sent)
+		if resetAt := now.Add(r.Reset); slot.Before(resetAt) {
+			if r.Remaining == 0 || (r.Interval > 0 && int64(slot.Sub(sent)/r.Interval) >= r.Remaining) {
+				slot = resetAt
+			}
+		}
+	}
+	if slot.Sub(now) > r.Max {
+		return slot, next, false
+	}
+	return slot, slot.Add(r.Interval), true
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// paceMargin widens the interval derived from a policy's quota and window
+// by 4%, so that the jitter of timers and of the network never puts one
+// request too many into a server's window.
+const paceMargin = 1.04
+
+// pacer spreads each origin's advertised quota over its window. An origin
+// is paced once it has sent a signal; until then its requests go out at
+// once and cost one atomic load.
+type pacer struct {
+	active atomic.Bool // some origin has sent a signal
+	shared PaceStore   // nil: this process alone
+	log    *slog.Logger
+	warned atomic.Bool // the shared state failed once and was logged
+
+	// mu guards origins.
+	mu      sync.Mutex
+	origins map[originKey]*paceState
+}
+
+type originKey struct{ scheme, host string }
+
+func (k originKey) String() string { return k.scheme + "://" + k.host }
+
+// paceState is what the pacer knows of one origin: the latest signal it
+// followed, and the next free slot when the pacing is local.
+type paceState struct {
+	bucket    string
+	sent      time.Time // when the request whose signal is followed was sent
+	remaining int64
+	resetAt   time.Time // zero when unknown
+	hold      time.Time // Retry-After
+	quota     int64
+	window    time.Duration
+	interval  time.Duration
+	source    string
+	next      time.Time // local next free slot
+	expires   time.Time // forgotten after this
+}
+
+func keyOf(r *http.Request) originKey {
+	return originKey{strings.ToLower(r.URL.Scheme), strings.ToLower(r.URL.Host)}
+}
+
+// observe records the signal of a response to a request sent at sent.
+func (p *pacer) observe(req *http.Request, resp *http.Response, sent, now time.Time) {
+	sig, ok := readSignal(resp.Header, resp.StatusCode, now)
+	if !ok {
+		return
+	}
+	k := keyOf(req)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.origins == nil {
+		p.origins = make(map[originKey]*paceState)
+	}
+	st := p.origins[k]
+	if st == nil {
+		if len(p.origins) >= minSweep {
+			p.dropExpired(now)
+		}
+		st = &paceState{remaining: -1}
+		p.origins[k] = st
+		p.active.Store(true)
+	}
+	st.update(sig, sent, now)
+}
+
+// update folds sig, from the response to a request sent at sent, into st.
+// A response to a request sent before the one st follows is older news:
+// only its Retry-After and policy count.
+func (st *paceState) update(sig signal, sent, now time.Time) {
+	if sig.retryAfter >= 0 {
+		st.hold = later(st.hold, now.Add(sig.retryAfter))
+		st.source = sig.source
+	}
+	if sig.quota > 0 && sig.window > 0 {
+		st.quota, st.window = sig.quota, sig.window
+	}
+	if sig.remaining >= 0 && !sent.Before(st.sent) {
+		var resetAt time.Time
+		if sig.reset >= 0 {
+			resetAt = now.Add(sig.reset)
+			// Without a window, a fixed window's length shows as the step
+			// between two resets.
+			if sig.window == 0 && sig.quota > 0 && !st.resetAt.IsZero() && resetAt.Sub(st.resetAt) >= time.Second {
+				st.quota, st.window = sig.quota, resetAt.Sub(st.resetAt).Round(time.Second)
+			}
+		}
+		st.bucket, st.sent, st.remaining, st.resetAt = sig.bucket, sent, sig.remaining, resetAt
+		if sig.retryAfter < 0 {
+			st.source = sig.source
+		}
+		// The quota spread over its window, or what is left spread over
+		// the time left, whichever is faster: the server grants both.
+		var spread time.Duration
+		if st.quota > 0 && st.window > 0 {
+			spread = st.window / time.Duration(st.quota)
+		}
+		if sig.remaining > 0 && sig.reset > 0 {
+			if left := sig.reset / time.Duration(sig.remaining); spread == 0 || left < spread {
+				spread = left
+			}
+		}
+		if spread > 0 {
+			st.interval = time.Duration(float64(spread) * paceMargin)
+		}
+	}
+	st.expires = later(later(st.resetAt, st.hold), now).Add(max(st.window, time.Minute))
+}
+
+// dropExpired forgets the origins that have sent nothing for long.
+// p.mu must be held.
+func (p *pacer) dropExpired(now time.Time) {
+	for k, st := range p.origins {
+		if now.After(st.expires) {
+			delete(p.origins, k)
+		}
+	}
+}
+
+// request returns the PaceRequest of req's origin at now, its shared key
+// and the source of its pacing; ok false when the origin is not paced.
+func (p *pacer) request(k originKey, now time.Time, limit time.Duration) (r PaceRequest, bucket, source string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.origins[k]
+	if st == nil {
+		return r, "", "", false
+	}
+	if now.After(st.expires) {
+		delete(p.origins, k)
+		return r, "", "", false
+	}
+	r = PaceRequest{Interval: st.interval, Remaining: st.remaining, Max: limit}
+	if st.hold.After(now) {
+		r.Hold = st.hold.Sub(now)
+	}
+	if !st.resetAt.IsZero() && st.remaining >= 0 {
+		r.Reset = st.resetAt.Sub(now)
+		r.Sent = max(now.Sub(st.sent), 0)
+	}
+	return r, k.String() + " " + st.bucket, st.source, true
+}
+
+// reserveLocal takes the next slot of k from the local state.
+func (p *pacer) reserveLocal(k originKey, r PaceRequest, now time.Time) (wait time.Duration, release func(), ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.origins[k]
+	if st == nil {
+		return 0, func() {}, true
+	}
+	slot, next, ok := r.slot(now, st.next)
+	if !ok {
+		return slot.Sub(now), nil, false
+	}
+	st.next = next
+	return slot.Sub(now), func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		// Like rate.Reservation.Cancel: the slot goes back when no later
+		// one was handed out meanwhile.
+		if st.next.Equal(next) {
+			st.next = slot
+		}
+	}, true
+}
+
+// reserve takes the next send slot of req's origin. It returns the wait
+// before sending, a release that gives the slot back (nil when there is
+// nothing to give back), and the source of the wait. A wait above limit is
+// a *RateLimitError, and nothing is reserved.
+func (p *pacer) reserve(req *http.Request, limit time.Duration) (wait time.Duration, release func(), source string, err error) {
+	if p == nil || !p.active.Load() {
+		return 0, nil, "", nil
+	}
+	k := keyOf(req)
+	now := time.Now()
+	r, bucket, source, ok := p.request(k, now, limit)
+	if !ok {
+		return 0, nil, "", nil
+	}
+	ok = false
+	if p.shared != nil {
+		var serr error
+		wait, release, serr = p.shared.ReservePace(req.Context(), bucket, r)
+		switch {
+		case serr == nil:
+			ok = wait <= limit
+		case req.Context().Err() != nil:
+			return 0, nil, source, serr
+		default:
+			if p.warned.CompareAndSwap(false, true) {
+				p.log.Warn("httpsession: shared rate-limit state unreachable, pacing this process alone", "err", serr)
+			}
+			wait, release, ok = p.reserveLocal(k, r, now)
+		}
+	} else {
+		wait, release, ok = p.reserveLocal(k, r, now)
+	}
+	if !ok {
+		if release != nil {
+			release()
+		}
+		return 0, nil, source, &RateLimitError{Origin: k.String(), Wait: wait, Source: source}
+	}
+	return wait, release, source, nil
+}
