@@ -159,10 +159,18 @@ func (st *paceState) update(sig signal, sent, now time.Time) {
 		var resetAt time.Time
 		if sig.reset >= 0 {
 			resetAt = now.Add(sig.reset)
+			// Reset counts whole seconds, rounded up by most servers:
+			// within one window, the earliest reset named is the closest.
+			if st.sameWindow(sig, resetAt, now) {
+				resetAt = st.resetAt
+			}
 			// Without a window, a fixed window's length shows as the step
 			// between two resets.
-			if sig.window == 0 && sig.quota > 0 && !st.resetAt.IsZero() && resetAt.Sub(st.resetAt) >= time.Second {
-				st.quota, st.window = sig.quota, resetAt.Sub(st.resetAt).Round(time.Second)
+			// Rounding makes a step a second too long at times: the
+			// shortest one seen counts.
+			if step := resetAt.Sub(st.resetAt).Round(time.Second); sig.window == 0 && sig.quota > 0 && !st.resetAt.IsZero() &&
+				step >= time.Second && (st.window == 0 || step < st.window) {
+				st.quota, st.window = sig.quota, step
 			}
 		}
 		st.bucket, st.sent, st.remaining, st.resetAt = sig.bucket, sent, sig.remaining, resetAt
@@ -185,6 +193,15 @@ func (st *paceState) update(sig signal, sent, now time.Time) {
 		}
 	}
 	st.expires = later(later(st.resetAt, st.hold), now).Add(max(st.window, time.Minute))
+}
+
+// sameWindow reports whether a signal saying sig.remaining is left until
+// resetAt is about the window st knows: nothing was given back and the
+// reset is less than a second (its rounding) later than st's, which is
+// still ahead.
+func (st *paceState) sameWindow(sig signal, resetAt, now time.Time) bool {
+	return !st.resetAt.IsZero() && st.resetAt.After(now) && st.bucket == sig.bucket &&
+		sig.remaining <= st.remaining && !resetAt.Before(st.resetAt) && resetAt.Sub(st.resetAt) < time.Second
 }
 
 // dropExpired forgets the origins that have sent nothing for long.

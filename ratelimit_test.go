@@ -33,7 +33,9 @@ func TestReadSignal(t *testing.T) {
 		}), true},
 		{"the policy that leaves least wins", 200, map[string]string{
 			"RateLimit": `"a";r=100;t=10, "b";r=1;t=10`,
-		}, with(func(s *signal) { s.bucket, s.remaining, s.reset, s.source = "b", 1, 10 * time.Second, "RateLimit r=1 t=10" }), true},
+		}, with(func(s *signal) {
+			s.bucket, s.remaining, s.reset, s.source = "b", 1, 10*time.Second, "RateLimit r=1 t=10"
+		}), true},
 		{"draft 8, partition key on the policy (express-rate-limit)", 200, map[string]string{
 			"RateLimit-Policy": `"150-in-1sec"; q=150; w=1; pk=:MTI3LjAuMC4x:`,
 			"RateLimit":        `"150-in-1sec"; r=149; t=1`,
@@ -41,12 +43,16 @@ func TestReadSignal(t *testing.T) {
 			s.bucket, s.quota, s.window, s.remaining, s.reset, s.source = "150-in-1sec;pk=MTI3LjAuMC4x", 150, time.Second, 149, time.Second, "RateLimit r=149 t=1"
 		}), true},
 		{"r=0", 200, map[string]string{"RateLimit": `"default";r=0;t=1`},
-			with(func(s *signal) { s.bucket, s.remaining, s.reset, s.source = "default", 0, time.Second, "RateLimit r=0 t=1" }), true},
+			with(func(s *signal) {
+				s.bucket, s.remaining, s.reset, s.source = "default", 0, time.Second, "RateLimit r=0 t=1"
+			}), true},
 		{"malformed RateLimit is ignored", 200, map[string]string{"RateLimit": `"default";r=;t=1`}, none, false},
 		{"negative r is ignored", 200, map[string]string{"RateLimit": `"default";r=-5;t=1`}, none, false},
 		{"non-integer t is ignored", 200, map[string]string{"RateLimit": `"default";r=5;t=1.5`}, none, false},
 		{"t far in the future is a day", 200, map[string]string{"RateLimit": `"default";r=0;t=999999999999`},
-			with(func(s *signal) { s.bucket, s.remaining, s.reset, s.source = "default", 0, maxReset, "RateLimit r=0 t=999999999999" }), true},
+			with(func(s *signal) {
+				s.bucket, s.remaining, s.reset, s.source = "default", 0, maxReset, "RateLimit r=0 t=999999999999"
+			}), true},
 		{"r larger than q is q", 200, map[string]string{
 			"RateLimit-Policy": `"default";q=10;w=1`,
 			"RateLimit":        `"default";r=500;t=1`,
@@ -54,16 +60,18 @@ func TestReadSignal(t *testing.T) {
 			s.bucket, s.quota, s.window, s.remaining, s.reset, s.source = "default", 10, time.Second, 10, time.Second, "RateLimit r=500 t=1"
 		}), true},
 		{"older triple", 200, map[string]string{"RateLimit-Limit": "100", "RateLimit-Remaining": "7", "RateLimit-Reset": "20"},
-			with(func(s *signal) { s.quota, s.remaining, s.reset, s.source = 100, 7, 20 * time.Second, "RateLimit-Remaining=7" }), true},
+			with(func(s *signal) {
+				s.quota, s.remaining, s.reset, s.source = 100, 7, 20*time.Second, "RateLimit-Remaining=7"
+			}), true},
 		{"X-RateLimit, delta reset", 200, map[string]string{"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "42"},
-			with(func(s *signal) { s.quota, s.remaining, s.reset, s.source = 60, 0, 42 * time.Second, "x-ratelimit-reset" }), true},
+			with(func(s *signal) { s.quota, s.remaining, s.reset, s.source = 60, 0, 42*time.Second, "x-ratelimit-reset" }), true},
 		{"X-RateLimit, epoch reset and resource (GitHub)", 200, map[string]string{
 			"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999", "X-RateLimit-Reset": epoch(50 * time.Minute), "X-RateLimit-Resource": "core",
 		}, with(func(s *signal) {
 			s.bucket, s.quota, s.remaining, s.reset, s.source = "core", 5000, 4999, 50*time.Minute, "x-ratelimit-remaining=4999"
 		}), true},
-		{"X-RateLimit, epoch milliseconds", 200, map[string]string{"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": fmtInt(now.Add(90*time.Second).UnixMilli())},
-			with(func(s *signal) { s.remaining, s.reset, s.source = 3, 90 * time.Second, "x-ratelimit-remaining=3" }), true},
+		{"X-RateLimit, epoch milliseconds", 200, map[string]string{"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": fmtInt(now.Add(90 * time.Second).UnixMilli())},
+			with(func(s *signal) { s.remaining, s.reset, s.source = 3, 90*time.Second, "x-ratelimit-remaining=3" }), true},
 		{"a reset in the past is now", 200, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": epoch(-time.Hour)},
 			with(func(s *signal) { s.remaining, s.reset, s.source = 0, 0, "x-ratelimit-reset" }), true},
 		{"a negative reset is none", 200, map[string]string{"X-RateLimit-Remaining": "2", "X-RateLimit-Reset": "-5"},
@@ -72,7 +80,9 @@ func TestReadSignal(t *testing.T) {
 		{"NaN reset is none", 200, map[string]string{"X-RateLimit-Remaining": "2", "X-RateLimit-Reset": "NaN"},
 			with(func(s *signal) { s.remaining, s.source = 2, "x-ratelimit-remaining=2" }), true},
 		{"Retry-After on a 429 wins", 429, map[string]string{"RateLimit": `"default";r=0;t=1`, "Retry-After": "7"},
-			with(func(s *signal) { s.bucket, s.remaining, s.reset, s.retryAfter, s.source = "default", 0, time.Second, 7 * time.Second, "Retry-After" }), true},
+			with(func(s *signal) {
+				s.bucket, s.remaining, s.reset, s.retryAfter, s.source = "default", 0, time.Second, 7*time.Second, "Retry-After"
+			}), true},
 		{"Retry-After on a 200 is not a signal", 200, map[string]string{"Retry-After": "7"}, none, false},
 		{"Retry-After of a year is a day", 503, map[string]string{"Retry-After": "31536000"},
 			with(func(s *signal) { s.retryAfter, s.source = maxReset, "Retry-After" }), true},

@@ -21,14 +21,15 @@ const (
 	RetryAfter = "retryafter" // nothing until a 429, which carries Retry-After
 )
 
-// Server enforces Quota requests per Window, windows starting at the first
-// request after the previous one ended.
+// Server enforces its quota of requests per Window, in fixed windows that
+// start at multiples of Window since the Unix epoch (a counter per window,
+// as most rate limiters keep).
 type Server struct {
-	Quota  int
 	Window time.Duration
 	Style  string
 
-	mu        sync.Mutex
+	mu        sync.Mutex // guards the fields below
+	quota     int
 	start     time.Time // of the current window
 	used      int
 	downUntil time.Time
@@ -47,7 +48,14 @@ type Counts struct {
 
 // New returns a server for quota requests per window, advertised in style.
 func New(quota int, window time.Duration, style string) *Server {
-	return &Server{Quota: quota, Window: window, Style: style}
+	return &Server{quota: quota, Window: window, Style: style}
+}
+
+// SetQuota changes the quota from the next request on.
+func (s *Server) SetQuota(q int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quota = q
 }
 
 // Outage makes the server answer 503, with no rate-limit field, for d.
@@ -76,10 +84,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
 	}
-	if s.start.IsZero() || now.Sub(s.start) >= s.Window {
-		s.start, s.used = now, 0
+	if start := now.Truncate(s.Window); !start.Equal(s.start) {
+		s.start, s.used = start, 0
 	}
-	ok := s.used < s.Quota
+	quota := s.quota
+	ok := s.used < quota
 	if ok {
 		s.used++
 		s.counts.OK++
@@ -87,7 +96,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.counts.TooMany++
 	}
-	remaining, resetAt := s.Quota-s.used, s.start.Add(s.Window)
+	remaining, resetAt := quota-s.used, s.start.Add(s.Window)
 	s.mu.Unlock()
 
 	left := resetAt.Sub(now)
@@ -95,10 +104,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	switch s.Style {
 	case IETF:
-		h.Set("RateLimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, s.Quota, int64(s.Window/time.Second)))
+		h.Set("RateLimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, quota, int64(s.Window/time.Second)))
 		h.Set("RateLimit", fmt.Sprintf(`"default";r=%d;t=%d`, remaining, secs))
 	case GitHub:
-		h.Set("X-RateLimit-Limit", strconv.Itoa(s.Quota))
+		h.Set("X-RateLimit-Limit", strconv.Itoa(quota))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 		h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(resetAt.UnixNano())/1e9)), 10))
 		h.Set("X-RateLimit-Resource", "core")
