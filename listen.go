@@ -36,7 +36,9 @@ func newListener(p *RetryPolicy, shared PaceStore, log *slog.Logger) *listener {
 
 // try sends try number n of req through attempt: after the breaker lets
 // it and the pacer's wait, and it reads the response's rate-limit fields.
-func (l *listener) try(p *RetryPolicy, req *http.Request, n int, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+// waited says the caller has just waited out a Retry-After: the pacer's
+// hold from it is then not waited for again.
+func (l *listener) try(p *RetryPolicy, req *http.Request, n int, waited bool, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if l == nil {
 		return attempt(req)
 	}
@@ -49,7 +51,7 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, attempt func(*h
 		closeRequestBody(req)
 		return nil, err
 	}
-	if err := l.paceWait(p, req, n); err != nil {
+	if err := l.paceWait(p, req, n, waited); err != nil {
 		done(nil, err)
 		closeRequestBody(req)
 		return nil, err
@@ -65,12 +67,12 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, attempt func(*h
 
 // paceWait waits for req's send slot, reporting a wait to OnRetry and the
 // log. A wait cut short by the request's context gives the slot back.
-func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int) error {
+func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited bool) error {
 	limit := p.maxRetryAfter()
 	if limit < 0 {
 		limit = defaultMaxRetryAfter
 	}
-	wait, release, source, err := l.pace.reserve(req, limit)
+	wait, release, source, err := l.pace.reserve(req, limit, waited)
 	if err != nil || wait <= 0 {
 		return err
 	}

@@ -430,10 +430,10 @@ func (p *RetryPolicy) doListening(req *http.Request, log *slog.Logger, l *listen
 	}
 	maxAttempts := p.maxAttempts()
 	if maxAttempts <= 1 {
-		return l.try(p, req, 1, attempt)
+		return l.try(p, req, 1, false, attempt)
 	}
 	start := time.Now()
-	resp, err := l.try(p, req, 1, attempt)
+	resp, err := l.try(p, req, 1, false, attempt)
 	if !p.checkRetry(req, resp, err) {
 		return resp, err
 	}
@@ -510,7 +510,10 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 			closeRequestBody(next)
 			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
 		}
-		resp, err = l.try(p, next, n+1, attempt)
+		// The wait just made honoured the Retry-After that also holds
+		// the origin's pacer: this try takes its slot without waiting
+		// for the hold again.
+		resp, err = l.try(p, next, n+1, source == "Retry-After", attempt)
 	}
 }
 
