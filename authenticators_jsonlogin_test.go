@@ -123,17 +123,6 @@ func TestJSONLoginRefreshStyles(t *testing.T) {
 	}
 }
 
-func TestParseRefreshStyle(t *testing.T) {
-	for _, s := range []RefreshStyle{RefreshInBody, RefreshInBearer, RefreshInCookie} {
-		if got, err := ParseRefreshStyle(s.String()); got != s || err != nil {
-			t.Errorf("ParseRefreshStyle(%q) = %v, %v; want %v", s.String(), got, err, s)
-		}
-	}
-	if _, err := ParseRefreshStyle("header"); err == nil {
-		t.Error(`ParseRefreshStyle("header") succeeded, want an error`)
-	}
-}
-
 // TestJSONLoginRejections checks the errors a user reads: a wrong password
 // says so, a rejected refresh says so with the status, and an empty
 // password is refused before anything is sent.

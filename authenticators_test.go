@@ -227,7 +227,7 @@ func TestOAuth2BadAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			a := &OAuth2{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			a := &OAuth2Credentials{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
 			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
 		})
@@ -248,7 +248,7 @@ func TestAuthNoRedirectWithCredentials(t *testing.T) {
 		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
 		_, err := a1.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
-		a2 := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
+		a2 := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
 		_, err = a2.Login(context.Background(), onClock(srv.Client(), authClock))
 		checkAuthError(t, err, code, "unexpected status")
 		srv.Close()
@@ -292,7 +292,7 @@ func TestOAuth2(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		a        OAuth2
+		a        OAuth2Credentials
 		refresh  *Token
 		answer   string
 		ctype    string
@@ -301,7 +301,7 @@ func TestOAuth2(t *testing.T) {
 	}{
 		{
 			name: "password grant, basic client auth",
-			a: OAuth2{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
+			a: OAuth2Credentials{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
 				Scopes: []string{"read", "write"}, Params: url.Values{"audience": {"api"}}},
 			answer: `{"access_token":"A","token_type":"Bearer","refresh_token":"R","expires_in":120}`,
 			wantSeen: seen{Basic: true, User: "my id:1", Password: "s3cr3t-client&x", Form: url.Values{
@@ -311,7 +311,7 @@ func TestOAuth2(t *testing.T) {
 		},
 		{
 			name:   "client credentials in the body",
-			a:      OAuth2{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
+			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
 			answer: `{"access_token":"A","expires_in":"30"}`,
 			wantSeen: seen{Form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
@@ -320,14 +320,14 @@ func TestOAuth2(t *testing.T) {
 		},
 		{
 			name:     "public client",
-			a:        OAuth2{ClientID: "cid", Username: "alice", Password: testPassword},
+			a:        OAuth2Credentials{ClientID: "cid", Username: "alice", Password: testPassword},
 			answer:   `{"access_token":"A"}`,
 			wantSeen: seen{Form: url.Values{"grant_type": {"password"}, "client_id": {"cid"}, "username": {"alice"}, "password": {testPassword}}},
 			want:     &Token{AccessToken: "A"},
 		},
 		{
 			name:     "refresh grant",
-			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
 			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
 			answer:   `{"access_token":"A2","expires_in":60}`,
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
@@ -335,7 +335,7 @@ func TestOAuth2(t *testing.T) {
 		},
 		{
 			name:     "form-encoded answer",
-			a:        OAuth2{ClientID: "cid", ClientSecret: "sec"},
+			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
 			answer:   "access_token=A&token_type=bearer&scope=repo",
 			ctype:    "application/x-www-form-urlencoded; charset=utf-8",
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"client_credentials"}}},
@@ -384,7 +384,7 @@ func TestOAuth2(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (&OAuth2{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := (&OAuth2Credentials{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("Refresh() without a refresh token error = %v, want ErrNoRefresh", err)
 	}
 }
@@ -416,7 +416,7 @@ func TestOAuth2Errors(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			a := &OAuth2{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
+			a := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
 			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
@@ -543,7 +543,7 @@ func TestFormLoginWithManager(t *testing.T) {
 		CSRFField:     "csrf_token",
 		SuccessCookie: "session",
 	}
-	m := NewTokenManager(a, hc, nil)
+	m := newTokenManager(a, hc, nil, time.Now)
 	sent, header, err := m.authorization(context.Background())
 	if err != nil {
 		t.Fatalf("authorization() error = %v", err)
@@ -575,7 +575,7 @@ func TestAuthFuncs(t *testing.T) {
 
 func TestAuthenticatorsRedacted(t *testing.T) {
 	j := JSONLogin{LoginURL: "https://example.com/login", Username: "alice", Password: testPassword}
-	o := OAuth2{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
+	o := OAuth2Credentials{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
 	f := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {testPassword}}}
 	type config struct {
 		Auth Authenticator

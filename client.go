@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/afero"
 )
 
-// Version is the library's version, sent in the default User-Agent.
-const Version = "0.1.0"
+// version is the library's version, sent in the default User-Agent.
+const version = "0.1.0"
 
 // ErrCredentialHeader is returned by New when Options.Header carries
 // credentials (Authorization, Proxy-Authorization or Cookie), which default
@@ -53,22 +53,23 @@ type Options struct {
 	// hosts. False means the bearer token only travels over https or to
 	// this machine.
 	AllowInsecureAuth bool
-	// Tokens tunes the token manager (refresh skew, timeouts, a change
-	// hook). Nil means defaults. Its Logger defaults to the Client's.
-	Tokens *TokenOptions
+	// TokenOptions tunes the token manager that Client.Tokens returns
+	// (refresh skew, timeouts, a change hook). Nil means defaults. Its
+	// Logger defaults to the Client's.
+	TokenOptions *TokenOptions
 
 	// Retry is the policy for 429, 502, 503 and 504 responses and
 	// connection errors. Nil means
 	// DefaultRetryPolicy(); MaxAttempts 1 disables retries.
 	Retry *RetryPolicy
 	// Header holds default headers, added to each request that doesn't set
-	// them itself. A nil Header, or one without User-Agent, gets
-	// "httpsession/<Version>" as User-Agent. Credentials are refused here
-	// (ErrCredentialHeader): default headers reach every host.
+	// them itself. A nil Header, or one without User-Agent, gets the
+	// library's own User-Agent ("httpsession/0.1.0"). Credentials are
+	// refused here (ErrCredentialHeader): default headers reach every host.
 	Header http.Header
 	// Transport sends the requests. Nil means a clone of
-	// http.DefaultTransport whose ResponseHeaderTimeout is
-	// DefaultResponseHeaderTimeout, so that a server that never answers
+	// http.DefaultTransport whose ResponseHeaderTimeout is 30 seconds
+	// (the body may take as long as it takes), so that a server that never answers
 	// cannot hold a request forever. A Transport given here is used as it
 	// is.
 	Transport http.RoundTripper
@@ -97,10 +98,10 @@ type Options struct {
 	SyncInterval time.Duration
 }
 
-// DefaultResponseHeaderTimeout bounds the wait for a response's headers
+// defaultResponseHeaderTimeout bounds the wait for a response's headers
 // on the transport New creates when Options.Transport is nil. The body
 // may take as long as it takes; a request's context bounds everything.
-const DefaultResponseHeaderTimeout = 30 * time.Second
+const defaultResponseHeaderTimeout = 30 * time.Second
 
 // Client is an HTTP client that keeps a logged-in session: cookies, a
 // bearer token and a retry policy, optionally persisted to a session file.
@@ -150,7 +151,7 @@ func New(o Options) (*Client, error) {
 	base := o.Transport
 	if base == nil {
 		dt := http.DefaultTransport.(*http.Transport).Clone()
-		dt.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+		dt.ResponseHeaderTimeout = defaultResponseHeaderTimeout
 		base = dt
 	}
 	retry := o.Retry
@@ -209,7 +210,7 @@ func defaultHeader(h http.Header) (http.Header, error) {
 		header[ck] = append(header[ck], vs...)
 	}
 	if header.Get("User-Agent") == "" {
-		header.Set("User-Agent", "httpsession/"+Version)
+		header.Set("User-Agent", "httpsession/"+version)
 	}
 	// Default headers go to every host a redirect reaches, so credentials
 	// have no place there: cookies belong in the jar, a bearer or API key in
@@ -282,8 +283,8 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen, log: t.log, changed: t.changed}
 	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 	to := TokenOptions{}
-	if o.Tokens != nil {
-		to = *o.Tokens
+	if o.TokenOptions != nil {
+		to = *o.TokenOptions
 	}
 	if to.Logger == nil {
 		to.Logger = c.log

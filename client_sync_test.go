@@ -57,7 +57,7 @@ func TestSyncIntervalPicksUpOthers(t *testing.T) {
 }
 
 // TestDefaultResponseHeaderTimeout: the transport New creates gives up on
-// a server that never sends headers after DefaultResponseHeaderTimeout,
+// a server that never sends headers after defaultResponseHeaderTimeout,
 // instead of waiting forever; a Transport given in Options is left alone.
 func TestDefaultResponseHeaderTimeout(t *testing.T) {
 	c, err := New(Options{Retry: &RetryPolicy{MaxAttempts: 1}})
@@ -65,8 +65,8 @@ func TestDefaultResponseHeaderTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := c.hc.Transport.(*transport).base.(*http.Transport)
-	if base.ResponseHeaderTimeout != DefaultResponseHeaderTimeout {
-		t.Fatalf("ResponseHeaderTimeout = %v, want %v", base.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	if base.ResponseHeaderTimeout != defaultResponseHeaderTimeout {
+		t.Fatalf("ResponseHeaderTimeout = %v, want %v", base.ResponseHeaderTimeout, defaultResponseHeaderTimeout)
 	}
 	own := &http.Transport{}
 	c2, err := New(Options{Transport: own})
@@ -108,8 +108,8 @@ func TestDefaultResponseHeaderTimeout(t *testing.T) {
 		if err == nil {
 			t.Fatal("Do succeeded against a server that never answers")
 		}
-		if waited := time.Since(start); waited != DefaultResponseHeaderTimeout {
-			t.Errorf("Do gave up after %v, want %v", waited, DefaultResponseHeaderTimeout)
+		if waited := time.Since(start); waited != defaultResponseHeaderTimeout {
+			t.Errorf("Do gave up after %v, want %v", waited, defaultResponseHeaderTimeout)
 		}
 		var ne net.Error
 		if !errors.As(err, &ne) || !ne.Timeout() {

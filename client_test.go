@@ -144,11 +144,11 @@ func TestHeaders(t *testing.T) {
 		wantCookie string
 		wantAuth   string
 	}{
-		{name: "no defaults", wantUA: "httpsession/" + Version, wantCookie: "a=jar; b=jar"},
+		{name: "no defaults", wantUA: "httpsession/" + version, wantCookie: "a=jar; b=jar"},
 		{name: "default UA and header", defaults: http.Header{"User-Agent": {"bot/1"}, "X-Team": {"t"}}, wantUA: "bot/1", wantX: "t", wantCookie: "a=jar; b=jar"},
 		{name: "request beats defaults", defaults: http.Header{"X-Team": {"t"}}, set: map[string]string{"X-Team": "mine", "User-Agent": "me/2"}, wantUA: "me/2", wantX: "mine", wantCookie: "a=jar; b=jar"},
-		{name: "caller cookie wins, no duplicate", set: map[string]string{"Cookie": "a=mine; c=3"}, wantUA: "httpsession/" + Version, wantCookie: "a=mine; c=3; b=jar"},
-		{name: "caller authorization kept", set: map[string]string{"Authorization": "Basic eDp5"}, wantUA: "httpsession/" + Version, wantCookie: "a=jar; b=jar", wantAuth: "Basic eDp5"},
+		{name: "caller cookie wins, no duplicate", set: map[string]string{"Cookie": "a=mine; c=3"}, wantUA: "httpsession/" + version, wantCookie: "a=mine; c=3; b=jar"},
+		{name: "caller authorization kept", set: map[string]string{"Authorization": "Basic eDp5"}, wantUA: "httpsession/" + version, wantCookie: "a=jar; b=jar", wantAuth: "Basic eDp5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

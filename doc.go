@@ -26,9 +26,9 @@
 //	    └ transport.attempt            transport.go: one attempt; a 401 replays it once
 //	      └ transport.send             transport.go: one request on the wire
 //	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only
-//	        ├ Jar.headerFor                retrieval.go: Cookie header (RFC 6265bis §5.8)
+//	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
 //	        ├ base.RoundTrip
-//	        └ Jar.storeLines               storagemodel.go: Set-Cookie (§5.7), parsed by setcookie.go
+//	        └ Jar.storeLines               jaraccept.go: Set-Cookie (§5.7), parsed by setcookie.go
 //
 // # Save path
 //
@@ -36,8 +36,8 @@
 //	└ session.persist                   persist.go: merge under the store's lock
 //	  └ Store.Update                    store.go: FileStore locks, reads, writes atomically
 //	    ├ decodeSession                 sessionjson.go: the stored document
-//	    ├ Jar.merge                     jarsync.go: newer change wins, tombstones keep deletions
-//	    ├ Jar.snapshot                  jarsync.go: cookies and tombstones to write
+//	    ├ Jar.merge                     jarmerge.go: newer change wins, tombstones keep deletions
+//	    ├ Jar.snapshot                  jarmerge.go: cookies and tombstones to write
 //	    └ sessionDoc.encode             sessionjson.go: the same state gives the same bytes
 //
 // A new or refreshed token takes the same path at once (TokenOptions'

@@ -23,10 +23,10 @@ func ExampleOAuth2Browser() {
 		Scopes:   []string{"openid", "email", "read_api"},
 	}
 	c, err := httpsession.New(httpsession.Options{
-		SessionFile: "session.json",
-		Auth:        &httpsession.OAuth2Browser{Config: cfg},
-		AuthOrigins: []string{"https://gitlab.com"},
-		Tokens:      &httpsession.TokenOptions{RefreshTimeout: 5 * time.Minute},
+		SessionFile:  "session.json",
+		Auth:         &httpsession.OAuth2Browser{Config: cfg},
+		AuthOrigins:  []string{"https://gitlab.com"},
+		TokenOptions: &httpsession.TokenOptions{RefreshTimeout: 5 * time.Minute},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -61,10 +61,10 @@ func ExampleOAuth2Device() {
 		},
 	}
 	c, err := httpsession.New(httpsession.Options{
-		SessionFile: "session.json",
-		Auth:        auth,
-		AuthOrigins: []string{"https://api.github.com"},
-		Tokens:      &httpsession.TokenOptions{RefreshTimeout: 15 * time.Minute},
+		SessionFile:  "session.json",
+		Auth:         auth,
+		AuthOrigins:  []string{"https://api.github.com"},
+		TokenOptions: &httpsession.TokenOptions{RefreshTimeout: 15 * time.Minute},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -346,10 +346,10 @@ func ExampleJSONLogin() {
 	// profile: 200 alice
 }
 
-// ExampleOAuth2 uses the OAuth 2.0 client credentials grant: the client
+// ExampleOAuth2Credentials uses the OAuth 2.0 client credentials grant: the client
 // authenticates to the token endpoint with its ID and secret, and the
 // token it gets is cached and sent to the API.
-func ExampleOAuth2() {
+func ExampleOAuth2Credentials() {
 	var tokenRequests atomic.Int32
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
@@ -377,7 +377,7 @@ func ExampleOAuth2() {
 	defer srv.Close()
 
 	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL:     srv.URL + "/oauth/token",
 			ClientID:     "reporting-job",
 			ClientSecret: "example-secret",
@@ -427,7 +427,7 @@ func ExampleOAuth2Error() {
 	defer srv.Close()
 
 	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL:     srv.URL + "/oauth/token",
 			ClientID:     "reporting-job",
 			ClientSecret: "revoked-secret",
@@ -719,7 +719,7 @@ func ExampleTokenManager() {
 	defer srv.Close()
 
 	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL:     srv.URL + "/oauth/token",
 			ClientID:     "items-job",
 			ClientSecret: "example-secret",

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 )
 
 // JSONLogin logs in by POSTing {"username": …, "password": …} as JSON to
@@ -72,8 +71,7 @@ const (
 	RefreshInCookie
 )
 
-// String returns "body", "bearer" or "cookie", the names ParseRefreshStyle
-// takes.
+// String returns "body", "bearer" or "cookie".
 func (s RefreshStyle) String() string {
 	switch s {
 	case RefreshInBody:
@@ -84,20 +82,6 @@ func (s RefreshStyle) String() string {
 		return "cookie"
 	}
 	return "RefreshStyle(" + strconv.Itoa(int(s)) + ")"
-}
-
-// ParseRefreshStyle returns the RefreshStyle named "body", "bearer" or
-// "cookie" ("" is "body").
-func ParseRefreshStyle(name string) (RefreshStyle, error) {
-	switch strings.ToLower(name) {
-	case "", "body":
-		return RefreshInBody, nil
-	case "bearer":
-		return RefreshInBearer, nil
-	case "cookie":
-		return RefreshInCookie, nil
-	}
-	return 0, fmt.Errorf("httpsession: unknown refresh style %q: want body, bearer or cookie", name)
 }
 
 // Login implements Authenticator.

@@ -11,11 +11,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/term"
 )
 
 // OAuth2Browser logs the user in with the OAuth 2.0 authorization code flow
@@ -51,9 +56,12 @@ type OAuth2Browser struct {
 	// prompt, login_hint or audience; may be nil.
 	AuthParams url.Values
 
-	// OpenURL shows the authorization URL to the user. Nil means
-	// OpenBrowser. When it returns an error the URL is printed on Stderr
-	// and Login keeps listening.
+	// OpenURL shows the authorization URL to the user. Nil means the
+	// user's web browser: the command in $BROWSER when it is set (the URL
+	// is its one argument), else the platform's opener (xdg-open on Linux
+	// and the BSDs, open on macOS, rundll32 url.dll on Windows). When it
+	// returns an error the URL is printed on Stderr and Login keeps
+	// listening.
 	OpenURL func(ctx context.Context, url string) error
 
 	// Stderr receives the URL when no browser could be opened. Nil means
@@ -61,7 +69,7 @@ type OAuth2Browser struct {
 	Stderr io.Writer
 
 	// Interactive reports whether a person is there to log in. Nil means
-	// the package's Interactive (a terminal on standard input or error).
+	// whether standard input or standard error is a terminal.
 	Interactive func() bool
 }
 
@@ -119,7 +127,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 
 	open := a.OpenURL
 	if open == nil {
-		open = OpenBrowser
+		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
 		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", authURL, redirect.Host)
@@ -267,3 +275,61 @@ func describeConfig(c *oauth2.Config) string {
 }
 
 var _ Authenticator = (*OAuth2Browser)(nil)
+
+// onTerminal reports whether a person can be asked to log in: whether the
+// standard input or the standard error of the process is a terminal. It is
+// what OAuth2Browser and OAuth2Device use when their Interactive field is
+// nil.
+func onTerminal() bool {
+	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// openBrowser opens u in the user's web browser: with the command in
+// $BROWSER when it is set (the URL is its one argument), else with the
+// platform's opener — xdg-open on Linux and the BSDs, open on macOS,
+// rundll32 url.dll on Windows. It returns once the opener has started (or
+// finished, for an opener that exits at once) and reports an error when
+// none could be run; OAuth2Browser then prints the URL instead.
+func openBrowser(ctx context.Context, u string) error {
+	var name string
+	var args []string
+	if b := os.Getenv("BROWSER"); b != "" {
+		// $BROWSER may hold arguments, but no shell syntax: split on blanks.
+		f := strings.Fields(b)
+		name, args = f[0], f[1:]
+	} else {
+		switch runtime.GOOS {
+		case "darwin":
+			name = "open"
+		case "windows":
+			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+		default:
+			name = "xdg-open"
+		}
+	}
+	cmd := exec.CommandContext(ctx, name, append(args, u)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("httpsession: open a browser: %w", err)
+	}
+	// Reap the opener without waiting for it: a browser started by $BROWSER
+	// may run for as long as the user keeps it open.
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// interactive calls f, or onTerminal when f is nil.
+func interactive(f func() bool) bool {
+	if f == nil {
+		return onTerminal()
+	}
+	return f()
+}
+
+// stderrOr returns w, or os.Stderr when w is nil.
+func stderrOr(w io.Writer) io.Writer {
+	if w == nil {
+		return os.Stderr
+	}
+	return w
+}

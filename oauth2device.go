@@ -49,7 +49,7 @@ type OAuth2Device struct {
 	Stderr io.Writer
 
 	// Interactive reports whether a person is there to log in. Nil means
-	// the package's Interactive (a terminal on standard input or error).
+	// whether standard input or standard error is a terminal.
 	Interactive func() bool
 }
 

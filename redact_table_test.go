@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/afero"
 	"golang.org/x/oauth2"
@@ -27,11 +28,11 @@ func TestSecretsRedacted(t *testing.T) {
 	cookie := jar.All()[0]
 	tok := Token{AccessToken: "SECRETTOK3", RefreshToken: "SECRETRT4", IDToken: jwt(`{"sub":"SECRETTOK3"}`)}
 	login := JSONLogin{LoginURL: "https://example.com/login?key=SECRETPW2", Username: "alice", Password: "SECRETPW2"}
-	tm := NewTokenManager(&login, nil, nil)
+	tm := newTokenManager(&login, nil, nil, time.Now)
 	tm.SetToken(&tok)
-	tmFuncs := NewTokenManager(AuthFuncs{LoginFunc: login.Login}, nil, nil)
+	tmFuncs := newTokenManager(AuthFuncs{LoginFunc: login.Login}, nil, nil, time.Now)
 	tmFuncs.SetToken(&tok)
-	o2 := OAuth2{TokenURL: "https://example.com/token", ClientID: "app", ClientSecret: "SECRETCS5", Username: "alice", Password: "SECRETPW2"}
+	o2 := OAuth2Credentials{TokenURL: "https://example.com/token", ClientID: "app", ClientSecret: "SECRETCS5", Username: "alice", Password: "SECRETPW2"}
 	form := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {"SECRETFORM6"}}}
 	cfg := &oauth2.Config{ClientID: "app", ClientSecret: "SECRETCS5", Endpoint: oauth2.Endpoint{TokenURL: "https://example.com/token"}}
 	browser := OAuth2Browser{Config: cfg}
@@ -58,8 +59,8 @@ func TestSecretsRedacted(t *testing.T) {
 		{"*Cookie", &cookie},
 		{"JSONLogin", login},
 		{"*JSONLogin", &login},
-		{"OAuth2", o2},
-		{"*OAuth2", &o2},
+		{"OAuth2Credentials", o2},
+		{"*OAuth2Credentials", &o2},
 		{"FormLogin", form},
 		{"*FormLogin", &form},
 		{"OAuth2Browser", browser},

@@ -47,7 +47,7 @@ func TestOAuth2ErrorEchoingBasicAuth(t *testing.T) {
 		})
 	}))
 	defer ts.Close()
-	a := &OAuth2{TokenURL: ts.URL, ClientID: "app", ClientSecret: secret}
+	a := &OAuth2Credentials{TokenURL: ts.URL, ClientID: "app", ClientSecret: secret}
 	_, err := a.Login(context.Background(), ts.Client())
 	var oe *OAuth2Error
 	if !errors.As(err, &oe) {

@@ -173,7 +173,7 @@ func TestCredentialDefaultHeadersNotCanonical(t *testing.T) {
 func TestAuthenticatorsRedactURLs(t *testing.T) {
 	const u = "https://alice:" + testPassword + "@example.com/login?api_key=" + querySecret
 	j := JSONLogin{LoginURL: u, RefreshURL: u}
-	o := OAuth2{TokenURL: u}
+	o := OAuth2Credentials{TokenURL: u}
 	f := FormLogin{LoginURL: u, PostURL: u}
 	for _, v := range []any{j, &j, o, &o, f, &f} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
@@ -341,7 +341,7 @@ func TestOAuth2ErrorEchoesSecret(t *testing.T) {
 				w.Write(b)
 			}))
 			defer srv.Close()
-			a := &OAuth2{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
+			a := &OAuth2Credentials{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
 			_, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{RefreshToken: refresh})
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
@@ -416,7 +416,7 @@ func TestAuthenticatorPanicRedacted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a := AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) { panic(tt.v) }}
-		m := NewTokenManager(a, nil, &TokenOptions{Logger: log})
+		m := newTokenManager(a, nil, &TokenOptions{Logger: log}, time.Now)
 		_, err := m.Token(context.Background())
 		if err == nil {
 			t.Fatalf("%s: Token() error = nil, want an error", tt.name)
@@ -433,7 +433,7 @@ func TestAuthenticatorPanicRedacted(t *testing.T) {
 		var p *Token
 		return &Token{AccessToken: p.AccessToken}, nil
 	}}
-	_, err := NewTokenManager(a, nil, nil).Token(context.Background())
+	_, err := newTokenManager(a, nil, nil, time.Now).Token(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "nil pointer") {
 		t.Errorf("Token() error = %v, want the runtime error", err)
 	}

@@ -54,7 +54,7 @@ type StorageCookie struct {
 	Path   string `json:"path"`
 	// Expires is in Unix seconds; -1 marks a session cookie.
 	Expires  float64 `json:"expires"`
-	HTTPOnly bool    `json:"httpOnly"`
+	HttpOnly bool    `json:"httpOnly"`
 	Secure   bool    `json:"secure"`
 	// SameSite is "Strict", "Lax" or "None".
 	SameSite string `json:"sameSite"`
@@ -93,11 +93,11 @@ func ReadStorageState(r io.Reader) (*StorageState, error) {
 	if len(data) > maxStorageState {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadStorageState, maxStorageState)
 	}
-	return ParseStorageState(data)
+	return parseStorageState(data)
 }
 
-// ParseStorageState is [ReadStorageState] for a document in memory.
-func ParseStorageState(data []byte) (*StorageState, error) {
+// parseStorageState is ReadStorageState for a document in memory.
+func parseStorageState(data []byte) (*StorageState, error) {
 	var doc struct {
 		Cookies *[]json.RawMessage `json:"cookies"`
 		Origins json.RawMessage    `json:"origins"`
@@ -172,7 +172,7 @@ func (s *StorageState) JarCookies() []Cookie {
 			Domain:   strings.TrimPrefix(sc.Domain, "."),
 			HostOnly: !strings.HasPrefix(sc.Domain, "."),
 			Path:     sc.Path,
-			Secure:   sc.Secure, HttpOnly: sc.HTTPOnly,
+			Secure:   sc.Secure, HttpOnly: sc.HttpOnly,
 			Partitioned: sc.PartitionKey != "",
 		}
 		switch strings.ToLower(sc.SameSite) {
@@ -205,7 +205,7 @@ func (j *Jar) StorageState() *StorageState {
 	for _, c := range all {
 		sc := StorageCookie{
 			Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path,
-			Expires: -1, HTTPOnly: c.HttpOnly, Secure: c.Secure, SameSite: "Lax",
+			Expires: -1, HttpOnly: c.HttpOnly, Secure: c.Secure, SameSite: "Lax",
 		}
 		if !c.HostOnly {
 			sc.Domain = "." + c.Domain

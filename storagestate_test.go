@@ -35,7 +35,7 @@ const playwrightState = `{
 }`
 
 func TestStorageStateJarCookies(t *testing.T) {
-	s, err := ParseStorageState([]byte(playwrightState))
+	s, err := parseStorageState([]byte(playwrightState))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestStorageStateSameSiteAndExpiry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := `{"cookies":[{"name":"a","value":"b","domain":"example.com","path":"/",` + tc.cookie + `}]}`
-			s, err := ParseStorageState([]byte(doc))
+			s, err := parseStorageState([]byte(doc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestStorageStateSameSiteAndExpiry(t *testing.T) {
 func TestStorageStateRoundTrip(t *testing.T) {
 	clock := newPSClock()
 	jar := newJar(nil, clock.Now)
-	in, err := ParseStorageState([]byte(playwrightState))
+	in, err := parseStorageState([]byte(playwrightState))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestStorageStateRejected(t *testing.T) {
 	  {"name":"old","value":"s3cr3t-3","domain":"example.com","path":"/","expires":1000},
 	  {"name":"__Host-x","value":"s3cr3t-4","domain":".example.com","path":"/","secure":true,"expires":-1}
 	],"origins":[]}`
-	s, err := ParseStorageState([]byte(doc))
+	s, err := parseStorageState([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,10 +210,10 @@ func TestReadStorageStateErrors(t *testing.T) {
 func FuzzStorageState(f *testing.F) {
 	f.Add([]byte(playwrightState))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseStorageState(data)
+		s, err := parseStorageState(data)
 		if err != nil {
 			if !errors.Is(err, ErrBadStorageState) {
-				t.Fatalf("ParseStorageState error %v does not match ErrBadStorageState", err)
+				t.Fatalf("parseStorageState error %v does not match ErrBadStorageState", err)
 			}
 			return
 		}
@@ -229,7 +229,7 @@ func FuzzStorageState(f *testing.F) {
 		if err := out.Write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		s2, err := ParseStorageState(buf.Bytes())
+		s2, err := parseStorageState(buf.Bytes())
 		if err != nil {
 			t.Fatalf("re-reading the export: %v\n%s", err, buf.Bytes())
 		}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/spf13/afero"
 )
 
@@ -107,10 +108,8 @@ func checkOwner(fi os.FileInfo, path string) error {
 	return nil
 }
 
-// MaxSessionFileSize is the largest session file FileStore reads: enough
-// for several hundred thousand cookies, and a bound on the memory a broken
-// or hostile file can take.
-const MaxSessionFileSize = 64 << 20
+// maxSessionFileSize is the largest session file FileStore reads.
+const maxSessionFileSize = limits.MaxSessionSize
 
 // A FileStore is a Store that keeps the session in a file on an afero.Fs.
 //
@@ -151,7 +150,7 @@ func NewFileStore(fsys afero.Fs, path string) *FileStore {
 func (s *FileStore) String() string { return s.path }
 
 // Load reads the session file. A missing file is no document and no error.
-// A file larger than MaxSessionFileSize gives a *SessionFileError.
+// A file larger than 64 MiB gives a *SessionFileError.
 func (s *FileStore) Load() ([]byte, error) {
 	return s.read()
 }
@@ -176,7 +175,7 @@ func (s *FileStore) Update(fn func(current []byte) ([]byte, error)) error {
 
 // read returns the session file's content, nil when there is none. Only a
 // regular file is opened (a FIFO would block the open, a device never
-// ends), and no more than MaxSessionFileSize+1 bytes are ever read.
+// ends), and no more than maxSessionFileSize+1 bytes are ever read.
 func (s *FileStore) read() ([]byte, error) {
 	fi, err := s.fs.Stat(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -193,7 +192,7 @@ func (s *FileStore) read() ([]byte, error) {
 		return nil, &SessionFileError{Path: s.path, Reason: "is a directory"}
 	case !fi.Mode().IsRegular():
 		return nil, &SessionFileError{Path: s.path, Reason: "is not a regular file (" + fi.Mode().Type().String() + ")"}
-	case fi.Size() > MaxSessionFileSize:
+	case fi.Size() > maxSessionFileSize:
 		return nil, s.tooLarge()
 	}
 	f, err := s.fs.Open(s.path)
@@ -206,17 +205,17 @@ func (s *FileStore) read() ([]byte, error) {
 	defer f.Close()
 	// One byte past the limit notices a file that grew since Stat.
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxSessionFileSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxSessionFileSize+1)); err != nil {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
 	}
-	if buf.Len() > MaxSessionFileSize {
+	if buf.Len() > maxSessionFileSize {
 		return nil, s.tooLarge()
 	}
 	return buf.Bytes(), nil
 }
 
 func (s *FileStore) tooLarge() error {
-	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", MaxSessionFileSize)}
+	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", maxSessionFileSize)}
 }
 
 // tempPrefix is the name prefix of the temporary files of a save.

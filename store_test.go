@@ -97,7 +97,7 @@ func TestFileStoreTooLarge(t *testing.T) {
 	if err := afero.WriteFile(fsys, path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(path, MaxSessionFileSize+1); err != nil {
+	if err := os.Truncate(path, maxSessionFileSize+1); err != nil {
 		t.Fatal(err)
 	}
 	st := NewFileStore(fsys, path)

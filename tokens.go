@@ -58,8 +58,8 @@ const (
 // fails. At most one login or refresh runs at a time however many
 // goroutines need a token; each of them waits under its own context.
 //
-// Expiry is judged on time.Now, or on Options.Now for the manager of a
-// Client.
+// A Client creates its TokenManager for Options.Auth (Client.Tokens);
+// expiry is judged on Options.Now.
 //
 // A TokenManager is safe for concurrent use by multiple goroutines.
 type TokenManager struct {
@@ -121,15 +121,10 @@ type flight struct {
 	err   error
 }
 
-// NewTokenManager returns a TokenManager that obtains tokens from a, making
-// its requests with hc (nil means http.DefaultClient). hc must not itself
-// add tokens from this manager. A nil o means the zero TokenOptions.
-func NewTokenManager(a Authenticator, hc *http.Client, o *TokenOptions) *TokenManager {
-	return newTokenManager(a, hc, o, time.Now)
-}
-
-// newTokenManager is NewTokenManager with the clock now, a Client's
-// Options.Now.
+// newTokenManager returns a TokenManager that obtains tokens from a, making
+// its requests with hc (nil means http.DefaultClient), on the clock now
+// (a Client's Options.Now). hc must not itself add tokens from this
+// manager. A nil o means the zero TokenOptions.
 func newTokenManager(a Authenticator, hc *http.Client, o *TokenOptions, now func() time.Time) *TokenManager {
 	if o == nil {
 		o = &TokenOptions{}

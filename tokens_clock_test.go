@@ -140,7 +140,7 @@ func TestManagerRefusesTokenBreakingHeader(t *testing.T) {
 					return &t, nil
 				},
 			}
-			m := NewTokenManager(a, nil, nil)
+			m := newTokenManager(a, nil, nil, time.Now)
 			for range 3 {
 				_, err := m.Token(context.Background())
 				var ae *AuthError

@@ -232,45 +232,13 @@ func TestTokenRedacted(t *testing.T) {
 	}
 }
 
-func TestTokenHelpers(t *testing.T) {
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name  string
-		tok   *Token
-		skew  time.Duration
-		valid bool
-	}{
-		{"nil", nil, 0, false},
-		{"no expiry", &Token{AccessToken: "a"}, time.Hour, true},
-		{"cookie only", &Token{}, 0, true},
-		{"future", &Token{Expiry: now.Add(time.Minute)}, 30 * time.Second, true},
-		{"within skew", &Token{Expiry: now.Add(20 * time.Second)}, 30 * time.Second, false},
-		{"at expiry", &Token{Expiry: now}, 0, false},
-		{"past", &Token{Expiry: now.Add(-time.Second)}, 0, false},
-	}
-	for _, tt := range tests {
-		if got := tt.tok.Valid(now, tt.skew); got != tt.valid {
-			t.Errorf("%s: Valid(now, %v) = %v, want %v", tt.name, tt.skew, got, tt.valid)
-		}
-	}
-
+func TestTokenType(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"", "Bearer"}, {"bearer", "Bearer"}, {"BEARER", "Bearer"}, {"mac", "MAC"}, {"basic", "Basic"}, {"DPoP", "DPoP"},
 	} {
 		if got := (Token{TokenType: tt.in}).Type(); got != tt.want {
 			t.Errorf("Token{TokenType: %q}.Type() = %q, want %q", tt.in, got, tt.want)
 		}
-	}
-
-	r := httptest.NewRequest("GET", "/", nil)
-	Token{AccessToken: "abc"}.SetAuthHeader(r)
-	if got, want := r.Header.Get("Authorization"), "Bearer abc"; got != want {
-		t.Errorf("Authorization = %q, want %q", got, want)
-	}
-	r = httptest.NewRequest("GET", "/", nil)
-	Token{}.SetAuthHeader(r)
-	if got := r.Header.Get("Authorization"); got != "" {
-		t.Errorf("Authorization for a cookie-only token = %q, want none", got)
 	}
 }
 
@@ -773,7 +741,7 @@ func TestManagerAuthenticatorMisbehaves(t *testing.T) {
 		{"no login func", AuthFuncs{}},
 	}
 	for _, tt := range tests {
-		m := NewTokenManager(tt.a, nil, nil)
+		m := newTokenManager(tt.a, nil, nil, time.Now)
 		if _, err := m.Token(context.Background()); err == nil {
 			t.Errorf("%s: Token() error = nil, want an error", tt.name)
 		}
@@ -786,7 +754,7 @@ func TestManagerCookieOnlyToken(t *testing.T) {
 		logins.Add(1)
 		return &Token{}, nil
 	}}
-	m := NewTokenManager(a, nil, nil)
+	m := newTokenManager(a, nil, nil, time.Now)
 	sent, header, err := m.authorization(context.Background())
 	if err != nil || sent == nil || header != nil {
 		t.Fatalf("authorization() = %v, %q, %v, want a token and no header", sent, header, err)
@@ -822,7 +790,7 @@ func BenchmarkAuthorization(b *testing.B) {
 	a := AuthFuncs{LoginFunc: func(context.Context, *http.Client) (*Token, error) {
 		return &Token{AccessToken: "abc", Expiry: time.Now().Add(time.Hour)}, nil
 	}}
-	m := NewTokenManager(a, nil, nil)
+	m := newTokenManager(a, nil, nil, time.Now)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -50,7 +50,7 @@ func TestLoad(t *testing.T) {
 	var retries atomic.Int64
 	c, err := httpsession.New(httpsession.Options{
 		Transport: tr,
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL: srv.URL + "/token",
 			ClientID: "load",
 			Username: "load",

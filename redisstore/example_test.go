@@ -27,7 +27,7 @@ func Example_workerPool() {
 
 	c, err := httpsession.New(httpsession.Options{
 		Store: redisstore.New(rdb, "crawler:session"),
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL: "https://auth.example.com/oauth/token",
 			ClientID: "crawler",
 			Username: "crawler@example.com",

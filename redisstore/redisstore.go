@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -277,8 +278,8 @@ func (s *Store) error(op string, err error) error {
 }
 
 // Load implements httpsession.Store: it returns the document, or nil when
-// the key does not exist. A document larger than
-// httpsession.MaxSessionFileSize gives an *httpsession.SessionFileError.
+// the key does not exist. A document larger than 64 MiB gives an
+// *httpsession.SessionFileError.
 func (s *Store) Load() ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
 	defer cancel()
@@ -292,14 +293,14 @@ func (s *Store) Load() ([]byte, error) {
 	case err != nil:
 		return nil, s.error("load", err)
 	}
-	if len(b) > httpsession.MaxSessionFileSize {
+	if len(b) > limits.MaxSessionSize {
 		return nil, s.tooLarge()
 	}
 	return b, nil
 }
 
 func (s *Store) tooLarge() error {
-	return &httpsession.SessionFileError{Path: s.String(), Reason: fmt.Sprintf("larger than %d bytes", httpsession.MaxSessionFileSize)}
+	return &httpsession.SessionFileError{Path: s.String(), Reason: fmt.Sprintf("larger than %d bytes", limits.MaxSessionSize)}
 }
 
 // fnError carries an error of Update's fn through redis.Watch.
@@ -358,7 +359,7 @@ func (s *Store) updateOnce(fn func([]byte) ([]byte, error)) error {
 			cur = nil
 		case err != nil:
 			return err
-		case len(cur) > httpsession.MaxSessionFileSize:
+		case len(cur) > limits.MaxSessionSize:
 			return s.tooLarge()
 		}
 		next, err := fn(cur)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/httpsession/httpsession/internal/redistest"
 	"github.com/httpsession/httpsession/internal/storetest"
 	"github.com/httpsession/httpsession/redisstore"
@@ -170,7 +171,7 @@ func TestLoadTooLarge(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	st := redisstore.New(rdb, "big")
-	if err := rdb.Set(context.Background(), st.Key(), make([]byte, httpsession.MaxSessionFileSize+1), 0).Err(); err != nil {
+	if err := rdb.Set(context.Background(), st.Key(), make([]byte, limits.MaxSessionSize+1), 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Load(); !errors.Is(err, httpsession.ErrCorruptSession) {

@@ -91,13 +91,13 @@ func demo(ctx context.Context, e *env, file string, enc *agestore.Store, verbose
 		Password:   "demo-password",
 	}
 	opts := httpsession.Options{
-		SessionFile: file,
-		Auth:        auth,
-		AuthOrigins: []string{ts.URL},
-		Tokens:      &httpsession.TokenOptions{Skew: demoSkew},
-		Retry:       retry,
-		Now:         e.now,
-		Logger:      logger,
+		SessionFile:  file,
+		Auth:         auth,
+		AuthOrigins:  []string{ts.URL},
+		TokenOptions: &httpsession.TokenOptions{Skew: demoSkew},
+		Retry:        retry,
+		Now:          e.now,
+		Logger:       logger,
 	}
 	if enc != nil {
 		opts.SessionFile, opts.Store = "", enc
@@ -295,4 +295,48 @@ func times(n int) string {
 		return "twice"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// demoStore returns the encrypted store of demo --encrypt: the key the
+// flags or the environment choose, or else file+".key", created on the
+// first run.
+func demoStore(e *env, file string) (*agestore.Store, error) {
+	key, err := sessionKey(e, e.keys)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		keyFile := file + ".key"
+		if key, err = agestore.KeyFromFile(nil, keyFile); errors.Is(err, os.ErrNotExist) {
+			key, err = agestore.GenerateKeyFile(nil, keyFile)
+			if err == nil {
+				fmt.Fprintf(e.stdout, "created the age identity %s (mode 0600) for --encrypt\n", keyFile)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if fileIsEncrypted(file) || !fileExists(file) {
+		return agestore.NewFile(nil, file, key), nil
+	}
+	// A plain file from an earlier run: encrypt it now, so the story
+	// starts from what it will show.
+	st := agestore.NewFile(nil, file, key)
+	if _, err := st.Encrypt(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "encrypted the plain session file %s from an earlier run\n", file)
+	return st, nil
+}
+
+// demoSayEncrypted tells how the demo's file is protected.
+func demoSayEncrypted(out *demoStep, file string, st *agestore.Store) {
+	out.say("the file is an age file (key from %s): no cookie value or token appears in it", st.Key().Source())
+	out.say("decrypt it by hand: age -d -i KEYFILE %s   (a passphrase file: age -d %s)", file, file)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -131,8 +130,8 @@ func site(rawURL string) string {
 func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, error) {
 	switch ac.Kind {
 	case "json":
-		style, err := httpsession.ParseRefreshStyle(ac.RefreshStyle)
-		if err != nil {
+		style, ok := refreshStyle(ac.RefreshStyle)
+		if !ok {
 			return nil, usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 		}
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
@@ -153,94 +152,17 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
 	case "oauth2-browser", "oauth2-device":
 		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
 	return nil, usagef("unknown --kind %q: want json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device", ac.Kind)
-}
-
-// lazyAuth asks for credentials only when a login is really needed: a
-// refresh with the saved refresh token needs none.
-type lazyAuth struct {
-	ac *authConfig
-	s  *secrets
-	a  httpsession.Authenticator
-	// refreshErr is why the last refresh failed; a login that then
-	// can't get a password says it.
-	refreshErr error
-}
-
-func (l *lazyAuth) get() (httpsession.Authenticator, error) {
-	if l.a == nil {
-		a, err := l.ac.authenticator(l.s)
-		if err != nil {
-			return nil, err
-		}
-		l.a = a
-	}
-	return l.a, nil
-}
-
-func (l *lazyAuth) Login(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
-	a, err := l.get()
-	if err != nil {
-		if l.refreshErr != nil {
-			// "refresh rejected (401 Unauthorized): …; to log in again: no password …"
-			return nil, fmt.Errorf("%w; to log in again: %v", l.refreshErr, err)
-		}
-		return nil, err
-	}
-	return a.Login(ctx, hc)
-}
-
-func (l *lazyAuth) Refresh(ctx context.Context, hc *http.Client, t *httpsession.Token) (*httpsession.Token, error) {
-	// A refresh needs no password: build the authenticator without asking
-	// for anything that is not in the environment already.
-	a, err := l.ac.authenticator(&secrets{e: l.s.e, noPrompt: true})
-	if err != nil {
-		return nil, err
-	}
-	tok, err := a.Refresh(ctx, hc, t)
-	if err != nil && !errors.Is(err, httpsession.ErrNoRefresh) {
-		l.refreshErr = err // the library logs it as a warning too
-	}
-	return tok, err
-}
-
-// openClient opens the session file (if any) with the login configuration
-// saved beside it, so requests carry the saved token and can refresh it.
-// It returns the configuration too, nil without one.
-func openClient(e *env, session string, withAuth bool) (*httpsession.Client, *authConfig, error) {
-	return openClientWith(e, session, withAuth, httpsession.Options{})
-}
-
-// openClientWith is openClient with the request options base (retry,
-// transport) filled in.
-func openClientWith(e *env, session string, withAuth bool, base httpsession.Options) (*httpsession.Client, *authConfig, error) {
-	o, err := sessionOptions(e, session)
-	if err != nil {
-		return nil, nil, err
-	}
-	o.Retry, o.Transport = base.Retry, base.Transport
-	var ac *authConfig
-	if session != "" && withAuth {
-		if ac, err = readAuthConfig(session); err != nil {
-			return nil, nil, err
-		}
-		if ac != nil {
-			o.Auth = &lazyAuth{ac: ac, s: &secrets{e: e}}
-			o.AuthOrigins = ac.Origins
-		}
-	}
-	c, err := newClient(e, session, o)
-	return c, ac, err
 }
 
 func runLogin(ctx context.Context, e *env, args []string) error {
@@ -301,7 +223,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	ac.Origins = origins
 
-	if _, err := httpsession.ParseRefreshStyle(ac.RefreshStyle); err != nil {
+	if _, ok := refreshStyle(ac.RefreshStyle); !ok {
 		return usagef("bad --refresh-style %q: want body, bearer or cookie", ac.RefreshStyle)
 	}
 	if ac.RefreshStyle == "body" {
@@ -327,7 +249,7 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 	if err != nil {
 		return nil, err
 	}
-	o.Auth, o.AuthOrigins, o.Tokens = a, ac.Origins, to
+	o.Auth, o.AuthOrigins, o.TokenOptions = a, ac.Origins, to
 	c, err := newClient(e, session, o)
 	if err != nil {
 		return nil, err
@@ -342,4 +264,16 @@ func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a
 		return nil, err
 	}
 	return tok, c.Save()
+}
+
+// refreshStyle returns the JSONLogin refresh style of --refresh-style:
+// "body" (or ""), "bearer" or "cookie", the names RefreshStyle.String
+// gives.
+func refreshStyle(name string) (httpsession.RefreshStyle, bool) {
+	for _, s := range []httpsession.RefreshStyle{httpsession.RefreshInBody, httpsession.RefreshInBearer, httpsession.RefreshInCookie} {
+		if strings.EqualFold(name, s.String()) {
+			return s, true
+		}
+	}
+	return httpsession.RefreshInBody, name == ""
 }

@@ -18,6 +18,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/demoserver"
 )
 
@@ -441,5 +442,19 @@ func TestLoginOAuth2(t *testing.T) {
 	}
 	if s := srv.Stats(); s.Logins != 2 {
 		t.Errorf("%d logins, want 2", s.Logins)
+	}
+}
+
+func TestRefreshStyleFlag(t *testing.T) {
+	for _, s := range []httpsession.RefreshStyle{httpsession.RefreshInBody, httpsession.RefreshInBearer, httpsession.RefreshInCookie} {
+		if got, ok := refreshStyle(s.String()); got != s || !ok {
+			t.Errorf("refreshStyle(%q) = %v, %v; want %v, true", s.String(), got, ok, s)
+		}
+	}
+	if got, ok := refreshStyle(""); got != httpsession.RefreshInBody || !ok {
+		t.Errorf(`refreshStyle("") = %v, %v; want body, true`, got, ok)
+	}
+	if _, ok := refreshStyle("header"); ok {
+		t.Error(`refreshStyle("header") = ok, want not ok`)
 	}
 }

@@ -44,22 +44,6 @@ func mustExist(path string) error {
 	return nil
 }
 
-// newClient is httpsession.New with the command's session flags, its
-// logger, and a corrupt session file's error telling the way forward.
-func newClient(e *env, session string, o httpsession.Options) (*httpsession.Client, error) {
-	if session != "" && e.sess != nil {
-		o.Session = &httpsession.SessionOptions{StartFresh: e.sess.fresh, DropSessionCookies: e.sess.drop}
-	}
-	if o.Logger == nil {
-		o.Logger = e.logger()
-	}
-	c, err := httpsession.New(o)
-	if errors.Is(err, httpsession.ErrCorruptSession) {
-		return nil, fmt.Errorf("%w; it was left as it is: start over with --fresh (it is moved aside), or run \"httpsession session reset --session %s\"", err, session)
-	}
-	return c, err
-}
-
 // logger is the library's log on standard error: warnings (such as a
 // session file others can read) always, everything with -v. The library
 // logs no secret.

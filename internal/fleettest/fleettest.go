@@ -116,7 +116,7 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 	retry.MaxAttempts = 8
 	c, err := httpsession.New(httpsession.Options{
 		Store: st,
-		Auth: &httpsession.OAuth2{
+		Auth: &httpsession.OAuth2Credentials{
 			TokenURL: os.Getenv(envTokenURL),
 			ClientID: tokenserver.ClientID,
 			Username: tokenserver.Username,

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// Storing the cookies of a response (RFC 6265bis §5.7, "storage model"):
+// which Set-Cookie lines the jar accepts, with what domain, path and
+// expiry, and which cookie each one replaces. setcookie.go parses the
+// lines.
+
 // SetCookies implements http.CookieJar: it stores cookies received in a
 // response from u. Cookies that RFC 6265bis says to ignore are ignored;
 // so are all but the first max(3000, MaxCookiesPerDomain) cookies.
@@ -116,45 +121,6 @@ func (j *Jar) parseCached(line string) (rawCookie, bool) {
 
 func (j *Jar) perResponse() int {
 	return max(minSetCookiesPerResponse, j.maxPerDomain)
-}
-
-// origin is the request a cookie came from.
-type origin struct {
-	target
-	site           // key: the groups key
-	defPath string // default-path (RFC 6265 §5.1.4)
-	owned   bool   // host and key are the jar's own strings (Jar.hosts)
-
-	// subKeys caches subdomainKeys(subFor) for one response.
-	subFor  string
-	subKeys []string
-	subDone bool
-}
-
-// originOf is the origin of a request to t. j.mu must be held.
-func (j *Jar) originOf(t *target) origin {
-	o := origin{target: *t, defPath: defaultPath(t.path)}
-	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
-	return o
-}
-
-// hostSite returns siteOf(host, ip), and host as a string that entries
-// may keep (owned): the cached copy, which the cookies of the host share.
-// j.mu must be held.
-func (j *Jar) hostSite(host string, ip bool) (h string, s site, owned bool) {
-	if ip || host == "" {
-		return host, j.siteOf(host, ip), false
-	}
-	if ch, ok := j.hosts[host]; ok {
-		return ch.host, ch.site, true
-	}
-	if len(j.hosts) >= max(j.maxTotal, minHostCache) {
-		clear(j.hosts)
-	}
-	h = strings.Clone(host)
-	ch := cachedHost{host: h, site: j.siteOf(h, false)}
-	j.hosts[h] = ch
-	return ch.host, ch.site, true
 }
 
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
@@ -475,4 +441,26 @@ func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, o
 		return "", false, false
 	}
 	return d, false, true
+}
+
+// acceptableNameValue applies the name and value rules of RFC 6265bis
+// §5.7, also to cookies that did not come through the parser: no control
+// characters, nothing that would break the Cookie header, the §5.6 size
+// limit, and a nameless cookie that does not look like a prefixed one.
+func acceptableNameValue(name, value string) bool {
+	if !validName(name) || !validValue(value) || len(name)+len(value) > maxNameValueSize {
+		return false
+	}
+	return name != "" || (value != "" &&
+		!hasPrefixFoldASCII(value, "__Secure-") && !hasPrefixFoldASCII(value, "__Host-"))
+}
+
+// prefixesAllow applies the "__Secure-" and "__Host-" prefix rules of
+// RFC 6265bis §5.7: the first needs Secure, the second Secure, a host-only
+// cookie and Path=/ (rootPath).
+func prefixesAllow(name string, secure, hostOnly, rootPath bool) bool {
+	if hasPrefixFoldASCII(name, "__Secure-") && !secure {
+		return false
+	}
+	return !hasPrefixFoldASCII(name, "__Host-") || (secure && hostOnly && rootPath)
 }

@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// Claims read from JWTs without verifying them: the exp and iat of an
+// access token, for its expiry, and the ID token's identity claims.
+
 var (
 	// ErrNoIDToken is returned by IDTokenClaims for a Token without an
 	// ID token.
@@ -84,4 +87,52 @@ func (t *Token) IDTokenClaims(now time.Time) (*IDTokenClaims, error) {
 		return nil, ErrIDTokenExpired
 	}
 	return claims, nil
+}
+
+// jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
+// verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
+// usable exp.
+func jwtExpiry(s string) (exp time.Time, ok bool) {
+	exp, _, ok = jwtTimes(s)
+	return exp, ok
+}
+
+// jwtTimes returns the "exp" claim of a JWT access token and its "iat"
+// claim (RFC 7519 §4.1.6), zero when absent or unusable, decoded but not
+// verified. ok is false when s is not a JWT with a usable exp.
+func jwtTimes(s string) (exp, iat time.Time, ok bool) {
+	const maxJWT = 64 << 10
+	if len(s) > maxJWT {
+		return time.Time{}, time.Time{}, false
+	}
+	header, rest, ok1 := strings.Cut(s, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || header == "" || payload == "" {
+		return time.Time{}, time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+		Iat json.Number `json:"iat"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
+		return time.Time{}, time.Time{}, false
+	}
+	if exp = unixClaim(claims.Exp); exp.IsZero() {
+		return time.Time{}, time.Time{}, false
+	}
+	return exp, unixClaim(claims.Iat), true
+}
+
+// unixClaim converts a NumericDate (RFC 7519 §2) to a time; zero if absent
+// or implausible.
+func unixClaim(n json.Number) time.Time {
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 253402300799 {
+		return time.Time{}
+	}
+	return time.Unix(int64(f), 0).UTC()
 }

@@ -4,132 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/term"
 )
 
-// This file holds what the two flows that need a person have in common —
-// OAuth2Browser (authorization code + PKCE) and OAuth2Device (device
-// authorization grant): the errors they return, the refresh_token grant
-// through golang.org/x/oauth2, and the conversion of its tokens.
-
-var (
-	// ErrLoginRequired is matched (errors.Is) by the error of a login that
-	// needs the user — a browser or a device code — in a process that is
-	// not interactive: there is no token yet, or its refresh token was
-	// rejected (invalid_grant) or has expired. Run an interactive login
-	// (for the CLI, "httpsession login") to go on.
-	ErrLoginRequired = errors.New("httpsession: login needs the user")
-
-	// ErrAccessDenied is matched by the error of a login the user (or the
-	// server on their behalf) refused: "access_denied" (RFC 6749 §4.1.2.1,
-	// RFC 8628 §3.5).
-	ErrAccessDenied = errors.New("httpsession: access denied")
-
-	// ErrStateMismatch is matched by the error of an authorization code
-	// login whose redirect carried a state other than the one sent: the
-	// response does not belong to this login (RFC 6749 §10.12).
-	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
-
-	// ErrDeviceCodeExpired is matched by the error of a device login that
-	// the user did not complete before the device code expired
-	// ("expired_token", or its expires_in elapsed).
-	ErrDeviceCodeExpired = errors.New("httpsession: device code expired")
-)
-
-// A FlowError reports why a login through the authorization code or device
-// flow ended without a token for a reason other than a failed request:
-// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch or
-// ErrDeviceCodeExpired. It never contains a code, token or verifier.
-type FlowError struct {
-	Flow        string // "authorization code" or "device"
-	Err         error  // one of the sentinels above
-	Code        string // the OAuth "error" parameter, if the server sent one
-	Description string // "error_description", bounded and printable
-}
-
-func (e *FlowError) Error() string {
-	s := "httpsession: oauth2 " + e.Flow + " login: " + strings.TrimPrefix(e.Err.Error(), "httpsession: ")
-	if e.Code != "" {
-		s += " (" + strconv.Quote(e.Code)
-		if e.Description != "" {
-			s += ": " + e.Description
-		}
-		s += ")"
-	}
-	return s
-}
-
-// Unwrap returns Err.
-func (e *FlowError) Unwrap() error { return e.Err }
-
-// Interactive reports whether a person can be asked to log in: whether the
-// standard input or the standard error of the process is a terminal. It is
-// what OAuth2Browser and OAuth2Device use when their Interactive field is
-// nil.
-func Interactive() bool {
-	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
-}
-
-// OpenBrowser opens u in the user's web browser: with the command in
-// $BROWSER when it is set (the URL is its one argument), else with the
-// platform's opener — xdg-open on Linux and the BSDs, open on macOS,
-// rundll32 url.dll on Windows. It returns once the opener has started (or
-// finished, for an opener that exits at once) and reports an error when
-// none could be run; OAuth2Browser then prints the URL instead.
-func OpenBrowser(ctx context.Context, u string) error {
-	var name string
-	var args []string
-	if b := os.Getenv("BROWSER"); b != "" {
-		// $BROWSER may hold arguments, but no shell syntax: split on blanks.
-		f := strings.Fields(b)
-		name, args = f[0], f[1:]
-	} else {
-		switch runtime.GOOS {
-		case "darwin":
-			name = "open"
-		case "windows":
-			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
-		default:
-			name = "xdg-open"
-		}
-	}
-	cmd := exec.CommandContext(ctx, name, append(args, u)...)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("httpsession: open a browser: %w", err)
-	}
-	// Reap the opener without waiting for it: a browser started by $BROWSER
-	// may run for as long as the user keeps it open.
-	go func() { _ = cmd.Wait() }()
-	return nil
-}
-
-// interactive calls f, or Interactive when f is nil.
-func interactive(f func() bool) bool {
-	if f == nil {
-		return Interactive()
-	}
-	return f()
-}
-
-// stderrOr returns w, or os.Stderr when w is nil.
-func stderrOr(w io.Writer) io.Writer {
-	if w == nil {
-		return os.Stderr
-	}
-	return w
-}
+// The bridge to golang.org/x/oauth2 that the OAuth 2.0 authenticators
+// share: the client its requests go through, the conversion of its tokens
+// and errors, and the refresh_token grant.
 
 // oauth2Context returns ctx carrying the client golang.org/x/oauth2 uses for
 // its requests: hc — the session's authenticator client, with its cookies

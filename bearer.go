@@ -1,13 +1,8 @@
 package httpsession
 
 import (
-	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -75,24 +70,6 @@ func (t Token) Type() string {
 	return t.TokenType
 }
 
-// Valid reports whether t can still be used at now, treating it as expired
-// skew before its Expiry. A Token without Expiry is valid until the server
-// says otherwise. A nil Token is not valid.
-func (t *Token) Valid(now time.Time, skew time.Duration) bool {
-	if t == nil {
-		return false
-	}
-	return t.Expiry.IsZero() || now.Add(skew).Before(t.Expiry)
-}
-
-// SetAuthHeader sets the Authorization header of r from t. It does nothing
-// for a cookie-only Token (empty AccessToken).
-func (t Token) SetAuthHeader(r *http.Request) {
-	if t.AccessToken != "" {
-		r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
-	}
-}
-
 // String returns a description of t without its secrets.
 func (t Token) String() string {
 	s := "Token{Type: " + t.Type() +
@@ -135,44 +112,6 @@ func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
-// verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
-// usable exp.
-func jwtExpiry(s string) (exp time.Time, ok bool) {
-	exp, _, ok = jwtTimes(s)
-	return exp, ok
-}
-
-// jwtTimes returns the "exp" claim of a JWT access token and its "iat"
-// claim (RFC 7519 §4.1.6), zero when absent or unusable, decoded but not
-// verified. ok is false when s is not a JWT with a usable exp.
-func jwtTimes(s string) (exp, iat time.Time, ok bool) {
-	const maxJWT = 64 << 10
-	if len(s) > maxJWT {
-		return time.Time{}, time.Time{}, false
-	}
-	header, rest, ok1 := strings.Cut(s, ".")
-	payload, _, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || header == "" || payload == "" {
-		return time.Time{}, time.Time{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
-	if err != nil {
-		return time.Time{}, time.Time{}, false
-	}
-	var claims struct {
-		Exp json.Number `json:"exp"`
-		Iat json.Number `json:"iat"`
-	}
-	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
-		return time.Time{}, time.Time{}, false
-	}
-	if exp = unixClaim(claims.Exp); exp.IsZero() {
-		return time.Time{}, time.Time{}, false
-	}
-	return exp, unixClaim(claims.Iat), true
-}
-
 // headerSafe reports whether t can be sent: its Authorization header
 // value holds no character a header can't carry (CR, LF, NUL and the
 // other controls but tab), which net/http would refuse on every request.
@@ -194,56 +133,4 @@ func tokenEqual(a, b *Token) bool {
 	}
 	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
 		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry) && a.IDToken == b.IDToken
-}
-
-// ErrNoRefresh is returned by an Authenticator's Refresh when the flow
-// cannot refresh; the TokenManager then logs in again.
-var ErrNoRefresh = errors.New("httpsession: refresh not supported")
-
-// An Authenticator obtains tokens: Login with the user's credentials,
-// Refresh with the refresh token of t. A TokenManager calls at most one of
-// them at a time, under a context with the manager's RefreshTimeout.
-//
-// hc carries the session's cookies (login forms, CSRF cookies) but never a
-// token from the TokenManager. Refresh may return ErrNoRefresh when the
-// flow has no refresh; the manager then logs in again. Errors should not
-// contain credentials or tokens: they end up in logs.
-type Authenticator interface {
-	Login(ctx context.Context, hc *http.Client) (*Token, error)
-	Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error)
-}
-
-// unixClaim converts a NumericDate (RFC 7519 §2) to a time; zero if absent
-// or implausible.
-func unixClaim(n json.Number) time.Time {
-	f, err := n.Float64()
-	if err != nil || f <= 0 || f > 253402300799 {
-		return time.Time{}
-	}
-	return time.Unix(int64(f), 0).UTC()
-}
-
-// sessionClock is implemented by the transport of a Client's session: the
-// client a Client hands its Authenticator sends through it.
-type sessionClock interface {
-	sessionNow() time.Time
-}
-
-// nowFor returns the time on the clock of the session hc belongs to
-// (Options.Now), or time.Now for any other client. The ready-made
-// authenticators date an expires_in with it.
-//
-// The clock travels with hc rather than as an argument or a context value:
-// the Authenticator interface has no place for one, and a clock carried in
-// a context is a hidden parameter that any context in between may drop.
-// hc is the session's own client, its cookies and retry policy; its clock
-// is part of the session in the same way, and a TokenManager used without
-// a Client runs on time.Now like hc.
-func nowFor(hc *http.Client) time.Time {
-	if hc != nil {
-		if s, ok := hc.Transport.(sessionClock); ok {
-			return s.sessionNow()
-		}
-	}
-	return time.Now()
 }

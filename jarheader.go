@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// The Cookie header (RFC 6265bis §5.8, "retrieval"): which stored cookies
+// go to a request, in what order, and the cache of built headers.
+
 // candidates returns entries in retrieval order that include every
 // cookie to send to t, and how many of them are to be sent. The cookies
 // for a host all live in the group of its registrable domain, which is
@@ -236,4 +239,17 @@ func (e *entry) sendToAnyPath(t *target, now int64) bool {
 		return false
 	}
 	return e.domain == t.host || (!e.hostOnly && hasDotSuffix(t.host, e.domain))
+}
+
+// A cachedHeader is a Cookie header built for a target, valid while the jar
+// has made no change that may alter a Cookie header (gen is Jar.hgen) and
+// until the first of its cookies expires.
+type cachedHeader struct {
+	gen     uint64
+	until   int64 // Unix nanoseconds
+	host    string
+	path    string // the path it was built for
+	secure  bool
+	value   []string // as a header map holds it: nil, or one value with cap 1
+	anyPath bool     // the header is the same for every path
 }

@@ -1,0 +1,143 @@
+package httpsession
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The errors of the ready-made authenticators: a login, refresh or token
+// request whose answer is unusable (AuthError, OAuth2Error) and a browser
+// or device login that ends without a token (FlowError).
+
+var (
+	// ErrAuthResponse is matched (errors.Is) by every error caused by what a
+	// login, refresh or token endpoint answered: an unexpected status,
+	// HTML, an empty, truncated, malformed or oversized body, a missing
+	// access token, an OAuth 2.0 error response, a rejected form login.
+	ErrAuthResponse = errors.New("httpsession: unusable authentication response")
+
+	errNoToken = &AuthError{Reason: "login returned no token"}
+)
+
+// An AuthError reports a failed login or refresh request. Its message names
+// the endpoint (without query or credentials) and the status, and never
+// contains a response body, token or password.
+type AuthError struct {
+	Endpoint string // scheme://host/path of the request, "" if unknown
+	Status   int    // HTTP status, 0 if no response was received
+	Reason   string // what went wrong, free of secrets
+	Hint     string // what the user can do about it, "" if nothing to say
+	Err      error  // underlying error (network, context, read), or nil
+}
+
+// Error reads "httpsession: ENDPOINT: REASON (STATUS TEXT): HINT: ERR",
+// the parts that are unknown left out.
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	b.WriteString("httpsession: ")
+	if e.Endpoint != "" {
+		b.WriteString(e.Endpoint)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Reason)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (%d %s)", e.Status, http.StatusText(e.Status))
+	}
+	if e.Hint != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Hint)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrAuthResponse) hold when the endpoint
+// answered (or the authenticator returned nothing usable), and exposes Err.
+func (e *AuthError) Unwrap() []error {
+	var errs []error
+	if e.Status != 0 || e.Err == nil {
+		errs = append(errs, ErrAuthResponse)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+// An OAuth2Error is an error response from an OAuth 2.0 token endpoint
+// (RFC 6749 §5.2), such as Code "invalid_grant" for a revoked refresh token
+// or wrong password. It matches ErrAuthResponse.
+type OAuth2Error struct {
+	Endpoint    string // scheme://host/path of the token endpoint
+	Status      int    // HTTP status
+	Code        string // the "error" parameter
+	Description string // "error_description", bounded, credentials removed
+	URI         string // "error_uri"
+}
+
+func (e *OAuth2Error) Error() string {
+	s := "httpsession: " + e.Endpoint + ": oauth2 error " + strconv.Quote(e.Code)
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s + " (status " + strconv.Itoa(e.Status) + ")"
+}
+
+// Unwrap returns ErrAuthResponse.
+func (e *OAuth2Error) Unwrap() error { return ErrAuthResponse }
+
+var (
+	// ErrLoginRequired is matched (errors.Is) by the error of a login that
+	// needs the user — a browser or a device code — in a process that is
+	// not interactive: there is no token yet, or its refresh token was
+	// rejected (invalid_grant) or has expired. Run an interactive login
+	// (for the CLI, "httpsession login") to go on.
+	ErrLoginRequired = errors.New("httpsession: login needs the user")
+
+	// ErrAccessDenied is matched by the error of a login the user (or the
+	// server on their behalf) refused: "access_denied" (RFC 6749 §4.1.2.1,
+	// RFC 8628 §3.5).
+	ErrAccessDenied = errors.New("httpsession: access denied")
+
+	// ErrStateMismatch is matched by the error of an authorization code
+	// login whose redirect carried a state other than the one sent: the
+	// response does not belong to this login (RFC 6749 §10.12).
+	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
+
+	// ErrDeviceCodeExpired is matched by the error of a device login that
+	// the user did not complete before the device code expired
+	// ("expired_token", or its expires_in elapsed).
+	ErrDeviceCodeExpired = errors.New("httpsession: device code expired")
+)
+
+// A FlowError reports why a login through the authorization code or device
+// flow ended without a token for a reason other than a failed request:
+// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch or
+// ErrDeviceCodeExpired. It never contains a code, token or verifier.
+type FlowError struct {
+	Flow        string // "authorization code" or "device"
+	Err         error  // one of the sentinels above
+	Code        string // the OAuth "error" parameter, if the server sent one
+	Description string // "error_description", bounded and printable
+}
+
+func (e *FlowError) Error() string {
+	s := "httpsession: oauth2 " + e.Flow + " login: " + strings.TrimPrefix(e.Err.Error(), "httpsession: ")
+	if e.Code != "" {
+		s += " (" + strconv.Quote(e.Code)
+		if e.Description != "" {
+			s += ": " + e.Description
+		}
+		s += ")"
+	}
+	return s
+}
+
+// Unwrap returns Err.
+func (e *FlowError) Unwrap() error { return e.Err }
