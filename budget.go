@@ -15,8 +15,8 @@ import (
 // not made, and the caller gets the last response (or error) as it came.
 const (
 	defaultRetryShare = 0.2
-	budgetFloor       = 1.0  // retries a second, whatever the traffic
-	budgetCap         = 10.0 // retries saved up at most
+	budgetFloor       = 1.0 // retries a second, whatever the traffic
+	budgetCap         = 3.0 // retries saved up at most: a lone request's three
 )
 
 // budgets holds the retry budget of each origin.
