@@ -38,7 +38,9 @@ func TestPaceFleetFile(t *testing.T) {
 			name += "/outage"
 		}
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
+			if !fleettest.Long() {
+				t.Parallel() // the long runs load the machine enough one at a time
+			}
 			path := filepath.Join(t.TempDir(), "session.json")
 			cfg := quotafleet.Config{
 				Test: "TestPaceFleetFile", Procs: 4, Goroutines: 4, Duration: 3 * time.Second,

@@ -233,14 +233,34 @@ func Run(t *testing.T, cfg Config) *Result {
 // rate is the quota in requests a second.
 func (r *Result) rate() float64 { return float64(r.Config.Quota) / r.Config.Window.Seconds() }
 
-// Throughput is the 200s a second over the run, as a share of the quota:
-// the outage's length is left out of the time.
+// Throughput is the share of the quota the 200s used, over the server's
+// windows that lie wholly within the run (from the first 200 to the last),
+// leaving out those that overlap the outage.
 func (r *Result) Throughput() float64 {
-	d := r.Elapsed - r.Config.Outage
-	if d <= 0 {
+	ok := r.Server.OKAt
+	if len(ok) == 0 {
 		return 0
 	}
-	return float64(r.Server.OK) / d.Seconds() / r.rate()
+	w := r.Config.Window
+	from := ok[0].Truncate(w).Add(w)
+	to := ok[len(ok)-1].Truncate(w)
+	var used, windows int64
+	for start := from; start.Before(to); start = start.Add(w) {
+		end := start.Add(w)
+		if r.Config.Outage > 0 && start.Before(r.OutageEnd) && end.After(r.outageStart) {
+			continue
+		}
+		windows++
+		for _, at := range ok {
+			if !at.Before(start) && at.Before(end) {
+				used++
+			}
+		}
+	}
+	if windows == 0 {
+		return 0
+	}
+	return float64(used) / float64(windows*int64(r.Config.Quota))
 }
 
 // Check asserts the quota targets: at most 1% of attempts answered 429,

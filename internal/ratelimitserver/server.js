@@ -1,0 +1,18 @@
+// An API behind express-rate-limit: LIMIT requests per WINDOW_MS
+// milliseconds, advertised with the draft-8 RateLimit and RateLimit-Policy
+// fields and the X-RateLimit-* ones. It listens on a free loopback port and
+// prints the port on standard output.
+const express = require('express')
+const { rateLimit } = require('express-rate-limit')
+
+const app = express()
+app.use(rateLimit({
+  windowMs: Number(process.env.WINDOW_MS || 1000),
+  limit: Number(process.env.LIMIT || 150),
+  standardHeaders: 'draft-8',
+  legacyHeaders: true,
+}))
+app.get('/', (req, res) => res.json({ ok: true }))
+const server = app.listen(0, '127.0.0.1', () => {
+  console.log(server.address().port)
+})

@@ -1,0 +1,121 @@
+package httpsession_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/fleettest"
+)
+
+// needTool returns the path of a program a test needs: missing, the test
+// is skipped on a developer's machine and fails in CI.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI must install it (.ci/run)", name)
+		}
+		t.Skipf("%s is missing", name)
+	}
+	return p
+}
+
+// statusCounter counts the responses of the base transport by status.
+type statusCounter struct {
+	base              http.RoundTripper
+	attempts, tooMany atomic.Int64
+}
+
+func (s *statusCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := s.base.RoundTrip(req)
+	s.attempts.Add(1)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		s.tooMany.Add(1)
+	}
+	return resp, err
+}
+
+// TestExpressRateLimit: against an API behind express-rate-limit 8 (npm,
+// run by node; standardHeaders 'draft-8' and the X-RateLimit-* fields),
+// 150 requests a second, 16 goroutines get at most 1% 429s and no failed
+// request. The short run sends 400 requests; HTTPSESSION_LONG=1 sends
+// 2,000.
+func TestExpressRateLimit(t *testing.T) {
+	node := needTool(t, "node")
+	npm := needTool(t, "npm")
+	dir, err := filepath.Abs(filepath.Join("internal", "ratelimitserver"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "express-rate-limit")); err != nil {
+		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+	}
+	cmd := exec.Command(node, "server.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LIMIT=150", "WINDOW_MS=1000")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	port, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("server.js printed no port: %v", err)
+	}
+	url := "http://127.0.0.1:" + strings.TrimSpace(port) + "/"
+
+	counter := &statusCounter{base: http.DefaultTransport}
+	c, err := httpsession.New(httpsession.Options{Transport: counter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 400
+	if fleettest.Long() {
+		total = 2000
+	}
+	const goroutines = 16
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := g; i < total; i += goroutines {
+				resp, err := c.Get(context.Background(), url)
+				if err != nil {
+					t.Error(err)
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	attempts, tooMany := counter.attempts.Load(), counter.tooMany.Load()
+	t.Logf("%d requests, 16 goroutines: %d attempts, %d × 429 (%.2f%%), %d failed", total, attempts, tooMany, 100*float64(tooMany)/float64(attempts), failed.Load())
+	if float64(tooMany) > 0.01*float64(attempts) || failed.Load() != 0 {
+		t.Errorf("%d × 429 of %d attempts and %d failed; want at most 1%% and none", tooMany, attempts, failed.Load())
+	}
+}
