@@ -51,16 +51,25 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, waited bool, at
 		closeRequestBody(req)
 		return nil, err
 	}
-	if err := l.paceWait(p, req, n, waited); err != nil {
-		done(nil, err)
-		closeRequestBody(req)
-		return nil, err
+	var first func()
+	if l.pace != nil {
+		if first, err = l.pace.contact(req, k); err == nil {
+			err = l.paceWait(p, req, n, waited)
+		}
+		if err != nil {
+			done(nil, err)
+			closeRequestBody(req)
+			return nil, err
+		}
 	}
 	sent := time.Now()
 	resp, err := attempt(req)
 	done(resp, err)
 	if err == nil && l.pace != nil {
 		l.pace.observe(req, resp, sent, time.Now())
+	}
+	if first != nil {
+		first()
 	}
 	return resp, err
 }

@@ -32,15 +32,13 @@ func (e *RateLimitError) Error() string {
 // clock, so machines need not agree on the time).
 //
 // The slot is the latest of: now, the bucket's next free slot, now+Hold,
-// and, when the sends already scheduled since the request that reported
-// Remaining (sent Sent ago) have used it up, now+Reset. Taking the slot
-// moves the bucket's next free slot to slot+Interval. A slot further than
-// Max from now is not taken.
+// and now+Reset when Remaining is 0. Taking the slot moves the bucket's
+// next free slot to slot+Interval. A slot further than Max from now is not
+// taken.
 type PaceRequest struct {
 	Interval  time.Duration // spacing of sends: the quota spread over its window
 	Hold      time.Duration // no send before now+Hold (Retry-After, r=0)
 	Remaining int64         // what the server said is left; -1 when unknown
-	Sent      time.Duration // how long ago the request that reported Remaining was sent
 	Reset     time.Duration // when Remaining renews, from now; 0 when unknown
 	Max       time.Duration // the longest wait the caller accepts
 }
@@ -56,13 +54,8 @@ func (r PaceRequest) slot(now, next time.Time) (slot, newNext time.Time, ok bool
 	if r.Hold > 0 {
 		slot = later(slot, now.Add(r.Hold))
 	}
-	if r.Remaining >= 0 && r.Reset > 0 {
-		sent := now.Add(-r.Sent)
-		if resetAt := now.Add(r.Reset); slot.Before(resetAt) {
-			if r.Remaining == 0 || (r.Interval > 0 && int64(slot.Sub(sent)/r.Interval) >= r.Remaining) {
-				slot = resetAt
-			}
-		}
+	if r.Remaining == 0 && r.Reset > 0 {
+		slot = later(slot, now.Add(r.Reset))
 	}
 	if slot.Sub(now) > r.Max {
 		return slot, next, false
@@ -91,9 +84,59 @@ type pacer struct {
 	log    *slog.Logger
 	warned atomic.Bool // the shared state failed once and was logged
 
-	// mu guards origins.
+	// mu guards origins and contacts.
 	mu      sync.Mutex
 	origins map[originKey]*paceState
+	// contacts holds, for each origin this process has sent to, a channel
+	// closed once the first request's answer is in.
+	contacts map[originKey]chan struct{}
+}
+
+// maxContacts bounds the origins whose first contact is remembered; past
+// it, the answered ones are forgotten (a later request to one of them is
+// a first contact again, which costs nothing).
+const maxContacts = 4096
+
+// contact returns once req's origin has answered a first request, and
+// returns a first, nil, when req is that first request: the caller must
+// call it once the answer is in. While the first request to an origin is
+// in flight, the others to it wait for its answer, which may carry the
+// origin's quota: so a burst of concurrent first requests does not run
+// past a quota nobody has read yet. The wait ends with req's context.
+func (p *pacer) contact(req *http.Request, k originKey) (first func(), err error) {
+	p.mu.Lock()
+	ch, ok := p.contacts[k]
+	if !ok {
+		if p.contacts == nil {
+			p.contacts = make(map[originKey]chan struct{})
+		}
+		if len(p.contacts) >= maxContacts {
+			for k, ch := range p.contacts {
+				select {
+				case <-ch:
+					delete(p.contacts, k)
+				default:
+				}
+			}
+		}
+		ch = make(chan struct{})
+		p.contacts[k] = ch
+	}
+	p.mu.Unlock()
+	if !ok {
+		return func() { close(ch) }, nil
+	}
+	select {
+	case <-ch:
+		return nil, nil
+	default:
+	}
+	select {
+	case <-ch:
+		return nil, nil
+	case <-req.Context().Done():
+		return nil, fmt.Errorf("httpsession: waiting for the first answer of %s: %w", k, req.Context().Err())
+	}
 }
 
 type originKey struct{ scheme, host string }
@@ -155,44 +198,92 @@ func (st *paceState) update(sig signal, sent, now time.Time) {
 	if sig.quota > 0 && sig.window > 0 {
 		st.quota, st.window = sig.quota, sig.window
 	}
-	if sig.remaining >= 0 && !sent.Before(st.sent) {
-		var resetAt time.Time
-		if sig.reset >= 0 {
-			resetAt = now.Add(sig.reset)
-			// Reset counts whole seconds, rounded up by most servers:
-			// within one window, the earliest reset named is the closest.
-			if st.sameWindow(sig, resetAt, now) {
-				resetAt = st.resetAt
-			}
-			// Without a window, a fixed window's length shows as the step
-			// between two resets.
-			// Rounding makes a step a second too long at times: the
-			// shortest one seen counts.
-			if step := resetAt.Sub(st.resetAt).Round(time.Second); sig.window == 0 && sig.quota > 0 && !st.resetAt.IsZero() &&
-				step >= time.Second && (st.window == 0 || step < st.window) {
-				st.quota, st.window = sig.quota, step
-			}
-		}
-		st.bucket, st.sent, st.remaining, st.resetAt = sig.bucket, sent, sig.remaining, resetAt
-		if sig.retryAfter < 0 {
-			st.source = sig.source
-		}
-		// The quota spread over its window, or what is left spread over
-		// the time left, whichever is faster: the server grants both.
-		var spread time.Duration
-		if st.quota > 0 && st.window > 0 {
-			spread = st.window / time.Duration(st.quota)
-		}
-		if sig.remaining > 0 && sig.reset > 0 {
-			if left := sig.reset / time.Duration(sig.remaining); spread == 0 || left < spread {
-				spread = left
-			}
-		}
-		if spread > 0 {
-			st.interval = time.Duration(float64(spread) * paceMargin)
-		}
+	if sig.remaining >= 0 {
+		st.follow(sig, sent, now)
 	}
 	st.expires = later(later(st.resetAt, st.hold), now).Add(max(st.window, time.Minute))
+}
+
+// follow takes sig's remaining quota and reset as the ones to pace by,
+// unless it is older news than what st follows.
+func (st *paceState) follow(sig signal, sent, now time.Time) {
+	var resetAt time.Time
+	same := false
+	if sig.reset >= 0 {
+		resetAt = now.Add(sig.reset)
+		same = st.sameWindow(sig, resetAt, now)
+	}
+	// Within one window the least remaining is the latest news, whatever
+	// the order the responses came in (the server counts concurrent
+	// requests in an order of its own). Otherwise a response to a request
+	// sent before the one followed is older news.
+	if !same && sent.Before(st.sent) {
+		return
+	}
+	switch {
+	case same:
+		// Reset counts whole seconds, rounded up by most servers: within
+		// one window, the earliest reset named is the closest.
+		resetAt = st.resetAt
+	case sig.reset >= 0 && sig.window == 0 && sig.quota > 0 && !st.resetAt.IsZero():
+		// Without a window, a fixed window's length shows as the step
+		// between two resets. Rounding makes a step a second too long at
+		// times: the shortest one seen counts.
+		if step := resetAt.Sub(st.resetAt).Round(time.Second); step >= time.Second && (st.window == 0 || step < st.window) {
+			st.quota, st.window = sig.quota, step
+		}
+	}
+	if st.window == 0 && sig.quota > 0 && sig.reset >= 0 {
+		// A quota with no window: the window is at least as long as the
+		// time to its reset; until two resets show its length, take the
+		// next of a second, a minute, an hour or a day. Too long a guess
+		// paces slower than allowed, never faster.
+		st.quota, st.window = sig.quota, guessWindow(sig.reset)
+	}
+	st.bucket, st.sent, st.remaining, st.resetAt = sig.bucket, sent, sig.remaining, resetAt
+	if sig.retryAfter < 0 {
+		st.source = sig.source
+	}
+	first := st.interval == 0
+	if spread := st.spread(sig); spread > 0 {
+		st.interval = time.Duration(float64(spread) * paceMargin)
+	}
+	if first && st.interval > 0 {
+		// The request that brought the first signal went out unpaced:
+		// it took the first slot.
+		st.hold = later(st.hold, sent.Add(st.interval))
+	}
+}
+
+// guessWindow returns the shortest of a second, a minute, an hour and a
+// day that is at least d.
+func guessWindow(d time.Duration) time.Duration {
+	for _, w := range []time.Duration{time.Second, time.Minute, time.Hour} {
+		if d <= w {
+			return w
+		}
+	}
+	return maxReset
+}
+
+// spread is the time between two sends that keeps to the quota: the quota
+// spread over its window; or what is left spread over the time left, when
+// no window is known, or when that is more than twice as fast and the
+// reset a minute away or more (a daily quota with much left): the server
+// grants both. Closer to a reset the window's rate is kept: what is left
+// does not count the sends already scheduled, which would spill into the
+// next window.
+func (st *paceState) spread(sig signal) time.Duration {
+	var spread time.Duration
+	if st.quota > 0 && st.window > 0 {
+		spread = st.window / time.Duration(st.quota)
+	}
+	if sig.remaining > 0 && sig.reset > 0 {
+		if left := sig.reset / time.Duration(sig.remaining); spread == 0 || (left < spread/2 && sig.reset >= time.Minute) {
+			spread = left
+		}
+	}
+	return spread
 }
 
 // sameWindow reports whether a signal saying sig.remaining is left until
@@ -233,7 +324,6 @@ func (p *pacer) request(k originKey, now time.Time, limit time.Duration) (r Pace
 	}
 	if !st.resetAt.IsZero() && st.remaining >= 0 {
 		r.Reset = st.resetAt.Sub(now)
-		r.Sent = max(now.Sub(st.sent), 0)
 	}
 	return r, k.String() + " " + st.bucket, st.source, true
 }

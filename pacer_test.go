@@ -218,10 +218,10 @@ func TestPacingCancelGivesSlotBack(t *testing.T) {
 			return err
 		}
 		start := time.Now()
-		if err := get(context.Background()); err != nil { // unpaced: learns the policy
+		if err := get(context.Background()); err != nil { // unpaced: learns the policy, takes slot 0
 			t.Fatal(err)
 		}
-		if err := get(context.Background()); err != nil { // takes the free slot at once
+		if err := get(context.Background()); err != nil { // the next slot, one interval later
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -232,9 +232,9 @@ func TestPacingCancelGivesSlotBack(t *testing.T) {
 		if err := get(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		// The second request took the slot at 0; the next is one interval
-		// (10s and the margin) later, not two.
-		if got, want := time.Since(start), time.Duration(float64(10*time.Second)*paceMargin); got != want {
+		// The first two requests took the slots at 0 and one interval
+		// (10s and the margin); the next is one interval later, not two.
+		if got, want := time.Since(start), 2*time.Duration(float64(10*time.Second)*paceMargin); got != want {
 			t.Errorf("the request after the cancelled one went at %v, want %v", got, want)
 		}
 		if hits.Load() != 3 {

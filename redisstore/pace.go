@@ -19,24 +19,19 @@ var _ httpsession.PaceStore = (*Store)(nil)
 // that never sent a rate-limit signal.
 var (
 	// paceScript is httpsession.PaceRequest's rule: KEYS[1] the bucket;
-	// ARGV interval, hold, remaining, sent, reset, max (µs; remaining a
-	// count, -1 when unknown). It returns {wait, slot} in µs, slot 0 when
+	// ARGV interval, hold, remaining, reset, max (µs; remaining a count,
+	// -1 when unknown). It returns {wait, slot} in µs, slot 0 when
 	// the slot was further than max and not taken.
 	paceScript = redis.NewScript(`
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval, hold = tonumber(ARGV[1]), tonumber(ARGV[2])
-local remaining, sent = tonumber(ARGV[3]), tonumber(ARGV[4])
-local reset, maxwait = tonumber(ARGV[5]), tonumber(ARGV[6])
+local remaining, reset, maxwait = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local slot = now
 local nxt = tonumber(redis.call("GET", KEYS[1]) or "0") or 0
 if nxt > now and nxt - now <= 86400000000 then slot = nxt end
 if hold > 0 and now + hold > slot then slot = now + hold end
-if remaining >= 0 and reset > 0 and slot < now + reset then
-	if remaining == 0 or (interval > 0 and math.floor((slot - (now - sent)) / interval) >= remaining) then
-		slot = now + reset
-	end
-end
+if remaining == 0 and reset > 0 and now + reset > slot then slot = now + reset end
 if slot - now > maxwait then return {slot - now, 0} end
 local newnext = slot + interval
 redis.call("SET", KEYS[1], string.format("%d", newnext), "PX", math.floor((newnext - now) / 1000) + 60000)
@@ -62,7 +57,7 @@ func (s *Store) ReservePace(ctx context.Context, key string, r httpsession.PaceR
 	bucket := s.doc + ":pace:" + key
 	us := func(d time.Duration) int64 { return d.Microseconds() }
 	res, err := paceScript.Run(ctx, s.rdb, []string{bucket},
-		us(r.Interval), us(r.Hold), r.Remaining, us(r.Sent), us(r.Reset), us(r.Max)).Int64Slice()
+		us(r.Interval), us(r.Hold), r.Remaining, us(r.Reset), us(r.Max)).Int64Slice()
 	if err != nil {
 		return 0, nil, s.error("pace", err)
 	}

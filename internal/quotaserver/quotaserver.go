@@ -44,6 +44,8 @@ type Counts struct {
 	Down     int64 // 503s of an outage
 	// OKAt are the times of the 200s, for throughput over time.
 	OKAt []time.Time
+	// TooManyAt are the times of the 429s.
+	TooManyAt []time.Time
 }
 
 // New returns a server for quota requests per window, advertised in style.
@@ -71,6 +73,7 @@ func (s *Server) Counts() Counts {
 	defer s.mu.Unlock()
 	c := s.counts
 	c.OKAt = append([]time.Time(nil), s.counts.OKAt...)
+	c.TooManyAt = append([]time.Time(nil), s.counts.TooManyAt...)
 	return c
 }
 
@@ -95,6 +98,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.counts.OKAt = append(s.counts.OKAt, now)
 	} else {
 		s.counts.TooMany++
+		s.counts.TooManyAt = append(s.counts.TooManyAt, now)
 	}
 	remaining, resetAt := quota-s.used, s.start.Add(s.Window)
 	s.mu.Unlock()
