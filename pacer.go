@@ -102,7 +102,8 @@ const maxContacts = 4096
 // call it once the answer is in. While the first request to an origin is
 // in flight, the others to it wait for its answer, which may carry the
 // origin's quota: so a burst of concurrent first requests does not run
-// past a quota nobody has read yet. The wait ends with req's context.
+// past a quota nobody has read yet. The wait ends with req's context, and
+// after maxContactWait.
 func (p *pacer) contact(req *http.Request, k originKey) (first func(), err error) {
 	p.mu.Lock()
 	ch, ok := p.contacts[k]
@@ -131,13 +132,21 @@ func (p *pacer) contact(req *http.Request, k originKey) (first func(), err error
 		return nil, nil
 	default:
 	}
+	t := time.NewTimer(maxContactWait)
+	defer t.Stop()
 	select {
 	case <-ch:
 		return nil, nil
+	case <-t.C:
+		return nil, nil // a slow first answer: go unpaced
 	case <-req.Context().Done():
 		return nil, fmt.Errorf("httpsession: waiting for the first answer of %s: %w", k, req.Context().Err())
 	}
 }
+
+// maxContactWait bounds the wait for an origin's first answer: a server
+// slow to answer one request does not hold the others for long.
+const maxContactWait = time.Second
 
 type originKey struct{ scheme, host string }
 

@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/httpsession/httpsession/internal/quotaserver"
 	"github.com/spf13/afero"
 )
@@ -285,4 +286,43 @@ func (h *recordHandler) find(msg string) map[string]string {
 		}
 	}
 	return nil
+}
+
+// TestFirstContact: while the first request to an origin is in flight,
+// others to it wait for its answer (which may carry the quota), but no
+// longer than maxContactWait when that answer is slow.
+func TestFirstContact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var hits atomic.Int64
+		srv := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hits.Add(1) == 1 {
+				time.Sleep(5 * time.Second) // a slow first answer
+			}
+		}))
+		c := pacedClient(t, nil, nil, "", nil)
+		start := time.Now()
+		done := make(chan time.Duration, 4)
+		for i := range 4 {
+			go func() {
+				if i > 0 {
+					time.Sleep(time.Millisecond) // after the first one
+				}
+				resp, err := c.Get(context.Background(), srv.URL)
+				if err != nil {
+					t.Error(err)
+				} else {
+					resp.Body.Close()
+				}
+				done <- time.Since(start)
+			}()
+		}
+		var took []time.Duration
+		for range 4 {
+			took = append(took, <-done)
+		}
+		want := []time.Duration{maxContactWait + time.Millisecond, maxContactWait + time.Millisecond, maxContactWait + time.Millisecond, 5 * time.Second}
+		if diff := cmp.Diff(want, took); diff != "" {
+			t.Errorf("requests done at (-want +got):\n%s", diff)
+		}
+	})
 }
