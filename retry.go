@@ -123,9 +123,11 @@ type RetryPolicy struct {
 	// By default every response's RateLimit and RateLimit-Policy fields,
 	// the older RateLimit-Limit/-Remaining/-Reset, X-RateLimit-* and the
 	// Retry-After of a 429 or 503 feed a pacer per origin that spreads the
-	// remaining quota over the time left to its reset, instead of letting
-	// a burst run into 429s. An origin that has sent none of these fields
-	// is not paced. A wait longer than MaxRetryAfter is not made: the try
+	// quota evenly over its window (and holds the origin when nothing is
+	// left), instead of letting a burst run into 429s. An origin that has
+	// sent none of these fields is not paced; while the first request to
+	// an origin is in flight, others to it wait for its answer, up to a
+	// second. A wait longer than MaxRetryAfter is not made: the try
 	// fails at once with a *RateLimitError. Clients sharing a Store that
 	// implements PaceStore share the pacing, across processes too.
 	NoPacing bool
@@ -133,7 +135,7 @@ type RetryPolicy struct {
 	// RetryBudget is the share of an origin's requests that may be retried
 	// (Finagle's and Envoy's retry budgets): each first try adds
 	// RetryBudget of a retry to the origin's budget, plus one retry a
-	// second whatever the traffic, up to ten saved up; each retry takes
+	// second whatever the traffic, up to three saved up; each retry takes
 	// one. A retry the budget cannot pay for is not made, so an outage
 	// multiplies the load on the server by 1+RetryBudget at most, not by
 	// MaxAttempts. 0 means 0.2; a negative value means no budget.
