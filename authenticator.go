@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 )
 
 // The Authenticator interface a TokenManager obtains tokens through, and
@@ -19,7 +18,9 @@ var ErrNoRefresh = errors.New("httpsession: refresh not supported")
 // them at a time, under a context with the manager's RefreshTimeout.
 //
 // hc carries the session's cookies (login forms, CSRF cookies) but never a
-// token from the TokenManager. Refresh may return ErrNoRefresh when the
+// token from the TokenManager. A token's lifetime is returned as
+// Token.ExpiresIn: the TokenManager dates it on the session's clock
+// (Options.Now), so an Authenticator needs no clock of its own. Refresh may return ErrNoRefresh when the
 // flow has no refresh; the manager then logs in again. Errors should not
 // contain credentials or tokens: they end up in logs.
 type Authenticator interface {
@@ -27,29 +28,20 @@ type Authenticator interface {
 	Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error)
 }
 
-// sessionClock is implemented by the transport of a Client's session: the
-// client a Client hands its Authenticator sends through it.
-type sessionClock interface {
-	sessionNow() time.Time
-}
-
-// nowFor returns the time on the clock of the session hc belongs to
-// (Options.Now), or time.Now for any other client. The ready-made
-// authenticators date an expires_in with it.
+// A cookieLogin is an Authenticator whose login lives in the session's
+// cookies rather than in a bearer token, as FormLogin's does. It is the
+// seam between such a login and the Client it serves:
 //
-// The clock travels with hc rather than as an argument or a context value:
-// the Authenticator interface has no place for one, and a clock carried in
-// a context is a hidden parameter that any context in between may drop.
-// hc is the session's own client, its cookies and retry policy; its clock
-// is part of the session in the same way, and a TokenManager used without
-// a Client runs on time.Now like hc.
-func nowFor(hc *http.Client) time.Time {
-	if hc != nil {
-		if s, ok := hc.Transport.(sessionClock); ok {
-			return s.sessionNow()
-		}
-	}
-	return time.Now()
+//   - New hands it the session's Jar through bindJar, once, and uses the
+//     Authenticator bindJar returns (a copy: the one in Options is not
+//     modified and may serve other Clients), so that the login can check
+//     the cookies it stored;
+//   - its login page's origin (loginPage) stands in for empty
+//     Options.AuthOrigins: a 401 from there means the session ended.
+type cookieLogin interface {
+	Authenticator
+	loginPage() string
+	bindJar(j *Jar) Authenticator
 }
 
 // AuthFuncs adapts two functions to an Authenticator.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
 )
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -51,14 +52,14 @@ func TestJSONLogin(t *testing.T) {
 			a:        JSONLogin{Username: "alice", Password: testPassword},
 			wantBody: map[string]any{"username": "alice", "password": testPassword},
 			answer:   `{"access_token":"A","refresh_token":"R","expires_in":3600,"token_type":"bearer"}`,
-			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "bearer", Expiry: authNow.Add(time.Hour)},
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "bearer", ExpiresIn: 3600},
 		},
 		{
 			name:     "expires_in as a string, no refresh token",
 			a:        JSONLogin{Username: "alice", Password: testPassword},
 			wantBody: map[string]any{"username": "alice", "password": testPassword},
 			answer:   `{"access_token":"A","expires_in":"60"}`,
-			want:     &Token{AccessToken: "A", Expiry: authNow.Add(time.Minute)},
+			want:     &Token{AccessToken: "A", ExpiresIn: 60},
 		},
 		{
 			name:     "implausible expires_in is unknown",
@@ -76,7 +77,7 @@ func TestJSONLogin(t *testing.T) {
 			},
 			wantBody: map[string]any{"email": "alice", "pass": testPassword, "remember": true},
 			answer:   `{"data":{"token":"A","refresh":"R","ttl":10,"kind":"Bearer"}}`,
-			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "Bearer", Expiry: authNow.Add(10 * time.Second)},
+			want:     &Token{AccessToken: "A", RefreshToken: "R", TokenType: "Bearer", ExpiresIn: 10},
 		},
 	}
 	for _, tt := range tests {
@@ -307,16 +308,16 @@ func TestOAuth2(t *testing.T) {
 			wantSeen: seen{Basic: true, User: "my id:1", Password: "s3cr3t-client&x", Form: url.Values{
 				"grant_type": {"password"}, "username": {"alice"}, "password": {testPassword}, "scope": {"read write"}, "audience": {"api"},
 			}},
-			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", Expiry: authNow.Add(2 * time.Minute)},
+			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", ExpiresIn: 120},
 		},
 		{
 			name:   "client credentials in the body",
-			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", ClientAuth: ClientSecretPost},
+			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: oauth2.AuthStyleInParams},
 			answer: `{"access_token":"A","expires_in":"30"}`,
 			wantSeen: seen{Form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
 			}},
-			want: &Token{AccessToken: "A", Expiry: authNow.Add(30 * time.Second)},
+			want: &Token{AccessToken: "A", ExpiresIn: 30},
 		},
 		{
 			name:     "public client",
@@ -331,7 +332,8 @@ func TestOAuth2(t *testing.T) {
 			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
 			answer:   `{"access_token":"A2","expires_in":60}`,
 			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
-			want:     &Token{AccessToken: "A2", Expiry: authNow.Add(time.Minute)},
+			// No new refresh token: the old one stays (RFC 6749 §6).
+			want: &Token{AccessToken: "A2", RefreshToken: "R1", ExpiresIn: 60},
 		},
 		{
 			name:     "form-encoded answer",

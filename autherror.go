@@ -57,18 +57,14 @@ func (e *AuthError) Error() string {
 	return b.String()
 }
 
-// Unwrap makes errors.Is(err, ErrAuthResponse) hold when the endpoint
-// answered (or the authenticator returned nothing usable), and exposes Err.
-func (e *AuthError) Unwrap() []error {
-	var errs []error
-	if e.Status != 0 || e.Err == nil {
-		errs = append(errs, ErrAuthResponse)
-	}
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	return errs
+// Is reports whether target is ErrAuthResponse and the endpoint answered
+// (or the authenticator returned nothing usable).
+func (e *AuthError) Is(target error) bool {
+	return target == ErrAuthResponse && (e.Status != 0 || e.Err == nil)
 }
+
+// Unwrap returns Err.
+func (e *AuthError) Unwrap() error { return e.Err }
 
 // An OAuth2Error is an error response from an OAuth 2.0 token endpoint
 // (RFC 6749 §5.2), such as Code "invalid_grant" for a revoked refresh token
@@ -89,8 +85,8 @@ func (e *OAuth2Error) Error() string {
 	return s + " (status " + strconv.Itoa(e.Status) + ")"
 }
 
-// Unwrap returns ErrAuthResponse.
-func (e *OAuth2Error) Unwrap() error { return ErrAuthResponse }
+// Is reports whether target is ErrAuthResponse.
+func (e *OAuth2Error) Is(target error) bool { return target == ErrAuthResponse }
 
 var (
 	// ErrLoginRequired is matched (errors.Is) by the error of a login that
@@ -139,5 +135,5 @@ func (e *FlowError) Error() string {
 	return s
 }
 
-// Unwrap returns Err.
-func (e *FlowError) Unwrap() error { return e.Err }
+// Is reports whether target is Err.
+func (e *FlowError) Is(target error) bool { return target == e.Err }

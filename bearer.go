@@ -49,6 +49,13 @@ type Token struct {
 	// the token is used until the server rejects it.
 	Expiry time.Time `json:"expiry,omitempty"`
 
+	// ExpiresIn is the lifetime in seconds the server gave the token
+	// (expires_in, RFC 6749 §5.1). An Authenticator returns it rather than
+	// dating the token itself: the TokenManager turns it into Expiry on its
+	// clock (Options.Now) when it receives the token, unless Expiry is set,
+	// and keeps no ExpiresIn. A session file never holds it.
+	ExpiresIn int64 `json:"expires_in,omitempty"`
+
 	// IDToken is the OpenID Connect ID token (a JWT) the token endpoint
 	// returned with the access token, if any; IDTokenClaims decodes it. It is
 	// persisted and redacted like the other secrets.

@@ -79,10 +79,13 @@ type Options struct {
 	// method, redacted URL, status, attempt, wait. Never headers, cookies,
 	// tokens or bodies. Nil means silence.
 	Logger *slog.Logger
-	// Now is the clock for cookie and token expiry: the jar's and the
-	// token manager's, and the one the ready-made authenticators date an
-	// expires_in with. Nil means time.Now. Retry waits and budgets run on
-	// time.Now whatever it is.
+	// Now is the session's one clock, for cookie and token expiry: the
+	// jar's and the token manager's, which dates a token's expires_in
+	// (Token.ExpiresIn) with it. Nil means time.Now. Retry waits and
+	// budgets run on time.Now whatever it is (RetryPolicy.Sleep is the one
+	// sleep). It is there for programs built on httpsession to test their
+	// own handling of expiry against real sockets (httptest servers), where
+	// testing/synctest cannot move time.
 	Now func() time.Time
 	// AutoSave, when positive, writes the session file that long after a
 	// response changed the cookies or the token; later changes within the
@@ -224,7 +227,7 @@ func defaultHeader(h http.Header) (http.Header, error) {
 }
 
 // authOrigins parses Options.AuthOrigins. Auth without AuthOrigins is
-// refused, except for a FormLogin: a cookie-only login sends no bearer
+// refused, except for a cookieLogin such as FormLogin: it sends no bearer
 // token, and its login page's origin is where a 401 means "log in again".
 func authOrigins(o *Options) ([]authOrigin, error) {
 	var origins []authOrigin
@@ -238,11 +241,11 @@ func authOrigins(o *Options) ([]authOrigin, error) {
 	if o.Auth == nil || len(origins) > 0 {
 		return origins, nil
 	}
-	fl, ok := o.Auth.(*FormLogin)
+	cl, ok := o.Auth.(cookieLogin)
 	if !ok {
 		return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
 	}
-	or, err := loginOrigin(fl.LoginURL)
+	or, err := loginOrigin(cl.loginPage())
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +308,11 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 		}
 		return err
 	}
-	c.tokens = newTokenManager(o.Auth, authHC, &to, now)
+	auth := o.Auth
+	if cl, ok := auth.(cookieLogin); ok {
+		auth = cl.bindJar(c.jar)
+	}
+	c.tokens = newTokenManager(auth, authHC, &to, now)
 	if c.sess != nil {
 		if tok := c.sess.token(); tok != nil {
 			c.tokens.setToken(tok, c.sess.tokenUpdated())

@@ -30,12 +30,12 @@ func TestSyncIntervalPicksUpOthers(t *testing.T) {
 		if err := writer.Save(); err != nil {
 			t.Fatal(err)
 		}
-		if n := reader.Jar().Len(); n != 0 {
+		if n := reader.Jar().live(); n != 0 {
 			t.Fatalf("reader holds %d cookies before any sync, want 0", n)
 		}
 		time.Sleep(time.Second + time.Millisecond)
 		synctest.Wait()
-		if n := reader.Jar().Len(); n != 1 {
+		if n := reader.Jar().live(); n != 1 {
 			t.Errorf("reader holds %d cookies one interval later, want 1", n)
 		}
 		if err := reader.Close(); err != nil {
@@ -50,7 +50,7 @@ func TestSyncIntervalPicksUpOthers(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
-		if n := reader.Jar().Len(); n != 1 {
+		if n := reader.Jar().live(); n != 1 {
 			t.Errorf("reader holds %d cookies after Close and more intervals, want still 1", n)
 		}
 	})
@@ -103,7 +103,7 @@ func TestDefaultResponseHeaderTimeout(t *testing.T) {
 		base := c.hc.Transport.(*transport).base.(*http.Transport)
 		base.DialContext = dialMem
 		start := time.Now()
-		req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+l.addr+"/", nil)
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+l.Addr().String()+"/", nil)
 		_, err = c.Do(req)
 		if err == nil {
 			t.Fatal("Do succeeded against a server that never answers")

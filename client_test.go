@@ -531,7 +531,7 @@ func TestAutoSaveCoalesces(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := c2.Jar().Len(); got != 21 {
+		if got := c2.Jar().live(); got != 21 {
 			t.Errorf("reloaded %d cookies, want 21", got)
 		}
 	})

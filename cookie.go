@@ -13,18 +13,20 @@ import (
 var ErrCookieRejected = errors.New("httpsession: cookie rejected")
 
 // A CookieError reports a cookie that Jar.Add refused and why. It names the
-// cookie, never its value.
+// cookie, never its value. Jar.Add returns a *CookieError; reports (such as
+// browsercookies') hold CookieError values. Its methods have value
+// receivers, so either form is an error matching ErrCookieRejected.
 type CookieError struct {
 	Name, Domain string
 	Reason       string // "expired", "domain is a public suffix", …
 }
 
-func (e *CookieError) Error() string {
+func (e CookieError) Error() string {
 	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
 }
 
 // Is reports whether target is ErrCookieRejected.
-func (e *CookieError) Is(target error) bool { return target == ErrCookieRejected }
+func (e CookieError) Is(target error) bool { return target == ErrCookieRejected }
 
 // Cookie is a stored cookie, as All reports it. Its String, Format and
 // LogValue never print the Value: no fmt verb does, nor log/slog's text

@@ -56,7 +56,7 @@ func Example() {
 			log.Fatal(err)
 		}
 		defer c.Close()
-		fmt.Println("cookies loaded:", c.Jar().Len())
+		fmt.Println("cookies loaded:", len(c.Jar().All()))
 
 		resp, err := c.Get(ctx, srv.URL+"/me")
 		if err != nil {
@@ -669,7 +669,7 @@ func ExampleJar_All() {
 	fmt.Printf("%+v\n", c.Jar().All()[1])
 
 	fmt.Println("removed theme:", c.Jar().Remove("127.0.0.1", "/", "theme"))
-	fmt.Println("cookies left:", c.Jar().Len())
+	fmt.Println("cookies left:", len(c.Jar().All()))
 
 	// Output:
 	// __Host-csrf=[REDACTED]; Domain=127.0.0.1; Path=/; HostOnly; Secure

@@ -20,8 +20,10 @@ import (
 // to PostURL. Success is decided by the configured checks on the POST's
 // response, which is not followed if it redirects.
 //
-// The cookies travel through hc: use the Client's authenticator client, or
-// an *http.Client with a Jar. Login returns a Token with an empty
+// The cookies travel through hc: give the FormLogin to a Client as
+// Options.Auth (it then checks the session's jar, and its login page's
+// origin stands in for empty AuthOrigins), or call Login with an
+// *http.Client that has a Jar. Login returns a Token with an empty
 // AccessToken and no Expiry: nothing is added to requests, the session
 // cookie in the jar does the work, and the session counts as logged in
 // until a 401 invalidates it, which makes the TokenManager log in again.
@@ -40,6 +42,8 @@ type FormLogin struct {
 	SuccessStatus   int    // 0 means any 2xx or 3xx status
 	SuccessCookie   string // a cookie that must now be set for PostURL
 	SuccessRedirect string // the POST must redirect here: a path, or an absolute URL
+
+	jar *Jar // the session's, set by bindJar for a Client
 }
 
 // Login implements Authenticator.
@@ -121,7 +125,7 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 	case a.SuccessStatus == 0 && (resp.StatusCode < 200 || resp.StatusCode > 399):
 		return "unexpected status"
 	}
-	if a.SuccessCookie != "" && !hasCookie(hc, target, resp, a.SuccessCookie) {
+	if a.SuccessCookie != "" && !a.hasCookie(hc, target, resp, a.SuccessCookie) {
 		return "cookie " + strconv.Quote(clean(a.SuccessCookie, 64)) + " not set"
 	}
 	if a.SuccessRedirect != "" {
@@ -140,23 +144,30 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 	return ""
 }
 
-// cookieSource is a RoundTripper that keeps cookies itself, as a Client's
-// session does, instead of leaving them to http.Client.Jar.
-type cookieSource interface {
-	SessionJar() http.CookieJar
+// loginPage implements cookieLogin: a 401 from the login page's origin
+// means the session ended.
+func (a *FormLogin) loginPage() string { return a.LoginURL }
+
+// bindJar implements cookieLogin: a copy of a that checks SuccessCookie in
+// the session's jar, where the cookies of a Client's session live (its
+// authenticator client has no Jar of its own).
+func (a *FormLogin) bindJar(j *Jar) Authenticator {
+	b := *a
+	b.jar = j
+	return &b
 }
 
-// hasCookie reports whether the response set a cookie called name, or hc's
-// jar holds one for u.
-func hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bool {
+// hasCookie reports whether the response set a cookie called name, or the
+// jar (the session's, else hc's) holds one for u.
+func (a *FormLogin) hasCookie(hc *http.Client, u *url.URL, resp *http.Response, name string) bool {
 	for _, c := range resp.Cookies() {
 		if c.Name == name && c.Value != "" && c.MaxAge >= 0 {
 			return true
 		}
 	}
 	var jar http.CookieJar = hc.Jar
-	if s, ok := hc.Transport.(cookieSource); ok && jar == nil {
-		jar = s.SessionJar() // a Client's session: its cookies live in the transport
+	if a.jar != nil {
+		jar = a.jar
 	}
 	if jar != nil {
 		for _, c := range jar.Cookies(u) {

@@ -1,11 +1,10 @@
 package httpsession
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/idna"
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // Hosts, sites and paths as cookies see them: the canonical host of a URL
@@ -56,69 +55,11 @@ type hostInfo struct {
 	loopback bool // localhost, *.localhost, 127.0.0.0/8 or ::1
 }
 
-// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2):
-// port and one trailing dot removed, lower case, punycode. Hosts with
-// characters outside letters, digits, "-", "_" and ".", with empty labels,
-// or ending in a number that is no IPv4 address, are refused. It is one
-// piece so that the common case (an ASCII name already in lower case) is a
-// single pass without allocation; the branches are the forms a host takes.
+// canonicalHost canonicalises a URL's host[:port] (RFC 6265 §5.1.2), as
+// package origin does.
 func canonicalHost(hostport string) (hostInfo, bool) {
-	h := hostport
-	if strings.HasPrefix(h, "[") {
-		end := strings.IndexByte(h, ']')
-		if end < 0 {
-			return hostInfo{}, false
-		}
-		return ipHost(h[1:end], true)
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		if strings.IndexByte(h[:i], ':') >= 0 {
-			return ipHost(h, true) // an IPv6 address without brackets
-		}
-		h = h[:i]
-	}
-	h = strings.TrimSuffix(h, ".")
-	if h == "" {
-		return hostInfo{}, false
-	}
-	if !isASCII(h) {
-		a, err := idna.Lookup.ToASCII(h)
-		if err != nil || a == "" || !isASCII(a) {
-			return hostInfo{}, false
-		}
-		h = a
-	}
-	h = strings.ToLower(h)
-	if h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
-		return hostInfo{}, false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return hostInfo{}, false
-		}
-	}
-	// A host whose last label is a number is an IPv4 address (as in the
-	// WHATWG URL standard) or nothing.
-	last := h[strings.LastIndexByte(h, '.')+1:]
-	if last[0] >= '0' && last[0] <= '9' {
-		return ipHost(h, false)
-	}
-	loop := h == "localhost" || strings.HasSuffix(h, ".localhost")
-	return hostInfo{name: h, loopback: loop}, true
-}
-
-// ipHost canonicalises an IP address host.
-func ipHost(s string, v6 bool) (hostInfo, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Is6() != v6 {
-		return hostInfo{}, false
-	}
-	name := s
-	if v6 {
-		name = a.String()
-	}
-	return hostInfo{name: name, ip: true, loopback: a.IsLoopback()}, true
+	h, ok := origin.CanonicalHost(hostport)
+	return hostInfo{name: h.Name, ip: h.IP, loopback: h.Loopback}, ok
 }
 
 // requestPath is the path of u for cookie matching: escaped, "/" when
@@ -231,8 +172,8 @@ type cachedHost struct {
 // minHostCache is the least number of hosts Jar.hosts may hold.
 const minHostCache = 1024
 
-// origin is the request a cookie came from.
-type origin struct {
+// source is the request a cookie came from.
+type source struct {
 	target
 	site           // key: the groups key
 	defPath string // default-path (RFC 6265 §5.1.4)
@@ -244,9 +185,9 @@ type origin struct {
 	subDone bool
 }
 
-// originOf is the origin of a request to t. j.mu must be held.
-func (j *Jar) originOf(t *target) origin {
-	o := origin{target: *t, defPath: defaultPath(t.path)}
+// sourceOf is the source of a request to t. j.mu must be held.
+func (j *Jar) sourceOf(t *target) source {
+	o := source{target: *t, defPath: defaultPath(t.path)}
 	o.host, o.site, o.owned = j.hostSite(t.host, t.ip)
 	return o
 }

@@ -392,7 +392,7 @@ func (j *Jar) String() string {
 	if j == nil {
 		return "Jar(nil)"
 	}
-	return fmt.Sprintf("Jar{cookies: %d}", j.Len())
+	return fmt.Sprintf("Jar{cookies: %d}", j.live())
 }
 
 // Format makes every fmt verb print String ("&httpsession.Jar{…}" for
@@ -407,7 +407,7 @@ func (j *Jar) LogValue() slog.Value {
 	if j == nil {
 		return slog.StringValue("Jar(nil)")
 	}
-	return slog.GroupValue(slog.Int("cookies", j.Len()))
+	return slog.GroupValue(slog.Int("cookies", j.live()))
 }
 
 // All returns every live cookie, ordered by domain, path, name and
@@ -439,8 +439,8 @@ func (j *Jar) all(now time.Time) []Cookie {
 	return out
 }
 
-// Len returns the number of live cookies.
-func (j *Jar) Len() int {
+// live returns the number of live cookies.
+func (j *Jar) live() int {
 	nowNS := j.now().UnixNano()
 	j.mu.RLock()
 	defer j.mu.RUnlock()

@@ -31,7 +31,7 @@ func TestConcurrent(t *testing.T) {
 					jar.Remove(u.Hostname(), "/", fmt.Sprint("n", i%30))
 				case 3:
 					_ = jar.All()
-					_ = jar.Len()
+					_ = jar.live()
 				case 4:
 					_ = cookieHeader(jar, u)
 				case 5:
@@ -57,7 +57,7 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	checkJar(t, jar)
-	if n := jar.Len(); n > 100 {
+	if n := jar.live(); n > 100 {
 		t.Errorf("Len() = %d, want at most MaxCookies", n)
 	}
 }
@@ -78,7 +78,7 @@ func TestLookupsShareTheLock(t *testing.T) {
 		for _, c := range jar.Cookies(u) {
 			b.WriteString(c.Name + "=" + c.Value)
 		}
-		fmt.Fprintf(&b, " %s %d %d", cookieHeader(jar, u), len(jar.All()), jar.Len())
+		fmt.Fprintf(&b, " %s %d %d", cookieHeader(jar, u), len(jar.All()), jar.live())
 		done <- b.String()
 	}()
 	var got string
@@ -171,7 +171,7 @@ func TestConcurrentLookups(t *testing.T) {
 	for msg := range errs {
 		t.Error(msg)
 	}
-	if got := jar.Len(); got != 2 {
+	if got := jar.live(); got != 2 {
 		t.Errorf("Len() = %d, want 2", got)
 	}
 }

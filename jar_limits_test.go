@@ -32,7 +32,7 @@ func TestBoundedMemory(t *testing.T) {
 			t.Fatalf("after %d responses: %d cookies and %d tombstones stored, limit %d", i+1, stored, tombs, limit)
 		}
 	}
-	if n := jar.Len(); n > limit {
+	if n := jar.live(); n > limit {
 		t.Errorf("Len() = %d, want at most %d", n, limit)
 	}
 }
@@ -62,12 +62,12 @@ func TestPerDomainLimit(t *testing.T) {
 	if got, want := names(jar.All()), "d e f"; got != want {
 		t.Fatalf("a subdomain shares the eTLD+1 limit: jar holds %q, want %q", got, want)
 	}
-	if got, want := jar.Len(), 3; got != want {
+	if got, want := jar.live(), 3; got != want {
 		t.Errorf("Len() = %d, want %d", got, want)
 	}
 	// Other registrable domains have limits of their own.
 	jar.SetCookieHeaders(mustParseURL(t, "http://example.org/"), []string{"g=7", "h=8"})
-	if got, want := jar.Len(), 5; got != want {
+	if got, want := jar.live(), 5; got != want {
 		t.Errorf("Len() = %d, want %d", got, want)
 	}
 }
@@ -81,12 +81,12 @@ func TestTotalLimit(t *testing.T) {
 	// Touch the first host so that it survives.
 	jar.Cookies(mustParseURL(t, "http://host00.example/"))
 	clock.Advance(2 * time.Minute)
-	if got, want := jar.Len(), 20; got != want {
+	if got, want := jar.live(), 20; got != want {
 		t.Fatalf("Len() = %d, want %d", got, want)
 	}
 	jar.SetCookieHeaders(mustParseURL(t, "http://new.example/"), []string{"a=1"})
 	// Passing the limit evicts down to a tenth below it.
-	if got, want := jar.Len(), 18; got != want {
+	if got, want := jar.live(), 18; got != want {
 		t.Fatalf("Len() = %d, want %d", got, want)
 	}
 	var domains []string
@@ -122,7 +122,7 @@ func TestFlood(t *testing.T) {
 		lines[i] = "c" + strings.Repeat("x", i%7) + fmt.Sprint(i) + "=v"
 	}
 	jar.SetCookieHeaders(u, lines)
-	if got, want := jar.Len(), defaultMaxCookiesPerDomain; got != want {
+	if got, want := jar.live(), defaultMaxCookiesPerDomain; got != want {
 		t.Errorf("after a flood: Len() = %d, want %d", got, want)
 	}
 	cs := make([]*http.Cookie, flood)
@@ -130,7 +130,7 @@ func TestFlood(t *testing.T) {
 		cs[i] = &http.Cookie{Name: fmt.Sprint("h", i), Value: "v"}
 	}
 	jar.SetCookies(mustParseURL(t, "http://other.example.org/"), cs)
-	if got, want := jar.Len(), 2*defaultMaxCookiesPerDomain; got != want {
+	if got, want := jar.live(), 2*defaultMaxCookiesPerDomain; got != want {
 		t.Errorf("after a second flood: Len() = %d, want %d", got, want)
 	}
 }

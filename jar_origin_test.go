@@ -63,7 +63,7 @@ func TestLeaveSecureCookiesAlone(t *testing.T) {
 			secureLine = "s=1; Secure"
 		}
 		jar.SetCookieHeaders(mustParseURL(t, secureURL), []string{secureLine})
-		if jar.Len() != 1 {
+		if jar.live() != 1 {
 			t.Fatalf("%s: %q from %s was not stored", tc.description, secureLine, secureURL)
 		}
 		jar.SetCookieHeaders(mustParseURL(t, tc.fromURL), []string{tc.line})

@@ -484,8 +484,8 @@ func TestExpiresOverTime(t *testing.T) {
 			t.Errorf("at %v: Cookies = %q, want %q", clock.Now().Sub(tNow), g, s.want)
 		}
 	}
-	if got, want := jar.Len(), 1; got != want {
-		t.Errorf("Len() = %d, want %d", got, want)
+	if got, want := jar.live(), 1; got != want {
+		t.Errorf("live() = %d, want %d", got, want)
 	}
 }
 
@@ -505,8 +505,8 @@ func TestExpiredCookiesHidden(t *testing.T) {
 		if got, want := names(jar.All()), "b s"; got != want {
 			t.Errorf("%s: All() = %q, want %q", when, got, want)
 		}
-		if got, want := jar.Len(), 2; got != want {
-			t.Errorf("%s: Len() = %d, want %d", when, got, want)
+		if got, want := jar.live(), 2; got != want {
+			t.Errorf("%s: live() = %d, want %d", when, got, want)
 		}
 		if got, want := cookieHeader(jar, www), "b=2; s=3"; got != want {
 			t.Errorf("%s: cookieHeader(%q) = %q, want %q", when, www, got, want)
@@ -735,8 +735,8 @@ func TestRemoveAndClear(t *testing.T) {
 	}
 	jar.SetCookieHeaders(mustParseURL(t, "https://x.example/"), []string{"a=1", "b=2"})
 	jar.Clear()
-	if got := jar.Len(); got != 0 {
-		t.Errorf("after Clear: Len() = %d, want 0", got)
+	if got := jar.live(); got != 0 {
+		t.Errorf("after Clear: live() = %d, want 0", got)
 	}
 	if got := jar.Cookies(mustParseURL(t, "https://x.example/")); got != nil {
 		t.Errorf("after Clear: Cookies = %v, want none", got)

@@ -32,7 +32,7 @@ func (j *Jar) setCookies(u *url.URL, cookies []*http.Cookie, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	o := j.originOf(&t)
+	o := j.sourceOf(&t)
 	changed := false
 	for _, c := range cookies {
 		if c == nil {
@@ -89,7 +89,7 @@ func (j *Jar) storeLines(t *target, lines []string, now time.Time) {
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	o := j.originOf(t)
+	o := j.sourceOf(t)
 	changed := false
 	for i := range parsed {
 		changed = j.store(&o, &parsed[i], now) || changed
@@ -125,7 +125,7 @@ func (j *Jar) perResponse() int {
 
 // store runs the storage model of RFC 6265bis §5.7 for one cookie from o
 // and reports whether the stored state changed. j.mu must be held.
-func (j *Jar) store(o *origin, rc *rawCookie, now time.Time) bool {
+func (j *Jar) store(o *source, rc *rawCookie, now time.Time) bool {
 	if !acceptableNameValue(rc.name, rc.value) {
 		return false
 	}
@@ -227,7 +227,7 @@ func cookieExpiry(rc *rawCookie, now time.Time) (expires int64, remove bool) {
 // may be stored at all, and where: its domain and host-only flag, its
 // path, Secure only from a secure origin, SameSite=None only with Secure,
 // and the cookie name prefixes.
-func (j *Jar) placement(o *origin, rc *rawCookie) (domain, path string, hostOnly, ok bool) {
+func (j *Jar) placement(o *source, rc *rawCookie) (domain, path string, hostOnly, ok bool) {
 	domain, hostOnly, ok = j.cookieDomain(o, rc)
 	if !ok {
 		return "", "", false, false
@@ -324,7 +324,7 @@ func sharedDomain(g *group, domain string) string {
 // secure protocol): the store holds a live Secure cookie of that name
 // whose domain domain-matches domain, or the other way round, and whose
 // path path path-matches. j.mu must be held.
-func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) bool {
+func (j *Jar) shadowsSecure(o *source, name, domain, path string, now int64) bool {
 	shadows := func(g *group) bool {
 		if g == nil {
 			return false
@@ -371,7 +371,7 @@ func (j *Jar) shadowsSecure(o *origin, name, domain, path string, now int64) boo
 // last answer is kept for the next cookie: a response from a non-secure
 // origin stores no Secure cookie, so a group that appears while it is
 // stored cannot hold one. j.mu must be held.
-func (o *origin) subdomainKeys(j *Jar, domain string) []string {
+func (o *source) subdomainKeys(j *Jar, domain string) []string {
 	if o.subDone && o.subFor == domain {
 		return o.subKeys
 	}
@@ -399,7 +399,7 @@ func (o *origin) subdomainKeys(j *Jar, domain string) []string {
 
 // cookieDomain decides a cookie's domain and host-only flag
 // (RFC 6265bis §5.7).
-func (j *Jar) cookieDomain(o *origin, rc *rawCookie) (domain string, hostOnly, ok bool) {
+func (j *Jar) cookieDomain(o *source, rc *rawCookie) (domain string, hostOnly, ok bool) {
 	// §5.7: no Domain attribute, a host-only cookie.
 	if !rc.hasDomain || rc.domain == "" {
 		return o.host, true, true

@@ -33,7 +33,7 @@ type jarState struct {
 
 func stateOf(j *Jar) jarState {
 	cookies, tombs := j.snapshot()
-	return jarState{Cookies: cookies, Tombs: tombs, Len: j.Len()}
+	return jarState{Cookies: cookies, Tombs: tombs, Len: j.live()}
 }
 
 // mergeFixture is a jar with cookies on several domains and paths, some

@@ -185,7 +185,7 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body 
 		}
 	}
 	if v, ok := lookup(m, cmp.Or(a.ExpiresInField, "expires_in")); ok {
-		t.Expiry = expiryFrom(v, nowFor(hc))
+		t.ExpiresIn = lifetime(v)
 	}
 	return t, nil
 }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // The request of a JSON or form login and the reading of its answer:
@@ -108,9 +107,9 @@ func lookupString(m map[string]any, path string) string {
 	return s
 }
 
-// expiryFrom turns an expires_in value (a number or a numeric string of
-// seconds) into an Expiry; zero if absent or implausible.
-func expiryFrom(v any, now time.Time) time.Time {
+// lifetime reads an expires_in value (a number or a numeric string of
+// seconds) as whole seconds; zero if absent or implausible.
+func lifetime(v any) int64 {
 	var s string
 	switch x := v.(type) {
 	case json.Number:
@@ -118,13 +117,13 @@ func expiryFrom(v any, now time.Time) time.Time {
 	case string:
 		s = x
 	default:
-		return time.Time{}
+		return 0
 	}
 	sec, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(sec) || sec <= 0 || sec > 100*365*24*3600 {
-		return time.Time{}
+	if err != nil || math.IsNaN(sec) || sec < 1 || sec > 100*365*24*3600 {
+		return 0
 	}
-	return now.Add(time.Duration(sec * float64(time.Second)))
+	return int64(sec)
 }
 
 // lastField is the last element of a dotted path.

@@ -8,64 +8,36 @@ import (
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
+
+	"github.com/httpsession/httpsession/internal/memnet"
 )
 
-// An in-memory network for tests that run in a testing/synctest bubble.
-// Time in a bubble moves only when every goroutine in it is durably
-// blocked, and a goroutine reading a real socket is not; one reading a
-// net.Pipe is. A memListener is a listener of pipes at a made-up loopback
-// address, and dialMem connects to it.
+// An in-memory network for tests that run in a testing/synctest bubble
+// (see package memnet): newMemListener returns a listener at a made-up
+// loopback address, and dialMem connects to it.
 
 // memListeners holds the open memListeners by address.
 var (
-	memListeners sync.Map // string → *memListener
+	memListeners sync.Map // string → *memnet.Listener
 	memPorts     atomic.Int32
 )
 
-type memListener struct {
-	addr  string
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
+// memListener is a memnet.Listener that leaves memListeners when closed.
+type memListener struct{ *memnet.Listener }
+
+func (l memListener) Close() error {
+	memListeners.Delete(l.Addr().String())
+	return l.Listener.Close()
 }
 
 // newMemListener returns a listener at 127.0.0.1 and a port no real
 // listener of a test gets (they are ephemeral ones).
-func newMemListener() *memListener {
-	l := &memListener{
-		addr:  fmt.Sprintf("127.0.0.1:%d", memPorts.Add(1)),
-		conns: make(chan net.Conn),
-		done:  make(chan struct{}),
-	}
-	memListeners.Store(l.addr, l)
-	return l
+func newMemListener() memListener {
+	l := memnet.NewListener(fmt.Sprintf("127.0.0.1:%d", memPorts.Add(1)))
+	memListeners.Store(l.Addr().String(), l)
+	return memListener{l}
 }
-
-func (l *memListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *memListener) Close() error {
-	l.once.Do(func() {
-		memListeners.Delete(l.addr)
-		close(l.done)
-	})
-	return nil
-}
-
-func (l *memListener) Addr() net.Addr { return memAddr(l.addr) }
-
-type memAddr string
-
-func (a memAddr) Network() string { return "tcp" }
-func (a memAddr) String() string  { return string(a) }
 
 // dialMem connects to the memListener at addr, or to addr on the real
 // network when there is none.
@@ -75,16 +47,7 @@ func dialMem(ctx context.Context, network, addr string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)
 	}
-	l := v.(*memListener)
-	c, s := net.Pipe()
-	select {
-	case l.conns <- s:
-		return c, nil
-	case <-l.done:
-		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return v.(*memnet.Listener).Dial(ctx, network, addr)
 }
 
 // newMemServer starts a server for h on a memListener; its Client dials

@@ -133,7 +133,7 @@ func TestSessionConcurrentSaves(t *testing.T) {
 			if _, err := LoadSession(NewFileStore(fsys, path), jar); err != nil {
 				t.Fatal(err)
 			}
-			if n := jar.Len(); n != 4*3*10 {
+			if n := jar.live(); n != 4*3*10 {
 				t.Errorf("the file holds %d cookies, want %d", n, 4*3*10)
 			}
 		})

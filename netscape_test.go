@@ -101,13 +101,16 @@ func cookieLines(file string) int {
 	return n
 }
 
+// maxLine is the longest cookies.txt line read.
+const maxLine = 16 << 10
+
 func TestParseNetscapeCounts(t *testing.T) {
 	in := "\xef\xbb\xbf# Netscape HTTP Cookie File\r\n" +
 		"\r\n" +
 		".example.com\tTRUE\t/\tFALSE\t0\tok1\tv\r\n" +
 		"broken line\r\n" +
 		"example.com\tFALSE\t/\tFALSE\t0\treject\tv\r\n" +
-		"example.com\tFALSE\t/\tFALSE\t0\tlong\t" + strings.Repeat("x", 2*maxNetscapeLine) + "\n" +
+		"example.com\tFALSE\t/\tFALSE\t0\tlong\t" + strings.Repeat("x", 2*maxLine) + "\n" +
 		"#HttpOnly_example.com\tFALSE\t/\tFALSE\t0\tok2\tv" // no final newline
 	var names []string
 	n, err := parseNetscape(strings.NewReader(in), func(c Cookie) bool {
@@ -489,32 +492,4 @@ func FuzzReadNetscape(f *testing.F) {
 			t.Fatalf("export and re-import changed cookies (-want +got):\n%s", diff)
 		}
 	})
-}
-
-// TestImportNetscapeReport checks that every line that yields no cookie is
-// reported with its number and reason, and the others are kept.
-func TestImportNetscapeReport(t *testing.T) {
-	in := "# Netscape HTTP Cookie File\n" +
-		"\n" +
-		".example.com\tTRUE\t/\tFALSE\t0\tkept\t1\n" +
-		"#HttpOnly_www.example.org\tFALSE\t/\tTRUE\t0\tkept2\t2\n" +
-		".co.uk\tTRUE\t/\tFALSE\t0\tsuffix\tx\n" +
-		"example.com\tFALSE\t/\tFALSE\t0\t__Host-x\ty\n" +
-		"garbage line\n" +
-		"example.com\tFALSE\t/\tFALSE\t1\told\tz\n" +
-		strings.Repeat("x", maxNetscapeLine+10) + "\n"
-	got, err := NewJar(nil).ImportNetscape(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := NetscapeReport{Kept: 2, Rejected: []NetscapeLineError{
-		{Line: 5, Name: "suffix", Domain: "co.uk", Reason: "domain is a public suffix"},
-		{Line: 6, Name: "__Host-x", Domain: "example.com", Reason: "cookie prefix rules not met"},
-		{Line: 7, Reason: "malformed"},
-		{Line: 8, Name: "old", Domain: "example.com", Reason: "expired"},
-		{Line: 9, Reason: "line too long"},
-	}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ImportNetscape report mismatch (-want +got):\n%s", diff)
-	}
 }

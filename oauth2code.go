@@ -46,7 +46,9 @@ import (
 // of its URLs.
 type OAuth2Browser struct {
 	// Config holds the endpoints (AuthURL, TokenURL), ClientID,
-	// ClientSecret (usually "" for a native app) and Scopes. RedirectURL ""
+	// ClientSecret (usually "" for a native app) and Scopes. A zero
+	// Endpoint.AuthStyle means HTTP Basic for a client with a secret and
+	// client_id in the body for one without. RedirectURL ""
 	// means http://127.0.0.1:PORT/callback on a free port; otherwise it
 	// must be an http URL on a loopback IP (or localhost), and its port —
 	// 0 or none for a free one — and path are used. Config is not modified.
@@ -83,7 +85,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowCode)
 	}
-	cfg := *a.Config
+	cfg := tokenConfig(a.Config)
 	ln, redirect, err := listenLoopback(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -103,11 +105,12 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	defer cancel()
 	cb := &codeCallback{path: redirect.Path, state: state, done: make(chan struct{})}
 	cb.exchange = func(code string) (*Token, error) {
-		ot, err := cfg.Exchange(oauth2Context(ctx, hc), code, oauth2.VerifierOption(verifier))
+		octx, ans := oauth2Context(ctx, hc)
+		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
 		if err != nil {
-			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, code, verifier, cfg.ClientSecret)
+			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
 		}
-		return fromOAuth2(nowFor(hc), ot), nil
+		return fromOAuth2(ot), nil
 	}
 	srv := &http.Server{
 		Handler:           cb,

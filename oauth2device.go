@@ -33,7 +33,9 @@ import (
 // an OAuth2Device shows neither the client secret nor the query of its URLs.
 type OAuth2Device struct {
 	// Config holds the endpoints (DeviceAuthURL, TokenURL), ClientID and
-	// Scopes. Config is not modified.
+	// Scopes. A zero Endpoint.AuthStyle means HTTP Basic for a client with
+	// a ClientSecret and client_id in the body for one without. Config is
+	// not modified.
 	Config *oauth2.Config
 
 	// AuthParams are extra parameters of the device authorization request,
@@ -75,17 +77,17 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowDevice)
 	}
-	cfg := a.Config
+	cfg := tokenConfig(a.Config)
 	var opts []oauth2.AuthCodeOption
 	for k, vs := range a.AuthParams {
 		for _, v := range vs {
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
-	octx := oauth2Context(ctx, hc)
+	octx, ans := oauth2Context(ctx, hc)
 	da, err := cfg.DeviceAuth(octx, opts...)
 	if err != nil {
-		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.DeviceAuthURL), err, cfg.ClientSecret))
+		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.DeviceAuthURL), err, ans, cfg.ClientSecret))
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, &AuthError{Endpoint: redactURLString(cfg.Endpoint.DeviceAuthURL), Status: http.StatusOK,
@@ -111,9 +113,9 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the user: %w", flowDevice, ctx.Err())
 		}
-		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, da.DeviceCode, cfg.ClientSecret))
+		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, da.DeviceCode, cfg.ClientSecret))
 	}
-	return fromOAuth2(nowFor(hc), ot), nil
+	return fromOAuth2(ot), nil
 }
 
 func (a *OAuth2Device) printPrompt(d DeviceCode) {

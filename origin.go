@@ -3,13 +3,13 @@ package httpsession
 import (
 	"errors"
 	"net/url"
-	"strings"
+
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
-// authOrigin is a scheme, host and port that may receive the bearer token.
-type authOrigin struct {
-	scheme, host, port string
-}
+// An authOrigin is a scheme, host and port that may receive the bearer
+// token.
+type authOrigin = origin.Origin
 
 // ErrBadOrigin is returned by New for an AuthOrigins entry that is not a
 // bare origin such as "https://api.example.com".
@@ -24,10 +24,10 @@ func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
 	if !ok {
 		return authOrigin{}, &originError{s: s, reason: "bad host"}
 	}
-	switch o.scheme {
+	switch o.Scheme {
 	case "https":
 	case "http":
-		if h, _ := canonicalHost(o.host); !allowInsecure && !h.loopback {
+		if h, _ := canonicalHost(o.Host); !allowInsecure && !h.loopback {
 			return authOrigin{}, &originError{s: s, reason: "plain http to a non-loopback host (set AllowInsecureAuth to allow)"}
 		}
 	default:
@@ -42,31 +42,10 @@ func (e *originError) Error() string {
 	return "httpsession: bad auth origin " + redactURLString(e.s) + ": " + e.reason
 }
 
-func (e *originError) Unwrap() error { return ErrBadOrigin }
-
-func defaultPort(scheme string) string {
-	if scheme == "https" {
-		return "443"
-	}
-	return "80"
-}
+func (e *originError) Is(target error) bool { return target == ErrBadOrigin }
 
 // originOf returns u's origin in the form parseOrigin gives: scheme in
 // lower case, host canonical (lower case, punycode), port explicit.
-func originOf(u *url.URL) (authOrigin, bool) {
-	h, ok := canonicalHost(u.Host)
-	if !ok {
-		return authOrigin{}, false
-	}
-	o := authOrigin{scheme: strings.ToLower(u.Scheme), host: h.name, port: u.Port()}
-	if o.port == "" {
-		o.port = defaultPort(o.scheme)
-	}
-	return o, true
-}
+func originOf(u *url.URL) (authOrigin, bool) { return origin.Of(u) }
 
-func sameOrigin(a, b *url.URL) bool {
-	oa, okA := originOf(a)
-	ob, okB := originOf(b)
-	return okA && okB && oa == ob
-}
+func sameOrigin(a, b *url.URL) bool { return origin.Same(a, b) }

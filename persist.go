@@ -223,7 +223,7 @@ func (s *session) writes(c *Cookie, onDisk map[cookieID]bool, now time.Time) boo
 // did not change: a store that encrypts, for one, after reading a
 // plain-text document it is to replace with an encrypted one.
 func needsWrite(st Store) bool {
-	nw, ok := st.(interface{ NeedsWrite() bool })
+	nw, ok := st.(MigratingStore)
 	return ok && nw.NeedsWrite()
 }
 

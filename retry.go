@@ -175,7 +175,10 @@ type RetryPolicy struct {
 	// Sleep is every wait of the policy, between tries and for a rate
 	// limit token; it must return ctx's error, early, if ctx ends first.
 	// nil means a timer. MaxElapsed is measured on the wall clock, so a
-	// wait that Sleep skips does not count towards it.
+	// wait that Sleep skips does not count towards it. Like Options.Now,
+	// it is there for programs built on httpsession to test their own
+	// Retry-After handling against real sockets (httptest servers), where
+	// testing/synctest cannot move time.
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	// mu guards limiters and sweepAt.

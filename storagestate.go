@@ -159,7 +159,7 @@ func (s *StorageState) Write(w io.Writer) error {
 	return nil
 }
 
-// JarCookies converts s's cookies for [Jar.Add] (or [Jar.AddAll]): a
+// JarCookies converts s's cookies for [Jar.Add]: a
 // leading dot makes a domain cookie, expires -1 (or any value not after
 // the epoch) a session cookie, sameSite "Strict", "Lax" or "None" (in any
 // case) the SameSite mode, anything else none; a partition key marks the

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/atomicfile"
 	"github.com/httpsession/httpsession/internal/limits"
 	"github.com/spf13/afero"
 )
@@ -35,10 +36,19 @@ type Store interface {
 	Update(fn func(current []byte) ([]byte, error)) error
 }
 
-// A Store may also implement NeedsWrite() bool: a save of a session that did
-// not change then still calls Update while NeedsWrite reports true (an
-// encrypting store that read a plain-text document, say). And a Store that
-// other processes share implements RefreshLocker.
+// A Store may also implement MigratingStore, and a Store that other
+// processes share implements RefreshLocker.
+
+// A MigratingStore is a Store that may hold its document in an older form
+// than the one it writes, as agestore's Store does with a plain-text file
+// it encrypts. A save of a session that did not change, otherwise skipped,
+// still calls Update while NeedsWrite reports true, so that the next Save
+// migrates the document.
+type MigratingStore interface {
+	// NeedsWrite reports whether the document last read must be written
+	// again although the session did not change.
+	NeedsWrite() bool
+}
 
 // A RefreshLocker is a Store that lets the processes sharing it take turns
 // refreshing the session's token, so that a single-use refresh token is
@@ -218,50 +228,16 @@ func (s *FileStore) tooLarge() error {
 	return &SessionFileError{Path: s.path, Reason: fmt.Sprintf("larger than %d bytes", maxSessionFileSize)}
 }
 
-// tempPrefix is the name prefix of the temporary files of a save.
-func (s *FileStore) tempPrefix() string {
-	return "." + filepath.Base(s.path) + ".tmp-"
-}
-
-// write replaces the session file with data. It runs under the lock.
-func (s *FileStore) write(data []byte) (err error) {
+// write replaces the session file with data, atomically (temporary file,
+// fsync, rename), mode 0600. It runs under the lock.
+func (s *FileStore) write(data []byte) error {
 	dir := filepath.Dir(s.path)
 	if err := s.fs.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("httpsession: create session directory: %w", err)
 	}
 	s.removeStaleTemps(dir)
-	f, err := afero.TempFile(s.fs, dir, s.tempPrefix()+"*")
-	if err != nil {
+	if err := atomicfile.WriteFile(s.fs, s.path, data, 0o600); err != nil {
 		return fmt.Errorf("httpsession: write session file: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			s.fs.Remove(tmp)
-			err = fmt.Errorf("httpsession: write session file: %w", err)
-		}
-	}()
-	if err := s.fs.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := s.fs.Rename(tmp, s.path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Best effort: a few file systems
-	// refuse to sync a directory, and the new file is in place either way.
-	if d, err := s.fs.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
@@ -276,7 +252,7 @@ func (s *FileStore) removeStaleTemps(dir string) {
 	}
 	names, _ := d.Readdirnames(-1)
 	d.Close()
-	prefix := s.tempPrefix()
+	prefix := atomicfile.TempPrefix(s.path)
 	for _, n := range names {
 		if strings.HasPrefix(n, prefix) {
 			s.fs.Remove(filepath.Join(dir, n))
@@ -488,10 +464,8 @@ func (e *SessionFileError) Error() string {
 	return s
 }
 
-// Unwrap returns ErrCorruptSession and the underlying error, if any.
-func (e *SessionFileError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrCorruptSession}
-	}
-	return []error{ErrCorruptSession, e.Err}
-}
+// Is reports whether target is ErrCorruptSession.
+func (e *SessionFileError) Is(target error) bool { return target == ErrCorruptSession }
+
+// Unwrap returns Err.
+func (e *SessionFileError) Unwrap() error { return e.Err }

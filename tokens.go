@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -165,6 +166,7 @@ const clockTolerance = 5 * time.Second
 // when the token was obtained (zero: unknown, as for a token handed to
 // SetToken).
 //
+// An ExpiresIn is counted from issued (from now for a token without one).
 // An unknown Expiry is taken from a JWT access token's exp claim. That is
 // a time on the server's clock: when the token's iat shows that clock
 // differs from ours, the expiry is its lifetime (exp - iat) counted from
@@ -178,6 +180,10 @@ const clockTolerance = 5 * time.Second
 // instead, rather than on every use. A token that no Authorization header
 // can carry (see headerSafe) is stale: it is replaced before it is sent.
 func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
+	if t.ExpiresIn > 0 && t.Expiry.IsZero() {
+		t.Expiry = cmp.Or(issued, m.now()).Add(time.Duration(t.ExpiresIn) * time.Second)
+	}
+	t.ExpiresIn = 0
 	if t.Expiry.IsZero() {
 		if exp, iat, ok := jwtTimes(t.AccessToken); ok {
 			t.Expiry = exp

@@ -178,3 +178,45 @@ func TestManagerRefusesTokenBreakingHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestManagerDatesExpiresIn: an Authenticator returns the server's
+// expires_in as Token.ExpiresIn and the TokenManager dates it on the
+// session's clock (Options.Now), which is days away from the real one
+// here; the token the Client keeps and saves has an Expiry and no
+// ExpiresIn, and it is refreshed Skew before that Expiry.
+func TestManagerDatesExpiresIn(t *testing.T) {
+	srv := newAuthServer(t)
+	srv.expiresIn = 90
+	clk := newTokenClock()
+	start := clk.Now()
+	c, err := New(Options{
+		Auth:         &JSONLogin{LoginURL: srv.URL + "/login", RefreshURL: srv.URL + "/refresh", Username: "alice", Password: testPassword},
+		AuthOrigins:  []string{srv.URL},
+		Transport:    memTransport(t),
+		Now:          clk.Now,
+		TokenOptions: &TokenOptions{Skew: 30 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tok, err := c.Tokens().Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := start.Add(90 * time.Second); !tok.Expiry.Equal(want) || tok.ExpiresIn != 0 {
+		t.Errorf("token Expiry, ExpiresIn = %v, %d; want %v, 0", tok.Expiry, tok.ExpiresIn, want)
+	}
+	clk.Advance(59 * time.Second)
+	if _, err := c.Tokens().Token(context.Background()); err != nil || srv.refreshes.Load() != 0 {
+		t.Fatalf("at 59s: err %v, %d refreshes; want none", err, srv.refreshes.Load())
+	}
+	clk.Advance(2 * time.Second)
+	tok, err = c.Tokens().Token(context.Background())
+	if err != nil || srv.refreshes.Load() != 1 {
+		t.Fatalf("at 61s: err %v, %d refreshes; want 1", err, srv.refreshes.Load())
+	}
+	if want := clk.Now().Add(90 * time.Second); !tok.Expiry.Equal(want) {
+		t.Errorf("refreshed token Expiry = %v, want %v", tok.Expiry, want)
+	}
+}

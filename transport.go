@@ -9,7 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // transport is the session's http.RoundTripper. The whole session lives
@@ -81,13 +82,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.retry.doListening(req, t.log, t.listen, t.attempt)
 }
-
-// SessionJar returns the jar whose cookies the transport sends, for the
-// authenticators that check what a login stored.
-func (t *transport) SessionJar() http.CookieJar { return t.jar }
-
-// sessionNow is the session's clock, Options.Now, for the authenticators.
-func (t *transport) sessionNow() time.Time { return t.jar.now() }
 
 // CloseIdleConnections closes the base transport's idle connections, so
 // that http.Client.CloseIdleConnections and Client.Close reach them.
@@ -255,10 +249,10 @@ func (t *transport) allowed(u *url.URL) bool {
 		host = h.name
 	}
 	for _, o := range t.origins {
-		if !strings.EqualFold(u.Scheme, o.scheme) || !strings.EqualFold(host, o.host) {
+		if !strings.EqualFold(u.Scheme, o.Scheme) || !strings.EqualFold(host, o.Host) {
 			continue
 		}
-		if port == o.port || (port == "" && o.port == defaultPort(o.scheme)) {
+		if port == o.Port || (port == "" && o.Port == origin.DefaultPort(o.Scheme)) {
 			return true
 		}
 	}

@@ -40,10 +40,8 @@ func (e *KeyError) Error() string {
 	return s
 }
 
-// Unwrap returns ErrSessionKey and the underlying error, if any.
-func (e *KeyError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrSessionKey}
-	}
-	return []error{ErrSessionKey, e.Err}
-}
+// Is reports whether target is ErrSessionKey.
+func (e *KeyError) Is(target error) bool { return target == ErrSessionKey }
+
+// Unwrap returns Err.
+func (e *KeyError) Unwrap() error { return e.Err }

@@ -93,6 +93,8 @@ func storeName(st httpsession.Store) string {
 // the file again. Use the inner store for a file meant to stay plain.
 func (s *Store) NeedsWrite() bool { return s.sawPlain.Load() }
 
+var _ httpsession.MigratingStore = (*Store)(nil)
+
 // Load returns the stored document decrypted; see Store for the errors.
 func (s *Store) Load() ([]byte, error) {
 	data, err := s.inner.Load()

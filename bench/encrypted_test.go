@@ -74,13 +74,17 @@ func encLoadOp(b *testing.B, impl string, id *age.X25519Identity, ss []site) fun
 	if err := httpsession.SaveSession(writer, j, nil, nil); err != nil {
 		b.Fatal(err)
 	}
+	checked := false
 	return func(b *testing.B) {
 		j := newEncJar()
 		if _, err := httpsession.LoadSession(st, j); err != nil {
 			b.Fatal(err)
 		}
-		if j.Len() != encryptedSize {
-			b.Fatalf("loaded %d cookies, want %d", j.Len(), encryptedSize)
+		if !checked { // the first op only: a count is no part of a load
+			if n := len(j.All()); n != encryptedSize {
+				b.Fatalf("loaded %d cookies, want %d", n, encryptedSize)
+			}
+			checked = true
 		}
 	}
 }

@@ -95,8 +95,10 @@ type Report struct {
 	// without a session store, whose session cookies are then unknown.
 	Notes []string
 	// Kept and Rejected are what the jar did with the cookies, filled in
-	// by Import.
-	httpsession.AddReport
+	// by Import: how many it stored, and for each one it refused, the
+	// name, domain and reason (never the value).
+	Kept     int
+	Rejected []httpsession.CookieError
 }
 
 // Skip is a group of cookies skipped for one reason.
@@ -167,7 +169,9 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 }
 
 // Import reads a browser profile's cookies as [Read] does and adds them to
-// jar through [httpsession.Jar.AddAll], so the jar's rules apply; the
+// jar through [httpsession.Jar.Add], one by one and in order, so the jar's
+// rules apply and a later cookie with the same name, domain, path and
+// host-only flag replaces an earlier one; the
 // report says what it kept and what it refused and why. For a Client, pass
 // c.Jar() and save the session afterwards.
 func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, error) {
@@ -175,7 +179,14 @@ func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
-	r.AddReport = jar.AddAll(cookies)
+	for _, c := range cookies {
+		var ce *httpsession.CookieError
+		if err := jar.Add(c); errors.As(err, &ce) {
+			r.Rejected = append(r.Rejected, *ce)
+		} else {
+			r.Kept++
+		}
+	}
 	return r, nil
 }
 

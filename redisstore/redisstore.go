@@ -85,14 +85,12 @@ func (e *Error) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
-// Unwrap returns the underlying error, and ErrUnavailable when the server
-// could not be reached.
-func (e *Error) Unwrap() []error {
-	if isUnavailable(e.Err) {
-		return []error{e.Err, ErrUnavailable}
-	}
-	return []error{e.Err}
-}
+// Is reports whether target is ErrUnavailable and the server could not be
+// reached.
+func (e *Error) Is(target error) bool { return target == ErrUnavailable && isUnavailable(e.Err) }
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
 
 // isUnavailable reports whether err means the server was not reached or
 // did not answer.

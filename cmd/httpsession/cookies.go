@@ -80,7 +80,7 @@ func runCookies(ctx context.Context, e *env, args []string) error {
 		}
 		return removeCookie(e, c, *session, *domain, *path, *name)
 	case "clear":
-		n := jar.Len()
+		n := len(jar.All())
 		jar.Clear()
 		if err := c.Save(); err != nil {
 			return err
@@ -199,7 +199,7 @@ func plural(n int, noun string) string {
 
 // reportImport tells what a cookies.txt import kept, skipped and
 // rejected, line by line; an import that kept nothing is an error.
-func reportImport(e *env, session string, rep httpsession.NetscapeReport, jar *httpsession.Jar) error {
+func reportImport(e *env, session string, rep importReport, jar *httpsession.Jar) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "imported %d", rep.Kept)
 	if e.sess != nil && e.sess.drop {
@@ -307,7 +307,7 @@ func importNetscapeFile(e *env, c *httpsession.Client, session, file string) err
 		defer f.Close()
 		r = f
 	}
-	rep, err := c.Jar().ImportNetscape(r)
+	rep, err := importNetscape(c.Jar(), r)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,7 +61,16 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 		return err
 	}
 	defer c.Close()
-	r := c.Jar().AddAll(cookies)
+	kept := 0
+	var rejected []*httpsession.CookieError
+	for _, ck := range cookies {
+		var ce *httpsession.CookieError
+		if err := c.Jar().Add(ck); errors.As(err, &ce) {
+			rejected = append(rejected, ce)
+		} else {
+			kept++
+		}
+	}
 	if err := c.Save(); err != nil {
 		return err
 	}
@@ -68,8 +78,8 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(r.Kept, "cookie"), from, session)
-	for _, ce := range r.Rejected {
+	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
+	for _, ce := range rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
 	}
 	if br != nil {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/httpsession/httpsession"
 	"golang.org/x/term"
@@ -34,6 +35,9 @@ type authConfig struct {
 	RefreshCookie string   `json:"refresh_cookie,omitempty"`
 	Scopes        []string `json:"scopes,omitempty"`
 	Origins       []string `json:"origins"`
+	// TokenAuthMethods are the token_endpoint_auth_methods_supported of
+	// the issuer's discovery document, when it named them.
+	TokenAuthMethods []string `json:"token_auth_methods,omitempty"`
 }
 
 func authConfigPath(session string) string { return session + ".auth.json" }
@@ -152,13 +156,15 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, Scopes: ac.Scopes}, nil
+		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+			Scopes: ac.Scopes}, nil
 	case "oauth2-browser", "oauth2-device":
 		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
@@ -237,7 +243,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, time.Now()))
 	return nil
 }
 

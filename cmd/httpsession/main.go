@@ -30,7 +30,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"time"
 )
 
 // exitUsage is the exit code for a command line that can't be run.
@@ -51,11 +50,6 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// now and sleep are the clock and the waits of the demo; nil means the
-	// real ones. Tests of the demo's story pass a fake clock, so that no
-	// test sits through a token's lifetime or a Retry-After.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
 	// keys are the command's key flags (see encrypt.go), set where the
 	// command declares --session.
 	keys *keyFlags
@@ -65,26 +59,6 @@ type env struct {
 	// verbose is -v: the library's debug log, retries and each hop on
 	// standard error.
 	verbose bool
-}
-
-func (e *env) clock() time.Time {
-	if e.now != nil {
-		return e.now()
-	}
-	return time.Now()
-}
-
-// wait waits for d, or until ctx ends.
-func (e *env) wait(ctx context.Context, d time.Duration) error {
-	if e.sleep != nil {
-		return e.sleep(ctx, d)
-	}
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 type command struct {

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -288,76 +287,54 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock that moves only when the code under test waits.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	waits []time.Duration
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.waits = append(c.waits, d)
-	return nil
-}
-
 // TestDemoStoryIsTrue runs the demo as a new user does, three times,
 // through the binary's own entry point (run), with 0 to 3 seconds between
-// runs. The demo's clock is fake, so its waits — for the token to near
-// expiry, for the Retry-After — take no time. Every step's sentence must
-// agree with the numbers the server counted, which the demo prints beside
-// it: a resumed run that skips a step must not tell it.
+// runs. It runs in a testing/synctest bubble (the demo's API is in memory),
+// so its waits — for the token to near expiry, for the Retry-After — take
+// no time; TestDemoEncrypt waits them on the real timer. Every step's
+// sentence must agree with the numbers the server counted, which the demo
+// prints beside it: a resumed run that skips a step must not tell it.
 func TestDemoStoryIsTrue(t *testing.T) {
 	for _, gap := range []time.Duration{0, time.Second, 3 * time.Second} {
 		t.Run(gap.String(), func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "httpsession-demo.json")
-			clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-			demo := func() string {
-				var out bytes.Buffer
-				e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
-					getenv: func(string) string { return "" }, now: clk.now, sleep: clk.sleep}
-				if code := run(context.Background(), e, []string{"demo", "--file", file}); code != 0 {
-					t.Fatalf("demo: exit %d\n%s", code, out.String())
+			synctest.Test(t, func(t *testing.T) {
+				demo := func() string {
+					var out bytes.Buffer
+					e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, getenv: func(string) string { return "" }}
+					if code := run(context.Background(), e, []string{"demo", "--file", file}); code != 0 {
+						t.Fatalf("demo: exit %d\n%s", code, out.String())
+					}
+					return out.String()
 				}
-				return out.String()
-			}
-			first := demo()
-			for _, want := range []string{"none yet", "logged in (POST", "waiting 2.2s until the token is within 2s of expiry",
-				"refreshed ahead of expiry", "the server answered 401; the token manager refreshed once",
-				"waited 1s as asked", "mode -rw-------", "Run it again"} {
-				if !strings.Contains(first, want) {
-					t.Errorf("first demo run lacks %q:\n%s", want, first)
-				}
-			}
-			if want := []time.Duration{2200 * time.Millisecond, time.Second}; !slices.Equal(clk.waits, want) {
-				t.Errorf("first demo run waited %v, want %v", clk.waits, want)
-			}
-			checkStory(t, first)
-			for run := 2; run <= 3; run++ {
-				clk.sleep(context.Background(), gap)
-				out := demo()
-				checkStory(t, out)
-				for _, want := range []string{"resumed, ", "resumed without logging in", fmt.Sprintf(`"visits":%d`, run),
-					"the jar sent the challenge cookie an earlier run saved (429s: 0)", "This run resumed"} {
-					if !strings.Contains(out, want) {
-						t.Errorf("demo run %d lacks %q:\n%s", run, want, out)
+				start := time.Now()
+				first := demo()
+				for _, want := range []string{"none yet", "logged in (POST", "waiting 2.2s until the token is within 2s of expiry",
+					"refreshed ahead of expiry", "the server answered 401; the token manager refreshed once",
+					"waited 1s as asked", "mode -rw-------", "Run it again"} {
+					if !strings.Contains(first, want) {
+						t.Errorf("first demo run lacks %q:\n%s", want, first)
 					}
 				}
-				if strings.Contains(out, "logged in (POST") {
-					t.Errorf("demo run %d logged in:\n%s", run, out)
+				if got, want := time.Since(start), 3200*time.Millisecond; got != want {
+					t.Errorf("first demo run took %v, want %v: 2.2s for the token, 1s for the Retry-After", got, want)
 				}
-			}
+				checkStory(t, first)
+				for run := 2; run <= 3; run++ {
+					time.Sleep(gap)
+					out := demo()
+					checkStory(t, out)
+					for _, want := range []string{"resumed, ", "resumed without logging in", fmt.Sprintf(`"visits":%d`, run),
+						"the jar sent the challenge cookie an earlier run saved (429s: 0)", "This run resumed"} {
+						if !strings.Contains(out, want) {
+							t.Errorf("demo run %d lacks %q:\n%s", run, want, out)
+						}
+					}
+					if strings.Contains(out, "logged in (POST") {
+						t.Errorf("demo run %d logged in:\n%s", run, out)
+					}
+				}
+			})
 			if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
 				t.Errorf("demo session file: %v, want mode 0600", err)
 			}

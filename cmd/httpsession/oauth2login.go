@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +27,30 @@ func isUserFlow(kind string) bool { return kind == "oauth2-browser" || kind == "
 // oauth2Config is the x/oauth2 configuration of a browser or device login.
 // A client secret, if the client has one, comes from the environment.
 func (ac *authConfig) oauth2Config(e *env) *oauth2.Config {
+	secret := e.getenv("HTTPSESSION_CLIENT_SECRET")
 	return &oauth2.Config{
 		ClientID:     ac.ClientID,
-		ClientSecret: e.getenv("HTTPSESSION_CLIENT_SECRET"),
-		Endpoint:     oauth2.Endpoint{AuthURL: ac.AuthURL, TokenURL: ac.TokenURL, DeviceAuthURL: ac.DeviceURL},
-		Scopes:       ac.Scopes,
+		ClientSecret: secret,
+		Endpoint: oauth2.Endpoint{AuthURL: ac.AuthURL, TokenURL: ac.TokenURL, DeviceAuthURL: ac.DeviceURL,
+			AuthStyle: ac.authStyle(secret)},
+		Scopes: ac.Scopes,
 	}
+}
+
+// authStyle is how the client authenticates to the token endpoint: a
+// client without a secret sends client_id in the body; one with a secret
+// uses HTTP Basic (client_secret_basic, the default of OpenID Connect
+// Discovery) unless the issuer's discovery document lists only
+// client_secret_post among the methods it supports.
+func (ac *authConfig) authStyle(secret string) oauth2.AuthStyle {
+	m := ac.TokenAuthMethods
+	switch {
+	case secret == "":
+		return oauth2.AuthStyleInParams
+	case len(m) > 0 && !slices.Contains(m, "client_secret_basic") && slices.Contains(m, "client_secret_post"):
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
 }
 
 // userFlow builds the authenticator of a browser or device login. Only the
@@ -86,10 +105,11 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 		return fmt.Errorf("reading the issuer's configuration: status %d", resp.StatusCode)
 	}
 	var doc struct {
-		Issuer        string `json:"issuer"`
-		Authorization string `json:"authorization_endpoint"`
-		Token         string `json:"token_endpoint"`
-		Device        string `json:"device_authorization_endpoint"`
+		Issuer        string   `json:"issuer"`
+		Authorization string   `json:"authorization_endpoint"`
+		Token         string   `json:"token_endpoint"`
+		Device        string   `json:"device_authorization_endpoint"`
+		AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
 		return fmt.Errorf("reading the issuer's configuration: %w", err)
@@ -105,6 +125,9 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 	fill(&ac.AuthURL, doc.Authorization)
 	fill(&ac.TokenURL, doc.Token)
 	fill(&ac.DeviceURL, doc.Device)
+	if ac.TokenURL == doc.Token {
+		ac.TokenAuthMethods = doc.AuthMethods
+	}
 	return nil
 }
 
@@ -140,9 +163,9 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 		return err
 	}
 	who := ""
-	if claims, err := tok.IDTokenClaims(e.clock()); err == nil {
+	if claims, err := tok.IDTokenClaims(time.Now()); err == nil {
 		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
 	}
-	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, e.clock()))
+	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, time.Now()))
 	return nil
 }

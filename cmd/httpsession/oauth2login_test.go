@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession/internal/testop"
+	"golang.org/x/oauth2"
 )
 
 // The test binary doubles as the user's browser: with
@@ -126,5 +130,51 @@ func TestLoginOAuth2Device(t *testing.T) {
 	r := cli(t, "", nil, "get", o.Issuer+"/userinfo", "--session", session)
 	if r.code != 0 || !strings.Contains(r.stdout, `"sub":"id2"`) {
 		t.Errorf("get /userinfo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestDiscoveredTokenAuthMethods: the token_endpoint_auth_methods_supported
+// of the issuer's discovery document decide how a client with a secret
+// authenticates; a client without one sends client_id in the body whatever
+// the document says, so that no token request is refused to find out.
+func TestDiscoveredTokenAuthMethods(t *testing.T) {
+	var methods []string
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		doc := map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/auth", "token_endpoint": srv.URL + "/token"}
+		if methods != nil {
+			doc["token_endpoint_auth_methods_supported"] = methods
+		}
+		json.NewEncoder(w).Encode(doc)
+	}))
+	defer srv.Close()
+	tests := []struct {
+		methods []string
+		secret  string
+		want    oauth2.AuthStyle
+	}{
+		{nil, "", oauth2.AuthStyleInParams},
+		{nil, "s3cr3t", oauth2.AuthStyleInHeader},
+		{[]string{"client_secret_post"}, "s3cr3t", oauth2.AuthStyleInParams},
+		{[]string{"client_secret_post"}, "", oauth2.AuthStyleInParams},
+		{[]string{"client_secret_basic", "client_secret_post"}, "s3cr3t", oauth2.AuthStyleInHeader},
+		{[]string{"none"}, "", oauth2.AuthStyleInParams},
+		{[]string{"private_key_jwt"}, "s3cr3t", oauth2.AuthStyleInHeader},
+	}
+	for _, tt := range tests {
+		methods = tt.methods
+		ac := &authConfig{Kind: "oauth2-browser", ClientID: "cid"}
+		if err := ac.discover(context.Background(), srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		e := &env{getenv: func(k string) string {
+			if k == "HTTPSESSION_CLIENT_SECRET" {
+				return tt.secret
+			}
+			return ""
+		}}
+		if got := ac.oauth2Config(e).Endpoint.AuthStyle; got != tt.want {
+			t.Errorf("methods %q, secret %t: AuthStyle = %v, want %v", tt.methods, tt.secret != "", got, tt.want)
+		}
 	}
 }

@@ -4,35 +4,32 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/httpsession/httpsession/internal/atomicfile"
+	"github.com/spf13/afero"
 )
 
 // An atomicFile is written under a temporary name beside its path and
-// renamed over it only when complete, the way the session file is: a
-// reader never sees half a file, an interrupted command leaves the old one,
-// a symbolic link at path is replaced rather than followed, and the mode is
-// the one asked for, not that of a file already there.
+// renamed over it only when complete, the way the session file is (package
+// atomicfile): a reader never sees half a file, an interrupted command
+// leaves the old one, a symbolic link at path is replaced rather than
+// followed, and the mode is the one asked for, not that of a file already
+// there.
 type atomicFile struct {
-	*os.File
+	*atomicfile.File
 	path string
 }
 
 // createAtomic starts writing path with mode perm (before umask for
 // modes wider than 0600; a 0600 file is 0600 whatever the umask).
 func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
 	if perm != 0o600 {
-		// CreateTemp makes 0600; wider modes follow the umask like
-		// os.Create's would.
+		// Wider modes follow the umask like os.Create's would.
 		umask := os.FileMode(0o022)
 		perm &^= umask
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+	f, err := atomicfile.Create(afero.NewOsFs(), path, perm)
+	if err != nil {
 		return nil, err
 	}
 	return &atomicFile{File: f, path: path}, nil
@@ -42,19 +39,10 @@ func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
 // it otherwise.
 func (a *atomicFile) finish(keep bool) error {
 	if !keep {
-		a.File.Close()
-		os.Remove(a.File.Name())
+		a.Abort()
 		return nil
 	}
-	err := a.File.Sync()
-	if cerr := a.File.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(a.File.Name(), a.path)
-	}
-	if err != nil {
-		os.Remove(a.File.Name())
+	if err := a.Commit(); err != nil {
 		return fmt.Errorf("writing %s: %w", a.path, err)
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/origin"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -115,27 +116,63 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 	}
 }
 
-// doRequest sends the request the flags describe and prints the answer. It
-// is one piece because it reads as curl's own sequence: body, request,
-// headers, client, send, output, save, exit status; the branches are the
-// flags.
+// doRequest sends the request the flags describe and prints the answer,
+// in curl's own sequence: the request (body and headers), the session's
+// client, the exchange, the output, the save, the exit status.
 func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestFlags) error {
-	var body io.Reader
-	if f.data != "" || f.dataBinary != "" {
-		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
-	}
 	if f.maxTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.maxTime)
 		defer cancel()
 	}
+	req, err := newRequest(ctx, e, u, f)
+	if err != nil {
+		return err
+	}
+	base, err := baseTransport(e, f)
+	if err != nil {
+		return err
+	}
+	var attempts atomic.Int32
+	retry := retryPolicy(e, f, &attempts)
+	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
+	if err != nil {
+		return err
+	}
+	defer c.Close() // saves what came before an error or Ctrl-C
+	resp, err := send(e, c, req, f, &attempts)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	explain(e, name, resp, ac, retry)
+	failed := f.fail && resp.StatusCode >= 400
+	if err := writeAnswer(e, resp, f, failed); err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	if failed {
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+	}
+	return nil
+}
+
+// newRequest builds the request of the flags: its body (-d, --data-binary)
+// and headers (--json, -H).
+func newRequest(ctx context.Context, e *env, u *url.URL, f *requestFlags) (*http.Request, error) {
+	var body io.Reader
+	if f.data != "" || f.dataBinary != "" {
+		b, err := readData(e, cmp.Or(f.data, f.dataBinary), f.data != "")
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b) // NewRequest sets GetBody, so retries can replay it
+	}
 	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(f.method), u.String(), body)
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	if f.jsonBody {
 		req.Header.Set("Accept", "application/json")
@@ -149,7 +186,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(k) == "" {
-			return usagef("bad header %q: want 'Name: value'", h)
+			return nil, usagef("bad header %q: want 'Name: value'", h)
 		}
 		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 		if !fromH[k] {
@@ -158,18 +195,13 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		}
 		req.Header[k] = append(req.Header[k], strings.TrimSpace(v)) // a repeated -H adds a value
 	}
+	return req, nil
+}
 
-	base, err := baseTransport(e, f)
-	if err != nil {
-		return err
-	}
-	var attempts atomic.Int32
-	retry := retryPolicy(e, f, &attempts)
-	c, ac, err := openClientWith(e, *f.session, true, httpsession.Options{Retry: retry, Transport: base})
-	if err != nil {
-		return err
-	}
-	defer c.Close() // saves what came before an error or Ctrl-C
+// send sends req through the session's client, following redirects as
+// --no-follow, --max-redirs and -i say, and tells how many attempts an
+// error took.
+func send(e *env, c *httpsession.Client, req *http.Request, f *requestFlags, attempts *atomic.Int32) (*http.Response, error) {
 	hc := *c.HTTPClient()
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if f.noFollow {
@@ -184,40 +216,37 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return nil
 	}
 	resp, err := hc.Do(req)
-	if err != nil {
-		if f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
-		}
-		if n := attempts.Load(); n > 0 {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, n+1)
-		}
-		return err
+	switch {
+	case err == nil:
+		return resp, nil
+	case f.maxTime > 0 && errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("timed out after %v (--max-time): %w", f.maxTime, err)
+	case attempts.Load() > 0:
+		return nil, fmt.Errorf("%w (gave up after %d attempts)", err, attempts.Load()+1)
 	}
-	defer resp.Body.Close()
-	explain(e, name, resp, ac, retry)
+	return nil, err
+}
 
+// writeAnswer prints the answer: its head with -i, and its body to
+// standard output or -o's file, unless failed (--fail and a status of 400
+// or more) drops it.
+func writeAnswer(e *env, resp *http.Response, f *requestFlags, failed bool) error {
 	if f.include {
 		writeHead(e.stdout, resp)
 	}
-	failed := f.fail && resp.StatusCode >= 400
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
+		var err error
 		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
 			return err
 		}
 	}
-	_, err = copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
+	_, err := copyWithProgress(dst, resp.Body, resp.ContentLength, e.stderr)
 	if cerr := closeOut(err == nil); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("reading the response: %w", err)
-	}
-	if err := c.Save(); err != nil {
-		return err
-	}
-	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
 	}
 	return nil
 }
@@ -232,32 +261,23 @@ func explain(e *env, name string, resp *http.Response, ac *authConfig, retry *ht
 		}
 	}
 	if resp.StatusCode == http.StatusUnauthorized && e.verbose {
-		o := origin(resp.Request.URL)
 		switch {
 		case ac == nil:
 			fmt.Fprintf(e.stderr, "httpsession: token not sent: the session has no login (run \"httpsession login\")\n")
-		case !slices.ContainsFunc(ac.Origins, func(a string) bool { return sameOrigin(a, o) }):
+		case !allowedOrigin(ac.Origins, resp.Request.URL):
+			o, _ := origin.Of(resp.Request.URL)
 			fmt.Fprintf(e.stderr, "httpsession: token not sent: %s is not an allowed origin (allowed: %s)\n", o, strings.Join(ac.Origins, ", "))
 		}
 	}
 }
 
-// origin is u's scheme://host[:port], the port left out when it is the
-// scheme's default.
-func origin(u *url.URL) string {
-	host := strings.ToLower(u.Host)
-	if p := u.Port(); (u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443") {
-		host = strings.ToLower(u.Hostname())
-	}
-	return strings.ToLower(u.Scheme) + "://" + host
-}
-
-func sameOrigin(a, b string) bool {
-	ua, err := url.Parse(a)
-	if err != nil {
-		return false
-	}
-	return origin(ua) == b
+// allowedOrigin reports whether u's origin is one of origins, by the rules
+// the library applies to Options.AuthOrigins.
+func allowedOrigin(origins []string, u *url.URL) bool {
+	return slices.ContainsFunc(origins, func(s string) bool {
+		a, err := url.Parse(s)
+		return err == nil && origin.Same(a, u)
+	})
 }
 
 // retryPolicy is the library's default policy shaped by --retry and
@@ -268,7 +288,6 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 	p.MaxAttempts = f.retry + 1
 	p.MaxRetryAfter = f.maxWait
 	p.MaxDelay = min(p.MaxDelay, f.maxWait)
-	p.Sleep = e.sleep
 	p.OnRetry = func(ev httpsession.RetryEvent) {
 		if ev.Pacing {
 			announcePacing(e, ev)

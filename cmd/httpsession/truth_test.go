@@ -19,15 +19,11 @@ import (
 	"time"
 )
 
-// runIn runs a command line in process, on the fake clock clk (nil: the
-// real one), and returns what it printed.
-func runIn(t *testing.T, ctx context.Context, clk *fakeClock, vars map[string]string, args ...string) result {
+// runIn runs a command line in process and returns what it printed.
+func runIn(t *testing.T, ctx context.Context, vars map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
-	if clk != nil {
-		e.now, e.sleep = clk.now, clk.sleep
-	}
 	code := run(ctx, e, args)
 	return result{code, out.String(), errb.String()}
 }
@@ -166,6 +162,9 @@ func TestJWTLoginAndRefresh(t *testing.T) {
 	}
 }
 
+// TestRetryVisible: -v shows each retry and its wait, and an error after
+// retries says how many attempts were made. It waits on the real timer
+// (a 1s Retry-After, one backoff of at most 1s), as the CLI does.
 func TestRetryVisible(t *testing.T) {
 	var hits atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -184,17 +183,16 @@ func TestRetryVisible(t *testing.T) {
 		}
 	}))
 	defer ts.Close()
-	clk := &fakeClock{t: time.Now()}
-	r := runIn(t, context.Background(), clk, nil, "get", ts.URL+"/", "-v")
+	r := runIn(t, context.Background(), nil, "get", ts.URL+"/", "-v")
 	if r.code != 0 || r.stdout != "ok" || !strings.Contains(r.stderr, "retry: GET "+ts.URL+"/: 429 Too Many Requests (try 1 of 4); waiting 1s") {
 		t.Errorf("get -v after a 429: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	hits.Store(0)
-	r = runIn(t, context.Background(), clk, nil, "get", ts.URL+"/", "--retry", "0")
+	r = runIn(t, context.Background(), nil, "get", ts.URL+"/", "--retry", "0")
 	if hits.Load() != 1 || r.code != 0 {
 		t.Errorf("--retry 0: %d requests, exit %d; want 1 request", hits.Load(), r.code)
 	}
-	r = runIn(t, context.Background(), clk, nil, "get", ts.URL+"/slow", "--max-wait", "30s")
+	r = runIn(t, context.Background(), nil, "get", ts.URL+"/slow", "--max-wait", "30s")
 	if !strings.Contains(r.stderr, "the server asked to wait 2m0s (Retry-After), more than --max-wait 30s: not retried") {
 		t.Errorf("Retry-After above the cap: stderr %q", r.stderr)
 	}
@@ -202,8 +200,8 @@ func TestRetryVisible(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	url := closed.URL
 	closed.Close()
-	r = runIn(t, context.Background(), clk, nil, "get", url)
-	if r.code != 1 || !strings.Contains(r.stderr, "connection refused (gave up after 4 attempts)") {
+	r = runIn(t, context.Background(), nil, "get", url, "--retry", "1")
+	if r.code != 1 || !strings.Contains(r.stderr, "connection refused (gave up after 2 attempts)") {
 		t.Errorf("refused: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -482,14 +480,32 @@ func TestInterruptDuringRetryWait(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer ts.Close()
-	var errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errb, getenv: func(string) string { return "" },
-		sleep: func(ctx context.Context, d time.Duration) error {
-			cancel() // Ctrl-C while waiting
-			<-ctx.Done()
-			return ctx.Err()
-		}}
-	if code := run(ctx, e, []string{"get", ts.URL}); code != 130 || errb.String() != "httpsession get: interrupted\n" {
-		t.Errorf("interrupted wait: exit %d, stderr %q; want 130 and one line", code, errb.String())
+	// -v announces the wait just before it begins: Ctrl-C then.
+	errb := &cancelOn{text: "waiting 5s", cancel: cancel}
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: errb, getenv: func(string) string { return "" }}
+	code := run(ctx, e, []string{"get", ts.URL, "-v"})
+	if !errb.seen {
+		t.Fatalf("no wait announced: stderr %q", errb.b.String())
 	}
+	out := errb.b.String()
+	if code != 130 || !strings.HasSuffix(out, "wait=5s)\nhttpsession get: interrupted\n") {
+		t.Errorf("interrupted wait: exit %d, stderr %q; want 130 and one line after the wait's", code, out)
+	}
+}
+
+// cancelOn is a writer that calls cancel once text has been written.
+type cancelOn struct {
+	text   string
+	cancel func()
+	b      bytes.Buffer
+	seen   bool
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.b.Write(p)
+	if !w.seen && strings.Contains(w.b.String(), w.text) {
+		w.seen = true
+		w.cancel()
+	}
+	return len(p), nil
 }

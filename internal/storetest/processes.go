@@ -182,7 +182,7 @@ func CrashSafety(t *testing.T, test string, open Opener, path string, kills, coo
 		if _, err := httpsession.LoadSession(st, jar); err != nil {
 			t.Fatalf("kill %d: the session does not load: %v", i, err)
 		}
-		if n := jar.Len(); n != cookies {
+		if n := len(jar.All()); n != cookies {
 			t.Fatalf("kill %d: the session holds %d cookies, want %d", i, n, cookies)
 		}
 	}
@@ -212,7 +212,7 @@ func crashChild(st httpsession.Store, n int) {
 	const domains = 50
 	// The first child fills the jar; later ones load it and change a
 	// tenth of it per save.
-	full := c.Jar().Len() != n
+	full := len(c.Jar().All()) != n
 	deadline := time.Now().Add(time.Minute)
 	for round := 0; time.Now().Before(deadline); round++ {
 		for d := range domains {
