@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,25 @@ type listener struct {
 	budgets  *budgets
 	breakers *breakers
 	log      *slog.Logger
+
+	// skipped is the time, in nanoseconds, that the policy's waits were
+	// shorter than asked: a RetryPolicy.Sleep that does not sleep (a
+	// program testing itself against real sockets) moves the pacer's
+	// clock as a timer would, so that a hold it waited out is over.
+	skipped atomic.Int64
+}
+
+// now is the listener's clock: the wall clock plus what Sleep skipped.
+func (l *listener) now() time.Time { return time.Now().Add(time.Duration(l.skipped.Load())) }
+
+// waited records a wait of d that started at start and ended now.
+func (l *listener) waited(d time.Duration, start time.Time) {
+	if l == nil {
+		return
+	}
+	if skipped := d - time.Since(start); skipped > time.Millisecond {
+		l.skipped.Add(int64(skipped))
+	}
 }
 
 // newListener returns the listener of a transport with policy p, sharing
@@ -44,32 +64,25 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, waited bool, at
 	}
 	k := keyOf(req)
 	if n == 1 {
-		l.budgets.deposit(k, time.Now())
+		l.budgets.deposit(k, l.now())
 	}
 	done, err := l.breakers.allow(k)
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
-	var first func()
 	if l.pace != nil {
-		if first, err = l.pace.contact(req, k); err == nil {
-			err = l.paceWait(p, req, n, waited)
-		}
-		if err != nil {
+		if err := l.paceWait(p, req, n, waited); err != nil {
 			done(nil, err)
 			closeRequestBody(req)
 			return nil, err
 		}
 	}
-	sent := time.Now()
+	sent := l.now()
 	resp, err := attempt(req)
 	done(resp, err)
 	if err == nil && l.pace != nil {
-		l.pace.observe(req, resp, sent, time.Now())
-	}
-	if first != nil {
-		first()
+		l.pace.observe(req, resp, sent, l.now())
 	}
 	return resp, err
 }
@@ -81,7 +94,7 @@ func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited boo
 	if limit < 0 {
 		limit = defaultMaxRetryAfter
 	}
-	wait, release, source, err := l.pace.reserve(req, limit, waited)
+	wait, release, source, err := l.pace.reserve(req, l.now(), limit, waited)
 	if err != nil || wait <= 0 {
 		return err
 	}
@@ -103,16 +116,38 @@ func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited boo
 			slog.Duration("wait", wait),
 			slog.String("source", source))
 	}
+	start := time.Now()
 	if err := p.wait(ctx, wait); err != nil {
 		if release != nil {
 			release()
 		}
 		return fmt.Errorf("httpsession: rate limit wait: %w", err)
 	}
+	l.waited(wait, start)
 	return nil
+}
+
+// send is base.RoundTrip for transport.send, right when req goes on the
+// wire (after its token, which may need a login request to the same
+// origin first): the first request to an origin goes at once, and others
+// to it wait for its answer (pacer.contact).
+func (l *listener) send(base http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if l == nil || l.pace == nil {
+		return base.RoundTrip(req)
+	}
+	first, err := l.pace.contact(req, keyOf(req))
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	resp, err := base.RoundTrip(req)
+	if first != nil {
+		first()
+	}
+	return resp, err
 }
 
 // mayRetry reports whether req's origin has a retry left in its budget.
 func (l *listener) mayRetry(req *http.Request) bool {
-	return l == nil || l.budgets.withdraw(keyOf(req), time.Now())
+	return l == nil || l.budgets.withdraw(keyOf(req), l.now())
 }

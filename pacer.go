@@ -361,23 +361,25 @@ func (p *pacer) reserveLocal(k originKey, r PaceRequest, now time.Time) (wait ti
 	}, true
 }
 
-// reserve takes the next send slot of req's origin. It returns the wait
+// reserve takes the next send slot of req's origin at now. It returns the wait
 // before sending, a release that gives the slot back (nil when there is
 // nothing to give back), and the source of the wait. A wait above limit is
 // a *RateLimitError, and nothing is reserved. skipHold leaves out the hold
 // of a Retry-After the caller has waited out already.
-func (p *pacer) reserve(req *http.Request, limit time.Duration, skipHold bool) (wait time.Duration, release func(), source string, err error) {
+func (p *pacer) reserve(req *http.Request, now time.Time, limit time.Duration, skipHold bool) (wait time.Duration, release func(), source string, err error) {
 	if p == nil || !p.active.Load() {
 		return 0, nil, "", nil
 	}
 	k := keyOf(req)
-	now := time.Now()
 	r, bucket, source, ok := p.request(k, now, limit)
 	if !ok {
 		return 0, nil, "", nil
 	}
 	if skipHold {
 		r.Hold = 0
+	}
+	if r.Interval == 0 && r.Hold == 0 && (r.Remaining != 0 || r.Reset <= 0) {
+		return 0, nil, "", nil // nothing to keep to: no store traffic
 	}
 	ok = false
 	if p.shared != nil {

@@ -326,3 +326,34 @@ func TestFirstContact(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstContactLogin: the first request to an origin that needs a login
+// at that same origin does not make the login wait for its own answer: the
+// first contact is the request that reaches the wire first.
+func TestFirstContactLogin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		c, err := New(Options{
+			Transport: memTransport(t),
+			Auth: AuthFuncs{LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
+				resp, err := hc.Post(srv.URL+"/login", "text/plain", nil)
+				if err != nil {
+					return nil, err
+				}
+				resp.Body.Close()
+				return &Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}, nil
+			}},
+			AuthOrigins: []string{srv.URL},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if failed := hammer(t, c, srv.URL, 4, 1); failed != 0 {
+			t.Fatalf("%d requests failed", failed)
+		}
+		if took := time.Since(start); took != 0 {
+			t.Errorf("4 first requests with a login took %v, want no wait", took)
+		}
+	})
+}

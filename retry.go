@@ -138,7 +138,9 @@ type RetryPolicy struct {
 	// second whatever the traffic, up to three saved up; each retry takes
 	// one. A retry the budget cannot pay for is not made, so an outage
 	// multiplies the load on the server by 1+RetryBudget at most, not by
-	// MaxAttempts. 0 means 0.2; a negative value means no budget.
+	// MaxAttempts. A retry the server asked for with Retry-After costs
+	// nothing: the pacer holds the whole origin until then. 0 means 0.2; a
+	// negative value means no budget.
 	RetryBudget float64
 
 	// BreakAfter, when positive, gives each origin a circuit breaker
@@ -464,14 +466,15 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		var wait time.Duration
 		status := 0
 		source := "backoff"
+		asked := false // the server asked for this retry with Retry-After
 		if resp != nil {
 			status = resp.StatusCode
-			if asked, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-				if capped := p.maxRetryAfter(); capped < 0 || asked > capped {
-					p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, asked)
+			if askedFor, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+				if capped := p.maxRetryAfter(); capped < 0 || askedFor > capped {
+					p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, askedFor)
 					return resp, err
 				}
-				wait, source = asked, "Retry-After"
+				wait, source, asked = askedFor, "Retry-After", true
 			}
 		}
 		backoff := p.Backoff
@@ -490,7 +493,9 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 			wait = max(wait, token.DelayFrom(now))
 		}
 		next, ok := p.retryAllowed(req, start, now, wait)
-		if ok && !l.mayRetry(req) {
+		// A retry the server asked for with Retry-After is its call, and
+		// the pacer holds the whole origin until then: it costs no budget.
+		if ok && !asked && !l.mayRetry(req) {
 			p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
 			closeRequestBody(next)
 			ok = false
@@ -508,6 +513,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		if resp != nil {
 			drainAndClose(resp.Body)
 		}
+		waitStart := time.Now()
 		if werr := p.wait(ctx, wait); werr != nil {
 			if token != nil {
 				token.CancelAt(time.Now())
@@ -515,6 +521,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 			closeRequestBody(next)
 			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
 		}
+		l.waited(wait, waitStart)
 		// The wait just made honoured the Retry-After that also holds
 		// the origin's pacer: this try takes its slot without waiting
 		// for the hold again.
