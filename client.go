@@ -283,7 +283,7 @@ func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
 // refuses redirects to another origin so credentials in a 307/308 body stay
 // put.
 func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
-	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen, log: t.log, changed: t.changed}
+	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen.forTokens(), log: t.log, changed: t.changed}
 	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 	to := TokenOptions{}
 	if o.TokenOptions != nil {

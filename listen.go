@@ -18,6 +18,12 @@ type listener struct {
 	breakers *breakers
 	log      *slog.Logger
 
+	// noContact leaves out the wait for an origin's first answer: the
+	// token manager's requests (a login, a refresh) are made on behalf of
+	// a request that may be that first one, waiting for them.
+	noContact bool
+	parent    *listener // the listener forTokens was made from; nil for one from newListener
+
 	// skipped is the time, in nanoseconds, that the policy's waits were
 	// shorter than asked: a RetryPolicy.Sleep that does not sleep (a
 	// program testing itself against real sockets) moves the pacer's
@@ -25,8 +31,24 @@ type listener struct {
 	skipped atomic.Int64
 }
 
+// forTokens returns the listener of the token manager's requests: the same
+// pacing, budgets and breakers, without the wait for a first answer.
+func (l *listener) forTokens() *listener {
+	if l == nil {
+		return nil
+	}
+	return &listener{pace: l.pace, budgets: l.budgets, breakers: l.breakers, log: l.log, noContact: true, parent: l}
+}
+
 // now is the listener's clock: the wall clock plus what Sleep skipped.
-func (l *listener) now() time.Time { return time.Now().Add(time.Duration(l.skipped.Load())) }
+func (l *listener) now() time.Time { return time.Now().Add(time.Duration(l.root().skipped.Load())) }
+
+func (l *listener) root() *listener {
+	if l.parent != nil {
+		return l.parent
+	}
+	return l
+}
 
 // waited records a wait of d that started at start and ended now.
 func (l *listener) waited(d time.Duration, start time.Time) {
@@ -34,7 +56,7 @@ func (l *listener) waited(d time.Duration, start time.Time) {
 		return
 	}
 	if skipped := d - time.Since(start); skipped > time.Millisecond {
-		l.skipped.Add(int64(skipped))
+		l.root().skipped.Add(int64(skipped))
 	}
 }
 
@@ -71,8 +93,18 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, waited bool, at
 		closeRequestBody(req)
 		return nil, err
 	}
+	var first func()
 	if l.pace != nil {
-		if err := l.paceWait(p, req, n, waited); err != nil {
+		if !l.noContact {
+			first, err = l.pace.contact(req, k)
+		}
+		if err == nil {
+			err = l.paceWait(p, req, n, waited)
+		}
+		if err != nil {
+			if first != nil {
+				first()
+			}
 			done(nil, err)
 			closeRequestBody(req)
 			return nil, err
@@ -83,6 +115,9 @@ func (l *listener) try(p *RetryPolicy, req *http.Request, n int, waited bool, at
 	done(resp, err)
 	if err == nil && l.pace != nil {
 		l.pace.observe(req, resp, sent, l.now())
+	}
+	if first != nil {
+		first()
 	}
 	return resp, err
 }
@@ -125,26 +160,6 @@ func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited boo
 	}
 	l.waited(wait, start)
 	return nil
-}
-
-// send is base.RoundTrip for transport.send, right when req goes on the
-// wire (after its token, which may need a login request to the same
-// origin first): the first request to an origin goes at once, and others
-// to it wait for its answer (pacer.contact).
-func (l *listener) send(base http.RoundTripper, req *http.Request) (*http.Response, error) {
-	if l == nil || l.pace == nil {
-		return base.RoundTrip(req)
-	}
-	first, err := l.pace.contact(req, keyOf(req))
-	if err != nil {
-		closeRequestBody(req)
-		return nil, err
-	}
-	resp, err := base.RoundTrip(req)
-	if first != nil {
-		first()
-	}
-	return resp, err
 }
 
 // mayRetry reports whether req's origin has a retry left in its budget.

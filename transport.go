@@ -156,7 +156,7 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 			r.Header["Cookie"] = h
 		}
 	}
-	resp, err = t.listen.send(t.base, r)
+	resp, err = t.base.RoundTrip(r)
 	if err != nil {
 		return nil, nil, err
 	}
