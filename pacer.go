@@ -71,9 +71,10 @@ func later(a, b time.Time) time.Time {
 }
 
 // paceMargin widens the interval derived from a policy's quota and window
-// by 4%, so that the jitter of timers and of the network never puts one
-// request too many into a server's window.
-const paceMargin = 1.04
+// by 6%, so that the jitter of timers and of the network (a send a few tens
+// of milliseconds late on a loaded machine) never puts one request too many
+// into a server's window.
+const paceMargin = 1.06
 
 // pacer spreads each origin's advertised quota over its window. An origin
 // is paced once it has sent a signal; until then its requests go out at

@@ -84,7 +84,16 @@ func TestExpressRateLimit(t *testing.T) {
 	url := "http://127.0.0.1:" + strings.TrimSpace(port) + "/"
 
 	counter := &statusCounter{base: http.DefaultTransport}
-	c, err := httpsession.New(httpsession.Options{Transport: counter})
+	var mu sync.Mutex
+	waits := make(map[string]int) // waits by the field (or backoff) that asked for them
+	retry := httpsession.DefaultRetryPolicy()
+	retry.OnRetry = func(ev httpsession.RetryEvent) {
+		src, _, _ := strings.Cut(ev.Source, " ")
+		mu.Lock()
+		waits[src]++
+		mu.Unlock()
+	}
+	c, err := httpsession.New(httpsession.Options{Transport: counter, Retry: retry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +123,7 @@ func TestExpressRateLimit(t *testing.T) {
 	}
 	wg.Wait()
 	attempts, tooMany := counter.attempts.Load(), counter.tooMany.Load()
-	t.Logf("%d requests, 16 goroutines: %d attempts, %d × 429 (%.2f%%), %d failed", total, attempts, tooMany, 100*float64(tooMany)/float64(attempts), failed.Load())
+	t.Logf("%d requests, 16 goroutines: %d attempts, %d × 429 (%.2f%%), %d failed; waits by source: %v", total, attempts, tooMany, 100*float64(tooMany)/float64(attempts), failed.Load(), waits)
 	if float64(tooMany) > 0.01*float64(attempts) || failed.Load() != 0 {
 		t.Errorf("%d × 429 of %d attempts and %d failed; want at most 1%% and none", tooMany, attempts, failed.Load())
 	}
