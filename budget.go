@@ -12,7 +12,9 @@ import (
 // retry, a small floor of budgetFloor retries a second is added for
 // origins that see few requests, and each retry withdraws one. Up to
 // budgetCap retries may be saved up; a retry the budget cannot pay for is
-// not made, and the caller gets the last response (or error) as it came.
+// not made, and the caller gets the last response (or error) as it came. A
+// retry of a 429, or one the server asked for with Retry-After, is not
+// drawn from the budget: the pacer holds the origin until the reset.
 const (
 	defaultRetryShare = 0.2
 	budgetFloor       = 1.0 // retries a second, whatever the traffic

@@ -78,7 +78,7 @@ const paceMargin = 1.06
 
 // pacer spreads each origin's advertised quota over its window. An origin
 // is paced once it has sent a signal; until then its requests go out at
-// once and cost one atomic load.
+// once (after its first answer, see contact) and cost a map lookup.
 type pacer struct {
 	active atomic.Bool // some origin has sent a signal
 	shared PaceStore   // nil: this process alone

@@ -138,9 +138,9 @@ type RetryPolicy struct {
 	// second whatever the traffic, up to three saved up; each retry takes
 	// one. A retry the budget cannot pay for is not made, so an outage
 	// multiplies the load on the server by 1+RetryBudget at most, not by
-	// MaxAttempts. A retry the server asked for with Retry-After costs
-	// nothing: the pacer holds the whole origin until then. 0 means 0.2; a
-	// negative value means no budget.
+	// MaxAttempts. A retry of a 429, or one the server asked for with
+	// Retry-After, costs nothing: the pacer holds the whole origin until
+	// the server's reset. 0 means 0.2; a negative value means no budget.
 	RetryBudget float64
 
 	// BreakAfter, when positive, gives each origin a circuit breaker
@@ -493,9 +493,10 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 			wait = max(wait, token.DelayFrom(now))
 		}
 		next, ok := p.retryAllowed(req, start, now, wait)
-		// A retry the server asked for with Retry-After is its call, and
-		// the pacer holds the whole origin until then: it costs no budget.
-		if ok && !asked && !l.mayRetry(req) {
+		// A retry the server asked for with Retry-After, or of a 429, is
+		// paced: the pacer holds the whole origin until the server's
+		// reset. It costs no budget, which is for outages.
+		if ok && !asked && status != http.StatusTooManyRequests && !l.mayRetry(req) {
 			p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
 			closeRequestBody(next)
 			ok = false
