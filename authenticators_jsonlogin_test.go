@@ -134,7 +134,7 @@ func TestJSONLoginRejections(t *testing.T) {
 		s.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	hc := onClock(srv.Client(), authClock)
+	hc := viaSession(srv.Client())
 	ctx := context.Background()
 
 	a := &JSONLogin{LoginURL: srv.URL + "/login", RefreshURL: srv.URL + "/refresh", Username: "alice", Password: "wrong-password"}

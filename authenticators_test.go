@@ -23,18 +23,14 @@ import (
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// authClock stands at authNow.
-func authClock() time.Time { return authNow }
-
-// onClock returns a client that sends through hc's transport (nil: the
-// default one) as a Client's session does, on the clock now: the
-// ready-made authenticators date an expires_in with it.
-func onClock(hc *http.Client, now func() time.Time) *http.Client {
+// viaSession returns a client that sends through hc's transport (nil: the
+// default one) as a Client's session does, with a jar of its own.
+func viaSession(hc *http.Client) *http.Client {
 	base := http.DefaultTransport
 	if hc != nil && hc.Transport != nil {
 		base = hc.Transport
 	}
-	return &http.Client{Transport: &transport{base: base, jar: newJar(nil, now)}}
+	return &http.Client{Transport: &transport{base: base, jar: newJar(nil, time.Now)}}
 }
 
 const querySecret = "s3cr3t-query"
@@ -95,7 +91,7 @@ func TestJSONLogin(t *testing.T) {
 			a := tt.a
 			a.LoginURL = srv.URL + "/login"
 			a.Header = http.Header{"X-Api-Key": {"k"}}
-			got, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
+			got, err := a.Login(context.Background(), viaSession(srv.Client()))
 			if err != nil {
 				t.Fatalf("Login() error = %v", err)
 			}
@@ -121,7 +117,7 @@ func TestJSONLoginRefresh(t *testing.T) {
 	}))
 	defer srv.Close()
 	a := &JSONLogin{RefreshURL: srv.URL + "/refresh", AccessTokenField: "data.token", RefreshTokenField: "data.refresh"}
-	got, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{AccessToken: "A", RefreshToken: "R"})
+	got, err := a.Refresh(context.Background(), viaSession(srv.Client()), &Token{AccessToken: "A", RefreshToken: "R"})
 	if err != nil {
 		t.Fatalf("Refresh() error = %v", err)
 	}
@@ -133,7 +129,7 @@ func TestJSONLoginRefresh(t *testing.T) {
 	}
 
 	a.RefreshURL = ""
-	if _, err := a.Refresh(context.Background(), onClock(srv.Client(), authClock), &Token{RefreshToken: "R"}); !errors.Is(err, ErrNoRefresh) {
+	if _, err := a.Refresh(context.Background(), viaSession(srv.Client()), &Token{RefreshToken: "R"}); !errors.Is(err, ErrNoRefresh) {
 		t.Errorf("Refresh() without RefreshURL error = %v, want ErrNoRefresh", err)
 	}
 }
@@ -211,7 +207,7 @@ func TestJSONLoginBadAnswers(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
 			a := &JSONLogin{LoginURL: srv.URL + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
-			tok, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
+			tok, err := a.Login(context.Background(), viaSession(srv.Client()))
 			if tok != nil {
 				t.Errorf("Login() token = %v, want nil", tok)
 			}
@@ -229,7 +225,7 @@ func TestOAuth2BadAnswers(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
 			a := &OAuth2Credentials{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
+			_, err := a.Login(context.Background(), viaSession(srv.Client()))
 			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
 		})
 	}
@@ -247,10 +243,10 @@ func TestAuthNoRedirectWithCredentials(t *testing.T) {
 			http.Redirect(w, r, other.URL+"/steal", code)
 		}))
 		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
-		_, err := a1.Login(context.Background(), onClock(srv.Client(), authClock))
+		_, err := a1.Login(context.Background(), viaSession(srv.Client()))
 		checkAuthError(t, err, code, "unexpected status")
 		a2 := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
-		_, err = a2.Login(context.Background(), onClock(srv.Client(), authClock))
+		_, err = a2.Login(context.Background(), viaSession(srv.Client()))
 		checkAuthError(t, err, code, "unexpected status")
 		srv.Close()
 	}
@@ -371,9 +367,9 @@ func TestOAuth2(t *testing.T) {
 			var tok *Token
 			var err error
 			if tt.refresh != nil {
-				tok, err = a.Refresh(context.Background(), onClock(srv.Client(), authClock), tt.refresh)
+				tok, err = a.Refresh(context.Background(), viaSession(srv.Client()), tt.refresh)
 			} else {
-				tok, err = a.Login(context.Background(), onClock(srv.Client(), authClock))
+				tok, err = a.Login(context.Background(), viaSession(srv.Client()))
 			}
 			if err != nil {
 				t.Fatalf("error = %v", err)
@@ -419,7 +415,7 @@ func TestOAuth2Errors(t *testing.T) {
 			}))
 			defer srv.Close()
 			a := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(context.Background(), onClock(srv.Client(), authClock))
+			_, err := a.Login(context.Background(), viaSession(srv.Client()))
 			var oe *OAuth2Error
 			if !errors.As(err, &oe) {
 				t.Fatalf("Login() error = %v, want *OAuth2Error", err)
@@ -485,7 +481,7 @@ func TestFormLogin(t *testing.T) {
 		{"wrong password, cookie check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessCookie: "session"}, "not accepted"},
 		{"wrong password, redirect check", FormLogin{Fields: bad, CSRFField: "csrf_token", SuccessRedirect: "/home"}, "not accepted"},
 		{"redirected elsewhere", FormLogin{Fields: good, CSRFField: "csrf_token", SuccessRedirect: "/welcome"}, "elsewhere"},
-		{"no csrf field sent", FormLogin{Fields: good, SuccessCookie: "session"}, "not accepted"},
+		{"no csrf field sent", FormLogin{Fields: good, SuccessCookie: "session"}, "CSRF token refused"},
 		{"csrf field missing on the page", FormLogin{Fields: good, CSRFField: "xsrf", SuccessCookie: "session"}, `no input "xsrf"`},
 		{"login page down", FormLogin{LoginURL: srv.URL + "/broken", PostURL: srv.URL + "/login", Fields: good}, "login page"},
 	}
@@ -512,8 +508,9 @@ func TestFormLogin(t *testing.T) {
 				return
 			}
 			var ae *AuthError
-			if !errors.As(err, &ae) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
-				t.Fatalf("Login() error = %v, want *AuthError with %q", err, tt.wantReason)
+			var fe *FormLoginError
+			if !errors.As(err, &ae) && !errors.As(err, &fe) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
+				t.Fatalf("Login() error = %v, want *AuthError or *FormLoginError with %q", err, tt.wantReason)
 			}
 			assertNoSecret(t, "error", err.Error())
 		})

@@ -44,7 +44,7 @@ func (e *AuthError) Error() string {
 	}
 	b.WriteString(e.Reason)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (%d %s)", e.Status, http.StatusText(e.Status))
+		writeStatus(&b, e.Status)
 	}
 	if e.Hint != "" {
 		b.WriteString(": ")
@@ -102,9 +102,17 @@ var (
 	ErrAccessDenied = errors.New("httpsession: access denied")
 
 	// ErrStateMismatch is matched by the error of an authorization code
-	// login whose redirect carried a state other than the one sent: the
-	// response does not belong to this login (RFC 6749 §10.12).
+	// login that ended (its context done) after refusing redirects that
+	// carried a state other than the one sent: such a response does not
+	// belong to this login (RFC 6749 §10.12). Each one is answered 400 and
+	// the login keeps waiting for the right one, so that any local process
+	// requesting the callback URL cannot end it.
 	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
+
+	// ErrIssuerMismatch is matched by the error of an authorization code
+	// login whose redirect lacked the iss parameter, or named another
+	// issuer, when OAuth2Browser.Issuer asks for it (RFC 9207).
+	ErrIssuerMismatch = errors.New("httpsession: authorization response from another issuer")
 
 	// ErrDeviceCodeExpired is matched by the error of a device login that
 	// the user did not complete before the device code expired
@@ -114,8 +122,8 @@ var (
 
 // A FlowError reports why a login through the authorization code or device
 // flow ended without a token for a reason other than a failed request:
-// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch or
-// ErrDeviceCodeExpired. It never contains a code, token or verifier.
+// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch,
+// ErrIssuerMismatch or ErrDeviceCodeExpired. It never contains a code, token or verifier.
 type FlowError struct {
 	Flow        string // "authorization code" or "device"
 	Err         error  // one of the sentinels above
@@ -137,3 +145,13 @@ func (e *FlowError) Error() string {
 
 // Is reports whether target is Err.
 func (e *FlowError) Is(target error) bool { return target == e.Err }
+
+// writeStatus writes " (STATUS TEXT)", or " (STATUS)" for a status
+// net/http has no text for (Laravel's 419).
+func writeStatus(b *strings.Builder, status int) {
+	if text := http.StatusText(status); text != "" {
+		fmt.Fprintf(b, " (%d %s)", status, text)
+		return
+	}
+	fmt.Fprintf(b, " (%d)", status)
+}

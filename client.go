@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -57,6 +56,16 @@ type Options struct {
 	// (refresh skew, timeouts, a change hook). Nil means defaults. Its
 	// Logger defaults to the Client's.
 	TokenOptions *TokenOptions
+
+	// CSRF sends the site's CSRF token back on requests that change
+	// something, by a named framework convention or a cookie (or <meta>)
+	// and header of your choice; see CSRF. Nil means no CSRF token is sent
+	// but the ones the caller sets. It is an option of the Client, not of
+	// FormLogin, because the token belongs to the session whatever logged
+	// it in (a form, a JSON login, cookies from a browser) and only the
+	// Client sees every response that sets it and every request that needs
+	// it, the login's own included.
+	CSRF *CSRF
 
 	// Retry is the policy for 429, 502, 503 and 504 responses and
 	// connection errors. Nil means
@@ -149,6 +158,10 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	csrf, err := newCSRF(o.CSRF)
+	if err != nil {
+		return nil, err
+	}
 
 	c := &Client{jar: newJar(o.Jar, now), log: log, autoDelay: o.AutoSave}
 	base := o.Transport
@@ -161,7 +174,7 @@ func New(o Options) (*Client, error) {
 	if retry == nil {
 		retry = DefaultRetryPolicy()
 	}
-	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed}
+	t := &transport{base: base, jar: c.jar, header: header, retry: retry, log: log, changed: c.changed, csrf: csrf}
 
 	if c.sess, err = openStore(&o, c.jar, log); err != nil {
 		return nil, err
@@ -226,32 +239,6 @@ func defaultHeader(h http.Header) (http.Header, error) {
 	return header, nil
 }
 
-// authOrigins parses Options.AuthOrigins. Auth without AuthOrigins is
-// refused, except for a cookieLogin such as FormLogin: it sends no bearer
-// token, and its login page's origin is where a 401 means "log in again".
-func authOrigins(o *Options) ([]authOrigin, error) {
-	var origins []authOrigin
-	for _, s := range o.AuthOrigins {
-		or, err := parseOrigin(s, o.AllowInsecureAuth)
-		if err != nil {
-			return nil, err
-		}
-		origins = append(origins, or)
-	}
-	if o.Auth == nil || len(origins) > 0 {
-		return origins, nil
-	}
-	cl, ok := o.Auth.(cookieLogin)
-	if !ok {
-		return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
-	}
-	or, err := loginOrigin(cl.loginPage())
-	if err != nil {
-		return nil, err
-	}
-	return []authOrigin{or}, nil
-}
-
 // openStore loads the session of Options.Store or Options.SessionFile into
 // jar; nil when the session lives in memory only.
 func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
@@ -283,7 +270,7 @@ func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
 // refuses redirects to another origin so credentials in a 307/308 body stay
 // put.
 func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
-	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen.forTokens(), log: t.log, changed: t.changed}
+	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen.forTokens(), log: t.log, changed: t.changed, csrf: t.csrf}
 	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 	to := TokenOptions{}
 	if o.TokenOptions != nil {
@@ -322,29 +309,6 @@ func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
 	}
 }
 
-// loginOrigin is the origin of a FormLogin's login page.
-func loginOrigin(rawURL string) (authOrigin, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return authOrigin{}, &originError{s: rawURL, reason: "FormLogin.LoginURL is not an absolute URL"}
-	}
-	return parseOrigin(u.Scheme+"://"+u.Host, true)
-}
-
-// sameOriginRedirects is the CheckRedirect of the client handed to an
-// Authenticator: login and refresh requests carry credentials, so they
-// follow redirects only within their origin.
-func sameOriginRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("httpsession: stopped after 10 redirects")
-	}
-	prev := via[len(via)-1].URL
-	if !sameOrigin(prev, req.URL) {
-		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redactURL(req.URL))
-	}
-	return nil
-}
-
 // HTTPClient returns the Client's *http.Client, for any SDK that accepts
 // one. It has no Jar of its own: the session transport reads and fills the
 // Client's jar on every hop. The same *http.Client is returned each time.
@@ -370,8 +334,11 @@ func (c *Client) Jar() *Jar { return c.jar }
 // Tokens returns the token manager, or nil without Options.Auth.
 func (c *Client) Tokens() *TokenManager { return c.tokens }
 
-// Save writes the session file, merging with what other Clients and
-// processes saved since. Without a SessionFile it does nothing.
+// Save writes the session to Options.Store or Options.SessionFile, merging
+// with what other Clients and processes saved since. A session that did
+// not change here is only read back (what others saved is merged into the
+// jar) unless the stored document changed, went missing or needs a write
+// (MigratingStore). Without a Store or SessionFile it does nothing.
 func (c *Client) Save() error {
 	if c.sess == nil {
 		return nil

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // ErrCookieRejected matches the *CookieError of a cookie the jar refuses.
@@ -21,8 +23,11 @@ type CookieError struct {
 	Reason       string // "expired", "domain is a public suffix", …
 }
 
+// Error names the cookie and its domain with every control character
+// escaped (termtext.Escape): both come from a server or a file, and an
+// error is often printed on a terminal.
 func (e CookieError) Error() string {
-	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, e.Domain, e.Reason)
+	return fmt.Sprintf("httpsession: cookie %q for %s rejected: %s", e.Name, termtext.Escape(e.Domain), termtext.Escape(e.Reason))
 }
 
 // Is reports whether target is ErrCookieRejected.

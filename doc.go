@@ -24,26 +24,32 @@
 //	└ transport.RoundTrip              transport.go: one hop
 //	  └ RetryPolicy.do                 retry.go: 429/502/503/504 and connection errors, retry budget (budget.go)
 //	   └ listener.try                  listen.go: breaker (breaker.go), pacing (pacer.go), rate-limit fields (ratelimit.go)
-//	    └ transport.attempt            transport.go: one attempt; a 401 replays it once
+//	    └ transport.attempt            transport.go: one attempt; a 401 (or a logout, formlogin.go) replays it once
 //	      └ transport.send             transport.go: one request on the wire
 //	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only
 //	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
+//	        ├ csrfState.add                csrf.go: the CSRF token, to the origin that set it only
 //	        ├ base.RoundTrip
-//	        └ Jar.storeLines               jaraccept.go: Set-Cookie (§5.7), parsed by setcookie.go
+//	        ├ Jar.storeLines               jaraccept.go: Set-Cookie (§5.7), parsed by setcookie.go
+//	        └ csrfState.observe            csrf.go: a CSRF cookie or <meta> received
 //
 // # Save path
 //
 //	Client.Save, Close, AutoSave        client.go
-//	└ session.persist                   persist.go: merge under the store's lock
-//	  └ Store.Update                    store.go: FileStore locks, reads, writes atomically
-//	    ├ decodeSession                 sessionjson.go: the stored document
-//	    ├ Jar.merge                     jarmerge.go: newer change wins, tombstones keep deletions
-//	    ├ Jar.snapshot                  jarmerge.go: cookies and tombstones to write
-//	    └ sessionDoc.encode             sessionjson.go: the same state gives the same bytes
+//	└ session.save                      persist.go: nothing changed here?
+//	  ├ Store.Load                      only read the store: done if the document is
+//	  │                                 the one last seen (or none) and no write is
+//	  │                                 due (MigratingStore)
+//	  └ session.persist                 persist.go: else merge under the store's lock
+//	    └ Store.Update                  store.go: FileStore locks, reads, writes atomically
+//	      ├ decodeSession               sessionjson.go: the stored document
+//	      ├ Jar.merge                   jarmerge.go: newer change wins, tombstones keep deletions
+//	      ├ Jar.snapshot                jarmerge.go: cookies and tombstones to write
+//	      └ sessionDoc.encode           sessionjson.go: the same state gives the same bytes
 //
-// A new or refreshed token takes the same path at once (TokenOptions'
-// OnTokenChange, set by New), so a rotated refresh token is on disk before
-// it is used.
+// A new or refreshed token goes to session.persist at once, changed
+// session or not (session.saveToken, the OnTokenChange hook New sets), so
+// a rotated refresh token is on disk before it is used.
 //
 //	c, err := httpsession.New(httpsession.Options{
 //		SessionFile: "session.json", // loaded now, written by Save and Close
@@ -111,10 +117,18 @@
 // ready-made authenticators get no token, the error is an [*AuthError],
 // [*OAuth2Error] or [*FlowError], matching [ErrAuthResponse] if the
 // endpoint answered; a browser or device login that needs a person who is
-// not there matches [ErrLoginRequired]. Cancellation and deadlines, also
+// not there matches [ErrLoginRequired], and one whose authorization,
+// device or token endpoint is neither https nor http on a loopback host
+// matches [ErrBadOrigin] before anything is opened or sent; a
+// CookieError prints the server's domain with control characters escaped.
+// Cancellation and deadlines, also
 // during a retry wait, match [context.Canceled] and
 // [context.DeadlineExceeded]. An [Authenticator] that cannot refresh
 // returns [ErrNoRefresh] from Refresh; the TokenManager then logs in again.
+// A request that needs a new token while the refresh lock of a shared
+// [Store] is out of reach (the store is down) fails, after
+// [TokenOptions.RefreshTimeout], with an error matching
+// [ErrStoreUnavailable]: a refresh token is never presented without it.
 // [Jar.Add] refuses a cookie with a [*CookieError] matching
 // [ErrCookieRejected].
 //

@@ -23,8 +23,9 @@ import (
 //
 // A 401 or 403 from LoginURL is an *AuthError whose Reason is "login
 // rejected"; a 400, 401, 403 or 422 from RefreshURL one whose Reason is
-// "refresh rejected" (the TokenManager then logs in again). An empty
-// Password is refused before anything is sent.
+// "refresh rejected" (the TokenManager then logs in again). A 403 (or 419)
+// whose body speaks of CSRF is neither: its *AuthError matches ErrCSRF.
+// An empty Password is refused before anything is sent.
 //
 // Printing a JSONLogin (fmt or slog) shows neither the password nor the
 // user info, query or fragment of its URLs.
@@ -156,6 +157,9 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body 
 		return nil, err
 	}
 	switch code := resp.StatusCode; {
+	case speaksOfCSRF(code, data):
+		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "CSRF token refused",
+			Hint: "send the site's token with Options.CSRF (the CLI's --csrf)", Err: ErrCSRF}
 	case !refresh && (code == http.StatusUnauthorized || code == http.StatusForbidden):
 		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "login rejected", Hint: "check the user name and password"}
 	case refresh && (code == http.StatusBadRequest || code == http.StatusUnauthorized ||

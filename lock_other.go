@@ -7,6 +7,9 @@ import "os"
 // lockFlags: no special open flags on this platform.
 const lockFlags = 0
 
+// readFlags: no special open flags for reading a session file.
+const readFlags = 0
+
 // lockOSFile takes no lock: this platform (js, wasip1, plan9) has no
 // cross-process file lock, so FileStore serialises saves within the process
 // only, and processes sharing one session file there can lose each other's

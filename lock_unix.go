@@ -14,6 +14,10 @@ import (
 // its place: the lock must never create or touch another file.
 const lockFlags = unix.O_NOFOLLOW
 
+// readFlags open a session file without following a symbolic link, and
+// without blocking should a FIFO have taken its place since it was checked.
+const readFlags = unix.O_NOFOLLOW | unix.O_NONBLOCK
+
 // lockOSFile takes an exclusive flock(2) on f, waiting for it. The kernel
 // drops the lock when f is closed or the process dies.
 func lockOSFile(f *os.File) error {

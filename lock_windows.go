@@ -13,6 +13,10 @@ import (
 // target, and only an administrator (or developer mode) can create one.
 const lockFlags = 0
 
+// readFlags: no special open flags for reading a session file (no FIFOs,
+// and no O_NOFOLLOW, on Windows).
+const readFlags = 0
+
 // lockOSFile takes an exclusive LockFileEx lock on the first byte of f,
 // waiting for it. Windows drops the lock when f is closed or the process
 // dies.

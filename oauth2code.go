@@ -14,11 +14,14 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
 )
@@ -55,15 +58,27 @@ type OAuth2Browser struct {
 	Config *oauth2.Config
 
 	// AuthParams are extra parameters of the authorization URL, such as
-	// prompt, login_hint or audience; may be nil.
+	// prompt, login_hint or audience (the CLI's --auth-param k=v); may be
+	// nil. When Config.Scopes holds offline_access and AuthParams sets no
+	// prompt, prompt=consent is sent: OpenID Connect Core §11 requires it
+	// for offline_access, and providers that follow it (oidc-provider,
+	// Keycloak, Okta) issue no refresh token without it.
 	AuthParams url.Values
+
+	// Issuer, when set, is the issuer the authorization response must come
+	// from: its iss parameter must be present and equal (RFC 9207 §2.4),
+	// else the login fails with ErrIssuerMismatch. Set it when the
+	// provider's discovery document has
+	// authorization_response_iss_parameter_supported; "" means no check.
+	Issuer string
 
 	// OpenURL shows the authorization URL to the user. Nil means the
 	// user's web browser: the command in $BROWSER when it is set (the URL
 	// is its one argument), else the platform's opener (xdg-open on Linux
-	// and the BSDs, open on macOS, rundll32 url.dll on Windows). When it
-	// returns an error the URL is printed on Stderr and Login keeps
-	// listening.
+	// and the BSDs, open on macOS, rundll32 url.dll on Windows), started
+	// in a process group of its own and left running when the login is
+	// over. When it returns an error the URL is printed on Stderr and
+	// Login keeps listening.
 	OpenURL func(ctx context.Context, url string) error
 
 	// Stderr receives the URL when no browser could be opened. Nil means
@@ -86,6 +101,9 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		return nil, loginRequired(flowCode)
 	}
 	cfg := tokenConfig(a.Config)
+	if err := checkEndpoints(flowCode, "the authorization endpoint", cfg.Endpoint.AuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
+		return nil, err
+	}
 	ln, redirect, err := listenLoopback(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
@@ -99,11 +117,14 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
+	if !a.AuthParams.Has("prompt") && slices.Contains(cfg.Scopes, "offline_access") {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
+	}
 	authURL := cfg.AuthCodeURL(state, opts...)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cb := &codeCallback{path: redirect.Path, state: state, done: make(chan struct{})}
+	cb := &codeCallback{path: redirect.Path, state: state, issuer: a.Issuer, done: make(chan struct{})}
 	cb.exchange = func(code string) (*Token, error) {
 		octx, ans := oauth2Context(ctx, hc)
 		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
@@ -133,11 +154,17 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 		open = openBrowser
 	}
 	if err := open(ctx, authURL); err != nil {
-		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s …\n", authURL, redirect.Host)
+		fmt.Fprintf(stderrOr(a.Stderr), "Open this URL in a browser to log in:\n\n    %s\n\nWaiting for the browser on %s — Ctrl-C to cancel\n", termtext.Escape(authURL), redirect.Host)
+	} else {
+		fmt.Fprintf(stderrOr(a.Stderr), "waiting for the browser (%s) — Ctrl-C to cancel\n", termtext.Escape(authURL))
 	}
 
 	select {
 	case <-ctx.Done():
+		if n := cb.mismatched.Load(); n > 0 {
+			return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w; %d redirects with the wrong state were refused: %w",
+				flowCode, ctx.Err(), n, &FlowError{Flow: flowCode, Err: ErrStateMismatch})
+		}
 		return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w", flowCode, ctx.Err())
 	case <-cb.done:
 		return cb.tok, cb.err
@@ -181,12 +208,18 @@ func listenLoopback(raw string) (net.Listener, *url.URL, error) {
 }
 
 // codeCallback receives the redirect of the authorization server (RFC 6749
-// §4.1.2). The first request to its path ends the login: with a token, a
-// denial, a state mismatch or a failed exchange; the browser is told which.
+// §4.1.2). The first request to its path with the state that was sent ends
+// the login: with a token, a denial or a failed exchange; the browser is
+// told which. A request with another state (any local process can send
+// one) is answered 400 and changes nothing: the login goes on waiting for
+// the real redirect.
 type codeCallback struct {
 	path     string
 	state    string
+	issuer   string // the iss the response must carry (RFC 9207); "" means no check
 	exchange func(code string) (*Token, error)
+
+	mismatched atomic.Int32 // requests refused for their state
 
 	once sync.Once
 	done chan struct{} // closed when tok or err is set
@@ -199,15 +232,22 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Connection", "close")
+	// RFC 6749 §10.12: the state must be the one sent, error or not.
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("state")), []byte(cb.state)) != 1 {
+		cb.mismatched.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, page("Not this login.", "This answer does not belong to the login under way (its state differs). You can close this page."))
+		return
+	}
 	handled := false
 	cb.once.Do(func() {
 		handled = true
 		cb.tok, cb.err = cb.receive(r.URL.Query())
 		close(cb.done)
 	})
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Connection", "close")
 	if !handled {
 		w.WriteHeader(http.StatusConflict)
 		io.WriteString(w, page("This login is already over.", "You can close this page."))
@@ -221,11 +261,13 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, page("Logged in.", "You can close this page and return to the program."))
 }
 
-// receive checks the redirect's parameters and exchanges the code.
+// receive checks the parameters of a redirect with the right state and
+// exchanges the code.
 func (cb *codeCallback) receive(q url.Values) (*Token, error) {
-	// RFC 6749 §10.12: the state must be the one sent, error or not.
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
-		return nil, &FlowError{Flow: flowCode, Err: ErrStateMismatch}
+	// RFC 9207 §2.4: from a provider that promises iss, a response without
+	// it or with another is refused (a mix-up attack), error or not.
+	if cb.issuer != "" && q.Get("iss") != cb.issuer {
+		return nil, &FlowError{Flow: flowCode, Err: ErrIssuerMismatch}
 	}
 	if code := q.Get("error"); code != "" {
 		fe := &FlowError{Flow: flowCode, Err: ErrAuthResponse, Code: clean(code, 64), Description: clean(q.Get("error_description"), 200)}
@@ -290,10 +332,21 @@ func onTerminal() bool {
 // openBrowser opens u in the user's web browser: with the command in
 // $BROWSER when it is set (the URL is its one argument), else with the
 // platform's opener — xdg-open on Linux and the BSDs, open on macOS,
-// rundll32 url.dll on Windows. It returns once the opener has started (or
-// finished, for an opener that exits at once) and reports an error when
-// none could be run; OAuth2Browser then prints the URL instead.
+// rundll32 url.dll on Windows. It returns once the opener has started and
+// reports an error when none could be run; OAuth2Browser then prints the
+// URL instead. The program it starts is left alone, in a process group of
+// its own: neither the end of ctx nor a Ctrl-C ends it.
+//
+// Only an http or https URL is opened (anything else is an error matching
+// ErrBadOrigin: an opener runs a file: URL as a program's input, or
+// a program), and the opener runs without the environment variables that
+// hold secrets: those whose name contains PASSWORD, PASSWD, PASSPHRASE,
+// SECRET or TOKEN, or ends in _KEY or APIKEY, such as HTTPSESSION_PASSWORD,
+// HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
 func openBrowser(ctx context.Context, u string) error {
+	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
+		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrBadOrigin}
+	}
 	var name string
 	var args []string
 	if b := os.Getenv("BROWSER"); b != "" {
@@ -310,8 +363,16 @@ func openBrowser(ctx context.Context, u string) error {
 			name = "xdg-open"
 		}
 	}
-	cmd := exec.CommandContext(ctx, name, append(args, u)...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Not bound to ctx: the browser is the user's, and stays open when the
+	// login is over (a browser started by $BROWSER may be the very window
+	// that shows the result page).
+	cmd := exec.Command(name, append(args, u)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	cmd.Env = openerEnv(os.Environ())
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("httpsession: open a browser: %w", err)
 	}

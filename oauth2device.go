@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 )
 
@@ -78,6 +79,9 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 		return nil, loginRequired(flowDevice)
 	}
 	cfg := tokenConfig(a.Config)
+	if err := checkEndpoints(flowDevice, "the device authorization endpoint", cfg.Endpoint.DeviceAuthURL, "the token endpoint", cfg.Endpoint.TokenURL); err != nil {
+		return nil, err
+	}
 	var opts []oauth2.AuthCodeOption
 	for k, vs := range a.AuthParams {
 		for _, v := range vs {
@@ -120,9 +124,10 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 
 func (a *OAuth2Device) printPrompt(d DeviceCode) {
 	w := stderrOr(a.Stderr)
-	fmt.Fprintf(w, "To log in, open %s and enter the code %s\n", d.VerificationURI, d.UserCode)
+	// The server chose all three: none may drive the terminal.
+	fmt.Fprintf(w, "To log in, open %s and enter the code %s\n", termtext.Escape(d.VerificationURI), termtext.Escape(d.UserCode))
 	if d.VerificationURIComplete != "" {
-		fmt.Fprintf(w, "(or open %s)\n", d.VerificationURIComplete)
+		fmt.Fprintf(w, "(or open %s)\n", termtext.Escape(d.VerificationURIComplete))
 	}
 }
 

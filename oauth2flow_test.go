@@ -182,11 +182,16 @@ func TestOAuth2BrowserWrongState(t *testing.T) {
 	}
 	open, pages := browserOpener(t, "allow", tamper)
 	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
-	tok, err := a.Login(t.Context(), nil)
-	if tok != nil || !errors.Is(err, httpsession.ErrStateMismatch) {
-		t.Errorf("Login = %v, %v; want ErrStateMismatch", tok, err)
+	// The wrong state does not end the login: it ends when its context
+	// does, here once the browser has been answered.
+	ctx, cancel := context.WithCancel(t.Context())
+	page := make(chan string, 1)
+	go func() { page <- <-pages; cancel() }()
+	tok, err := a.Login(ctx, nil)
+	if tok != nil || !errors.Is(err, httpsession.ErrStateMismatch) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Login = %v, %v; want ErrStateMismatch and the context's error", tok, err)
 	}
-	if page := <-pages; !strings.HasPrefix(page, "400 ") {
+	if page := <-page; !strings.HasPrefix(page, "400 ") {
 		t.Errorf("browser got %q, want 400", page)
 	}
 }
@@ -281,7 +286,7 @@ func TestOAuth2FlowsRedacted(t *testing.T) {
 // polling intervals and code lifetimes pass on the bubble's clock.
 func deviceTest(t *testing.T, f func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config)) {
 	synctest.Test(t, func(t *testing.T) {
-		o := testop.New(t, "http://op.test", 5*time.Second)
+		o := testop.New(t, "https://op.test", 5*time.Second)
 		f(t, o, &http.Client{Transport: testop.HandlerTransport{H: o.Handler}}, opConfig(o.Issuer))
 	})
 }
@@ -417,5 +422,54 @@ func TestIDTokenClaims(t *testing.T) {
 		if c, err := (&httpsession.Token{IDToken: bad}).IDTokenClaims(now); err == nil {
 			t.Errorf("IDTokenClaims(%q) = %+v, want an error", bad, c)
 		}
+	}
+}
+
+// TestOAuth2BrowserForgedCallbackIgnored: a request to the callback URL
+// with another state — any local process can send one before the browser
+// comes back — is answered 400 and does not end the login; the real
+// redirect that follows completes it.
+func TestOAuth2BrowserForgedCallbackIgnored(t *testing.T) {
+	o := testop.Serve(t, 5*time.Second)
+	forged := make(chan int, 2)
+	pages := make(chan int, 1)
+	open := func(_ context.Context, u string) error {
+		q, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for _, query := range []string{"state=forged&code=attacker-code", "error=access_denied"} {
+				resp, err := http.Get(q.Query().Get("redirect_uri") + "?" + query)
+				if err != nil {
+					t.Error(err)
+					forged <- 0
+					continue
+				}
+				resp.Body.Close()
+				forged <- resp.StatusCode
+			}
+			status, _, err := testop.Authorize(testop.Browser(nil), u, "allow", nil)
+			if err != nil {
+				t.Error(err)
+			}
+			pages <- status
+		}()
+		return nil
+	}
+	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	tok, err := a.Login(ctx, nil)
+	if err != nil || tok == nil || tok.AccessToken == "" {
+		t.Fatalf("Login = %v, %v; want the token of the real redirect", tok, err)
+	}
+	for range 2 {
+		if got := <-forged; got != http.StatusBadRequest {
+			t.Errorf("forged callback answered %d, want 400", got)
+		}
+	}
+	if got := <-pages; got != http.StatusOK {
+		t.Errorf("the browser's redirect answered %d, want 200", got)
 	}
 }

@@ -2,6 +2,8 @@ package httpsession
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/httpsession/httpsession/internal/origin"
@@ -12,7 +14,9 @@ import (
 type authOrigin = origin.Origin
 
 // ErrBadOrigin is returned by New for an AuthOrigins entry that is not a
-// bare origin such as "https://api.example.com".
+// bare origin such as "https://api.example.com", and matched by the
+// *AuthError of a browser or device login whose authorization, device or
+// token endpoint is neither https nor http on a loopback host.
 var ErrBadOrigin = errors.New("httpsession: bad auth origin")
 
 func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
@@ -49,3 +53,52 @@ func (e *originError) Is(target error) bool { return target == ErrBadOrigin }
 func originOf(u *url.URL) (authOrigin, bool) { return origin.Of(u) }
 
 func sameOrigin(a, b *url.URL) bool { return origin.Same(a, b) }
+
+// authOrigins parses Options.AuthOrigins. Auth without AuthOrigins is
+// refused, except for a cookieLogin such as FormLogin: it sends no bearer
+// token, and its login page's origin is where a 401 means "log in again".
+func authOrigins(o *Options) ([]authOrigin, error) {
+	var origins []authOrigin
+	for _, s := range o.AuthOrigins {
+		or, err := parseOrigin(s, o.AllowInsecureAuth)
+		if err != nil {
+			return nil, err
+		}
+		origins = append(origins, or)
+	}
+	if o.Auth == nil || len(origins) > 0 {
+		return origins, nil
+	}
+	cl, ok := o.Auth.(cookieLogin)
+	if !ok {
+		return nil, fmt.Errorf("httpsession: Options.Auth needs Options.AuthOrigins: %w", ErrBadOrigin)
+	}
+	or, err := loginOrigin(cl.loginPage())
+	if err != nil {
+		return nil, err
+	}
+	return []authOrigin{or}, nil
+}
+
+// loginOrigin is the origin of a FormLogin's login page.
+func loginOrigin(rawURL string) (authOrigin, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return authOrigin{}, &originError{s: rawURL, reason: "FormLogin.LoginURL is not an absolute URL"}
+	}
+	return parseOrigin(u.Scheme+"://"+u.Host, true)
+}
+
+// sameOriginRedirects is the CheckRedirect of the client handed to an
+// Authenticator: login and refresh requests carry credentials, so they
+// follow redirects only within their origin.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("httpsession: stopped after 10 redirects")
+	}
+	prev := via[len(via)-1].URL
+	if !sameOrigin(prev, req.URL) {
+		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redactURL(req.URL))
+	}
+	return nil
+}

@@ -369,9 +369,10 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 	s.known, s.knownHash = true, hash
 	s.stored = s.sessionCookieIDs(written.cookies)
 	s.mu.Unlock()
-	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, s.tokens.Current()) {
-		// Another process changed the token later than we did: use its.
-		s.tokens.setToken(written.token, written.tokenUpdated)
+	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, ours) {
+		// Another process changed the token later than we did: use its,
+		// unless a login or refresh replaced ours during the save.
+		s.tokens.adopt(ours, written.token, written.tokenUpdated)
 	}
 	return nil
 }

@@ -1,13 +1,9 @@
 package httpsession_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,21 +11,8 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/fleettest"
+	"github.com/httpsession/httpsession/internal/nodeservers"
 )
-
-// needTool returns the path of a program a test needs: missing, the test
-// is skipped on a developer's machine and fails in CI.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI must install it (.ci/run)", name)
-		}
-		t.Skipf("%s is missing", name)
-	}
-	return p
-}
 
 // statusCounter counts the responses of the base transport by status.
 type statusCounter struct {
@@ -52,36 +35,7 @@ func (s *statusCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 // request. The short run sends 400 requests; HTTPSESSION_LONG=1 sends
 // 2,000.
 func TestExpressRateLimit(t *testing.T) {
-	node := needTool(t, "node")
-	npm := needTool(t, "npm")
-	dir, err := filepath.Abs(filepath.Join("internal", "ratelimitserver"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "express-rate-limit")); err != nil {
-		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
-	cmd := exec.Command(node, "server.js")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LIMIT=150", "WINDOW_MS=1000")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	port, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("server.js printed no port: %v", err)
-	}
-	url := "http://127.0.0.1:" + strings.TrimSpace(port) + "/"
+	url := nodeservers.Start(t, "ratelimit", "LIMIT=150", "WINDOW_MS=1000") + "/"
 
 	counter := &statusCounter{base: http.DefaultTransport}
 	var mu sync.Mutex

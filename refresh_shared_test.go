@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // rotatingAuth issues tokens living an hour with single-use refresh
 // tokens; a refresh token presented twice counts as a reuse and fails.
 type rotatingAuth struct {
-	clock *testClock
+	clock *testClock // nil: time.Now
 	// beforeRefresh, if set, runs at the start of every Refresh.
 	beforeRefresh func()
 
@@ -30,8 +29,12 @@ type rotatingAuth struct {
 
 func (a *rotatingAuth) issue() *Token {
 	a.seq++
+	now := time.Now // in a synctest bubble, the bubble's clock
+	if a.clock != nil {
+		now = a.clock.Now
+	}
 	return &Token{AccessToken: fmt.Sprintf("at-%d", a.seq), RefreshToken: fmt.Sprintf("rt-%d", a.seq),
-		Expiry: a.clock.Now().Add(time.Hour)}
+		Expiry: now().Add(time.Hour)}
 }
 
 func (a *rotatingAuth) Login(context.Context, *http.Client) (*Token, error) {
@@ -163,47 +166,6 @@ func TestSharedRefreshRejectedRereads(t *testing.T) {
 	}
 	if tok := c.Tokens().Current(); tok == nil || tok.AccessToken != "at-2" {
 		t.Errorf("token after the rejected refresh = %v, want at-2 from the store", tok)
-	}
-}
-
-// lockFailStore is a store whose refresh lock is out of reach, as a
-// networked store's is while it is down.
-type lockFailStore struct {
-	bytesStore
-	fail atomic.Bool
-}
-
-func (s *lockFailStore) LockRefresh(context.Context) (func(), error) {
-	if s.fail.Load() {
-		return nil, errors.New("store down")
-	}
-	return func() {}, nil
-}
-
-// TestSharedRefreshLockUnavailable: while the refresh lock can't be had, a
-// token that still works is kept rather than refreshed without the lock
-// (other processes could present the same refresh token); an expired one
-// is refreshed anyway, since nothing else would work.
-func TestSharedRefreshLockUnavailable(t *testing.T) {
-	ts := okServer(t)
-	clock := newPSClock()
-	st := &lockFailStore{}
-	a := &rotatingAuth{clock: clock}
-	c, err := New(Options{Store: st, Auth: a, AuthOrigins: []string{ts.URL}, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	get(t, c, ts.URL)
-	st.fail.Store(true)
-	clock.Advance(time.Hour - 10*time.Second) // inside the skew: due for a refresh
-	get(t, c, ts.URL)
-	if got, want := a.counts(), "1 logins, 0 refreshes, 0 reuses"; got != want {
-		t.Errorf("lock down, token still valid: %s, want %s", got, want)
-	}
-	clock.Advance(20 * time.Second) // expired
-	get(t, c, ts.URL)
-	if got, want := a.counts(), "1 logins, 1 refreshes, 0 reuses"; got != want {
-		t.Errorf("lock down, token expired: %s, want %s", got, want)
 	}
 }
 

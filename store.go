@@ -131,9 +131,10 @@ const maxSessionFileSize = limits.MaxSessionSize
 //
 // Update serialises writers with an exclusive lock on a side file,
 // path+".lock" (flock(2) on Unix, LockFileEx on Windows), whenever the file
-// system gives operating-system files: afero.OsFs, or a BasePathFs,
-// ReadOnlyFs or CopyOnWriteFs over it. On other file systems (MemMapFs) it
-// serialises the Updates of this process only. The lock file is opened
+// system gives operating-system files: afero.OsFs, or a BasePathFs over it.
+// On other file systems (MemMapFs) it serialises the Updates of this
+// process only. A ReadOnlyFs cannot open the lock file for writing: Update
+// (and LockRefresh) fail there, as any write would; Load works. The lock file is opened
 // without following a symbolic link. The lock is held only during Update,
 // and the kernel releases it when a process dies, so it never goes stale.
 // The side file is left in place: removing it would let two writers lock
@@ -184,28 +185,23 @@ func (s *FileStore) Update(fn func(current []byte) ([]byte, error)) error {
 }
 
 // read returns the session file's content, nil when there is none. Only a
-// regular file is opened (a FIFO would block the open, a device never
-// ends), and no more than maxSessionFileSize+1 bytes are ever read.
+// regular file of this process's user is read: a symbolic link is refused
+// (the file is opened with O_NOFOLLOW where the system has it), a FIFO
+// (which would block the open) or a device (which never ends) too, checked
+// before the open and again on the opened file, which is opened without
+// blocking. No more than maxSessionFileSize+1 bytes are ever read.
 func (s *FileStore) read() ([]byte, error) {
-	fi, err := s.fs.Stat(s.path)
+	fi, err := s.lstat()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
 	}
-	if err := checkOwner(fi, s.path); err != nil {
+	if err := s.checkFile(fi); err != nil {
 		return nil, err
 	}
-	switch {
-	case fi.IsDir():
-		return nil, &SessionFileError{Path: s.path, Reason: "is a directory"}
-	case !fi.Mode().IsRegular():
-		return nil, &SessionFileError{Path: s.path, Reason: "is not a regular file (" + fi.Mode().Type().String() + ")"}
-	case fi.Size() > maxSessionFileSize:
-		return nil, s.tooLarge()
-	}
-	f, err := s.fs.Open(s.path)
+	f, err := s.fs.OpenFile(s.path, os.O_RDONLY|readFlags, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil // removed meanwhile
 	}
@@ -213,6 +209,12 @@ func (s *FileStore) read() ([]byte, error) {
 		return nil, fmt.Errorf("httpsession: read session file: %w", err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("httpsession: read session file: %w", err)
+	}
+	if err := s.checkFile(fi); err != nil {
+		return nil, err // replaced between the lstat and the open
+	}
 	// One byte past the limit notices a file that grew since Stat.
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxSessionFileSize+1)); err != nil {
@@ -222,6 +224,35 @@ func (s *FileStore) read() ([]byte, error) {
 		return nil, s.tooLarge()
 	}
 	return buf.Bytes(), nil
+}
+
+// lstat describes the session file without following a symbolic link,
+// where the file system can tell one.
+func (s *FileStore) lstat() (os.FileInfo, error) {
+	if ls, ok := s.fs.(afero.Lstater); ok {
+		fi, _, err := ls.LstatIfPossible(s.path)
+		return fi, err
+	}
+	return s.fs.Stat(s.path)
+}
+
+// checkFile refuses what fi describes unless it is a regular file of this
+// process's user, no larger than maxSessionFileSize.
+func (s *FileStore) checkFile(fi os.FileInfo) error {
+	if err := checkOwner(fi, s.path); err != nil {
+		return err
+	}
+	switch {
+	case fi.IsDir():
+		return &SessionFileError{Path: s.path, Reason: "is a directory"}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return &SessionFileError{Path: s.path, Reason: "is a symbolic link"}
+	case !fi.Mode().IsRegular():
+		return &SessionFileError{Path: s.path, Reason: "is not a regular file (" + fi.Mode().Type().String() + ")"}
+	case fi.Size() > maxSessionFileSize:
+		return s.tooLarge()
+	}
+	return nil
 }
 
 func (s *FileStore) tooLarge() error {
@@ -295,10 +326,10 @@ func (s *FileStore) moveAside(now time.Time, isBad func([]byte) bool) (string, e
 
 // lock takes the store's exclusive lock and returns its release. The lock
 // file, path+".lock", is opened through the store's file system; when that
-// gives an operating-system file (afero.OsFs, or a wrapper such as
-// BasePathFs or ReadOnlyFs over it), the lock is also held against other
-// processes (flock(2), or LockFileEx on Windows). On other file systems it
-// serialises this process only.
+// gives an operating-system file (afero.OsFs, or a BasePathFs over it), the
+// lock is also held against other processes (flock(2), or LockFileEx on
+// Windows). On other file systems it serialises this process only; on a
+// ReadOnlyFs, which refuses to open the lock file for writing, it fails.
 func (s *FileStore) lock() (unlock func(), err error) {
 	if err := s.fs.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("httpsession: create session directory: %w", err)
@@ -372,7 +403,19 @@ func (s *FileStore) LockRefresh(ctx context.Context) (unlock func(), err error) 
 		}
 	}
 	var once sync.Once
-	return func() { once.Do(release) }, nil
+	return func() {
+		once.Do(func() {
+			// A login that saved nothing (it failed) leaves no lock file
+			// beside a session file that does not exist. A process
+			// waiting on the removed file and one creating it anew may
+			// then both log in: with no session there is no refresh token
+			// two logins could both spend.
+			if _, err := s.fs.Stat(s.path); errors.Is(err, os.ErrNotExist) {
+				_ = s.fs.Remove(s.path + ".refresh.lock")
+			}
+			release()
+		})
+	}, nil
 }
 
 // lockRefreshFile takes the operating-system lock on f, waiting for it
@@ -414,8 +457,7 @@ func refreshTurn(key string) chan struct{} {
 }
 
 // osFile returns the operating system's file behind f, if there is one:
-// f itself from afero.OsFs (and ReadOnlyFs or CopyOnWriteFs over it), or
-// the file a BasePathFs wraps.
+// f itself from afero.OsFs, or the file a BasePathFs wraps.
 func osFile(f afero.File) (*os.File, bool) {
 	for {
 		switch v := f.(type) {

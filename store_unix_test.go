@@ -91,3 +91,23 @@ func TestFileStoreRefusesForeignFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreRefusesLinkedFile: a symbolic link at the session file's
+// path is not followed to read another file (a save would replace the link
+// anyway): Load refuses it with a *SessionFileError.
+func TestFileStoreRefusesLinkedFile(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere.json")
+	if err := os.WriteFile(target, []byte(`{"version":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "session.json")
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewFileStore(nil, path).Load()
+	var se *SessionFileError
+	if !errors.As(err, &se) || se.Path != path {
+		t.Errorf("Load through a link = %q, %v; want a *SessionFileError for %s", b, err, path)
+	}
+}

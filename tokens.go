@@ -29,7 +29,10 @@ type TokenOptions struct {
 	// the context that started it, none of its cancellation), so one
 	// caller giving up does not fail the others waiting for the same
 	// token. With a store shared by other processes it also bounds the
-	// wait for the store's refresh lock.
+	// wait for the store's refresh lock, which is retried while the store
+	// is unavailable; a token that still works is used meanwhile, and
+	// when none does the wait's end fails the requests with an error
+	// matching ErrStoreUnavailable.
 	RefreshTimeout time.Duration
 
 	// OnTokenChange, if set, is called with every token obtained by login
@@ -283,6 +286,24 @@ func (m *TokenManager) setToken(t *Token, issued time.Time) {
 	m.cur.Store(m.newState(*t, issued))
 }
 
+// adopt is setToken(t, issued) for a token read from the shared store, done
+// only while the cached token is still ours, the one the store was merged
+// with: a token a login or refresh obtained meanwhile is newer than t, and
+// ours may have been a token the server rejected, so it is kept.
+func (m *TokenManager) adopt(ours, t *Token, issued time.Time) {
+	s := m.cur.Load()
+	if s == nil && ours != nil || s != nil && !tokenEqual(&s.tok, ours) {
+		return
+	}
+	var next *tokenState
+	if t != nil {
+		next = m.newState(*t, issued)
+	}
+	if m.cur.CompareAndSwap(s, next) {
+		m.relogin.Store(t == nil)
+	}
+}
+
 // Current returns a copy of the cached token, or nil if there is none. It
 // does no I/O and may return an expired token.
 func (m *TokenManager) Current() *Token {
@@ -451,21 +472,12 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 	}
 	unlock, err := m.shared.lockRefresh(ctx)
 	if err != nil {
-		now := m.now()
-		if old != nil && !old.stale && (old.tok.Expiry.IsZero() || now.Before(old.tok.Expiry)) {
-			// The lock is out of reach (a store that is down): refreshing
-			// without it could present a refresh token another process
-			// presents too. The token still works; try again soon.
-			m.log.Warn("httpsession: refresh lock unavailable; keeping the current token for now", "error", err)
-			retry := *old
-			retry.refreshAt = now.Add(min(time.Second, old.tok.Expiry.Sub(now)/2))
-			if old.tok.Expiry.IsZero() {
-				retry.refreshAt = now.Add(time.Second)
-			}
-			return &retry, nil
+		if keep := m.keepWithoutLock(old, err); keep != nil {
+			return keep, nil
 		}
-		m.log.Warn("httpsession: refresh lock unavailable; refreshing without it", "error", err)
-		return m.obtain(ctx, old)
+		if unlock, err = m.waitLock(ctx, err); err != nil {
+			return nil, err
+		}
 	}
 	defer unlock()
 	if relogin {
@@ -476,6 +488,57 @@ func (m *TokenManager) fetch(ctx context.Context, old *tokenState) (*tokenState,
 		return base, nil
 	}
 	return m.obtain(ctx, base)
+}
+
+// ErrStoreUnavailable is matched by the error of a request that needed a
+// new token while the refresh lock of the Store it shares with other
+// processes could not be taken (a store that is down) before its
+// RefreshTimeout. The error wraps the store's own as well.
+var ErrStoreUnavailable = errors.New("httpsession: session store unavailable")
+
+// keepWithoutLock returns what to use while the shared store's refresh lock
+// can't be had (lockErr): a copy of old if its token still works, due to
+// try the lock again within a second; nil if old has expired, was rejected
+// or is missing. No login or refresh runs without the lock: another
+// process could present the same single-use refresh token, which revokes
+// the grant for all of them.
+func (m *TokenManager) keepWithoutLock(old *tokenState, lockErr error) *tokenState {
+	now := m.now()
+	if old == nil || old.stale || !old.tok.Expiry.IsZero() && !now.Before(old.tok.Expiry) {
+		return nil
+	}
+	m.log.Warn("httpsession: refresh lock unavailable; keeping the current token for now", "error", lockErr)
+	keep := *old
+	keep.refreshAt = now.Add(time.Second)
+	if !old.tok.Expiry.IsZero() {
+		keep.refreshAt = now.Add(min(time.Second, old.tok.Expiry.Sub(now)))
+	}
+	return &keep
+}
+
+// waitLock tries again to take the shared store's refresh lock, which
+// failed with err, pausing between tries (from 100ms, doubling, up to 1s),
+// until it is taken or ctx (the login or refresh's, bounded by
+// RefreshTimeout) ends; each request waits for it under its own context.
+// When ctx ends first the error matches ErrStoreUnavailable.
+func (m *TokenManager) waitLock(ctx context.Context, err error) (unlock func(), _ error) {
+	m.log.Warn("httpsession: refresh lock unavailable; waiting for it", "error", err)
+	for pause := 100 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		if ctx.Err() == nil {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: refresh lock: %w", ErrStoreUnavailable, err)
+		}
+		if unlock, err = m.shared.lockRefresh(ctx); err == nil {
+			return unlock, nil
+		}
+	}
 }
 
 // newer re-reads the shared store. A token there that differs from old and
@@ -516,11 +579,18 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 			m.log.Warn("httpsession: refresh returned no token; logging in")
 		case err != nil && errors.Is(err, ErrNoRefresh):
 			t = nil
+		case err != nil && unreachable(err):
+			// The provider is down, not refusing: the refresh token may
+			// still be good, and a login would fail the same way.
+			return nil, err
 		case err != nil:
 			if m.shared != nil {
 				if s, adopted := m.newer(old); adopted {
 					return s, nil
 				}
+			}
+			if rejectedGrant(err) {
+				m.forgetRefreshToken(old)
 			}
 			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
 			t = nil
@@ -569,3 +639,32 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 // errTokenUnsendable reports a login that returned a token an
 // Authorization header can't carry. It matches ErrAuthResponse.
 var errTokenUnsendable = &AuthError{Reason: "login returned a token with characters a header can't carry (CR, LF, NUL or another control)"}
+
+// unreachable reports whether a refresh failed without an answer from the
+// server: a connection refused, a timeout, a name that does not resolve.
+func unreachable(err error) bool {
+	var ae *AuthError
+	return errors.As(err, &ae) && ae.Status == 0 && ae.Err != nil
+}
+
+// rejectedGrant reports whether the server refused the refresh token
+// itself (RFC 6749 §5.2 invalid_grant): revoked, expired or reused.
+func rejectedGrant(err error) bool {
+	var oe *OAuth2Error
+	return errors.As(err, &oe) && oe.Code == "invalid_grant"
+}
+
+// forgetRefreshToken drops the refresh token the server refused, from the
+// cache and (through OnTokenChange) from the store, so that neither this
+// process nor a later one presents it again.
+func (m *TokenManager) forgetRefreshToken(old *tokenState) {
+	st := *old
+	st.tok.RefreshToken, st.stale = "", true
+	m.cur.Store(&st)
+	if m.onChange != nil {
+		cp := st.tok
+		if err := m.onChange(&cp); err != nil {
+			m.log.Warn("httpsession: removing the refused refresh token from the store failed", "error", err)
+		}
+	}
+}

@@ -128,7 +128,7 @@ func setExpired(m *TokenManager, clk *testClock) {
 
 func newTestManager(t *testing.T, s *authServer, clk *testClock, o *TokenOptions) *TokenManager {
 	t.Helper()
-	return newTokenManager(s.authenticator(), onClock(s.Client(), clk.Now), o, clk.Now)
+	return newTokenManager(s.authenticator(), viaSession(s.Client()), o, clk.Now)
 }
 
 // mustToken logs in (or refreshes) and fails the test on error.

@@ -38,7 +38,8 @@ type transport struct {
 	retry   *RetryPolicy
 	listen  *listener // pacing, retry budget and breakers; nil = none
 	log     *slog.Logger
-	changed func() // called after a response that may have changed the session; nil = none
+	changed func()     // called after a response that may have changed the session; nil = none
+	csrf    *csrfState // Options.CSRF; nil = none
 
 	lastHop atomic.Pointer[hop] // see hopFor
 }
@@ -92,12 +93,13 @@ func (t *transport) CloseIdleConnections() {
 }
 
 // attempt is one try of one hop. A 401 from an origin that was sent the
-// bearer token invalidates exactly that token and replays the request once
-// with a fresh one, when the body can be rebuilt; a second 401 is the
-// caller's answer.
+// bearer token — or a response the Authenticator, a LogoutDetector, takes
+// for the end of the session — invalidates exactly that token and replays
+// the request once with a fresh one, when the body can be rebuilt; a second
+// 401 is the caller's answer.
 func (t *transport) attempt(req *http.Request) (*http.Response, error) {
 	resp, sent, err := t.send(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || sent == nil {
+	if err != nil || sent == nil || (resp.StatusCode != http.StatusUnauthorized && !t.loggedOut(resp)) {
 		return resp, err
 	}
 	t.tokens.invalidate(sent)
@@ -156,12 +158,18 @@ func (t *transport) send(req *http.Request) (resp *http.Response, sent *Token, e
 			r.Header["Cookie"] = h
 		}
 	}
+	if t.csrf != nil {
+		t.csrf.add(r, t.jar)
+	}
 	resp, err = t.base.RoundTrip(r)
 	if err != nil {
 		return nil, nil, err
 	}
 	if resp == nil {
 		return nil, nil, fmt.Errorf("httpsession: transport %T returned neither a response nor an error", t.base)
+	}
+	if t.csrf != nil {
+		t.csrf.observe(r.URL, r, resp)
 	}
 	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && jarOK {
 		t.jar.storeLines(&target, lines, t.jar.now())

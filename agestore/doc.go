@@ -39,7 +39,8 @@
 //
 // # Errors
 //
-// A key that doesn't open the file, a missing or malformed key file and a
+// A key that doesn't open the file, a missing or malformed key file, a key
+// file that others may read (errors.Is(err, [ErrKeyFileMode]) too) and a
 // missing keyring give a [*KeyError] (errors.Is(err, [ErrSessionKey])),
 // naming the file and the key source tried. A malformed, truncated or
 // altered age file gives an [*httpsession.SessionFileError]

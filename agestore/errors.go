@@ -17,6 +17,11 @@ var ErrSessionKey = errors.New("agestore: session key")
 // passphrase there instead.
 var ErrNoKeyring = errors.New("agestore: no OS keyring available")
 
+// ErrKeyFileMode is matched (with errors.Is) by the *KeyError of a key file
+// that other users may read or write (mode bits 077 set, as in 0644):
+// KeyFromFile refuses it, as ssh refuses such a private key.
+var ErrKeyFileMode = errors.New("agestore: key file open to other users")
+
 // A KeyError reports a key that is missing, unusable or wrong for the
 // session file. It names the file (when there is one) and the key source
 // that was tried, and never holds key material.

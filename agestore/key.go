@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 
 	"filippo.io/age"
@@ -106,7 +107,9 @@ func ParseKey(data []byte, source string) (*Key, error) {
 
 // KeyFromFile reads an age identity file (see ParseKey) from fsys, nil
 // meaning the operating system's file system. A missing or unreadable file
-// gives a *KeyError.
+// gives a *KeyError. So does a file that group or other users may read or
+// write (any of the mode bits 077, outside Windows), as ssh refuses such a
+// private key; that error also matches ErrKeyFileMode.
 func KeyFromFile(fsys afero.Fs, path string) (*Key, error) {
 	if fsys == nil {
 		fsys = afero.NewOsFs()
@@ -121,6 +124,12 @@ func KeyFromFile(fsys afero.Fs, path string) (*Key, error) {
 		return nil, &KeyError{Source: source, Reason: reason, Err: err}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		// As ssh does with a private key: a key others can read is
+		// no longer a secret, and using it would hide that.
+		return nil, &KeyError{Source: source, Err: ErrKeyFileMode,
+			Reason: fmt.Sprintf("mode %#o lets other users read it: chmod 600 it (and consider the key compromised)", fi.Mode().Perm())}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	if err != nil {
 		return nil, &KeyError{Source: source, Reason: "can't read", Err: err}

@@ -42,7 +42,7 @@ type localState struct {
 }
 
 func readLocalState(userDataDir string) (*localState, error) {
-	data, err := os.ReadFile(filepath.Join(userDataDir, "Local State"))
+	data, err := readRegular(filepath.Join(userDataDir, "Local State"))
 	if err != nil {
 		return nil, err
 	}

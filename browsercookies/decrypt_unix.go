@@ -4,6 +4,7 @@ package browsercookies
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 )
 
@@ -14,7 +15,13 @@ func newPlatformDecrypter(ctx context.Context, b Browser, password, _ string) de
 		if password != "" {
 			return password, nil
 		}
-		return secretServicePassword(ctx, safeStorageName(b, runtime.GOOS), libsecretApp(b))
+		pw, err := secretServicePassword(ctx, safeStorageName(b, runtime.GOOS), libsecretApp(b))
+		if err != nil && ctx.Err() != nil {
+			// Cancelled (Ctrl-C, SIGTERM) while asking: that, not a
+			// missing key, is why the import ends.
+			return "", fmt.Errorf("browsercookies: Secret Service: %w", ctx.Err())
+		}
+		return pw, err
 	})
 }
 

@@ -48,7 +48,7 @@ func parseINI(data []byte) []iniSection {
 // default is the one the [Install…] section names (Firefox 67 and later,
 // one per installation), or else the profile marked Default=1.
 func firefoxProfiles(dir string) ([]Profile, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "profiles.ini"))
+	data, err := readRegular(filepath.Join(dir, "profiles.ini"))
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func readFirefoxSession(dir string, sk *skips) ([]httpsession.Cookie, string, er
 	if src == "" {
 		return nil, "", nil
 	}
-	data, err := os.ReadFile(src)
+	data, err := readRegular(src)
 	if err != nil {
 		return nil, "", fmt.Errorf("browsercookies: read session store: %w", err)
 	}

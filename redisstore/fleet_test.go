@@ -16,9 +16,12 @@ const fleetKey = "fleet:session"
 
 // TestFleet: worker processes that share no file system, only one Redis
 // key, act as one user against a token server with single-use refresh
-// tokens and family revocation, while Redis is killed and restarted
-// (empty) after a second down, halfway. The fleet must log in once, refresh once per expiry,
-// never reuse a refresh token, fail no request and lose no cookie. The
+// tokens and family revocation, while Redis is killed halfway and
+// restarted (empty) 3 s later, after the tokens expired: with the refresh
+// lock out of reach the workers keep a working token, then wait for the
+// lock, and never refresh without it. The fleet must log in once, refresh
+// once per expiry, never reuse a refresh token, fail no request and lose
+// no cookie. The
 // short run takes a few seconds; HTTPSESSION_LONG=1 runs 8 processes × 16
 // goroutines for 30 s with 2 s tokens and one response in ten a 429.
 func TestFleet(t *testing.T) {
@@ -42,9 +45,11 @@ func TestFleet(t *testing.T) {
 		Every429:   10,
 		Env:        []string{"HTTPSESSION_FLEET_REDIS=" + srv.Addr},
 		Midway: func() {
-			// Down for a second, then back empty.
+			// Down longer than a token lives, then back empty: the
+			// workers keep their token while it works, then wait for
+			// the refresh lock rather than refresh without it.
 			srv.Kill()
-			time.Sleep(time.Second)
+			time.Sleep(3 * time.Second)
 			srv.Restart()
 		},
 		Open: func() (httpsession.Store, error) {

@@ -84,6 +84,9 @@ func openClientWith(e *env, session string, withAuth bool, base httpsession.Opti
 		if ac != nil {
 			o.Auth = &lazyAuth{ac: ac, s: &secrets{e: e}}
 			o.AuthOrigins = ac.Origins
+			if o.CSRF, err = ac.csrf(); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	c, err := newClient(e, session, o)
@@ -104,4 +107,13 @@ func newClient(e *env, session string, o httpsession.Options) (*httpsession.Clie
 		return nil, fmt.Errorf("%w; it was left as it is: start over with --fresh (it is moved aside), or run \"httpsession session reset --session %s\"", err, session)
 	}
 	return c, err
+}
+
+// LoggedOut implements httpsession.LogoutDetector for a form login: a
+// redirect to its login page ends the session, as FormLogin says.
+func (l *lazyAuth) LoggedOut(resp *http.Response) bool {
+	if l.ac.Kind != "form" {
+		return false
+	}
+	return (&httpsession.FormLogin{LoginURL: l.ac.LoginURL}).LoggedOut(resp)
 }

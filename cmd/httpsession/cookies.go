@@ -223,7 +223,7 @@ func reportImport(e *env, session string, rep importReport, jar *httpsession.Jar
 		}
 	}
 	if rep.Kept == 0 {
-		return fmt.Errorf("%s: no cookie to import into %s", b.String(), session)
+		return fmt.Errorf("%s: no cookie imported; %s left as it was", b.String(), session)
 	}
 	fmt.Fprintf(e.stderr, "%s; into %s\n", b.String(), session)
 	return nil

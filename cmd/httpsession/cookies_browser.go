@@ -12,6 +12,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/browsercookies"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // importSource is where "cookies import" takes cookies from other than a
@@ -71,33 +72,45 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 			kept++
 		}
 	}
-	if err := c.Save(); err != nil {
-		return err
-	}
 	from := "the storageState file"
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
+	if kept == 0 {
+		// As for a cookies.txt file: nothing kept is an error, and
+		// the session file is left as it was.
+		reportLeftOut(e, rejected, br, src.domain, origins)
+		return fmt.Errorf("no cookie imported from %s; %s left as it was", from, session)
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stderr, "imported %s from %s into %s\n", plural(kept, "cookie"), from, session)
+	reportLeftOut(e, rejected, br, src.domain, origins)
+	return nil
+}
+
+// reportLeftOut tells on stderr what an import from a browser profile or
+// a storageState file rejected, skipped and could not carry over.
+func reportLeftOut(e *env, rejected []*httpsession.CookieError, br *browsercookies.Report, domain string, origins int) {
 	for _, ce := range rejected {
-		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, ce.Domain, ce.Reason)
+		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, termtext.Escape(ce.Domain), termtext.Escape(ce.Reason))
 	}
 	if br != nil {
 		if br.Filtered > 0 {
-			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), src.domain)
+			fmt.Fprintf(e.stderr, "left out %s not for %s\n", plural(br.Filtered, "cookie"), domain)
 		}
 		for _, sk := range br.Skipped {
-			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), sk.Reason, strings.Join(sk.Domains, ", "))
+			fmt.Fprintf(e.stderr, "skipped %s: %s: %s\n", plural(sk.Count, "cookie"), termtext.Escape(sk.Reason), termtext.Escape(strings.Join(sk.Domains, ", ")))
 		}
 		for _, n := range br.Notes {
-			fmt.Fprintf(e.stderr, "note: %s\n", n)
+			fmt.Fprintf(e.stderr, "note: %s\n", termtext.Escape(n))
 		}
 	}
 	if origins > 0 {
 		fmt.Fprintf(e.stderr, "note: the session file keeps cookies only; the localStorage of %s was not stored: "+
 			"export with --origins-from FILE to carry them over\n", plural(origins, "origin"))
 	}
-	return nil
 }
 
 func readStorageStateFile(e *env, path string) (*httpsession.StorageState, error) {

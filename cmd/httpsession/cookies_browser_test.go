@@ -54,12 +54,14 @@ func TestStorageStateImportExport(t *testing.T) {
 	}
 }
 
-// TestImportFromBrowser imports the Firefox fixture, found the way a
-// user's profile is: through profiles.ini under $HOME.
-func TestImportFromBrowser(t *testing.T) {
-	home := t.TempDir()
+// firefoxHome returns a home directory holding a copy of the Firefox
+// fixture as the profile "default-release", its directory, and the
+// environment that makes the command find it.
+func firefoxHome(t *testing.T) (home, prof string, env []string) {
+	t.Helper()
+	home = t.TempDir()
 	ffDir := filepath.Join(home, ".mozilla", "firefox")
-	prof := filepath.Join(ffDir, "abc.default-release")
+	prof = filepath.Join(ffDir, "abc.default-release")
 	if err := os.MkdirAll(prof, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,13 @@ func TestImportFromBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ffDir, "profiles.ini"), []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	return home, prof, []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+}
+
+// TestImportFromBrowser imports the Firefox fixture, found the way a
+// user's profile is: through profiles.ini under $HOME.
+func TestImportFromBrowser(t *testing.T) {
+	home, prof, env := firefoxHome(t)
 	stamp := func(exp time.Time) {
 		t.Helper()
 		if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), exp); err != nil {
@@ -118,5 +126,47 @@ func TestImportFromBrowser(t *testing.T) {
 	r = cli(t, "", env, "cookies", "import", "--from-browser", "opera", "--session", session)
 	if r.code != 1 || !strings.Contains(r.stderr, "unknown browser") {
 		t.Errorf("import from opera = %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestImportKeepingNothingFails: an import that keeps no cookie exits 1
+// whatever it reads — a cookies.txt file, a storageState file, a browser
+// profile — and says "into FILE" only when it wrote FILE; the session file
+// is not created.
+func TestImportKeepingNothingFails(t *testing.T) {
+	home, prof, env := firefoxHome(t)
+	if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), time.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	expired := filepath.Join(home, "cookies.txt")
+	if err := os.WriteFile(expired, []byte("# Netscape HTTP Cookie File\nexample.com\tFALSE\t/\tFALSE\t1000000000\tsid\tv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(home, "state.json")
+	doc := `{"cookies":[{"name":"sid","value":"v","domain":".com","path":"/","expires":-1,"httpOnly":false,"secure":false,"sameSite":"Lax"}],"origins":[]}`
+	if err := os.WriteFile(state, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"cookies.txt, only an expired cookie", []string{expired}},
+		{"storageState, only a public-suffix cookie", []string{"--format", "storage-state", state}},
+		{"a browser profile, no cookie for the domain", []string{"--from-browser", "firefox", "--domain", "no-such.example"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			session := filepath.Join(t.TempDir(), "session.json")
+			r := cli(t, "", env, append([]string{"cookies", "import", "--session", session}, tc.args...)...)
+			if r.code != 1 {
+				t.Errorf("import exit %d, want 1; stderr %q", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "into "+session) {
+				t.Errorf("import said %q: \"into\" a file it did not write", r.stderr)
+			}
+			if _, err := os.Stat(session); err == nil {
+				t.Errorf("the session file was written")
+			}
+		})
 	}
 }

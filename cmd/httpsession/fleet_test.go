@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,8 +41,9 @@ func TestCLIFleet(t *testing.T) {
 	}
 	var (
 		runs, failed atomic.Int64
-		firstErr     sync.Once
 		wg           sync.WaitGroup
+		mu           sync.Mutex
+		causes       = make(map[string]int) // failed runs by exit status and stderr
 	)
 	deadline := time.Now().Add(d)
 	for range 8 {
@@ -56,7 +59,9 @@ func TestCLIFleet(t *testing.T) {
 				runs.Add(1)
 				if err != nil {
 					failed.Add(1)
-					firstErr.Do(func() { t.Logf("first failure: %v: %s", err, stderr.String()) })
+					mu.Lock()
+					causes[fmt.Sprintf("%v: %s", err, bytes.TrimSpace(stderr.Bytes()))]++
+					mu.Unlock()
 				}
 			}
 		}()
@@ -69,6 +74,9 @@ func TestCLIFleet(t *testing.T) {
 	maxRefreshes := int64(math.Ceil(float64(elapsed)/float64(time.Second))) + 2
 	t.Logf("%d runs of get (%d failed) in %v: %d logins, %d refreshes (at most %d), %d reuses",
 		runs.Load(), failed.Load(), elapsed.Round(time.Millisecond), c.Logins, c.Refreshes, maxRefreshes, c.Reuses)
+	for _, cause := range slices.Sorted(maps.Keys(causes)) {
+		t.Logf("%d runs failed with: %s", causes[cause], cause)
+	}
 	if failed.Load() > 0 {
 		t.Errorf("%d of %d runs failed", failed.Load(), runs.Load())
 	}

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -38,19 +38,42 @@ type authConfig struct {
 	// TokenAuthMethods are the token_endpoint_auth_methods_supported of
 	// the issuer's discovery document, when it named them.
 	TokenAuthMethods []string `json:"token_auth_methods,omitempty"`
+	// UsernameField and PasswordField name a form login's inputs when
+	// the form does not make them obvious.
+	UsernameField string `json:"username_field,omitempty"`
+	PasswordField string `json:"password_field,omitempty"`
+	// CSRF is how every request of the session sends the site's CSRF
+	// token: a convention (django, angular, laravel, rails, spring) or
+	// cookie:NAME:HEADER or meta:NAME:HEADER; "" sends none.
+	CSRF string `json:"csrf,omitempty"`
+	// AuthParams are extra parameters of the authorization request of a
+	// browser or device login (prompt, login_hint, audience, …).
+	AuthParams map[string]string `json:"auth_params,omitempty"`
+	// Issuer is the OpenID issuer the endpoints were discovered from;
+	// IssParameter records that it promises the iss parameter of RFC
+	// 9207 in its authorization responses, which is then checked.
+	Issuer       string `json:"issuer,omitempty"`
+	IssParameter bool   `json:"iss_parameter,omitempty"`
+
+	session string // the session file this configuration belongs to
 }
 
 func authConfigPath(session string) string { return session + ".auth.json" }
 
+// readAuthConfig reads FILE.auth.json, nil when there is none. It is read
+// by the code and the rules of the session file (httpsession.FileStore):
+// a regular file of this user, not a symbolic link, not a FIFO, of bounded
+// size. Whoever could plant one could send this user's password to a login
+// URL of their choosing.
 func readAuthConfig(session string) (*authConfig, error) {
-	b, err := os.ReadFile(authConfigPath(session))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := httpsession.NewFileStore(nil, authConfigPath(session)).Load()
+	if err != nil {
+		return nil, fmt.Errorf("login configuration: %w", err)
+	}
+	if b == nil {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	var ac authConfig
+	ac := authConfig{session: session}
 	if err := json.Unmarshal(b, &ac); err != nil {
 		return nil, fmt.Errorf("%s: not a login configuration: %v", authConfigPath(session), err)
 	}
@@ -165,26 +188,63 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 		}
 		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
 			Scopes: ac.Scopes}, nil
+	case "form":
+		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))
+		if err != nil {
+			return nil, err
+		}
+		if pw == "" && !s.noPrompt {
+			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.LoginURL))
+		}
+		return &httpsession.FormLogin{LoginURL: ac.LoginURL, Username: ac.Username, Password: pw,
+			UsernameField: ac.UsernameField, PasswordField: ac.PasswordField}, nil
 	case "oauth2-browser", "oauth2-device":
 		return ac.userFlow(s.e, false, false), nil // refresh only: never a browser
 	}
-	return nil, usagef("unknown --kind %q: want json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device", ac.Kind)
+	return nil, usagef("unknown --kind %q: want %s", ac.Kind, kinds)
+}
+
+const kinds = "json, form, oauth2-password, oauth2-client, oauth2-browser or oauth2-device"
+
+// csrf is the Options.CSRF of the configuration's CSRF setting.
+func (ac *authConfig) csrf() (*httpsession.CSRF, error) {
+	if ac == nil || ac.CSRF == "" {
+		return nil, nil
+	}
+	src, rest, custom := strings.Cut(ac.CSRF, ":")
+	if !custom {
+		return &httpsession.CSRF{Convention: ac.CSRF}, nil
+	}
+	name, header, ok := strings.Cut(rest, ":")
+	switch {
+	case ok && src == "cookie":
+		return &httpsession.CSRF{Cookie: name, Header: header}, nil
+	case ok && src == "meta":
+		return &httpsession.CSRF{Meta: name, Header: header}, nil
+	}
+	return nil, usagef("bad --csrf %q: want django, angular, laravel, rails, spring, cookie:NAME:HEADER or meta:NAME:HEADER", ac.CSRF)
 }
 
 func runLogin(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "login", "login --session FILE --kind KIND [flags]")
 	session := sessionFlag(fs, e, "to save")
 	ac := &authConfig{}
-	fs.StringVar(&ac.Kind, "kind", "json", "login flow: json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device")
-	fs.StringVar(&ac.LoginURL, "login-url", "", "json: URL that takes {\"username\",\"password\"}")
+	fs.StringVar(&ac.Kind, "kind", "json", "login flow: "+kinds+" (default: the one saved in FILE.auth.json, else json)")
+	fs.StringVar(&ac.LoginURL, "login-url", "", "json: URL that takes {\"username\",\"password\"}; form: the page with the login form")
 	fs.StringVar(&ac.RefreshURL, "refresh-url", "", "json: URL that refreshes the token (empty: log in again instead)")
 	fs.StringVar(&ac.RefreshStyle, "refresh-style", "body", "json: how the refresh token goes to --refresh-url: body ({\"refresh_token\": …}), bearer (Authorization: Bearer, as flask-jwt-extended wants) or cookie")
 	fs.StringVar(&ac.RefreshCookie, "refresh-cookie", "", "json, --refresh-style cookie: the cookie's `name` (default refresh_token)")
+	fs.StringVar(&ac.UsernameField, "username-field", "", "form: the `name` of the user input, when the form doesn't make it obvious")
+	fs.StringVar(&ac.PasswordField, "password-field", "", "form: the `name` of the password input, when the form has several")
+	fs.StringVar(&ac.CSRF, "csrf", "", "send the site's CSRF token on requests that change something, to the origin that set it: django, angular, laravel, rails, spring, cookie:NAME:HEADER or meta:NAME:HEADER")
 	fs.StringVar(&ac.TokenURL, "token-url", "", "oauth2: the token endpoint")
 	fs.StringVar(&ac.AuthURL, "auth-url", "", "oauth2-browser: the authorization endpoint")
 	fs.StringVar(&ac.DeviceURL, "device-url", "", "oauth2-device: the device authorization endpoint")
-	issuer := fs.String("issuer", "", "oauth2-browser, oauth2-device: OpenID issuer `URL` whose .well-known/openid-configuration gives the endpoints")
+	issuer := fs.String("issuer", "", "oauth2-browser, oauth2-device: OpenID issuer `URL` whose .well-known/openid-configuration gives the endpoints (scope openid unless --scope)")
 	noBrowser := fs.Bool("no-browser", false, "oauth2-browser: print the URL to open instead of opening a browser")
+	wait := fs.Duration("wait", defaultUserWait, "oauth2-browser, oauth2-device: how long to wait for the user")
+	var params stringList
+	fs.Var(&params, "auth-param", "oauth2-browser, oauth2-device: `k=v` added to the authorization request, e.g. prompt=login, login_hint=me@example.com, audience=… (repeatable)")
 	fs.StringVar(&ac.Username, "username", e.getenv("HTTPSESSION_USERNAME"), "user name ($HTTPSESSION_USERNAME)")
 	fs.StringVar(&ac.ClientID, "client-id", e.getenv("HTTPSESSION_CLIENT_ID"), "oauth2: client ID ($HTTPSESSION_CLIENT_ID)")
 	scope := fs.String("scope", "", "oauth2: space-separated scopes")
@@ -197,17 +257,43 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if *session == "" {
 		return errNoSession
 	}
+	ac.session = *session
 	if *scope != "" {
 		ac.Scopes = strings.Fields(*scope)
 	}
-	if isUserFlow(ac.Kind) {
-		return runUserLogin(ctx, e, ac, *session, *issuer, origins, *noBrowser)
+	if err := ac.setAuthParams(params); err != nil {
+		return err
 	}
+	// The settings saved by the last login are the defaults: "login
+	// --session F" logs in again the same way.
+	saved, err := readAuthConfig(*session)
+	if err != nil {
+		return err
+	}
+	if saved != nil {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if ac.inherit(saved, set, *issuer != "") && len(origins) == 0 {
+			origins = saved.Origins
+		}
+	}
+	if _, err := ac.csrf(); err != nil {
+		return err
+	}
+	if isUserFlow(ac.Kind) {
+		return runUserLogin(ctx, e, ac, *session, *issuer, origins, *noBrowser, *wait)
+	}
+	return runDirectLogin(ctx, e, ac, *session, origins, *pwStdin)
+}
+
+// runDirectLogin is "httpsession login" for the kinds that need no browser:
+// a password or a client secret.
+func runDirectLogin(ctx context.Context, e *env, ac *authConfig, session string, origins stringList, pwStdin bool) error {
 	endpoint := ac.LoginURL
 	switch ac.Kind {
-	case "json":
+	case "json", "form":
 		if ac.LoginURL == "" || ac.Username == "" {
-			return usagef("--kind json needs --login-url and --username")
+			return usagef("--kind %s needs --login-url and --username", ac.Kind)
 		}
 	case "oauth2-password", "oauth2-client":
 		if ac.TokenURL == "" || ac.ClientID == "" {
@@ -218,7 +304,7 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 		}
 		endpoint = ac.TokenURL
 	default:
-		return usagef("unknown --kind %q: want json, oauth2-password, oauth2-client, oauth2-browser or oauth2-device", ac.Kind)
+		return usagef("unknown --kind %q: want %s", ac.Kind, kinds)
 	}
 	if len(origins) == 0 {
 		u, err := url.Parse(endpoint)
@@ -235,41 +321,119 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if ac.RefreshStyle == "body" {
 		ac.RefreshStyle = ""
 	}
-	a, err := ac.authenticator(&secrets{e: e, fromStdin: *pwStdin, hasStdin: true})
+	a, err := ac.authenticator(&secrets{e: e, fromStdin: pwStdin, hasStdin: true})
 	if err != nil {
 		return err
 	}
-	tok, err := loginAndSave(ctx, e, *session, ac, a, nil)
+	tok, err := loginAndSave(ctx, e, session, ac, a, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", *session, describeExpiry(tok, time.Now()))
+	if ac.Kind == "form" {
+		fmt.Fprintf(e.stderr, "logged in; session saved to %s\n", session)
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "logged in; token saved to %s (%s)\n", session, describeExpiry(tok, time.Now()))
 	return nil
 }
 
 // loginAndSave logs in with a afresh (an explicit login replaces the saved
 // token), then saves the token with the session, encrypted if the key
-// options say so, and the login configuration beside it.
+// options say so, and the login configuration beside it. The login runs
+// on a Client of its own that keeps nothing on disk: a login that fails or
+// is cancelled (Ctrl-C, consent denied) leaves the session file and its
+// configuration as they were.
 func loginAndSave(ctx context.Context, e *env, session string, ac *authConfig, a httpsession.Authenticator, to *httpsession.TokenOptions) (*httpsession.Token, error) {
 	o, err := sessionOptions(e, session)
 	if err != nil {
 		return nil, err
 	}
-	o.Auth, o.AuthOrigins, o.TokenOptions = a, ac.Origins, to
+	csrf, err := ac.csrf()
+	if err != nil {
+		return nil, err
+	}
+	lc, err := newClient(e, "", httpsession.Options{Auth: a, AuthOrigins: ac.Origins, TokenOptions: to, CSRF: csrf})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := lc.Tokens().Token(ctx)
+	lc.Close() // in memory: nothing to save
+	if err != nil {
+		return nil, err
+	}
+	o.Auth, o.AuthOrigins, o.CSRF = a, ac.Origins, csrf
 	c, err := newClient(e, session, o)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	c.Tokens().SetToken(nil)
-	tok, err := c.Tokens().Token(ctx)
-	if err != nil {
+	for _, ck := range lc.Jar().All() {
+		_ = c.Jar().Add(ck) // the jar accepted it once already
+	}
+	c.Tokens().SetToken(tok)
+	if err := c.Close(); err != nil {
 		return nil, err
 	}
-	if err := writeAuthConfig(session, ac); err != nil {
-		return nil, err
+	return tok, writeAuthConfig(session, ac)
+}
+
+// setAuthParams adds the --auth-param k=v pairs.
+func (ac *authConfig) setAuthParams(params []string) error {
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return usagef("bad --auth-param %q: want k=v", p)
+		}
+		if ac.AuthParams == nil {
+			ac.AuthParams = map[string]string{}
+		}
+		ac.AuthParams[k] = v
 	}
-	return tok, c.Save()
+	return nil
+}
+
+// inherit fills what the flags left unset from saved, the configuration
+// of the last login: a flag given on the command line wins. A new issuer
+// discovers its own endpoints. It reports whether saved applies (the same
+// kind of login), and so do its origins.
+func (ac *authConfig) inherit(saved *authConfig, set map[string]bool, newIssuer bool) bool {
+	if saved.Kind == "" || set["kind"] && ac.Kind != saved.Kind {
+		return false // another kind of login: nothing of the old one applies
+	}
+	ac.Kind = saved.Kind
+	for _, f := range []struct {
+		flag string
+		dst  *string
+		v    string
+	}{
+		{"login-url", &ac.LoginURL, saved.LoginURL},
+		{"refresh-url", &ac.RefreshURL, saved.RefreshURL}, {"refresh-style", &ac.RefreshStyle, saved.RefreshStyle},
+		{"refresh-cookie", &ac.RefreshCookie, saved.RefreshCookie}, {"username-field", &ac.UsernameField, saved.UsernameField},
+		{"password-field", &ac.PasswordField, saved.PasswordField}, {"csrf", &ac.CSRF, saved.CSRF},
+		{"username", &ac.Username, saved.Username}, {"client-id", &ac.ClientID, saved.ClientID},
+	} {
+		if !set[f.flag] && f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	if !newIssuer {
+		for _, f := range []struct {
+			flag string
+			dst  *string
+			v    string
+		}{{"token-url", &ac.TokenURL, saved.TokenURL}, {"auth-url", &ac.AuthURL, saved.AuthURL}, {"device-url", &ac.DeviceURL, saved.DeviceURL}} {
+			if !set[f.flag] && f.v != "" {
+				*f.dst = f.v
+			}
+		}
+		ac.Issuer, ac.IssParameter, ac.TokenAuthMethods = saved.Issuer, saved.IssParameter, saved.TokenAuthMethods
+	}
+	if !set["scope"] {
+		ac.Scopes = saved.Scopes
+	}
+	if !set["auth-param"] {
+		ac.AuthParams = saved.AuthParams
+	}
+	return true
 }
 
 // refreshStyle returns the JSONLogin refresh style of --refresh-style:

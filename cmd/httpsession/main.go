@@ -30,6 +30,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
+
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // exitUsage is the exit code for a command line that can't be run.
@@ -89,7 +92,11 @@ var version = ""
 const exitInterrupted = 130
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, a service manager, a container stopping) ends a
+	// command the way Ctrl-C does: through its context, so that what it
+	// cleans up on return (an unfinished -o file, the temporary copy of a
+	// browser's cookie database) is cleaned up, and the exit code is 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(run(ctx, e, os.Args[1:]))
@@ -163,11 +170,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 // oneLine renders err for the terminal: one line, the library's own
-// "httpsession:" prefix not repeated.
+// "httpsession:" prefix not repeated, and any control character that a
+// server's or a file's text brought into it escaped.
 func oneLine(cmd string, err error) string {
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	msg = strings.TrimPrefix(msg, "httpsession: ")
-	return "httpsession " + cmd + ": " + msg
+	return "httpsession " + cmd + ": " + termtext.Escape(msg)
 }
 
 func printUsage(w io.Writer) {

@@ -17,9 +17,10 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// userLoginTimeout bounds an interactive browser or device login: long
-// enough for a person, short enough not to hang a forgotten terminal.
-const userLoginTimeout = 15 * time.Minute
+// defaultUserWait bounds an interactive browser or device login (--wait):
+// long enough for a person, short enough that a login the provider
+// refused in the browser (a wrong client ID) does not hang the terminal.
+const defaultUserWait = 5 * time.Minute
 
 // isUserFlow reports whether kind is a login that needs the user.
 func isUserFlow(kind string) bool { return kind == "oauth2-browser" || kind == "oauth2-device" }
@@ -61,10 +62,17 @@ func (ac *authConfig) userFlow(e *env, interactive, noBrowser bool) httpsession.
 	isInteractive := func() bool { return interactive }
 	cfg := ac.oauth2Config(e)
 	var a httpsession.Authenticator
+	params := url.Values{}
+	for k, v := range ac.AuthParams {
+		params.Set(k, v)
+	}
 	if ac.Kind == "oauth2-device" {
-		a = &httpsession.OAuth2Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive}
+		a = &httpsession.OAuth2Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
 	} else {
-		b := &httpsession.OAuth2Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive}
+		b := &httpsession.OAuth2Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
+		if ac.IssParameter {
+			b.Issuer = ac.Issuer
+		}
 		if noBrowser {
 			b.OpenURL = func(context.Context, string) error { return errors.New("--no-browser") }
 		}
@@ -77,7 +85,7 @@ func (ac *authConfig) userFlow(e *env, interactive, noBrowser bool) httpsession.
 		LoginFunc: func(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
 			t, err := a.Login(ctx, hc)
 			if errors.Is(err, httpsession.ErrLoginRequired) {
-				return nil, fmt.Errorf("%w; run \"httpsession login --kind %s\" again", err, ac.Kind)
+				return nil, fmt.Errorf("%w; run \"%s\" again", err, ac.loginCommand())
 			}
 			return t, err
 		},
@@ -110,6 +118,7 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 		Token         string   `json:"token_endpoint"`
 		Device        string   `json:"device_authorization_endpoint"`
 		AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
+		IssParameter  bool     `json:"authorization_response_iss_parameter_supported"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
 		return fmt.Errorf("reading the issuer's configuration: %w", err)
@@ -128,11 +137,41 @@ func (ac *authConfig) discover(ctx context.Context, issuer string) error {
 	if ac.TokenURL == doc.Token {
 		ac.TokenAuthMethods = doc.AuthMethods
 	}
+	ac.Issuer, ac.IssParameter = doc.Issuer, doc.IssParameter
+	if len(ac.Scopes) == 0 {
+		ac.Scopes = []string{"openid"} // an OpenID login: without it there is no ID token
+	}
 	return nil
 }
 
+// loginCommand is the command that logs in again for this configuration:
+// the settings come from FILE.auth.json.
+func (ac *authConfig) loginCommand() string {
+	if ac.session == "" {
+		return "httpsession login --kind " + ac.Kind
+	}
+	return "httpsession login --session " + shellQuote(ac.session)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:@+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func hasScope(scopes []string, s string) bool {
+	for _, x := range scopes {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 // runUserLogin is "httpsession login" for the browser and device flows.
-func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer string, origins stringList, noBrowser bool) error {
+func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer string, origins stringList, noBrowser bool, wait time.Duration) error {
 	if issuer != "" {
 		if err := ac.discover(ctx, issuer); err != nil {
 			return err
@@ -157,8 +196,11 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 	}
 	ac.Origins = origins
 
+	if wait <= 0 {
+		wait = defaultUserWait
+	}
 	tok, err := loginAndSave(ctx, e, session, ac, ac.userFlow(e, true, noBrowser),
-		&httpsession.TokenOptions{RefreshTimeout: userLoginTimeout})
+		&httpsession.TokenOptions{RefreshTimeout: wait})
 	if err != nil {
 		return err
 	}
@@ -167,5 +209,13 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
 	}
 	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, time.Now()))
+	if hasScope(ac.Scopes, "offline_access") && tok.RefreshToken == "" {
+		end := "when the access token expires"
+		if !tok.Expiry.IsZero() {
+			end = "at " + tok.Expiry.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(e.stderr, "warning: offline_access was asked for but the provider issued no refresh token: the session ends %s, and then \"%s\" is needed again\n",
+			end, ac.loginCommand())
+	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,22 @@ func init() {
 		return
 	}
 	u := os.Args[len(os.Args)-1]
+	if f := os.Getenv("HTTPSESSION_TEST_BROWSER_URL_FILE"); f != "" {
+		_ = os.WriteFile(f, []byte(u), 0o600)
+	}
+	if action == "forms" {
+		os.Exit(submitForms(u))
+	}
+	if action == "allow-without-secrets" {
+		// The browser denies the login if it can see a secret of the
+		// process that opened it.
+		action = "allow"
+		for _, kv := range os.Environ() {
+			if strings.Contains(kv, "=opener-must-not-see") {
+				action = "deny"
+			}
+		}
+	}
 	status, body, err := testop.Authorize(testop.Browser(nil), u, action, nil)
 	if err != nil || status != 200 {
 		fmt.Fprintf(os.Stderr, "test browser: %d %v %.200s\n", status, err, body)
@@ -130,6 +147,50 @@ func TestLoginOAuth2Device(t *testing.T) {
 	r := cli(t, "", nil, "get", o.Issuer+"/userinfo", "--session", session)
 	if r.code != 0 || !strings.Contains(r.stdout, `"sub":"id2"`) {
 		t.Errorf("get /userinfo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestBrowserOpenerGetsNoSecrets: the browser that $BROWSER starts does not
+// inherit the secrets of the login (the password, the passphrase, the
+// client secret, a token): here it would deny the login if it saw one.
+func TestBrowserOpenerGetsNoSecrets(t *testing.T) {
+	o := testop.Serve(t, time.Second)
+	session := filepath.Join(t.TempDir(), "session.json")
+	env := []string{"BROWSER=" + os.Args[0], "HTTPSESSION_TEST_BROWSER=allow-without-secrets",
+		"HTTPSESSION_PASSWORD=opener-must-not-see", "DEPLOY_TOKEN=opener-must-not-see", "SOME_API_KEY=opener-must-not-see"}
+	r := cli(t, "", env, "login", "--session", session, "--kind", "oauth2-browser", "--issuer", o.Issuer,
+		"--client-id", testop.ClientID, "--scope", "openid offline_access", "--origin", o.Issuer)
+	if r.code != 0 || !strings.Contains(r.stderr, "logged in") {
+		t.Fatalf("login: exit %d, stderr %q (the browser saw a secret)", r.code, r.stderr)
+	}
+}
+
+// TestLoginRefusesInsecureEndpoint: an issuer whose discovery document
+// names a file: authorization endpoint (or plain http to another host)
+// ends the login with an error before any browser is opened.
+func TestLoginRefusesInsecureEndpoint(t *testing.T) {
+	for _, authURL := range []string{"file:///etc/passwd", "http://idp.example/authorize"} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			issuer := "http://" + r.Host
+			fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":%q,"token_endpoint":%q}`, issuer, authURL, issuer+"/token")
+		}))
+		issuer := ts.URL
+		marker := filepath.Join(t.TempDir(), "opened")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, binary, "login", "--session", filepath.Join(t.TempDir(), "s.json"),
+			"--kind", "oauth2-browser", "--issuer", issuer, "--client-id", "app")
+		// "touch MARKER URL": the opener leaves a trace if it runs.
+		cmd.Env = append(os.Environ(), "BROWSER=touch "+marker)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		ts.Close()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "neither https nor http on a loopback host") {
+			t.Errorf("%s: login = %v, %q; want exit 1 naming the insecure endpoint", authURL, err, out)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Errorf("%s: the browser opener ran", authURL)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 
 	"github.com/httpsession/httpsession/internal/atomicfile"
@@ -12,23 +13,17 @@ import (
 // An atomicFile is written under a temporary name beside its path and
 // renamed over it only when complete, the way the session file is (package
 // atomicfile): a reader never sees half a file, an interrupted command
-// leaves the old one, a symbolic link at path is replaced rather than
-// followed, and the mode is the one asked for, not that of a file already
-// there.
+// leaves the old one, and the mode is the one asked for (less the umask),
+// not that of a file already there.
 type atomicFile struct {
 	*atomicfile.File
 	path string
 }
 
-// createAtomic starts writing path with mode perm (before umask for
-// modes wider than 0600; a 0600 file is 0600 whatever the umask).
+// createAtomic starts writing path with mode perm less the process's
+// umask, as open(2) gives it.
 func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
-	if perm != 0o600 {
-		// Wider modes follow the umask like os.Create's would.
-		umask := os.FileMode(0o022)
-		perm &^= umask
-	}
-	f, err := atomicfile.Create(afero.NewOsFs(), path, perm)
+	f, err := atomicfile.CreateUmask(afero.NewOsFs(), path, perm)
 	if err != nil {
 		return nil, err
 	}
@@ -61,16 +56,39 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return err
 }
 
-// openOutput opens path for writing with mode perm, or standard output for
-// "" and "-". done(true) puts the complete file in place; done(false)
-// leaves whatever was at path untouched.
+// openOutput opens path for writing with mode perm (less the umask), or
+// standard output for "" and "-". A new path or a regular file is written
+// through an atomicFile: done(true) puts the complete file in place,
+// done(false) leaves whatever was at path untouched. Anything else at path
+// — a character device such as /dev/null, a FIFO, a symbolic link such as
+// /dev/stdout — is opened and written into, as curl does: replacing it
+// would turn a device into a regular file, and renaming in /dev fails.
 func openOutput(e *env, path string, perm os.FileMode) (w io.Writer, done func(keep bool) error, err error) {
 	if path == "" || path == "-" {
 		return e.stdout, func(bool) error { return nil }, nil
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, func(bool) error { return f.Close() }, nil
 	}
 	f, err := createAtomic(path, perm)
 	if err != nil {
 		return nil, nil, err
 	}
 	return f, f.finish, nil
+}
+
+// bodyMode is the mode -o creates a response body with. A response the
+// request may have been authenticated for — one sent with a session file
+// (its cookies, its token), user info in the URL, or an Authorization or
+// Cookie header — is 0600, readable by its owner alone; any other is 0666
+// less the umask, as curl creates it.
+func bodyMode(session string, req *http.Request) os.FileMode {
+	if session != "" || req.URL.User != nil || req.Header.Get("Authorization") != "" || req.Header.Get("Cookie") != "" {
+		return 0o600
+	}
+	return 0o666
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // requestNotes ends "get -h", "post -h" and "do -h": what differs from
@@ -75,7 +76,7 @@ func runRequest(method string) func(ctx context.Context, e *env, args []string) 
 		fs.StringVar(&f.dataBinary, "data-binary", "", "request body sent as is; @FILE reads a file, @- standard input")
 		fs.BoolVar(&f.jsonBody, "json", false, "send and accept JSON (Content-Type and Accept: application/json)")
 		fs.BoolVar(&f.include, "i", false, "print the status line and response headers before the body")
-		fs.StringVar(&f.output, "o", "", "write the body to `file` (complete or not at all) instead of standard output")
+		fs.StringVar(&f.output, "o", "", "write the body to `file` instead of standard output: a regular file complete or not at all; a device, FIFO or link (/dev/null, /dev/stdout) written into, as curl. Created 0600 when sent with a session, user info, Authorization or Cookie; else 0666 less the umask, as curl")
 		fs.BoolVar(&f.fail, "fail", false, "on an HTTP status of 400 or more print no body and exit with code 22")
 		fs.Var((*seconds)(&f.maxTime), "max-time", "give up after this long, retries and waits included: seconds as curl takes them (2.5) or a duration (1m30s); 0 = no limit")
 		fs.Var((*seconds)(&f.maxTime), "timeout", "same as --max-time")
@@ -154,7 +155,7 @@ func doRequest(ctx context.Context, e *env, name string, u *url.URL, f *requestF
 		return err
 	}
 	if failed {
-		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, resp.Status)}
+		return &exitError{code: 22, msg: fmt.Sprintf("httpsession %s: the server answered %s", name, termtext.Escape(resp.Status))}
 	}
 	return nil
 }
@@ -237,7 +238,7 @@ func writeAnswer(e *env, resp *http.Response, f *requestFlags, failed bool) erro
 	dst, closeOut := io.Writer(io.Discard), func(bool) error { return nil }
 	if !failed {
 		var err error
-		if dst, closeOut, err = openOutput(e, f.output, 0o666); err != nil {
+		if dst, closeOut, err = openOutput(e, f.output, bodyMode(*f.session, resp.Request)); err != nil {
 			return err
 		}
 	}
@@ -400,12 +401,13 @@ func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 		fmt.Fprintf(h.w, "! %s\n", cause(err))
 		return resp, err
 	}
-	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, resp.Status)
+	// Status, Location and Set-Cookie are the server's text, on stderr.
+	fmt.Fprintf(h.w, "< %s %s\n", resp.Proto, termtext.Escape(resp.Status))
 	if loc := resp.Header.Get("Location"); loc != "" {
-		fmt.Fprintf(h.w, "< Location: %s\n", loc)
+		fmt.Fprintf(h.w, "< Location: %s\n", termtext.Escape(loc))
 	}
 	for _, line := range resp.Header["Set-Cookie"] {
-		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", maskSetCookie(line))
+		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", termtext.Escape(maskSetCookie(line)))
 	}
 	for _, k := range rateLimitHeaders {
 		for _, v := range resp.Header.Values(k) {

@@ -8,8 +8,12 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/afero"
 )
@@ -41,6 +45,27 @@ func Create(fsys afero.Fs, path string, perm os.FileMode) (*File, error) {
 		return nil, err
 	}
 	return &File{File: f, fsys: fsys, path: path}, nil
+}
+
+// CreateUmask is Create with mode perm less the process's umask, as open(2)
+// gives a new file (and curl its output): the temporary file is created
+// with perm by an exclusive open, and the kernel applies the umask.
+// afero.TempFile has no mode and a later chmod would have to read the
+// umask, a process-wide setting that can only be read by changing it.
+func CreateUmask(fsys afero.Fs, path string, perm os.FileMode) (*File, error) {
+	dir, prefix := filepath.Dir(path), TempPrefix(path)
+	for range 10000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, fsys: fsys, path: path}, nil
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: fs.ErrExist}
 }
 
 // Commit syncs and closes the file and renames it over its path, then

@@ -21,12 +21,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,12 +71,17 @@ type Config struct {
 
 // Report is what one worker process tells the test.
 type Report struct {
-	Proc       int      `json:"proc"`
-	Requests   int64    `json:"requests"`
-	Failed     int64    `json:"failed"`
-	FirstError string   `json:"first_error,omitempty"`
-	SaveErrors int64    `json:"save_errors"`
-	Cookies    []string `json:"cookies"` // the cookies it set
+	Proc     int   `json:"proc"`
+	Requests int64 `json:"requests"`
+	Failed   int64 `json:"failed"`
+	// Failures counts the failed requests by cause: the error, or the
+	// status with what the server said about it.
+	Failures   map[string]int64 `json:"failures,omitempty"`
+	SaveErrors int64            `json:"save_errors"`
+	// Warnings counts what the client logged at level Warn or above, by
+	// message and error: what went wrong around a failure.
+	Warnings map[string]int64 `json:"warnings,omitempty"`
+	Cookies  []string         `json:"cookies"` // the cookies it set
 }
 
 // Result is the outcome of a run.
@@ -114,6 +123,7 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 	}
 	retry := httpsession.DefaultRetryPolicy()
 	retry.MaxAttempts = 8
+	warnings := newTally()
 	c, err := httpsession.New(httpsession.Options{
 		Store: st,
 		Auth: &httpsession.OAuth2Credentials{
@@ -125,19 +135,14 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 		AuthOrigins: []string{api},
 		Retry:       retry,
 		Jar:         &httpsession.JarOptions{MaxCookiesPerDomain: 5000, MaxCookies: 5000},
+		Logger:      slog.New(warnings),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new client: %w", err)
 	}
 	rep := &Report{Proc: proc}
-	var (
-		requests, failed, saveErrors atomic.Int64
-		firstErr                     sync.Once
-	)
-	fail := func(err error) {
-		failed.Add(1)
-		firstErr.Do(func() { rep.FirstError = err.Error() })
-	}
+	var requests, saveErrors atomic.Int64
+	failures := newTally()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -153,13 +158,12 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 				// cut short would count as failed.
 				req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, api+"/api/data?set="+name, nil)
 				resp, err := c.Do(req)
-				switch {
-				case err != nil:
-					fail(err)
-				case resp.StatusCode != http.StatusOK:
-					resp.Body.Close()
-					fail(fmt.Errorf("GET: %s", resp.Status))
-				default:
+				if err != nil {
+					failures.add(err.Error())
+				} else {
+					if resp.StatusCode != http.StatusOK {
+						failures.add(describe(resp))
+					}
 					resp.Body.Close()
 				}
 				select {
@@ -199,9 +203,68 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	rep.Requests, rep.Failed, rep.SaveErrors = requests.Load(), failed.Load(), saveErrors.Load()
+	rep.Requests, rep.SaveErrors = requests.Load(), saveErrors.Load()
+	rep.Failures, rep.Failed = failures.counts()
+	rep.Warnings, _ = warnings.counts()
 	return rep, nil
 }
+
+// describe names the cause of a response that is not 200 OK: its status
+// and what the server said about it (the headers that explain a 401 or a
+// 429, and the start of the body).
+func describe(resp *http.Response) string {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
+	s := "GET: " + resp.Status
+	for _, h := range [...]string{"WWW-Authenticate", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			s += ", " + h + ": " + v
+		}
+	}
+	return s + fmt.Sprintf(", body %q", strings.TrimSpace(string(body)))
+}
+
+// A tally counts texts; it is also a slog.Handler that counts the records
+// of level Warn and above by message and error.
+type tally struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func newTally() *tally { return &tally{n: make(map[string]int64)} }
+
+func (t *tally) add(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n[s]++
+}
+
+// counts returns a copy of the counts and their sum.
+func (t *tally) counts() (map[string]int64, int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var sum int64
+	for _, n := range t.n {
+		sum += n
+	}
+	return maps.Clone(t.n), sum
+}
+
+func (t *tally) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (t *tally) Handle(_ context.Context, r slog.Record) error {
+	s := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "error" {
+			s += ": " + a.Value.String()
+		}
+		return true
+	})
+	t.add(s)
+	return nil
+}
+
+func (t *tally) WithAttrs([]slog.Attr) slog.Handler { return t }
+func (t *tally) WithGroup(string) slog.Handler      { return t }
 
 // Run starts the token server and cfg.Procs worker processes, calls
 // cfg.Midway halfway through, waits for the workers and collects their
@@ -293,7 +356,14 @@ func (r *Result) MaxRefreshes() int64 {
 
 // Check asserts what the fleet must get right: no failed request, no lost
 // cookie, and the token coordination: one login, at most one refresh per
-// expiry, no reuse.
+// expiry, no reuse. It logs every failed request's cause and what the
+// workers logged as warnings.
+//
+// The one failure a loaded machine can still cause is a request whose
+// token and whose one replay's token both reach the API after their life
+// (a second 401 is the caller's answer): with 2 s tokens refreshed at 1 s,
+// two stalls of about a second each. The failures then read "GET: 401
+// Unauthorized".
 func (r *Result) Check(t *testing.T) {
 	t.Helper()
 	var requests, failed, saveErrors int64
@@ -302,7 +372,13 @@ func (r *Result) Check(t *testing.T) {
 		failed += rep.Failed
 		saveErrors += rep.SaveErrors
 		if rep.Failed > 0 {
-			t.Logf("worker %d: %d of %d requests failed, the first with: %s", rep.Proc, rep.Failed, rep.Requests, rep.FirstError)
+			t.Logf("worker %d: %d of %d requests failed", rep.Proc, rep.Failed, rep.Requests)
+		}
+		for _, cause := range slices.Sorted(maps.Keys(rep.Failures)) {
+			t.Logf("worker %d: %d failed with: %s", rep.Proc, rep.Failures[cause], cause)
+		}
+		for _, w := range slices.Sorted(maps.Keys(rep.Warnings)) {
+			t.Logf("worker %d: logged %d times: %s", rep.Proc, rep.Warnings[w], w)
 		}
 	}
 	c := r.Server

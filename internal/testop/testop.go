@@ -55,6 +55,7 @@ type OP struct {
 type opStorage struct {
 	*storage.Storage
 	SlowDowns atomic.Int32
+	Refreshes atomic.Int32 // refresh_token grants answered
 }
 
 type deviceGrantClient struct{ op.Client }
@@ -83,6 +84,9 @@ func (s *opStorage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Tok
 		req = &storage.RefreshTokenRequest{RefreshToken: &storage.RefreshToken{
 			ApplicationID: ds.ClientID, UserID: ds.Subject, Audience: ds.GetAudience(), Scopes: ds.Scopes, AuthTime: ds.AuthTime,
 		}}
+	}
+	if current != "" {
+		s.Refreshes.Add(1)
 	}
 	return s.Storage.CreateAccessAndRefreshTokens(ctx, req, current)
 }

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package httpsession
+
+import "os/exec"
+
+// detach does nothing here: a process started on Windows is not ended with
+// the console's Ctrl-C unless it shares the console's input.
+func detach(*exec.Cmd) {}
