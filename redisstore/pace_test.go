@@ -27,10 +27,10 @@ func TestPaceShared(t *testing.T) {
 	api := httptest.NewServer(qs)
 	defer api.Close()
 	var clients []*httpsession.Client
-	var trips atomic.Int64
+	var trips, scripts atomic.Int64
 	for range 2 {
 		rdb := srv.Client(t)
-		rdb.AddHook(countTrips{&trips})
+		rdb.AddHook(countTrips{&trips, &scripts})
 		c, err := httpsession.New(httpsession.Options{Store: redisstore.New(rdb, "pace")})
 		if err != nil {
 			t.Fatal(err)
@@ -42,6 +42,7 @@ func TestPaceShared(t *testing.T) {
 		get(t, c, api.URL)
 	}
 	trips.Store(0)
+	scripts.Store(0)
 	const goroutines, each = 4, 50
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -60,8 +61,8 @@ func TestPaceShared(t *testing.T) {
 	sent := len(clients) * goroutines * each
 	rt := trips.Load()
 	n := qs.Counts()
-	t.Logf("%d requests: %d attempts, %d × 429, %d failed; %d Redis round trips (%.2f a request)",
-		sent, n.Attempts-2, n.TooMany, failed.Load(), rt, float64(rt)/float64(sent))
+	t.Logf("%d requests: %d attempts, %d × 429, %d failed; %d Redis round trips (%.2f a request), of which %d script calls (%.2f a request), the rest new connections' handshakes",
+		sent, n.Attempts-2, n.TooMany, failed.Load(), rt, float64(rt)/float64(sent), scripts.Load(), float64(scripts.Load())/float64(sent))
 	if failed.Load() != 0 || float64(n.TooMany) > 0.01*float64(n.Attempts) {
 		t.Errorf("%d failed and %d × 429 of %d attempts; want none failed and at most 1%% 429s", failed.Load(), n.TooMany, n.Attempts)
 	}
@@ -72,12 +73,19 @@ func TestPaceShared(t *testing.T) {
 	}
 }
 
-// countTrips is a go-redis hook that counts the round trips to the server.
-type countTrips struct{ n *atomic.Int64 }
+// countTrips is a go-redis hook that counts the round trips to the server,
+// and the script calls among them.
+type countTrips struct{ n, scripts *atomic.Int64 }
 
 func (h countTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (h countTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			h.scripts.Add(1)
+		}
+		return next(ctx, cmd)
+	}
 }
 func (h countTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
