@@ -43,3 +43,26 @@ func TestRateLimitVisible(t *testing.T) {
 		t.Errorf("%d rate-limit waits printed, want 1:\n%s", n, r.stderr)
 	}
 }
+
+// TestLongPacingWaitAnnouncedOnTerminal: a wait of longWait or more that
+// the server's rate limit asks for is announced on a terminal, without
+// -v, with the field that asked. It sits through the wait, in parallel
+// with the other tests.
+func TestLongPacingWaitAnnouncedOnTerminal(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.Header().Set("RateLimit", `"default";r=0;t=4`)
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer ts.Close()
+	out := onTerminal(t, "", "", "get", ts.URL)
+	want := "httpsession: the server's rate limit (RateLimit r=0 t=4); waiting "
+	if !strings.Contains(out, want) || !strings.Contains(out, "before sending (Ctrl-C to stop)") {
+		t.Errorf("terminal shows %q, want a line starting %q", out, want)
+	}
+}
