@@ -162,7 +162,14 @@ func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited boo
 	return nil
 }
 
-// mayRetry reports whether req's origin has a retry left in its budget.
-func (l *listener) mayRetry(req *http.Request) bool {
-	return l == nil || l.budgets.withdraw(keyOf(req), l.now())
+// mayRetry reports whether req's origin has a retry left in its budget
+// for a retry after status, taking it. A retry the server asked for with
+// Retry-After (asked), or of a 429, is paced instead: the pacer holds the
+// whole origin until the server's reset. It costs no budget, which is for
+// outages.
+func (l *listener) mayRetry(req *http.Request, status int, asked bool) bool {
+	if l == nil || asked || status == http.StatusTooManyRequests {
+		return true
+	}
+	return l.budgets.withdraw(keyOf(req), l.now())
 }

@@ -462,27 +462,11 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		if n >= maxAttempts {
 			return resp, err
 		}
-		now := time.Now()
-		var wait time.Duration
-		status := 0
-		source := "backoff"
-		asked := false // the server asked for this retry with Retry-After
-		if resp != nil {
-			status = resp.StatusCode
-			if askedFor, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-				if capped := p.maxRetryAfter(); capped < 0 || askedFor > capped {
-					p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, askedFor)
-					return resp, err
-				}
-				wait, source, asked = askedFor, "Retry-After", true
-			}
-		}
-		backoff := p.Backoff
-		if backoff == nil {
-			backoff = DefaultBackoff
-		}
-		if b := backoff(n, p.baseDelay(), p.maxDelay(), resp); b > wait {
-			wait, source = b, "backoff"
+		now, status := time.Now(), statusOf(resp)
+		wait, source, asked, ok := p.nextWait(n, resp, now)
+		if !ok {
+			p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, wait)
+			return resp, err
 		}
 		// The replay takes a rate limit token like any try; reserving it
 		// now folds its delay into this wait, so that a wait refused below
@@ -493,10 +477,7 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 			wait = max(wait, token.DelayFrom(now))
 		}
 		next, ok := p.retryAllowed(req, start, now, wait)
-		// A retry the server asked for with Retry-After, or of a 429, is
-		// paced: the pacer holds the whole origin until the server's
-		// reset. It costs no budget, which is for outages.
-		if ok && !asked && status != http.StatusTooManyRequests && !l.mayRetry(req) {
+		if ok && !l.mayRetry(req, status, asked) {
 			p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
 			closeRequestBody(next)
 			ok = false
@@ -528,6 +509,38 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		// for the hold again.
 		resp, err = l.try(p, next, n+1, source == "Retry-After", attempt)
 	}
+}
+
+// statusOf is resp's status, 0 for none.
+func statusOf(resp *http.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// nextWait returns the wait before try n+1 after the outcome resp of try n
+// (nil after an error): the longer of the Retry-After the server asked for
+// and the backoff, with its source, and whether the server asked. ok is
+// false when the Retry-After is above the cap; wait is then what it asked.
+func (p *RetryPolicy) nextWait(n int, resp *http.Response, now time.Time) (wait time.Duration, source string, asked, ok bool) {
+	source = "backoff"
+	if resp != nil {
+		if askedFor, found := parseRetryAfter(resp.Header.Get("Retry-After"), now); found {
+			if capped := p.maxRetryAfter(); capped < 0 || askedFor > capped {
+				return askedFor, "Retry-After", true, false
+			}
+			wait, source, asked = askedFor, "Retry-After", true
+		}
+	}
+	backoff := p.Backoff
+	if backoff == nil {
+		backoff = DefaultBackoff
+	}
+	if b := backoff(n, p.baseDelay(), p.maxDelay(), resp); b > wait {
+		wait, source = b, "backoff"
+	}
+	return wait, source, asked, true
 }
 
 // retryAllowed reports whether a wait of d, starting now, fits the time
