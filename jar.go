@@ -63,6 +63,9 @@ type Jar struct {
 	hgen atomic.Uint64
 	// headers holds the Cookie headers last built, by host (headerFor).
 	headers [4]atomic.Pointer[cachedHeader]
+	// doc is the session document the jar last read or wrote
+	// (sessionmerge.go).
+	doc atomic.Pointer[docState]
 
 	// mu guards the fields below. Readers (Cookies, All, Len) hold it for
 	// reading; the last-access time of an entry is an atomic so that they

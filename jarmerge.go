@@ -2,7 +2,6 @@ package httpsession
 
 import (
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -47,26 +46,10 @@ func cmpID(a, b cookieID) int {
 // the limits apply afterwards. The generation changes only if the stored
 // state does.
 func (j *Jar) merge(cookies []Cookie, tombs []tombstone) {
-	m := j.startMerge()
+	m := &recordMerger{merger: j.startMerge()}
 	defer m.finish()
-	var (
-		di      domainInfo
-		diFor   string
-		diValid bool
-	)
 	for i := range cookies {
-		c := &cookies[i]
-		// Records come sorted by domain: canonicalize each domain and
-		// ask the public suffix list about it once.
-		if d := strings.TrimPrefix(c.Domain, "."); !diValid || d != diFor {
-			di, diFor, diValid = j.domainInfo(d), d, true
-		}
-		if !di.ok || m.loses(c, &di) {
-			continue // normalize would refuse it, or it would lose
-		}
-		if e, why := j.normalizeIn(c, &di, m.now); why == "" {
-			m.cookie(e, di.key)
-		}
+		m.add(&cookies[i])
 	}
 	m.tombs(tombs)
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -53,6 +52,10 @@ func LoadSession(st Store, jar *Jar) (*Token, error) {
 // this call started. Nothing is written when the result equals what st
 // holds. A corrupt stored document is left as it is and gives a
 // *SessionFileError.
+//
+// A stored document that jar last read or wrote, here or through
+// LoadSession or a Client (the hash of its bytes tells), is not decoded
+// again: jar holds it already.
 func SaveSession(st Store, jar *Jar, tok *Token, o *SessionOptions) error {
 	s := newSession(st, o, jar, nil)
 	return s.persist(tok, tok != nil, false, time.Time{})
@@ -82,8 +85,6 @@ type session struct {
 	// written, kept only with DropSessionCookies: those are another
 	// writer's, and a dropping writer keeps them.
 	stored map[cookieID]bool
-
-	seed maphash.Seed
 }
 
 func newSession(st Store, o *SessionOptions, jar *Jar, log *slog.Logger) *session {
@@ -93,7 +94,36 @@ func newSession(st Store, o *SessionOptions, jar *Jar, log *slog.Logger) *sessio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &session{store: st, opts: *o, jar: jar, log: log, seed: maphash.MakeSeed()}
+	s := &session{store: st, opts: *o, jar: jar, log: log}
+	s.resume(jar.lastDoc())
+	return s
+}
+
+// resume starts s from d, the document its jar last read or wrote (nil if
+// none): a store that still holds it needs no decoding. A session that
+// drops its session cookies needs to know those of the document, and
+// resumes only from a document whose session cookies were noted.
+func (s *session) resume(d *docState) {
+	if d == nil || (s.opts.DropSessionCookies && !d.hasIDs) {
+		return
+	}
+	s.known, s.knownHash, s.sizeHint = true, d.hash, d.size
+	s.synced, s.syncedAt = d.token, d.tokenUpdated
+	if s.opts.DropSessionCookies {
+		s.stored = d.sessionIDs
+	}
+}
+
+// remember records, in s and in its jar, the document s last read or
+// wrote: data's hash and size, its token and its session cookies. The
+// caller holds s.mu.
+func (s *session) remember(hash uint64, size int, tok *Token, tokUpdated time.Time, ids map[cookieID]bool) {
+	s.synced, s.syncedAt = tok, tokUpdated
+	s.stored = ids
+	s.sizeHint = size
+	s.known, s.knownHash = true, hash
+	s.jar.setLastDoc(&docState{hash: hash, size: size, token: tok, tokenUpdated: tokUpdated,
+		sessionIDs: ids, hasIDs: s.opts.DropSessionCookies})
 }
 
 // openSession opens the session file at path and loads it into jar. A
@@ -108,7 +138,7 @@ func openSession(fsys afero.Fs, path string, o *SessionOptions, jar *Jar, log *s
 	err := s.load()
 	var se *SessionFileError
 	if errors.As(err, &se) && s.opts.StartFresh {
-		isBad := func(b []byte) bool { _, err := decodeSession(b); return err != nil }
+		isBad := func(b []byte) bool { return readSession(b, &sessionDoc{}, func(*Cookie) {}) != nil }
 		moved, merr := st.moveAside(jar.now(), isBad)
 		if merr != nil {
 			return nil, merr
@@ -133,34 +163,67 @@ func storeName(st Store) string {
 	return fmt.Sprintf("%T", st)
 }
 
-// decode decodes a stored document; nil is an empty session.
-func (s *session) decode(data []byte) (*sessionDoc, error) {
-	if data == nil {
-		return &sessionDoc{}, nil
+// named gives a *SessionFileError from the codec the store's name.
+func (s *session) named(err error) error {
+	var se *SessionFileError
+	if errors.As(err, &se) && se.Path == "" {
+		se.Path = storeName(s.store)
 	}
-	doc, err := decodeSession(data)
-	if err != nil {
-		var se *SessionFileError
-		if errors.As(err, &se) && se.Path == "" {
-			se.Path = storeName(s.store)
-		}
-		return nil, err
-	}
-	return doc, nil
+	return err
 }
 
-// load reads the store into the jar.
+// mergeDoc decodes a stored document (nil is an empty session) into the
+// jar, and returns it without its cookies, and the identities of its
+// session cookies when the session drops its own. On an error the jar is
+// unchanged.
+func (s *session) mergeDoc(data []byte) (*sessionDoc, map[cookieID]bool, error) {
+	if data == nil {
+		return &sessionDoc{}, s.sessionCookieIDs(nil), nil
+	}
+	ids := s.sessionCookieIDs(nil)
+	var seen func(*Cookie)
+	if ids != nil {
+		seen = func(c *Cookie) {
+			if c.Expires.IsZero() {
+				ids[c.id()] = true
+			}
+		}
+	}
+	doc, err := s.jar.mergeSession(data, seen)
+	if err != nil {
+		return nil, nil, s.named(err)
+	}
+	return doc, ids, nil
+}
+
+// tokenOf decodes a stored document's token and when it last changed,
+// passing over its cookies.
+func (s *session) tokenOf(data []byte) (*Token, time.Time, error) {
+	var doc sessionDoc
+	if err := readSession(data, &doc, func(*Cookie) {}); err != nil {
+		return nil, time.Time{}, s.named(err)
+	}
+	return doc.token, doc.tokenUpdated, nil
+}
+
+// load reads the store into the jar. A document the jar read or wrote
+// last is not decoded again: the jar holds it.
 func (s *session) load() error {
 	data, err := s.store.Load()
 	if err != nil {
 		return err
 	}
-	doc, err := s.decode(data)
-	if err != nil {
-		return err
-	}
+	hash := docHash(data)
+	s.mu.Lock()
+	same := s.known && data != nil && hash == s.knownHash
+	doc, ids := &sessionDoc{token: s.synced, tokenUpdated: s.syncedAt}, s.stored
+	s.mu.Unlock()
 	before := s.jar.generation()
-	s.jar.merge(doc.cookies, doc.tombs)
+	if !same {
+		if doc, ids, err = s.mergeDoc(data); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if before == 0 {
@@ -169,10 +232,12 @@ func (s *session) load() error {
 	} else {
 		s.gen = ^uint64(0) // what the jar held before is not in the file
 	}
-	s.synced, s.syncedAt = doc.token, doc.tokenUpdated
-	s.stored = s.sessionCookieIDs(doc.cookies)
-	s.sizeHint = len(data)
-	s.known, s.knownHash = data != nil, maphash.Bytes(s.seed, data)
+	if data == nil {
+		s.synced, s.syncedAt, s.stored, s.sizeHint = doc.token, doc.tokenUpdated, ids, 0
+		s.known = false
+		return nil
+	}
+	s.remember(hash, len(data), doc.token, doc.tokenUpdated, ids)
 	return nil
 }
 
@@ -239,14 +304,10 @@ func (s *session) lockRefresh(ctx context.Context) (unlock func(), err error) {
 // storedToken re-reads the token the store holds and when it last changed.
 func (s *session) storedToken() (*Token, time.Time, error) {
 	data, err := s.store.Load()
-	if err != nil {
+	if err != nil || data == nil {
 		return nil, time.Time{}, err
 	}
-	doc, err := s.decode(data)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	return doc.token, doc.tokenUpdated, nil
+	return s.tokenOf(data)
 }
 
 // tokenUpdated returns when the token loaded from the store last changed.
@@ -287,7 +348,7 @@ func (s *session) save() error {
 			return err
 		}
 		s.mu.Lock()
-		same := s.known && data != nil && maphash.Bytes(s.seed, data) == s.knownHash
+		same := s.known && data != nil && docHash(data) == s.knownHash
 		empty := !s.known && data == nil
 		s.mu.Unlock()
 		if (same || empty) && !needsWrite(s.store) {
@@ -328,17 +389,15 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 	)
 	err := s.store.Update(func(cur []byte) ([]byte, error) {
 		var disk *sessionDoc
-		if known && cur != nil && maphash.Bytes(s.seed, cur) == knownHash {
-			// The document is the one this session last loaded or
-			// wrote: the jar holds all of it already.
+		if known && cur != nil && docHash(cur) == knownHash {
+			// The document is the one this session (or its jar) last
+			// loaded or wrote: the jar holds all of it already.
 			disk = &sessionDoc{token: synced, tokenUpdated: syncedAt}
 		} else {
 			var err error
-			if disk, err = s.decode(cur); err != nil {
+			if disk, onDisk, err = s.mergeDoc(cur); err != nil {
 				return nil, err
 			}
-			s.jar.merge(disk.cookies, disk.tombs)
-			onDisk = s.sessionCookieIDs(disk.cookies)
 		}
 		now := s.jar.now()
 		out := &sessionDoc{}
@@ -352,9 +411,11 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 			}
 		}
 		out.tombs = tombs
-		data := out.encode(make([]byte, 0, hint+hint/8+512))
+		// Room for a quarter more than last time: the encoder grows a
+		// buffer that has less than a quarter of its length to spare.
+		data := out.encode(make([]byte, 0, hint+hint/4+4096))
 		written, stored, size = out, disk.token, len(data)
-		hash = maphash.Bytes(s.seed, data)
+		hash = docHash(data)
 		if bytes.Equal(data, cur) {
 			return nil, nil
 		}
@@ -364,10 +425,8 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 		return err
 	}
 	s.mu.Lock()
-	s.gen, s.synced, s.syncedAt = gen, written.token, written.tokenUpdated
-	s.sizeHint = size
-	s.known, s.knownHash = true, hash
-	s.stored = s.sessionCookieIDs(written.cookies)
+	s.gen = gen
+	s.remember(hash, size, written.token, written.tokenUpdated, s.sessionCookieIDs(written.cookies))
 	s.mu.Unlock()
 	if adopt && s.tokens != nil && written.token == stored && !tokenEqual(written.token, ours) {
 		// Another process changed the token later than we did: use its,

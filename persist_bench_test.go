@@ -189,3 +189,17 @@ func BenchmarkPlainJSONLoad(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkReadSession(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		data := benchDoc(b, n).encode(nil)
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if err := readSession(data, &sessionDoc{}, func(*Cookie) {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -502,10 +502,21 @@ func FuzzLoadSession(f *testing.F) {
 	f.Add(sampleDoc().encode(nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := decodeSession(data)
+		// A jar that holds a cookie reads the file through a jar of its
+		// own: it loads what decodes, and is left as it was otherwise.
+		filled := newJar(nil, newPSClock().Now)
+		filled.Add(Cookie{Name: "mine", Value: "1", Domain: "example.com", Path: "/"})
+		before := stateOf(filled)
+		if _, lerr := LoadSession(&bytesStore{data: data}, filled); (lerr == nil) != (err == nil) {
+			t.Fatalf("LoadSession into a filled jar: error %v, decodeSession: error %v", lerr, err)
+		}
 		if err != nil {
 			var se *SessionFileError
 			if !errors.As(err, &se) || !errors.Is(err, ErrCorruptSession) {
 				t.Fatalf("decodeSession error %v is not a *SessionFileError", err)
+			}
+			if diff := cmp.Diff(before, stateOf(filled)); diff != "" {
+				t.Fatalf("a failed load changed the jar (-before +after):\n%s", diff)
 			}
 			return
 		}

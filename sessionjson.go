@@ -3,14 +3,15 @@ package httpsession
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
+	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The session file is one JSON document:
@@ -60,6 +61,27 @@ import (
 // the JSON names of golang.org/x/oauth2's Token; token_updated records when
 // the token last changed (kept also after the token was cleared), so that
 // the newer token wins when two processes save.
+//
+// The codec is encoding/json/v2's, with its jsontext package for the
+// streaming, imported as github.com/go-json-experiment/json v1.27: that
+// module mirrors the standard library's encoding/json/v2 (stable since Go
+// 1.27). Built with the goexperiment.jsonv2 build tag, which Go 1.27 sets
+// by default (and Go 1.25 and 1.26 under GOEXPERIMENT=jsonv2), its two
+// packages are aliases of encoding/json/v2 and encoding/json/jsontext;
+// without it, as on Go 1.26 by default, they compile the same code from
+// the module. When Go 1.26 is no longer supported, the imports become
+// encoding/json/v2 and encoding/json/jsontext, and nothing else changes.
+// The codec is declarative: the record types below and their tags; the
+// code around them lays out the lines, reads one record at a time and
+// keeps the escapes files have always had (fileEscapes).
+//
+// Files written by encoding/json (v1) read as they did: a byte that is not
+// UTF-8 reads as U+FFFD, and of a key given twice the last wins. Keys
+// match exactly, where encoding/json also matched them regardless of
+// case; no file this package wrote differs.
+//
+// Adding a key to the document is a case in docReader.member and a
+// member call in encode; readers that do not know a key pass over it.
 
 // sessionVersion is the only version of the session file format.
 const sessionVersion = 1
@@ -72,47 +94,107 @@ type sessionDoc struct {
 	tokenUpdated time.Time // zero when the token never changed
 }
 
-// cookieRecord is a cookie's line in the file. A pointer is a key whose
-// absence means something.
-type cookieRecord struct {
-	Name       string  `json:"n"`
-	NameBytes  []byte  `json:"nb,omitempty"`
-	Value      string  `json:"v,omitempty"`
-	ValueBytes []byte  `json:"vb,omitempty"`
-	Domain     string  `json:"d"`
-	Path       *string `json:"p"`
-	PathBytes  []byte  `json:"pb,omitempty"`
-	Flags      string  `json:"f,omitempty"`
-	SameSite   *string `json:"ss,omitempty"`
-	Expires    *int64  `json:"e,omitempty"`
-	Created    *int64  `json:"c,omitempty"`
-	CreatedNS  *int64  `json:"cn,omitempty"`
-	LastAccess *int64  `json:"a,omitempty"`
-	Updated    *int64  `json:"u,omitempty"`
-
-	ms [5]int64 // what the times point to when encoding
+// cookieRecordOf is a cookie's line in the file. Its keys of type I
+// (integers) and S (strings) are those whose absence means something:
+// cookieRecord reads them as opt values and cookieOut writes them from
+// pointers, each with no allocation per record.
+type cookieRecordOf[I, S any] struct {
+	Name       string `json:"n"`
+	NameBytes  []byte `json:"nb,omitzero"`
+	Value      string `json:"v,omitzero"`
+	ValueBytes []byte `json:"vb,omitzero"`
+	Domain     string `json:"d"`
+	Path       S      `json:"p"`
+	PathBytes  []byte `json:"pb,omitzero"`
+	Flags      string `json:"f,omitzero"`
+	SameSite   S      `json:"ss,omitzero"`
+	Expires    I      `json:"e,omitzero"`
+	Created    I      `json:"c,omitzero"`
+	CreatedNS  I      `json:"cn,omitzero"`
+	LastAccess I      `json:"a,omitzero"`
+	Updated    I      `json:"u,omitzero"`
 }
 
-// tombstoneRecord is a tombstone's line in the file.
-type tombstoneRecord struct {
+type (
+	cookieRecord cookieRecordOf[optInt, optString] // as read
+	cookieOut    cookieRecordOf[*int64, *string]   // as written
+)
+
+// tombstoneRecordOf is a tombstone's line in the file, as
+// cookieRecordOf.
+type tombstoneRecordOf[I any] struct {
 	Name      string `json:"n"`
-	NameBytes []byte `json:"nb,omitempty"`
+	NameBytes []byte `json:"nb,omitzero"`
 	Domain    string `json:"d"`
 	Path      string `json:"p"`
-	PathBytes []byte `json:"pb,omitempty"`
-	Flags     string `json:"f,omitempty"`
-	Deleted   *int64 `json:"del"`
-	Until     *int64 `json:"until"`
+	PathBytes []byte `json:"pb,omitzero"`
+	Flags     string `json:"f,omitzero"`
+	Deleted   I      `json:"del"`
+	Until     I      `json:"until"`
+}
+
+type (
+	tombstoneRecord tombstoneRecordOf[optInt]
+	tombstoneOut    tombstoneRecordOf[*int64]
+)
+
+// An optInt is an integer key that may be absent: set says whether it is
+// there. A null reads as absent, as it did into a pointer. Unlike a
+// pointer, it costs no allocation per record.
+type optInt struct {
+	v   int64
+	set bool
+}
+
+// errNotInteger is the error of a key that is no JSON integer in the range
+// of int64, as the decoder reports for an int64 (1.5, 1e3, "1").
+var errNotInteger = errors.New("not an integer")
+
+func (o *optInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	val, err := dec.ReadValue()
+	switch {
+	case err != nil:
+		return err
+	case val.Kind() == 'n':
+		*o = optInt{}
+		return nil
+	case val.Kind() != '0':
+		return errNotInteger
+	}
+	// The decoder has checked the JSON number; an integer of int64 is
+	// what ParseInt accepts of it.
+	v, err := strconv.ParseInt(string(val), 10, 64)
+	if err != nil {
+		return errNotInteger
+	}
+	*o = optInt{v, true}
+	return nil
+}
+
+// An optString is a string key that may be absent, as optInt.
+type optString struct {
+	v   string
+	set bool
+}
+
+func (o *optString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		*o = optString{}
+		_, err := dec.ReadToken()
+		return err
+	}
+	o.set = true
+	return json.UnmarshalDecode(dec, &o.v)
 }
 
 // tokenRecord is the token object: golang.org/x/oauth2's names, the
 // expiry in UTC.
 type tokenRecord struct {
 	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Expiry       string `json:"expiry,omitempty"`
-	IDToken      string `json:"id_token,omitempty"`
+	TokenType    string `json:"token_type,omitzero"`
+	RefreshToken string `json:"refresh_token,omitzero"`
+	Expiry       string `json:"expiry,omitzero"`
+	IDToken      string `json:"id_token,omitzero"`
 }
 
 // encode appends the JSON document to b. It sorts d.cookies and d.tombs in
@@ -132,173 +214,72 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	if !slices.IsSortedFunc(d.tombs, byTombID) {
 		slices.SortStableFunc(d.tombs, byTombID)
 	}
-	w := newRecordWriter(b)
+	w := recordWriter{buf: bytes.NewBuffer(b)}
 	w.buf.WriteString(`{"version":1`)
 	if t := d.token; t != nil {
-		w.buf.WriteString(",\n" + `"token":`)
 		r := tokenRecord{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, IDToken: t.IDToken}
 		if !t.Expiry.IsZero() {
 			r.Expiry = t.Expiry.UTC().Format(time.RFC3339Nano)
 		}
-		w.put(&r)
+		w.member("token", &r)
 	}
 	if !d.tokenUpdated.IsZero() {
-		w.buf.WriteString(",\n" + `"token_updated":`)
-		w.put(milli(d.tokenUpdated))
+		ms := milli(d.tokenUpdated)
+		w.member("token_updated", &ms)
 	}
-	w.buf.WriteString(",\n" + `"cookies":[`)
-	var cr cookieRecord
+	var lw lineWriter
 	tied := sharedMillis(d.cookies)
-	for i := range d.cookies {
-		if i > 0 {
-			w.buf.WriteByte(',')
-		}
-		w.buf.WriteByte('\n')
+	w.array("cookies", len(d.cookies), func(i int) any {
 		c := &d.cookies[i]
-		cr.set(c, tied[milli(c.Created)])
-		w.put(&cr)
-	}
-	w.buf.WriteString("\n],\n" + `"tombstones":[`)
-	var tr tombstoneRecord
-	for i := range d.tombs {
-		if i > 0 {
-			w.buf.WriteByte(',')
-		}
-		w.buf.WriteByte('\n')
-		tr.set(&d.tombs[i])
-		w.put(&tr)
-	}
-	w.buf.WriteString("\n]}\n")
+		return lw.cookieLine(c, tied[milli(c.Created)])
+	})
+	w.array("tombstones", len(d.tombs), func(i int) any {
+		return lw.tombLine(&d.tombs[i])
+	})
+	w.buf.WriteString("}\n")
 	return w.buf.Bytes()
 }
 
-// sharedMillis returns the creation times, in Unix milliseconds, that
-// more than one of cookies has and that need cn: those of a cookie
-// created past the start of its millisecond. nil when there are none.
-func sharedMillis(cookies []Cookie) map[int64]bool {
-	var subMilli bool
-	for i := range cookies {
-		if cookies[i].Created.Nanosecond()%1e6 != 0 {
-			subMilli = true
-			break
-		}
-	}
-	if !subMilli {
-		return nil
-	}
-	seen := make(map[int64]bool, len(cookies))
-	for i := range cookies {
-		ms := milli(cookies[i].Created)
-		_, again := seen[ms]
-		seen[ms] = again
-	}
-	return seen
-}
-
-// set makes r the record of c; tied says that another record has c's
-// creation millisecond, so that cn is written.
-func (r *cookieRecord) set(c *Cookie, tied bool) {
-	*r = cookieRecord{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
-		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
-	var f []byte
-	if c.HostOnly {
-		f = append(f, 'h')
-	}
-	if c.Secure {
-		f = append(f, 's')
-	}
-	if c.HttpOnly {
-		f = append(f, 'o')
-	}
-	if c.Partitioned {
-		f = append(f, 'p')
-	}
-	r.Flags = string(f)
-	if sameSiteName(c.SameSite) != "" {
-		r.SameSite = &sameSiteNames[c.SameSite]
-	}
-	r.ms = [5]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated), int64(c.Created.Nanosecond() % 1e6)}
-	if !c.Expires.IsZero() {
-		r.Expires = &r.ms[0]
-	}
-	if !c.Created.IsZero() {
-		r.Created = &r.ms[1]
-		if tied && r.ms[4] != 0 {
-			r.CreatedNS = &r.ms[4]
-		}
-	}
-	if c.LastAccess.UnixMilli() != c.Created.UnixMilli() || c.LastAccess.IsZero() != c.Created.IsZero() {
-		r.LastAccess = &r.ms[2]
-	}
-	if c.Updated.UnixMilli() != c.Created.UnixMilli() || c.Updated.IsZero() != c.Created.IsZero() {
-		r.Updated = &r.ms[3]
-	}
-}
-
-// set makes r the record of t.
-func (r *tombstoneRecord) set(t *tombstone) {
-	del, until := milli(t.Deleted), milli(t.Until)
-	*r = tombstoneRecord{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
-		Path: t.Path, PathBytes: rawBytes(t.Path), Deleted: &del, Until: &until}
-	if t.HostOnly {
-		r.Flags = "h"
-	}
-}
-
-// rawBytes returns s for a "…b" key: nil when s is valid UTF-8 and its
-// string key holds it exactly.
-func rawBytes(s string) []byte {
-	if utf8.ValidString(s) {
-		return nil
-	}
-	return []byte(s)
-}
-
-// milli returns t as Unix milliseconds. The zero time is 0, written only
-// where a key can't be omitted (tombstones), which decodes to 1970.
-func milli(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-var sameSiteNames = [...]string{
-	http.SameSiteDefaultMode: "default",
-	http.SameSiteLaxMode:     "lax",
-	http.SameSiteStrictMode:  "strict",
-	http.SameSiteNoneMode:    "none",
-}
-
-// sameSiteName returns the file's name for s, "" for unset or unknown modes.
-func sameSiteName(s http.SameSite) string {
-	if s > 0 && int(s) < len(sameSiteNames) {
-		return sameSiteNames[s]
-	}
-	return ""
-}
-
-// A recordWriter appends JSON values to a buffer without the newline that
-// json.Encoder ends each with.
+// A recordWriter writes the members of the document, each on a line of
+// its own, and the records of its arrays one per line: the layout that
+// makes a file readable and diffable, which no encoder option gives.
+// Each record is marshaled straight into the buffer.
 type recordWriter struct {
 	buf *bytes.Buffer
-	enc *json.Encoder
 }
 
-func newRecordWriter(b []byte) recordWriter {
-	w := recordWriter{buf: bytes.NewBuffer(b)}
-	w.enc = json.NewEncoder(w.buf)
-	w.enc.SetEscapeHTML(false)
-	return w
+// member writes the document's member name with the value v.
+func (w recordWriter) member(name string, v any) {
+	w.buf.WriteString(",\n\"" + name + "\":")
+	w.put(v)
 }
+
+// array writes the document's member name, an array of n records; rec
+// returns record i.
+func (w recordWriter) array(name string, n int, rec func(i int) any) {
+	w.buf.WriteString(",\n\"" + name + "\":[")
+	for i := range n {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		w.buf.WriteByte('\n')
+		w.put(rec(i))
+	}
+	w.buf.WriteString("\n]")
+}
+
+// encodeOptions are the marshal options of every record. A string that
+// is not UTF-8 is written with U+FFFD for each invalid byte (its exact
+// bytes go under a "…b" key); <, >, &, U+2028 and U+2029 are written as
+// they are, which is the default.
+var encodeOptions = jsontext.AllowInvalidUTF8(true)
 
 func (w recordWriter) put(v any) {
 	start := w.buf.Len()
-	if err := w.enc.Encode(v); err != nil {
+	if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
 		// Records hold strings, byte slices and integers only.
 		panic("httpsession: encoding a session record: " + err.Error())
 	}
-	w.buf.Truncate(w.buf.Len() - 1)
 	if rec := w.buf.Bytes()[start:]; bytes.IndexByte(rec, '\\') >= 0 {
 		rec = fileEscapes(rec)
 		w.buf.Truncate(start)
@@ -306,11 +287,10 @@ func (w recordWriter) put(v any) {
 	}
 }
 
-// fileEscapes returns rec, JSON from encoding/json, with the string
+// fileEscapes returns rec, JSON from the marshaler, with the string
 // escapes of the session file where the two differ: \b and \f are written
-// \u0008 and \u000c; U+2028, U+2029 and U+FFFD (also for each byte that is
-// not UTF-8) as they are. Files written so far have these bytes, and the
-// same state must give the same bytes.
+// \u0008 and \u000c, as files written so far have them, so that the same
+// state gives the same bytes.
 func fileEscapes(rec []byte) []byte {
 	out := make([]byte, 0, len(rec)+16)
 	for i := 0; i < len(rec); i++ {
@@ -318,20 +298,14 @@ func fileEscapes(rec []byte) []byte {
 			out = append(out, rec[i])
 			continue
 		}
-		i++ // encoding/json never ends a value with a backslash
-		switch e := rec[i]; {
-		case e == 'b':
+		i++ // JSON never ends a value with a backslash
+		switch rec[i] {
+		case 'b':
 			out = append(out, `\u0008`...)
-		case e == 'f':
+		case 'f':
 			out = append(out, `\u000c`...)
-		case e == 'u' && string(rec[i+1:i+5]) == "2028":
-			out, i = append(out, "\u2028"...), i+4
-		case e == 'u' && string(rec[i+1:i+5]) == "2029":
-			out, i = append(out, "\u2029"...), i+4
-		case e == 'u' && string(rec[i+1:i+5]) == "fffd":
-			out, i = append(out, "\ufffd"...), i+4
 		default:
-			out = append(out, '\\', e)
+			out = append(out, '\\', rec[i])
 		}
 	}
 	return out
@@ -339,141 +313,201 @@ func fileEscapes(rec []byte) []byte {
 
 // decodeSession parses a session file. Every error it returns is a
 // *SessionFileError without Path; none contains data from the file.
-//
-// Measured on 2 shared cores, encoding/json decodes a file of 3,000
-// cookies in 5–13 ms where a hand-written decoder took 0.8–2.2 ms: paid
-// when loading and when saving after another process saved, and not worth
-// 700 lines of our own.
 func decodeSession(data []byte) (*sessionDoc, error) {
-	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
-	case len(rest) == 0:
-		// A 0-byte file (touch, mktemp) holds no session yet; a save is
-		// atomic, so it is never the remains of a broken one.
-		return &sessionDoc{}, nil
-	case rest[0] != '{':
-		return nil, corrupt("not a JSON object")
-	}
-	// A json.Decoder reads the records one at a time, so that an error
-	// can name the record.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // the '{' seen above
-		return nil, invalid(dec, "", err)
-	}
-	doc, hasVersion := &sessionDoc{}, false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid(dec, "", err)
-		}
-		key, _ := tok.(string) // a key, or Token fails
-		if err := doc.decodeValue(dec, key); err != nil {
-			return nil, err
-		}
-		hasVersion = hasVersion || key == "version"
-	}
-	if _, err := dec.Token(); err != nil { // the '}'
-		return nil, invalid(dec, "", err)
-	}
-	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return nil, corrupt("data after the JSON object at byte %d", len(data)-len(rest))
-	}
-	if !hasVersion {
-		return nil, corrupt("no version")
+	doc := &sessionDoc{}
+	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
+	if err != nil {
+		return nil, err
 	}
 	return doc, nil
 }
 
-// decodeValue reads the value of the document's key into doc.
-func (doc *sessionDoc) decodeValue(dec *json.Decoder, key string) error {
+// decodeOptions are the options of the decoder. Files written by
+// encoding/json (v1) load as they did: a byte that is not UTF-8 reads as
+// U+FFFD, and of a key given twice the last wins.
+var decodeOptions = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+
+// readSession parses a session file into doc, but for its cookies: it
+// hands each one to cookie as it is read, in the file's order, without
+// keeping them. Every error it returns is a *SessionFileError without
+// Path; none contains data from the file. On an error, cookie may have
+// been called for the records before it.
+func readSession(data []byte, doc *sessionDoc, cookie func(*Cookie)) error {
+	switch rest := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(rest) == 0:
+		// A 0-byte file (touch, mktemp) holds no session yet; a save is
+		// atomic, so it is never the remains of a broken one.
+		return nil
+	case rest[0] != '{':
+		return corrupt("not a JSON object")
+	}
+	// The decoder reads the records one at a time, so that an error can
+	// name the record, and parses straight from data.
+	r := docReader{dec: jsontext.NewDecoder(bytes.NewBuffer(data), decodeOptions), doc: doc, cookie: cookie}
+	if _, err := r.dec.ReadToken(); err != nil { // the '{' seen above
+		return invalid(err, "")
+	}
+	hasVersion := false
+	for r.dec.PeekKind() != '}' {
+		tok, err := r.dec.ReadToken()
+		if err != nil {
+			return invalid(err, "")
+		}
+		key := tok.String() // a key, or ReadToken fails
+		if err := r.member(key); err != nil {
+			return err
+		}
+		hasVersion = hasVersion || key == "version"
+	}
+	if _, err := r.dec.ReadToken(); err != nil { // the '}'
+		return invalid(err, "")
+	}
+	end := int(r.dec.InputOffset())
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		return corrupt("data after the JSON object at byte %d", len(data)-len(rest))
+	}
+	if !hasVersion {
+		return corrupt("no version")
+	}
+	return nil
+}
+
+// A docReader reads the members of a session document.
+type docReader struct {
+	dec    *jsontext.Decoder
+	doc    *sessionDoc
+	cookie func(*Cookie)
+}
+
+// member reads the value of the document's member key. Adding a member
+// to the format is a case here and a member call in encode.
+func (r *docReader) member(key string) error {
 	var err error
 	switch key {
 	case "version":
 		var v *int64
-		switch err = dec.Decode(&v); {
+		switch err = r.decode(&v); {
 		case err == nil && v == nil:
 			return corrupt("no version")
 		case err == nil && *v != sessionVersion:
 			return corrupt("unsupported version %d", *v)
 		}
 	case "token":
-		var r *tokenRecord
-		if err = dec.Decode(&r); err == nil {
-			doc.token, err = r.token()
+		var t *tokenRecord
+		if err = r.decode(&t); err == nil {
+			r.doc.token, err = t.token()
 		}
 	case "token_updated":
 		var ms *int64
-		if err = dec.Decode(&ms); err == nil && ms != nil {
-			doc.tokenUpdated = time.UnixMilli(*ms)
+		if err = r.decode(&ms); err == nil && ms != nil {
+			r.doc.tokenUpdated = time.UnixMilli(*ms)
 		}
 	case "cookies":
-		doc.cookies, err = decodeRecords(dec, "cookie", doc.cookies, (*cookieRecord).cookie)
+		var (
+			rec cookieRecord
+			c   Cookie
+		)
+		err = r.array("cookie", func(i int) error {
+			rec = cookieRecord{}
+			if err := r.decode(&rec); err != nil {
+				return err
+			}
+			var err error
+			if c, err = rec.cookie(i); err == nil {
+				r.cookie(&c)
+			}
+			return err
+		})
 	case "tombstones":
-		doc.tombs, err = decodeRecords(dec, "tombstone", doc.tombs, (*tombstoneRecord).tombstone)
+		var rec tombstoneRecord
+		err = r.array("tombstone", func(i int) error {
+			rec = tombstoneRecord{}
+			if err := r.decode(&rec); err != nil {
+				return err
+			}
+			t, err := rec.tombstone(i)
+			if err == nil {
+				r.doc.tombs = append(r.doc.tombs, t)
+			}
+			return err
+		})
 	default:
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return invalid(dec, "", err) // not naming a key from the file
+		if err := r.dec.SkipValue(); err != nil {
+			return invalid(err, "") // not naming a key from the file
 		}
 	}
-	if err != nil {
-		return invalid(dec, key, err)
-	}
-	return nil
+	return invalid(err, key)
 }
 
-// decodeRecords reads an array of records R (null is none), appending to
-// out what conv makes of each.
-func decodeRecords[R, T any](dec *json.Decoder, kind string, out []T, conv func(r *R, i int) (T, error)) ([]T, error) {
-	switch tok, err := dec.Token(); {
-	case err != nil:
-		return out, err
-	case tok == nil:
-		return out, nil
-	case tok != json.Delim('['):
-		return out, corrupt("%ss: not an array", kind)
-	}
-	for i := 0; dec.More(); i++ {
-		var r R
-		if err := dec.Decode(&r); err != nil {
-			return out, invalid(dec, fmt.Sprintf("%s %d", kind, i), err)
+// decode unmarshals the next value into v.
+func (r *docReader) decode(v any) error {
+	return json.UnmarshalDecode(r.dec, v)
+}
+
+// array reads an array of records (null is none), calling rec for each
+// with its index.
+func (r *docReader) array(kind string, rec func(i int) error) error {
+	switch r.dec.PeekKind() {
+	case 'n':
+		_, err := r.dec.ReadToken()
+		return err
+	case '[':
+		if _, err := r.dec.ReadToken(); err != nil {
+			return err
 		}
-		v, err := conv(&r, i)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
+	case 0:
+		_, err := r.dec.ReadToken() // the reason it could not peek
+		return err
+	default:
+		return corrupt("%ss: not an array", kind)
 	}
-	_, err := dec.Token() // the ']'
-	return out, err
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if err := rec(i); err != nil {
+			return invalid(err, fmt.Sprintf("%s %d", kind, i))
+		}
+	}
+	_, err := r.dec.ReadToken() // the ']'
+	return err
 }
 
 func corrupt(format string, args ...any) error {
 	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// invalid describes err, met by dec in the record where ("" at the top),
-// without the file's content that encoding/json's messages can quote.
-func invalid(dec *json.Decoder, where string, err error) error {
+// recordKeys are the keys of the records and the token object, which an
+// error may name.
+var recordKeys = map[string]bool{
+	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
+	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
+	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
+}
+
+// invalid describes err, met in the record where ("" at the top), without
+// the file's content that the decoder's messages can quote. A nil err is
+// nil.
+func invalid(err error, where string) error {
 	var (
-		se     *SessionFileError
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		b64    base64.CorruptInputError
-		reason string
+		se       *SessionFileError
+		syntax   *jsontext.SyntacticError
+		semantic *json.SemanticError
+		b64      base64.CorruptInputError
+		reason   string
 	)
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &se):
 		return se
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		reason, err = "truncated", io.ErrUnexpectedEOF
 	case errors.As(err, &syntax):
-		reason, err = fmt.Sprintf("invalid JSON near byte %d", dec.InputOffset()), nil
-	case errors.As(err, &typ) && typ.Field != "":
-		reason, err = fmt.Sprintf("wrong type of %q", typ.Field), nil
-	case errors.As(err, &typ):
-		reason, err = "wrong type", nil
+		reason, err = fmt.Sprintf("invalid JSON near byte %d", syntax.ByteOffset), nil
 	case errors.As(err, &b64):
 		reason, err = "invalid base64", nil
+	case errors.As(err, &semantic) && recordKeys[semantic.JSONPointer.LastToken()]:
+		reason, err = fmt.Sprintf("wrong type of %q", semantic.JSONPointer.LastToken()), nil
+	case errors.As(err, &semantic):
+		reason, err = "wrong type", nil
 	default:
 		reason, err = "invalid JSON", nil
 	}
@@ -481,101 +515,4 @@ func invalid(dec *json.Decoder, where string, err error) error {
 		reason = where + ": " + reason
 	}
 	return &SessionFileError{Reason: reason, Err: err}
-}
-
-func (r *tokenRecord) token() (*Token, error) {
-	if r == nil {
-		return nil, nil
-	}
-	t := &Token{AccessToken: r.AccessToken, TokenType: r.TokenType, RefreshToken: r.RefreshToken, IDToken: r.IDToken}
-	if r.Expiry != "" {
-		var err error
-		t.Expiry, err = time.Parse(time.RFC3339Nano, r.Expiry)
-		if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
-			return nil, corrupt("token: invalid expiry")
-		}
-	}
-	return t, nil
-}
-
-// cookie returns the cookie r, record i, holds. It checks each key of the
-// record in turn, which is why it is one piece.
-func (r *cookieRecord) cookie(i int) (Cookie, error) {
-	c := Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
-	switch {
-	case c.Domain == "":
-		return c, corrupt("cookie %d: no domain", i)
-	case r.Path == nil:
-		return c, corrupt("cookie %d: no path", i)
-	}
-	c.Path = exact(*r.Path, r.PathBytes)
-	for _, x := range []byte(r.Flags) {
-		switch x {
-		case 'h':
-			c.HostOnly = true
-		case 's':
-			c.Secure = true
-		case 'o':
-			c.HttpOnly = true
-		case 'p':
-			c.Partitioned = true
-		default:
-			return c, corrupt("cookie %d: unknown flag %q", i, x)
-		}
-	}
-	if r.SameSite != nil {
-		for m, name := range sameSiteNames {
-			if name != "" && name == *r.SameSite {
-				c.SameSite = http.SameSite(m)
-			}
-		}
-		if c.SameSite == 0 {
-			return c, corrupt("cookie %d: unknown SameSite mode", i)
-		}
-	}
-	if r.Expires != nil {
-		c.Expires = time.UnixMilli(*r.Expires)
-	}
-	if r.Created != nil {
-		c.Created = time.UnixMilli(*r.Created)
-	}
-	if r.CreatedNS != nil {
-		if r.Created == nil || *r.CreatedNS < 0 || *r.CreatedNS >= 1e6 {
-			return c, corrupt("cookie %d: cn out of range or without c", i)
-		}
-		c.Created = c.Created.Add(time.Duration(*r.CreatedNS))
-	}
-	c.LastAccess, c.Updated = c.Created, c.Created
-	if r.LastAccess != nil {
-		c.LastAccess = time.UnixMilli(*r.LastAccess)
-	}
-	if r.Updated != nil {
-		c.Updated = time.UnixMilli(*r.Updated)
-	}
-	return c, nil
-}
-
-// tombstone returns the tombstone r, record i, holds.
-func (r *tombstoneRecord) tombstone(i int) (tombstone, error) {
-	t := tombstone{Name: exact(r.Name, r.NameBytes), Domain: r.Domain, Path: exact(r.Path, r.PathBytes)}
-	for _, x := range []byte(r.Flags) {
-		if x != 'h' {
-			return t, corrupt("tombstone %d: unknown flag %q", i, x)
-		}
-		t.HostOnly = true
-	}
-	if t.Domain == "" || r.Deleted == nil || r.Until == nil {
-		return t, corrupt("tombstone %d: missing domain, del or until", i)
-	}
-	t.Deleted, t.Until = time.UnixMilli(*r.Deleted), time.UnixMilli(*r.Until)
-	return t, nil
-}
-
-// exact returns a string read from its key s and its "…b" key raw: raw
-// when present.
-func exact(s string, raw []byte) string {
-	if raw != nil {
-		return string(raw)
-	}
-	return s
 }

@@ -123,6 +123,17 @@ func TestDecodeSessionAccepts(t *testing.T) {
 		{"escapes", `{"version":1,"cookies":[{"n":"a\u00e9\ud83d\ude00\/","v":"\"\\\b\f\n\r\t","d":"x.example","p":"/"}]}`,
 			&sessionDoc{cookies: []Cookie{{Name: "aé😀/", Value: "\"\\\b\f\n\r\t", Domain: "x.example", Path: "/",
 				Created: time.UnixMilli(0), LastAccess: time.UnixMilli(0), Updated: time.UnixMilli(0)}}}},
+		// As encoding/json read them: a key given twice (the last wins), a
+		// byte that is not UTF-8 (U+FFFD), null for an optional key.
+		{"duplicate keys", `{"version":1,"version":1,"cookies":[{"n":"a","n":"b","d":"x.example","p":"/x","p":"/","c":1,"c":5}]}`,
+			&sessionDoc{cookies: []Cookie{{Name: "b", Domain: "x.example", Path: "/",
+				Created: time.UnixMilli(5), LastAccess: time.UnixMilli(5), Updated: time.UnixMilli(5)}}}},
+		{"not UTF-8", "{\"version\":1,\"cookies\":[{\"n\":\"caf\xe9\",\"d\":\"x.example\",\"p\":\"/\",\"c\":5}]}",
+			&sessionDoc{cookies: []Cookie{{Name: "caf\ufffd", Domain: "x.example", Path: "/",
+				Created: time.UnixMilli(5), LastAccess: time.UnixMilli(5), Updated: time.UnixMilli(5)}}}},
+		{"null times", `{"version":1,"token_updated":null,"cookies":[{"n":"a","d":"x.example","p":"/","e":null,"c":5,"a":null,"ss":null}]}`,
+			&sessionDoc{cookies: []Cookie{{Name: "a", Domain: "x.example", Path: "/",
+				Created: time.UnixMilli(5), LastAccess: time.UnixMilli(5), Updated: time.UnixMilli(5)}}}},
 		{"lone surrogate", `{"version":1,"cookies":[{"n":"\ud83dx","d":"x.example","p":"/","c":5}]}`,
 			&sessionDoc{cookies: []Cookie{{Name: "\ufffdx", Domain: "x.example", Path: "/",
 				Created: time.UnixMilli(5), LastAccess: time.UnixMilli(5), Updated: time.UnixMilli(5)}}}},
@@ -168,6 +179,11 @@ func TestDecodeSessionRejects(t *testing.T) {
 		{"unknown samesite", `{"version":1,"cookies":[{"n":"a","d":"a.example","p":"/","ss":"sometimes"}]}`},
 		{"no domain", `{"version":1,"cookies":[{"n":"a","p":"/"}]}`},
 		{"no path", `{"version":1,"cookies":[{"n":"a","d":"a.example"}]}`},
+		{"null path", `{"version":1,"cookies":[{"n":"a","d":"a.example","p":null}]}`},
+		{"expiry too large", `{"version":1,"cookies":[{"n":"a","d":"a.example","p":"/","e":9223372036854775808}]}`},
+		{"expiry exponent", `{"version":1,"cookies":[{"n":"a","d":"a.example","p":"/","e":1e3}]}`},
+		{"expiry object", `{"version":1,"cookies":[{"n":"a","d":"a.example","p":"/","e":{"x":1}}]}`},
+		{"tombstone null del", `{"version":1,"tombstones":[{"n":"a","d":"a.example","p":"/","del":null,"until":5}]}`},
 		{"tombstone without times", `{"version":1,"tombstones":[{"n":"a","d":"a.example","p":"/"}]}`},
 		{"token string", `{"version":1,"token":"abc"}`},
 		{"token expiry number", `{"version":1,"token":{"access_token":"a","expiry":5}}`},
@@ -398,5 +414,35 @@ func TestEmptySessionFileIsEmptySession(t *testing.T) {
 	}
 	if b, _ := afero.ReadFile(fsys, "/s.json"); !strings.Contains(string(b), `"version":1`) {
 		t.Errorf("session file after a save = %q, want a session document", b)
+	}
+}
+
+// TestDecodeSessionReasons: an error names what is wrong and where, in
+// the file's terms, and quotes nothing from the file.
+func TestDecodeSessionReasons(t *testing.T) {
+	const ok = `{"n":"a","d":"a.example","p":"/"}`
+	tests := []struct{ in, want string }{
+		{`{"version":1,"cookies":[` + ok + `,{"n":"a","d":"a.example","p":"/","e":"s3cr3t"}]}`, `cookie 1: wrong type of "e"`},
+		{`{"version":1,"cookies":[` + ok + `,{"n":"a","d":"a.example","p":"/","nb":"!!"}]}`, `cookie 1: invalid base64`},
+		{`{"version":1,"tombstones":[{"n":"a","d":"a.example","p":"/","del":1.5,"until":1}]}`, `tombstone 0: wrong type of "del"`},
+		{`{"version":1,"token":{"access_token":5}}`, `token: wrong type of "access_token"`},
+		{`{"version":1,"cookies":[` + ok, `cookie 1: truncated`},
+		{`{"version":1,"cookies":[` + ok + `,{"n":"a" "s3cr3t"}]}`, `cookie 1: invalid JSON near byte 67`},
+		{`{"version":1,"cookies":{}}`, `cookies: not an array`},
+		{`{"version":3}`, `unsupported version 3`},
+		{`{"version":1} x`, `data after the JSON object at byte 14`},
+	}
+	for _, tt := range tests {
+		_, err := decodeSession([]byte(tt.in))
+		var se *SessionFileError
+		if !errors.As(err, &se) {
+			t.Fatalf("decodeSession(%s) error = %v, want a *SessionFileError", tt.in, err)
+		}
+		if se.Reason != tt.want {
+			t.Errorf("decodeSession(%s) reason = %q, want %q", tt.in, se.Reason, tt.want)
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("decodeSession(%s) error quotes the file: %v", tt.in, err)
+		}
 	}
 }

@@ -16,6 +16,7 @@ require (
 	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/dunglas/httpsfv v1.1.2 // indirect
 	github.com/frankban/quicktest v1.14.6 // indirect
+	github.com/go-json-experiment/json v1.27.2 // indirect
 	github.com/godbus/dbus/v5 v5.2.2 // indirect
 	github.com/juju/go4 v0.0.0-00010101000000-000000000000 // indirect
 	github.com/sony/gobreaker/v2 v2.4.0 // indirect

@@ -2,9 +2,11 @@ package bench
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -13,13 +15,27 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// persistSize is how many cookies the persistence benchmarks save and load:
-// 10 cookies for each of 10,000 sites.
-const persistSize = 100_000
+// persistSizes are how many cookies the persistence benchmarks save and
+// load: a jar at its default limit (10 cookies for each of 300 sites) and
+// a big one (10,000 sites).
+var persistSizes = []int{3000, 100_000}
 
-func persistSites(now time.Time) []site {
-	return sites(persistSize/cookiesPerSite, cookiesPerSite, now)
+func persistSites(n int, now time.Time) []site {
+	return sites(n/cookiesPerSite, cookiesPerSite, now)
 }
+
+// forPersistSizes runs f as a sub-benchmark cookies=N for each size.
+func forPersistSizes(b *testing.B, f func(b *testing.B, ss []site, now time.Time)) {
+	for _, n := range persistSizes {
+		b.Run(fmt.Sprintf("cookies=%d", n), func(b *testing.B) {
+			now := time.Now()
+			f(b, persistSites(n, now), now)
+		})
+	}
+}
+
+// cookieCount is how many cookies ss holds.
+func cookieCount(ss []site) int { return len(ss) * cookiesPerSite }
 
 // writeAtomic is the plain baseline: marshal the records (the jar's
 // httpsession.Cookie values, every attribute the session file keeps) with
@@ -79,7 +95,7 @@ func jujuSaveFresh(b *testing.B, dir string, ss []site) {
 	path := filepath.Join(dir, "juju.json")
 	j := newJujuJar(b, path)
 	fill(j, ss)
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		b.StopTimer()
 		os.Remove(path)
 		b.StartTimer()
@@ -87,7 +103,23 @@ func jujuSaveFresh(b *testing.B, dir string, ss []site) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(fileSize(b, path))/persistSize, "disk-B/cookie")
+	b.ReportMetric(float64(fileSize(b, path))/float64(cookieCount(ss)), "disk-B/cookie")
+}
+
+// jujuSaveUnchanged saves a persistent-cookiejar that changed nothing
+// since its last save to the file that save wrote.
+func jujuSaveUnchanged(b *testing.B, dir string, ss []site) {
+	path := filepath.Join(dir, "juju.json")
+	j := newJujuJar(b, path)
+	fill(j, ss)
+	if err := j.Save(); err != nil {
+		b.Fatal(err)
+	}
+	for l := newCPULoop(b); l.next(); {
+		if err := j.Save(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // jujuSaveMerge changes one cookie and saves to a file that already holds
@@ -101,7 +133,7 @@ func jujuSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie
 		b.Fatal(err)
 	}
 	i := 0
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		k := i % len(ss)
 		j.SetCookies(ss[k].url, updates[k])
 		if err := j.Save(); err != nil {
@@ -118,10 +150,10 @@ func jujuLoad(b *testing.B, dir string, ss []site) {
 	if err := j.Save(); err != nil {
 		b.Fatal(err)
 	}
-	if got := len(newJujuJar(b, path).AllCookies()); got != persistSize {
-		b.Fatalf("loaded %d cookies, want %d", got, persistSize)
+	if got, want := len(newJujuJar(b, path).AllCookies()), cookieCount(ss); got != want {
+		b.Fatalf("loaded %d cookies, want %d", got, want)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		sinkJuju = newJujuJar(b, path)
 	}
 }
@@ -136,15 +168,15 @@ func ourJar(ss []site) *httpsession.Jar {
 }
 
 func newOurJar() *httpsession.Jar {
-	return httpsession.NewJar(&httpsession.JarOptions{MaxCookies: 2 * persistSize, MaxCookiesPerDomain: cookiesPerSite})
+	return httpsession.NewJar(&httpsession.JarOptions{MaxCookies: 2 * persistSizes[len(persistSizes)-1], MaxCookiesPerDomain: cookiesPerSite})
 }
 
 // records returns the records the session file holds: every cookie of the
 // jar with all its attributes.
 func records(b *testing.B, ss []site) []httpsession.Cookie {
 	rs := ourJar(ss).All()
-	if len(rs) != persistSize {
-		b.Fatalf("jar holds %d cookies, want %d", len(rs), persistSize)
+	if want := cookieCount(ss); len(rs) != want {
+		b.Fatalf("jar holds %d cookies, want %d", len(rs), want)
 	}
 	return rs
 }
@@ -153,7 +185,7 @@ func ourSaveFresh(b *testing.B, dir string, ss []site) {
 	path := filepath.Join(dir, "session.json")
 	j := ourJar(ss)
 	st := httpsession.NewFileStore(nil, path)
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		b.StopTimer()
 		os.Remove(path)
 		b.StartTimer()
@@ -161,7 +193,23 @@ func ourSaveFresh(b *testing.B, dir string, ss []site) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(fileSize(b, path))/persistSize, "disk-B/cookie")
+	b.ReportMetric(float64(fileSize(b, path))/float64(cookieCount(ss)), "disk-B/cookie")
+}
+
+// ourSaveUnchanged saves a jar that changed nothing since it was saved to
+// the file that save wrote.
+func ourSaveUnchanged(b *testing.B, dir string, ss []site) {
+	path := filepath.Join(dir, "session.json")
+	j := ourJar(ss)
+	st := httpsession.NewFileStore(nil, path)
+	if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	for l := newCPULoop(b); l.next(); {
+		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func ourSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie) {
@@ -172,7 +220,7 @@ func ourSaveMerge(b *testing.B, dir string, ss []site, updates [][]*http.Cookie)
 		b.Fatal(err)
 	}
 	i := 0
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		k := i % len(ss)
 		j.SetCookies(ss[k].url, updates[k])
 		if err := httpsession.SaveSession(st, j, nil, nil); err != nil {
@@ -192,28 +240,40 @@ func ourLoad(b *testing.B, dir string, ss []site) {
 	if _, err := httpsession.LoadSession(st, check); err != nil {
 		b.Fatal(err)
 	}
-	if len(check.All()) != persistSize {
-		b.Fatalf("loaded %d cookies, want %d", len(check.All()), persistSize)
+	if got, want := len(check.All()), cookieCount(ss); got != want {
+		b.Fatalf("loaded %d cookies, want %d", got, want)
 	}
-	for b.Loop() {
+	check = nil
+	// The live heap a loaded jar takes, per cookie.
+	before := heapInUse()
+	check = newOurJar()
+	if _, err := httpsession.LoadSession(st, check); err != nil {
+		b.Fatal(err)
+	}
+	after := heapInUse()
+	runtime.KeepAlive(check)
+	heap := float64(int64(after)-int64(before)) / float64(cookieCount(ss))
+	check = nil
+	for l := newCPULoop(b); l.next(); {
 		j := newOurJar()
 		if _, err := httpsession.LoadSession(st, j); err != nil {
 			b.Fatal(err)
 		}
 		sinkJar = j
 	}
+	b.ReportMetric(heap, "heap-B/cookie")
 }
 
 var sinkJar *httpsession.Jar
 
-func jsonSave(b *testing.B, dir string, records any) {
+func jsonSave(b *testing.B, dir string, records []httpsession.Cookie) {
 	path := filepath.Join(dir, "plain.json")
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		if err := writeAtomic(path, records); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(fileSize(b, path))/persistSize, "disk-B/cookie")
+	b.ReportMetric(float64(fileSize(b, path))/float64(len(records)), "disk-B/cookie")
 }
 
 func jsonLoad[T any](b *testing.B, dir string, records []T) {
@@ -221,7 +281,7 @@ func jsonLoad[T any](b *testing.B, dir string, records []T) {
 	if err := writeAtomic(path, records); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	for l := newCPULoop(b); l.next(); {
 		var got []T
 		if err := readJSON(path, &got); err != nil {
 			b.Fatal(err)
@@ -232,34 +292,71 @@ func jsonLoad[T any](b *testing.B, dir string, records []T) {
 	}
 }
 
-// BenchmarkSave writes 100,000 cookies to a new file. disk-B/cookie is the
+// BenchmarkSave writes N cookies to a new file. disk-B/cookie is the
 // file's size per cookie.
 func BenchmarkSave(b *testing.B) {
-	now := time.Now()
-	ss := persistSites(now)
-	b.Run("impl=ours", func(b *testing.B) { ourSaveFresh(b, b.TempDir(), ss) })
-	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
-	b.Run("impl=juju", func(b *testing.B) { jujuSaveFresh(b, b.TempDir(), ss) })
+	forPersistSizes(b, func(b *testing.B, ss []site, now time.Time) {
+		b.Run("impl=ours", func(b *testing.B) { ourSaveFresh(b, b.TempDir(), ss) })
+		b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
+		b.Run("impl=juju", func(b *testing.B) { jujuSaveFresh(b, b.TempDir(), ss) })
+	})
 }
 
 // BenchmarkSaveMerge changes one cookie and saves to a file that already
-// holds the 100,000 cookies, which a saver sharing the file with other
+// holds the N cookies, which a saver sharing the file with other
 // processes must read and merge. impl=json rewrites the file without
 // reading it, for reference.
 func BenchmarkSaveMerge(b *testing.B) {
-	now := time.Now()
-	ss := persistSites(now)
-	updates := updatesFor(ss, now)
-	b.Run("impl=ours", func(b *testing.B) { ourSaveMerge(b, b.TempDir(), ss, updates) })
-	b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
-	b.Run("impl=juju", func(b *testing.B) { jujuSaveMerge(b, b.TempDir(), ss, updates) })
+	forPersistSizes(b, func(b *testing.B, ss []site, now time.Time) {
+		updates := updatesFor(ss, now)
+		b.Run("impl=ours", func(b *testing.B) { ourSaveMerge(b, b.TempDir(), ss, updates) })
+		b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
+		b.Run("impl=juju", func(b *testing.B) { jujuSaveMerge(b, b.TempDir(), ss, updates) })
+	})
 }
 
-// BenchmarkLoad reads a file of 100,000 cookies.
+// BenchmarkSaveUnchanged saves a jar that changed nothing since its last
+// save, to the file that save wrote: the common case of a program that
+// saves on exit. impl=json rewrites the file, for reference.
+func BenchmarkSaveUnchanged(b *testing.B) {
+	forPersistSizes(b, func(b *testing.B, ss []site, now time.Time) {
+		b.Run("impl=ours", func(b *testing.B) { ourSaveUnchanged(b, b.TempDir(), ss) })
+		b.Run("impl=json", func(b *testing.B) { jsonSave(b, b.TempDir(), records(b, ss)) })
+		b.Run("impl=juju", func(b *testing.B) { jujuSaveUnchanged(b, b.TempDir(), ss) })
+	})
+}
+
+// BenchmarkLoad reads a file of N cookies. heap-B/cookie is the live heap
+// of the loaded jar per cookie.
 func BenchmarkLoad(b *testing.B) {
-	now := time.Now()
-	ss := persistSites(now)
-	b.Run("impl=ours", func(b *testing.B) { ourLoad(b, b.TempDir(), ss) })
-	b.Run("impl=json", func(b *testing.B) { jsonLoad(b, b.TempDir(), records(b, ss)) })
-	b.Run("impl=juju", func(b *testing.B) { jujuLoad(b, b.TempDir(), ss) })
+	forPersistSizes(b, func(b *testing.B, ss []site, now time.Time) {
+		b.Run("impl=ours", func(b *testing.B) { ourLoad(b, b.TempDir(), ss) })
+		b.Run("impl=json", func(b *testing.B) { jsonLoad(b, b.TempDir(), records(b, ss)) })
+		b.Run("impl=juju", func(b *testing.B) { jujuLoad(b, b.TempDir(), ss) })
+	})
+}
+
+// A cpuLoop is b.Loop that also reports cpu-ns/op, the CPU time the
+// process spent per op (garbage collection included), which other
+// programs on a busy machine disturb much less than wall time.
+type cpuLoop struct {
+	b     *testing.B
+	n     int
+	start time.Duration
+}
+
+func newCPULoop(b *testing.B) *cpuLoop { return &cpuLoop{b: b} }
+
+func (l *cpuLoop) next() bool {
+	if !l.b.Loop() {
+		if l.n > 0 {
+			l.b.ReportMetric(float64(processCPU(l.b)-l.start)/float64(l.n), "cpu-ns/op")
+		}
+		return false
+	}
+	if l.n == 0 {
+		l.start = processCPU(l.b)
+	}
+	l.n++
+	return true
 }

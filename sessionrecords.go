@@ -1,0 +1,231 @@
+package httpsession
+
+import (
+	"net/http"
+	"time"
+	"unicode/utf8"
+)
+
+// The conversions between the jar's cookies and tombstones and the records
+// of the session file (sessionjson.go describes the format): what each key
+// holds, and what a record must hold to be read.
+
+// sharedMillis returns the creation times, in Unix milliseconds, that
+// more than one of cookies has and that need cn: those of a cookie
+// created past the start of its millisecond. nil when there are none.
+func sharedMillis(cookies []Cookie) map[int64]bool {
+	var subMilli bool
+	for i := range cookies {
+		if cookies[i].Created.Nanosecond()%1e6 != 0 {
+			subMilli = true
+			break
+		}
+	}
+	if !subMilli {
+		return nil
+	}
+	seen := make(map[int64]bool, len(cookies))
+	for i := range cookies {
+		ms := milli(cookies[i].Created)
+		_, again := seen[ms]
+		seen[ms] = again
+	}
+	return seen
+}
+
+// A lineWriter makes the lines of cookies and tombstones, and holds what
+// their pointers point to.
+type lineWriter struct {
+	cookie cookieOut
+	tomb   tombstoneOut
+	ms     [5]int64
+}
+
+// cookieLine returns the line of c; tied says that another record has
+// c's creation millisecond, so that cn is written.
+func (w *lineWriter) cookieLine(c *Cookie, tied bool) *cookieOut {
+	r := &w.cookie
+	*r = cookieOut{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: &c.Path,
+		NameBytes: rawBytes(c.Name), ValueBytes: rawBytes(c.Value), PathBytes: rawBytes(c.Path)}
+	var f int
+	for i, set := range [...]bool{c.HostOnly, c.Secure, c.HttpOnly, c.Partitioned} {
+		if set {
+			f |= 1 << i
+		}
+	}
+	r.Flags = flagNames[f]
+	if sameSiteName(c.SameSite) != "" {
+		r.SameSite = &sameSiteNames[c.SameSite]
+	}
+	w.ms = [5]int64{milli(c.Expires), milli(c.Created), milli(c.LastAccess), milli(c.Updated), int64(c.Created.Nanosecond() % 1e6)}
+	if !c.Expires.IsZero() {
+		r.Expires = &w.ms[0]
+	}
+	if !c.Created.IsZero() {
+		r.Created = &w.ms[1]
+		if tied && w.ms[4] != 0 {
+			r.CreatedNS = &w.ms[4]
+		}
+	}
+	if c.LastAccess.UnixMilli() != c.Created.UnixMilli() || c.LastAccess.IsZero() != c.Created.IsZero() {
+		r.LastAccess = &w.ms[2]
+	}
+	if c.Updated.UnixMilli() != c.Created.UnixMilli() || c.Updated.IsZero() != c.Created.IsZero() {
+		r.Updated = &w.ms[3]
+	}
+	return r
+}
+
+// flagNames are the values of the f key, indexed by the flags h (1), s
+// (2), o (4) and p (8).
+var flagNames = func() (names [16]string) {
+	for i := range names {
+		for bit, x := range "hsop" {
+			if i&(1<<bit) != 0 {
+				names[i] += string(x)
+			}
+		}
+	}
+	return names
+}()
+
+// tombLine returns the line of t.
+func (w *lineWriter) tombLine(t *tombstone) *tombstoneOut {
+	w.ms[0], w.ms[1] = milli(t.Deleted), milli(t.Until)
+	w.tomb = tombstoneOut{Name: t.Name, NameBytes: rawBytes(t.Name), Domain: t.Domain,
+		Path: t.Path, PathBytes: rawBytes(t.Path), Deleted: &w.ms[0], Until: &w.ms[1]}
+	if t.HostOnly {
+		w.tomb.Flags = "h"
+	}
+	return &w.tomb
+}
+
+// rawBytes returns s for a "…b" key: nil when s is valid UTF-8 and its
+// string key holds it exactly.
+func rawBytes(s string) []byte {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return []byte(s)
+}
+
+// milli returns t as Unix milliseconds. The zero time is 0, written only
+// where a key can't be omitted (tombstones), which decodes to 1970.
+func milli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+var sameSiteNames = [...]string{
+	http.SameSiteDefaultMode: "default",
+	http.SameSiteLaxMode:     "lax",
+	http.SameSiteStrictMode:  "strict",
+	http.SameSiteNoneMode:    "none",
+}
+
+// sameSiteName returns the file's name for s, "" for unset or unknown modes.
+func sameSiteName(s http.SameSite) string {
+	if s > 0 && int(s) < len(sameSiteNames) {
+		return sameSiteNames[s]
+	}
+	return ""
+}
+
+func (r *tokenRecord) token() (*Token, error) {
+	if r == nil {
+		return nil, nil
+	}
+	t := &Token{AccessToken: r.AccessToken, TokenType: r.TokenType, RefreshToken: r.RefreshToken, IDToken: r.IDToken}
+	if r.Expiry != "" {
+		var err error
+		t.Expiry, err = time.Parse(time.RFC3339Nano, r.Expiry)
+		if y := t.Expiry.UTC().Year(); err != nil || y < 0 || y > 9999 {
+			return nil, corrupt("token: invalid expiry")
+		}
+	}
+	return t, nil
+}
+
+// cookie returns the cookie r, record i, holds. It checks each key of the
+// record in turn, which is why it is one piece.
+func (r *cookieRecord) cookie(i int) (Cookie, error) {
+	c := Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
+	switch {
+	case c.Domain == "":
+		return c, corrupt("cookie %d: no domain", i)
+	case !r.Path.set:
+		return c, corrupt("cookie %d: no path", i)
+	}
+	c.Path = exact(r.Path.v, r.PathBytes)
+	for _, x := range []byte(r.Flags) {
+		switch x {
+		case 'h':
+			c.HostOnly = true
+		case 's':
+			c.Secure = true
+		case 'o':
+			c.HttpOnly = true
+		case 'p':
+			c.Partitioned = true
+		default:
+			return c, corrupt("cookie %d: unknown flag %q", i, x)
+		}
+	}
+	if r.SameSite.set {
+		for m, name := range sameSiteNames {
+			if name != "" && name == r.SameSite.v {
+				c.SameSite = http.SameSite(m)
+			}
+		}
+		if c.SameSite == 0 {
+			return c, corrupt("cookie %d: unknown SameSite mode", i)
+		}
+	}
+	if r.Expires.set {
+		c.Expires = time.UnixMilli(r.Expires.v)
+	}
+	if r.Created.set {
+		c.Created = time.UnixMilli(r.Created.v)
+	}
+	if ns := r.CreatedNS; ns.set {
+		if !r.Created.set || ns.v < 0 || ns.v >= 1e6 {
+			return c, corrupt("cookie %d: cn out of range or without c", i)
+		}
+		c.Created = c.Created.Add(time.Duration(ns.v))
+	}
+	c.LastAccess, c.Updated = c.Created, c.Created
+	if r.LastAccess.set {
+		c.LastAccess = time.UnixMilli(r.LastAccess.v)
+	}
+	if r.Updated.set {
+		c.Updated = time.UnixMilli(r.Updated.v)
+	}
+	return c, nil
+}
+
+// tombstone returns the tombstone r, record i, holds.
+func (r *tombstoneRecord) tombstone(i int) (tombstone, error) {
+	t := tombstone{Name: exact(r.Name, r.NameBytes), Domain: r.Domain, Path: exact(r.Path, r.PathBytes)}
+	for _, x := range []byte(r.Flags) {
+		if x != 'h' {
+			return t, corrupt("tombstone %d: unknown flag %q", i, x)
+		}
+		t.HostOnly = true
+	}
+	if t.Domain == "" || !r.Deleted.set || !r.Until.set {
+		return t, corrupt("tombstone %d: missing domain, del or until", i)
+	}
+	t.Deleted, t.Until = time.UnixMilli(r.Deleted.v), time.UnixMilli(r.Until.v)
+	return t, nil
+}
+
+// exact returns a string read from its key s and its "…b" key raw: raw
+// when present.
+func exact(s string, raw []byte) string {
+	if raw != nil {
+		return string(raw)
+	}
+	return s
+}
