@@ -154,7 +154,8 @@ type originKey struct{ scheme, host string }
 func (k originKey) String() string { return k.scheme + "://" + k.host }
 
 // paceState is what the pacer knows of one origin: the latest signal it
-// followed, and the next free slot when the pacing is local.
+// followed, and the next free slot when the pacing is local. One origin
+// follows one bucket at a time, the one its latest response named.
 type paceState struct {
 	bucket    string
 	sent      time.Time // when the request whose signal is followed was sent
