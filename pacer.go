@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,9 +86,15 @@ type pacer struct {
 	log    *slog.Logger
 	warned atomic.Bool // the shared state failed once and was logged
 
-	// mu guards origins and contacts.
+	// mu guards origins, routes, last and contacts.
 	mu      sync.Mutex
-	origins map[originKey]*paceState
+	origins map[paceKey]*paceState
+	// routes names the bucket the latest response to a path's first
+	// segment named, and last the latest one of each origin, for the
+	// paths that have none yet: so that endpoints with quotas of their
+	// own on one origin (GitHub's search and core) are paced apart.
+	routes map[routeKey]string
+	last   map[originKey]string
 	// contacts holds, for each origin this process has sent to, a channel
 	// closed once the first request's answer is in.
 	contacts map[originKey]chan struct{}
@@ -151,11 +158,32 @@ const maxContactWait = time.Second
 
 type originKey struct{ scheme, host string }
 
+// A paceKey names a bucket of an origin.
+type paceKey struct {
+	origin originKey
+	bucket string
+}
+
+// A routeKey names the first segment of a path on an origin.
+type routeKey struct {
+	origin  originKey
+	segment string
+}
+
+// firstSegment returns the first segment of u's path ("search" for
+// "/search/issues").
+func firstSegment(u *url.URL) string {
+	seg := strings.TrimPrefix(u.Path, "/")
+	if i := strings.IndexByte(seg, '/'); i >= 0 {
+		seg = seg[:i]
+	}
+	return seg
+}
+
 func (k originKey) String() string { return k.scheme + "://" + k.host }
 
-// paceState is what the pacer knows of one origin: the latest signal it
-// followed, and the next free slot when the pacing is local. One origin
-// follows one bucket at a time, the one its latest response named.
+// paceState is what the pacer knows of one bucket of an origin: the latest
+// signal it followed, and the next free slot when the pacing is local.
 type paceState struct {
 	bucket    string
 	sent      time.Time // when the request whose signal is followed was sent
@@ -181,21 +209,41 @@ func (p *pacer) observe(req *http.Request, resp *http.Response, sent, now time.T
 		return
 	}
 	k := keyOf(req)
+	route := routeKey{k, firstSegment(req.URL)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.origins == nil {
-		p.origins = make(map[originKey]*paceState)
+		p.origins = make(map[paceKey]*paceState)
+		p.routes = make(map[routeKey]string)
+		p.last = make(map[originKey]string)
 	}
-	st := p.origins[k]
+	bucket := sig.bucket
+	if sig.remaining < 0 {
+		// A Retry-After alone names no bucket: it holds the path's.
+		bucket = p.bucketOf(route)
+	}
+	pk := paceKey{k, bucket}
+	st := p.origins[pk]
 	if st == nil {
-		if len(p.origins) >= minSweep {
+		if len(p.origins) >= minSweep || len(p.routes) >= minSweep {
 			p.dropExpired(now)
 		}
 		st = &paceState{remaining: -1}
-		p.origins[k] = st
+		p.origins[pk] = st
 		p.active.Store(true)
 	}
+	p.routes[route] = bucket
+	p.last[k] = bucket
 	st.update(sig, sent, now)
+}
+
+// bucketOf returns the bucket that paces route: the one its latest answer
+// named, or else the origin's latest. p.mu must be held.
+func (p *pacer) bucketOf(route routeKey) string {
+	if b, ok := p.routes[route]; ok {
+		return b
+	}
+	return p.last[route.origin]
 }
 
 // update folds sig, from the response to a request sent at sent, into st.
@@ -314,20 +362,31 @@ func (p *pacer) dropExpired(now time.Time) {
 			delete(p.origins, k)
 		}
 	}
+	for r, b := range p.routes {
+		if p.origins[paceKey{r.origin, b}] == nil {
+			delete(p.routes, r)
+		}
+	}
+	for o, b := range p.last {
+		if p.origins[paceKey{o, b}] == nil {
+			delete(p.last, o)
+		}
+	}
 }
 
 // request returns the PaceRequest of req's origin at now, its shared key
 // and the source of its pacing; ok false when the origin is not paced.
-func (p *pacer) request(k originKey, now time.Time, limit time.Duration) (r PaceRequest, bucket, source string, ok bool) {
+func (p *pacer) request(route routeKey, now time.Time, limit time.Duration) (r PaceRequest, pk paceKey, source string, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := p.origins[k]
+	pk = paceKey{route.origin, p.bucketOf(route)}
+	st := p.origins[pk]
 	if st == nil {
-		return r, "", "", false
+		return r, pk, "", false
 	}
 	if now.After(st.expires) {
-		delete(p.origins, k)
-		return r, "", "", false
+		delete(p.origins, pk)
+		return r, pk, "", false
 	}
 	r = PaceRequest{Interval: st.interval, Remaining: st.remaining, Max: limit}
 	if st.hold.After(now) {
@@ -336,14 +395,14 @@ func (p *pacer) request(k originKey, now time.Time, limit time.Duration) (r Pace
 	if !st.resetAt.IsZero() && st.remaining >= 0 {
 		r.Reset = st.resetAt.Sub(now)
 	}
-	return r, k.String() + " " + st.bucket, st.source, true
+	return r, pk, st.source, true
 }
 
-// reserveLocal takes the next slot of k from the local state.
-func (p *pacer) reserveLocal(k originKey, r PaceRequest, now time.Time) (wait time.Duration, release func(), ok bool) {
+// reserveLocal takes the next slot of bucket pk from the local state.
+func (p *pacer) reserveLocal(pk paceKey, r PaceRequest, now time.Time) (wait time.Duration, release func(), ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := p.origins[k]
+	st := p.origins[pk]
 	if st == nil {
 		return 0, func() {}, true
 	}
@@ -373,7 +432,7 @@ func (p *pacer) reserve(req *http.Request, now time.Time, limit time.Duration, s
 		return 0, nil, "", nil
 	}
 	k := keyOf(req)
-	r, bucket, source, ok := p.request(k, now, limit)
+	r, pk, source, ok := p.request(routeKey{k, firstSegment(req.URL)}, now, limit)
 	if !ok {
 		return 0, nil, "", nil
 	}
@@ -386,7 +445,7 @@ func (p *pacer) reserve(req *http.Request, now time.Time, limit time.Duration, s
 	ok = false
 	if p.shared != nil {
 		var serr error
-		wait, release, serr = p.shared.ReservePace(req.Context(), bucket, r)
+		wait, release, serr = p.shared.ReservePace(req.Context(), k.String()+" "+pk.bucket, r)
 		switch {
 		case serr == nil:
 			ok = wait <= limit
@@ -396,10 +455,10 @@ func (p *pacer) reserve(req *http.Request, now time.Time, limit time.Duration, s
 			if p.warned.CompareAndSwap(false, true) {
 				p.log.Warn("httpsession: shared rate-limit state unreachable, pacing this process alone", "err", serr)
 			}
-			wait, release, ok = p.reserveLocal(k, r, now)
+			wait, release, ok = p.reserveLocal(pk, r, now)
 		}
 	} else {
-		wait, release, ok = p.reserveLocal(k, r, now)
+		wait, release, ok = p.reserveLocal(pk, r, now)
 	}
 	if !ok {
 		if release != nil {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -354,6 +356,53 @@ func TestFirstContactLogin(t *testing.T) {
 		}
 		if took := time.Since(start); took != 0 {
 			t.Errorf("4 first requests with a login took %v, want no wait", took)
+		}
+	})
+}
+
+// TestPacingBucketsPerPath: endpoints with quotas of their own on one
+// origin, as GitHub's search (30 a minute) and core, are paced apart: a
+// path is paced by the bucket its latest answer named, so the core
+// requests are not slowed to the search quota.
+func TestPacingBucketsPerPath(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			if strings.HasPrefix(r.URL.Path, "/search/") {
+				h.Set("X-RateLimit-Limit", "30")
+				h.Set("X-RateLimit-Remaining", "29")
+				h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+				h.Set("X-RateLimit-Resource", "search")
+				return
+			}
+			h.Set("X-RateLimit-Limit", "5000")
+			h.Set("X-RateLimit-Remaining", "4999")
+			h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+			h.Set("X-RateLimit-Resource", "core")
+		}))
+		c := pacedClient(t, nil, nil, "", nil)
+		get := func(path string) {
+			resp, err := c.Get(context.Background(), srv.URL+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		get("/search/issues")
+		get("/repos/a/b")
+		start := time.Now()
+		for range 10 {
+			get("/repos/a/b")
+		}
+		// core: 5,000 an hour is 0.72s a request (and the margin).
+		if took, want := time.Since(start), 10*time.Duration(float64(time.Hour/5000)*paceMargin); took > want {
+			t.Errorf("10 core requests took %v, want at most %v (not the search quota's 2s each)", took, want)
+		}
+		get("/search/issues") // the search slot is free by now
+		start = time.Now()
+		get("/search/issues")
+		if took, want := time.Since(start), time.Duration(float64(2*time.Second)*paceMargin); took != want {
+			t.Errorf("a search request right after another took %v, want the search pacing, %v", took, want)
 		}
 	})
 }
