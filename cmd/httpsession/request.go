@@ -344,6 +344,10 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 	p.MaxRetryAfter = f.maxWait
 	p.MaxDelay = min(p.MaxDelay, f.maxWait)
 	p.OnRetry = func(ev httpsession.RetryEvent) {
+		if ev.Pacing {
+			announcePacing(e, ev)
+			return
+		}
 		attempts.Add(1)
 		what := fmt.Sprintf("%d %s", ev.StatusCode, http.StatusText(ev.StatusCode))
 		if ev.StatusCode == 0 {
@@ -358,6 +362,18 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 		}
 	}
 	return p
+}
+
+// announcePacing tells of a wait the server's rate limit asks for before a
+// try: each one with -v, a long one on a terminal.
+func announcePacing(e *env, ev httpsession.RetryEvent) {
+	switch {
+	case e.verbose:
+		fmt.Fprintf(e.stderr, "httpsession: rate limit: %s %s: waiting %s (%s)\n",
+			ev.Method, redact(ev.URL), ev.Wait.Round(time.Millisecond), ev.Source)
+	case ev.Wait >= longWait && isTerminalWriter(e.stderr):
+		fmt.Fprintf(e.stderr, "httpsession: the server's rate limit (%s); waiting %s before sending (Ctrl-C to stop)\n", ev.Source, ev.Wait.Round(time.Second))
+	}
 }
 
 // longWait is the wait from which a retry is announced on a terminal

@@ -55,12 +55,14 @@ func (e *env) logger() *slog.Logger {
 	return slog.New(&lineHandler{w: e.stderr, level: level, mu: new(sync.Mutex)})
 }
 
-// libraryRetryRecord names the library's debug records of retries, which
-// the request commands report themselves, once, with the reason and the
-// wait (retryPolicy and explain).
+// libraryRetryRecord names the library's debug records of retries and
+// rate-limit waits, which the request commands report themselves, once,
+// with the reason and the wait (retryPolicy, explain and the pacing
+// report).
 var libraryRetryRecord = map[string]bool{
 	"httpsession: retrying":                            true,
 	"httpsession: Retry-After above cap, not retrying": true,
+	"httpsession: pacing":                              true,
 }
 
 // lineHandler writes one plain line per record: "httpsession: warning:
