@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -151,24 +151,29 @@ type optInt struct {
 var errNotInteger = errors.New("not an integer")
 
 func (o *optInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	val, err := dec.ReadValue()
-	switch {
-	case err != nil:
-		return err
-	case val.Kind() == 'n':
+	switch dec.PeekKind() {
+	case 'n':
 		*o = optInt{}
+		_, err := dec.ReadToken()
+		return err
+	case '0':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		// The decoder has checked the JSON number; Int takes the
+		// integers of int64 of it.
+		v, err := tok.Int()
+		if err != nil {
+			return errNotInteger
+		}
+		*o = optInt{v, true}
 		return nil
-	case val.Kind() != '0':
-		return errNotInteger
 	}
-	// The decoder has checked the JSON number; an integer of int64 is
-	// what ParseInt accepts of it.
-	v, err := strconv.ParseInt(string(val), 10, 64)
-	if err != nil {
-		return errNotInteger
+	if _, err := dec.ReadValue(); err != nil { // or the reason it could not peek
+		return err
 	}
-	*o = optInt{v, true}
-	return nil
+	return errNotInteger
 }
 
 // An optString is a string key that may be absent, as optInt.
@@ -377,6 +382,9 @@ type docReader struct {
 	dec    *jsontext.Decoder
 	doc    *sessionDoc
 	cookie func(*Cookie)
+	// strings holds the strings of recent records: their domains and
+	// paths recur, and a loaded jar shares them.
+	strings stringCache
 }
 
 // member reads the value of the document's member key. Adding a member
@@ -408,8 +416,7 @@ func (r *docReader) member(key string) error {
 			c   Cookie
 		)
 		err = r.array("cookie", func(i int) error {
-			rec = cookieRecord{}
-			if err := r.decode(&rec); err != nil {
+			if err := r.readCookie(&rec); err != nil {
 				return err
 			}
 			var err error
@@ -437,6 +444,108 @@ func (r *docReader) member(key string) error {
 		}
 	}
 	return invalid(err, key)
+}
+
+// readCookie reads the next cookie record into rec key by key, as
+// json.UnmarshalDecode would into the struct: its keys are few and fixed,
+// and taking them off the decoder's tokens spares the reflection that
+// unmarshaling spends on each key, half of a load. A value of a rarer
+// form (null, a wrong type, base64, a record that is no object) goes
+// through json.UnmarshalDecode, so that it reads, and fails, as in the
+// struct.
+func (r *docReader) readCookie(rec *cookieRecord) error {
+	*rec = cookieRecord{}
+	if r.dec.PeekKind() != '{' {
+		return r.decode(rec)
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	for r.dec.PeekKind() != '}' {
+		name, err := r.dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		switch name.String() {
+		case "n":
+			err = r.readString(&rec.Name)
+		case "v":
+			err = r.readString(&rec.Value)
+		case "d":
+			err = r.readString(&rec.Domain)
+		case "f":
+			err = r.readString(&rec.Flags)
+		case "p":
+			err = r.readOptString(&rec.Path)
+		case "ss":
+			err = r.readOptString(&rec.SameSite)
+		case "e":
+			err = r.readInt(&rec.Expires)
+		case "c":
+			err = r.readInt(&rec.Created)
+		case "cn":
+			err = r.readInt(&rec.CreatedNS)
+		case "a":
+			err = r.readInt(&rec.LastAccess)
+		case "u":
+			err = r.readInt(&rec.Updated)
+		case "nb":
+			err = r.decode(&rec.NameBytes)
+		case "vb":
+			err = r.decode(&rec.ValueBytes)
+		case "pb":
+			err = r.decode(&rec.PathBytes)
+		default:
+			err = r.dec.SkipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := r.dec.ReadToken() // the '}'
+	return err
+}
+
+// readString reads a string value into s, as json.UnmarshalDecode does:
+// a JSON string with neither escapes nor invalid UTF-8 straight from the
+// decoder's buffer, through the reader's string cache, and any other
+// value through json.UnmarshalDecode, which unescapes, reads invalid
+// UTF-8 as U+FFFD, null as "", and reports a wrong type.
+func (r *docReader) readString(s *string) error {
+	if r.dec.PeekKind() != '"' {
+		return r.decode(s)
+	}
+	val, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if raw := val[1 : len(val)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		*s = r.strings.get(raw)
+		return nil
+	}
+	return json.Unmarshal(val, s, decodeOptions)
+}
+
+// readOptString reads a string key that may be absent into o, as its
+// UnmarshalJSONFrom.
+func (r *docReader) readOptString(o *optString) error {
+	if r.dec.PeekKind() == 'n' {
+		*o = optString{}
+		_, err := r.dec.ReadToken()
+		return err
+	}
+	o.set = true
+	return r.readString(&o.v)
+}
+
+// readInt reads an integer key into o; a value of another type is a
+// *json.SemanticError naming the key, as from json.UnmarshalDecode.
+func (r *docReader) readInt(o *optInt) error {
+	err := o.UnmarshalJSONFrom(r.dec)
+	if err == errNotInteger {
+		err = &json.SemanticError{JSONPointer: r.dec.StackPointer(), Err: err}
+	}
+	return err
 }
 
 // decode unmarshals the next value into v.

@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"hash/maphash"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -227,5 +228,25 @@ func exact(s string, raw []byte) string {
 	if raw != nil {
 		return string(raw)
 	}
+	return s
+}
+
+// A stringCache makes strings of the bytes of a document, sharing those
+// that recur (domains, paths, common names) as encoding/json/v2 does: a
+// string of 2–256 bytes is kept in one of 256 slots chosen by its hash,
+// and returned again while it stays there.
+type stringCache [256]string
+
+// get returns b as a string.
+func (c *stringCache) get(b []byte) string {
+	if len(b) < 2 || len(b) > 256 {
+		return string(b)
+	}
+	i := maphash.Bytes(docSeed, b) % uint64(len(c))
+	if s := c[i]; s == string(b) {
+		return s
+	}
+	s := string(b)
+	c[i] = s
 	return s
 }
