@@ -71,9 +71,13 @@ import (
 // without it, as on Go 1.26 by default, they compile the same code from
 // the module. When Go 1.26 is no longer supported, the imports become
 // encoding/json/v2 and encoding/json/jsontext, and nothing else changes.
-// The codec is declarative: the record types below and their tags; the
-// code around them lays out the lines, reads one record at a time and
-// keeps the escapes files have always had (fileEscapes).
+// The record types below and their tags define the format; the code
+// around them lays out the lines, reads one record at a time and keeps
+// the escapes files have always had (fileEscapes). Cookie records, the
+// bulk of a file, are read and written as the encoder's and decoder's
+// tokens, key by key in the order of the struct (readCookie,
+// recordWriter.cookie), and their rarer values through the struct's
+// types, as the tags say.
 //
 // Files written by encoding/json (v1) read as they did: a byte that is not
 // UTF-8 reads as U+FFFD, and of a key given twice the last wins. Keys
@@ -85,14 +89,6 @@ import (
 
 // sessionVersion is the only version of the session file format.
 const sessionVersion = 1
-
-// sessionDoc is the decoded content of a session file.
-type sessionDoc struct {
-	cookies      []Cookie
-	tombs        []tombstone
-	token        *Token
-	tokenUpdated time.Time // zero when the token never changed
-}
 
 // cookieRecordOf is a cookie's line in the file. Its keys of type I
 // (integers) and S (strings) are those whose absence means something:
@@ -219,7 +215,8 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	if !slices.IsSortedFunc(d.tombs, byTombID) {
 		slices.SortStableFunc(d.tombs, byTombID)
 	}
-	w := recordWriter{buf: bytes.NewBuffer(b)}
+	buf := bytes.NewBuffer(b)
+	w := recordWriter{buf: buf, enc: jsontext.NewEncoder(buf, tokenOptions)}
 	w.buf.WriteString(`{"version":1`)
 	if t := d.token; t != nil {
 		r := tokenRecord{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, IDToken: t.IDToken}
@@ -251,6 +248,7 @@ func (d *sessionDoc) encode(b []byte) []byte {
 // Each record is marshaled straight into the buffer.
 type recordWriter struct {
 	buf *bytes.Buffer
+	enc *jsontext.Encoder // for cookie records
 }
 
 // member writes the document's member name with the value v.
@@ -281,7 +279,9 @@ var encodeOptions = jsontext.AllowInvalidUTF8(true)
 
 func (w recordWriter) put(v any) {
 	start := w.buf.Len()
-	if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
+	if c, ok := v.(*cookieOut); ok {
+		w.cookie(c)
+	} else if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
 		// Records hold strings, byte slices and integers only.
 		panic("httpsession: encoding a session record: " + err.Error())
 	}
@@ -292,39 +292,72 @@ func (w recordWriter) put(v any) {
 	}
 }
 
-// fileEscapes returns rec, JSON from the marshaler, with the string
-// escapes of the session file where the two differ: \b and \f are written
-// \u0008 and \u000c, as files written so far have them, so that the same
-// state gives the same bytes.
-func fileEscapes(rec []byte) []byte {
-	out := make([]byte, 0, len(rec)+16)
-	for i := 0; i < len(rec); i++ {
-		if rec[i] != '\\' {
-			out = append(out, rec[i])
-			continue
-		}
-		i++ // JSON never ends a value with a backslash
-		switch rec[i] {
-		case 'b':
-			out = append(out, `\u0008`...)
-		case 'f':
-			out = append(out, `\u000c`...)
-		default:
-			out = append(out, '\\', rec[i])
-		}
-	}
-	return out
-}
+// tokenOptions are the options of the encoder of cookie records: those
+// of encodeOptions, and no check for duplicate keys, which a record
+// written from its fields has none of.
+var tokenOptions = json.JoinOptions(encodeOptions, jsontext.AllowDuplicateNames(true))
 
-// decodeSession parses a session file. Every error it returns is a
-// *SessionFileError without Path; none contains data from the file.
-func decodeSession(data []byte) (*sessionDoc, error) {
-	doc := &sessionDoc{}
-	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
-	if err != nil {
-		return nil, err
+// cookie writes the cookie record r as json.MarshalWrite does, field by
+// field in the order of cookieRecordOf, omitting the same zero values,
+// but as tokens of the encoder, without the reflection over each field
+// that marshaling spends, half of a save. Byte slices, in the few records
+// that have them, go through json.MarshalEncode.
+func (w recordWriter) cookie(r *cookieOut) {
+	enc := w.enc
+	enc.Reset(w.buf, tokenOptions)
+	var err error
+	check := func(e error) {
+		if e != nil {
+			err = e
+		}
 	}
-	return doc, nil
+	put := func(key string, val jsontext.Token) {
+		check(enc.WriteToken(jsontext.String(key)))
+		check(enc.WriteToken(val))
+	}
+	putBytes := func(key string, b []byte) {
+		if b != nil {
+			check(enc.WriteToken(jsontext.String(key)))
+			check(json.MarshalEncode(enc, b))
+		}
+	}
+	putInt := func(key string, v *int64) {
+		if v != nil {
+			put(key, jsontext.Int(*v))
+		}
+	}
+	putStr := func(key string, s *string) {
+		if s != nil {
+			put(key, jsontext.String(*s))
+		}
+	}
+	check(enc.WriteToken(jsontext.BeginObject))
+	put("n", jsontext.String(r.Name))
+	putBytes("nb", r.NameBytes)
+	if r.Value != "" {
+		put("v", jsontext.String(r.Value))
+	}
+	putBytes("vb", r.ValueBytes)
+	put("d", jsontext.String(r.Domain))
+	put("p", jsontext.String(*r.Path)) // cookieLine sets it
+	putBytes("pb", r.PathBytes)
+	if r.Flags != "" {
+		put("f", jsontext.String(r.Flags))
+	}
+	putStr("ss", r.SameSite)
+	putInt("e", r.Expires)
+	putInt("c", r.Created)
+	putInt("cn", r.CreatedNS)
+	putInt("a", r.LastAccess)
+	putInt("u", r.Updated)
+	check(enc.WriteToken(jsontext.EndObject))
+	if err != nil {
+		// Records hold strings, byte slices and integers only.
+		panic("httpsession: encoding a session record: " + err.Error())
+	}
+	// The encoder ends each top-level value with a newline; the layout
+	// puts its own.
+	w.buf.Truncate(w.buf.Len() - 1)
 }
 
 // decodeOptions are the options of the decoder. Files written by
@@ -577,18 +610,6 @@ func (r *docReader) array(kind string, rec func(i int) error) error {
 	}
 	_, err := r.dec.ReadToken() // the ']'
 	return err
-}
-
-func corrupt(format string, args ...any) error {
-	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
-}
-
-// recordKeys are the keys of the records and the token object, which an
-// error may name.
-var recordKeys = map[string]bool{
-	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
-	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
-	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
 }
 
 // invalid describes err, met in the record where ("" at the top), without

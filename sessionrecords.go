@@ -1,6 +1,7 @@
 package httpsession
 
 import (
+	"fmt"
 	"hash/maphash"
 	"net/http"
 	"time"
@@ -249,4 +250,59 @@ func (c *stringCache) get(b []byte) string {
 	s := string(b)
 	c[i] = s
 	return s
+}
+
+// sessionDoc is the decoded content of a session file.
+type sessionDoc struct {
+	cookies      []Cookie
+	tombs        []tombstone
+	token        *Token
+	tokenUpdated time.Time // zero when the token never changed
+}
+
+// fileEscapes returns rec, JSON from the marshaler, with the string
+// escapes of the session file where the two differ: \b and \f are written
+// \u0008 and \u000c, as files written so far have them, so that the same
+// state gives the same bytes.
+func fileEscapes(rec []byte) []byte {
+	out := make([]byte, 0, len(rec)+16)
+	for i := 0; i < len(rec); i++ {
+		if rec[i] != '\\' {
+			out = append(out, rec[i])
+			continue
+		}
+		i++ // JSON never ends a value with a backslash
+		switch rec[i] {
+		case 'b':
+			out = append(out, `\u0008`...)
+		case 'f':
+			out = append(out, `\u000c`...)
+		default:
+			out = append(out, '\\', rec[i])
+		}
+	}
+	return out
+}
+
+func corrupt(format string, args ...any) error {
+	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// recordKeys are the keys of the records and the token object, which an
+// error may name.
+var recordKeys = map[string]bool{
+	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
+	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
+	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
+}
+
+// decodeSession parses a session file. Every error it returns is a
+// *SessionFileError without Path; none contains data from the file.
+func decodeSession(data []byte) (*sessionDoc, error) {
+	doc := &sessionDoc{}
+	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
