@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -494,9 +495,9 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 	if _, err := r.dec.ReadToken(); err != nil {
 		return err
 	}
-	for r.dec.PeekKind() != '}' {
-		name, err := r.dec.ReadToken()
-		if err != nil {
+	for {
+		name, err := r.dec.ReadToken() // a key or the '}'
+		if err != nil || name.Kind() == '}' {
 			return err
 		}
 		switch name.String() {
@@ -535,8 +536,6 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 			return err
 		}
 	}
-	_, err := r.dec.ReadToken() // the '}'
-	return err
 }
 
 // readString reads a string value into s, as json.UnmarshalDecode does:
@@ -545,38 +544,60 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 // value through json.UnmarshalDecode, which unescapes, reads invalid
 // UTF-8 as U+FFFD, null as "", and reports a wrong type.
 func (r *docReader) readString(s *string) error {
-	if r.dec.PeekKind() != '"' {
-		return r.decode(s)
-	}
-	val, err := r.dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	if raw := val[1 : len(val)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		*s = r.strings.get(raw)
-		return nil
-	}
-	return json.Unmarshal(val, s, decodeOptions)
+	_, err := r.readStringOrNull(s)
+	return err
 }
 
 // readOptString reads a string key that may be absent into o, as its
 // UnmarshalJSONFrom.
 func (r *docReader) readOptString(o *optString) error {
-	if r.dec.PeekKind() == 'n' {
-		*o = optString{}
-		_, err := r.dec.ReadToken()
-		return err
-	}
-	o.set = true
-	return r.readString(&o.v)
+	null, err := r.readStringOrNull(&o.v)
+	o.set = !null
+	return err
 }
 
-// readInt reads an integer key into o; a value of another type is a
-// *json.SemanticError naming the key, as from json.UnmarshalDecode.
+// readStringOrNull is readString, also reporting whether the value was
+// null.
+func (r *docReader) readStringOrNull(s *string) (null bool, err error) {
+	val, err := r.dec.ReadValue()
+	if err != nil {
+		return false, err
+	}
+	if val[0] == '"' {
+		if raw := val[1 : len(val)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			*s = r.strings.get(raw)
+			return false, nil
+		}
+	}
+	return val[0] == 'n', r.at(json.Unmarshal(val, s, decodeOptions))
+}
+
+// readInt reads an integer key into o, as its UnmarshalJSONFrom.
 func (r *docReader) readInt(o *optInt) error {
-	err := o.UnmarshalJSONFrom(r.dec)
-	if err == errNotInteger {
-		err = &json.SemanticError{JSONPointer: r.dec.StackPointer(), Err: err}
+	val, err := r.dec.ReadValue()
+	switch {
+	case err != nil:
+		return err
+	case val[0] == 'n':
+		*o = optInt{}
+		return nil
+	case val.Kind() == '0':
+		// The decoder has checked the JSON number; an integer of int64
+		// is what ParseInt accepts of it.
+		if v, err := strconv.ParseInt(string(val), 10, 64); err == nil {
+			*o = optInt{v, true}
+			return nil
+		}
+	}
+	return r.at(&json.SemanticError{Err: errNotInteger})
+}
+
+// at places err, an error of the value just read, at that value: the key
+// it names is the reason of the error (invalid).
+func (r *docReader) at(err error) error {
+	var se *json.SemanticError
+	if errors.As(err, &se) && se.JSONPointer == "" {
+		se.JSONPointer = r.dec.StackPointer()
 	}
 	return err
 }
