@@ -179,6 +179,11 @@ func New(o Options) (*Client, error) {
 	if c.sess, err = openStore(&o, c.jar, log); err != nil {
 		return nil, err
 	}
+	var shared PaceStore
+	if c.sess != nil {
+		shared, _ = c.sess.store.(PaceStore)
+	}
+	t.listen = newListener(retry, shared, log)
 	if o.Auth != nil {
 		c.startTokens(&o, t, now)
 		t.tokens = c.tokens
@@ -265,7 +270,7 @@ func openStore(o *Options, jar *Jar, log *slog.Logger) (*session, error) {
 // refuses redirects to another origin so credentials in a 307/308 body stay
 // put.
 func (c *Client) startTokens(o *Options, t *transport, now func() time.Time) {
-	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, log: t.log, changed: t.changed, csrf: t.csrf}
+	authT := &transport{base: t.base, jar: t.jar, header: t.header, retry: t.retry, listen: t.listen.forTokens(), log: t.log, changed: t.changed, csrf: t.csrf}
 	authHC := &http.Client{Transport: authT, CheckRedirect: sameOriginRedirects}
 	to := TokenOptions{}
 	if o.TokenOptions != nil {

@@ -22,10 +22,12 @@
 //
 //	Client.Do = http.Client.Do         client.go: follows redirects, one RoundTrip per hop
 //	└ transport.RoundTrip              transport.go: one hop
-//	  └ RetryPolicy.do                 retry.go: 429/502/503/504 and connection errors
+//	  └ RetryPolicy.do                 retry.go: 429/502/503/504 and connection errors, retry budget (budget.go)
+//	   └ listener.try                  listen.go: breaker (breaker.go), pacing (pacer.go), rate-limit fields (ratelimit.go)
 //	    └ transport.attempt            transport.go: one attempt; a 401 (or a logout, formlogin.go) replays it once
 //	      └ transport.send             transport.go: one request on the wire
-//	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only
+//	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only;
+//	        │                              a new token under a shared store's lock: tokenlock.go
 //	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
 //	        ├ csrfState.add                csrf.go: the CSRF token, to the origin that set it only
 //	        ├ base.RoundTrip
@@ -107,7 +109,12 @@
 //
 // [Client.Do] is HTTPClient().Do: errors are [*url.Error], a non-2xx status
 // is not an error, and a 429, 502, 503 or 504 the policy stops retrying is
-// returned as the response ([RetryAfter] reads its wait). When the
+// returned as the response ([RetryAfter] reads its wait). A request the
+// origin's advertised rate limit would hold longer than
+// [RetryPolicy.MaxRetryAfter] fails unsent with a [*RateLimitError], and
+// one to an origin whose circuit breaker is open with a
+// [*CircuitOpenError] (see [RetryPolicy.NoPacing] and
+// [RetryPolicy.BreakAfter]). When the
 // ready-made authenticators get no token, the error is an [*AuthError],
 // [*OAuth2Error] or [*FlowError], matching [ErrAuthResponse] if the
 // endpoint answered; a browser or device login that needs a person who is

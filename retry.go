@@ -119,6 +119,45 @@ type RetryPolicy struct {
 	// not block.
 	OnRetry func(RetryEvent)
 
+	// NoPacing turns off the pacing to the rate limits servers advertise.
+	// By default every response's RateLimit and RateLimit-Policy fields,
+	// the older RateLimit-Limit/-Remaining/-Reset, X-RateLimit-* and the
+	// Retry-After of a 429 or 503 feed a pacer per origin that spreads the
+	// quota evenly over its window (and holds the origin when nothing is
+	// left), instead of letting a burst run into 429s. An origin that has
+	// sent none of these fields is not paced; while the first request to
+	// an origin is in flight, others to it wait for its answer, up to a
+	// second. A wait longer than MaxRetryAfter is not made: the try
+	// fails at once with a *RateLimitError. Clients sharing a Store that
+	// implements PaceStore share the pacing, across processes too.
+	NoPacing bool
+
+	// RetryBudget is the share of an origin's requests that may be retried
+	// (Finagle's and Envoy's retry budgets): each first try adds
+	// RetryBudget of a retry to the origin's budget, plus one retry a
+	// second whatever the traffic, up to three saved up; each retry takes
+	// one. A retry the budget cannot pay for is not made, so an outage
+	// multiplies the load on the server by 1+RetryBudget at most, not by
+	// MaxAttempts. A retry of a 429, or one the server asked for with
+	// Retry-After, costs nothing: the pacer holds the whole origin until
+	// the server's reset. 0 means 0.2; a negative value means no budget.
+	RetryBudget float64
+
+	// BreakAfter, when positive, gives each origin a circuit breaker
+	// (sony/gobreaker): after BreakAfter tries in a row that failed with a
+	// connection error, a timeout or a 5xx status, tries to that origin
+	// fail at once with a *CircuitOpenError for BreakFor; then one probe
+	// goes through, and its success closes the breaker. 0 means no
+	// breaker: it is off by default because a session acts for one user
+	// on few origins, where failing fast turns a server's short hiccup
+	// into errors the caller would not have seen, and the retry budget
+	// already bounds the load an outage adds. Turn it on for a fleet that
+	// should stop knocking on a dead origin.
+	BreakAfter int
+	// BreakFor is how long an open breaker fails tries before a probe.
+	// 0 means 2 seconds.
+	BreakFor time.Duration
+
 	// RateLimit, when positive, limits the tries sent to each host
 	// (host:port of the request URL) to that many per second, with bursts of
 	// RateBurst, so a program can stay under a site's limits before it is
@@ -165,6 +204,13 @@ type RetryEvent struct {
 	Attempt int
 	// Wait is how long the policy will wait before the next try.
 	Wait time.Duration
+	// Source says what set Wait: "Retry-After", "backoff", or, for a
+	// pacing wait, the server's field ("RateLimit r=0 t=1",
+	// "x-ratelimit-reset").
+	Source string
+	// Pacing is true for a wait before try Attempt to keep to the
+	// origin's advertised rate limit; StatusCode and Err are then zero.
+	Pacing bool
 }
 
 // DefaultRetryPolicy returns a new policy with every default spelled out:
@@ -374,6 +420,12 @@ func replayable(req *http.Request, nonIdempotent bool, resp *http.Response, err 
 // by the request's context gives an error wrapping the context's error. A
 // nil policy tries once.
 func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	return p.doListening(req, log, nil, attempt)
+}
+
+// doListening is do with every try sent through l (pacing, breaker) and
+// every retry paid from l's budget; a nil l is none of these.
+func (p *RetryPolicy) doListening(req *http.Request, log *slog.Logger, l *listener, attempt func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if p == nil {
 		return attempt(req)
 	}
@@ -385,19 +437,19 @@ func (p *RetryPolicy) do(req *http.Request, log *slog.Logger, attempt func(*http
 	}
 	maxAttempts := p.maxAttempts()
 	if maxAttempts <= 1 {
-		return attempt(req)
+		return l.try(p, req, 1, false, attempt)
 	}
 	start := time.Now()
-	resp, err := attempt(req)
+	resp, err := l.try(p, req, 1, false, attempt)
 	if !p.checkRetry(req, resp, err) {
 		return resp, err
 	}
-	return p.retry(req, log, attempt, start, maxAttempts, resp, err)
+	return p.retry(req, log, l, attempt, start, maxAttempts, resp, err)
 }
 
 // retry is do's slow path, entered once the first try's outcome calls for a
 // retry.
-func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*http.Request) (*http.Response, error),
+func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, attempt func(*http.Request) (*http.Response, error),
 	start time.Time, maxAttempts int, resp *http.Response, err error) (*http.Response, error) {
 	ctx := req.Context()
 	for n := 1; ; n++ {
@@ -410,24 +462,12 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 		if n >= maxAttempts {
 			return resp, err
 		}
-		now := time.Now()
-		var wait time.Duration
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-			if asked, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-				if capped := p.maxRetryAfter(); capped < 0 || asked > capped {
-					p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, asked)
-					return resp, err
-				}
-				wait = asked
-			}
+		now, status := time.Now(), statusOf(resp)
+		wait, source, asked, ok := p.nextWait(n, resp, now)
+		if !ok {
+			p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, wait)
+			return resp, err
 		}
-		backoff := p.Backoff
-		if backoff == nil {
-			backoff = DefaultBackoff
-		}
-		wait = max(wait, backoff(n, p.baseDelay(), p.maxDelay(), resp))
 		// The replay takes a rate limit token like any try; reserving it
 		// now folds its delay into this wait, so that a wait refused below
 		// still leaves the caller the last response.
@@ -437,6 +477,11 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 			wait = max(wait, token.DelayFrom(now))
 		}
 		next, ok := p.retryAllowed(req, start, now, wait)
+		if ok && !l.mayRetry(req, status, asked) {
+			p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
+			closeRequestBody(next)
+			ok = false
+		}
 		if !ok {
 			if token != nil {
 				token.CancelAt(now)
@@ -444,12 +489,13 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 			return resp, err
 		}
 		if p.OnRetry != nil {
-			p.OnRetry(RetryEvent{Method: req.Method, URL: req.URL, StatusCode: status, Err: err, Attempt: n, Wait: wait})
+			p.OnRetry(RetryEvent{Method: req.Method, URL: req.URL, StatusCode: status, Err: err, Attempt: n, Wait: wait, Source: source})
 		}
 		p.logf(ctx, log, "httpsession: retrying", req, status, n, wait)
 		if resp != nil {
 			drainAndClose(resp.Body)
 		}
+		waitStart := time.Now()
 		if werr := p.wait(ctx, wait); werr != nil {
 			if token != nil {
 				token.CancelAt(time.Now())
@@ -457,8 +503,44 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, attempt func(*h
 			closeRequestBody(next)
 			return nil, fmt.Errorf("httpsession: retry wait: %w", werr)
 		}
-		resp, err = attempt(next)
+		l.waited(wait, waitStart)
+		// The wait just made honoured the Retry-After that also holds
+		// the origin's pacer: this try takes its slot without waiting
+		// for the hold again.
+		resp, err = l.try(p, next, n+1, source == "Retry-After", attempt)
 	}
+}
+
+// statusOf is resp's status, 0 for none.
+func statusOf(resp *http.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// nextWait returns the wait before try n+1 after the outcome resp of try n
+// (nil after an error): the longer of the Retry-After the server asked for
+// and the backoff, with its source, and whether the server asked. ok is
+// false when the Retry-After is above the cap; wait is then what it asked.
+func (p *RetryPolicy) nextWait(n int, resp *http.Response, now time.Time) (wait time.Duration, source string, asked, ok bool) {
+	source = "backoff"
+	if resp != nil {
+		if askedFor, found := parseRetryAfter(resp.Header.Get("Retry-After"), now); found {
+			if capped := p.maxRetryAfter(); capped < 0 || askedFor > capped {
+				return askedFor, "Retry-After", true, false
+			}
+			wait, source, asked = askedFor, "Retry-After", true
+		}
+	}
+	backoff := p.Backoff
+	if backoff == nil {
+		backoff = DefaultBackoff
+	}
+	if b := backoff(n, p.baseDelay(), p.maxDelay(), resp); b > wait {
+		wait, source = b, "backoff"
+	}
+	return wait, source, asked, true
 }
 
 // retryAllowed reports whether a wait of d, starting now, fits the time
@@ -508,6 +590,10 @@ func (p *RetryPolicy) maxDelay() time.Duration { return cmp.Or(p.MaxDelay, defau
 
 func (p *RetryPolicy) maxElapsed() time.Duration { return cmp.Or(p.MaxElapsed, defaultMaxElapsed) }
 
+func (p *RetryPolicy) retryShare() float64 { return cmp.Or(p.RetryBudget, defaultRetryShare) }
+
+func (p *RetryPolicy) breakFor() time.Duration { return cmp.Or(p.BreakFor, defaultBreakFor) }
+
 func (p *RetryPolicy) maxRetryAfter() time.Duration {
 	return cmp.Or(p.MaxRetryAfter, defaultMaxRetryAfter)
 }
@@ -534,86 +620,6 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// minSweep is the least number of limiters a policy keeps before it
-// looks for idle ones to drop.
-const minSweep = 256
-
-// allow takes a rate limit token for host at now if one is there, and
-// otherwise reserves the next one.
-func (p *RetryPolicy) allow(host string, now time.Time) (ok bool, r *rate.Reservation) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.limiter(host, now)
-	if l.AllowN(now, 1) {
-		return true, nil // no allocation while under the limit
-	}
-	return false, l.ReserveN(now, 1)
-}
-
-// reserve reserves a rate limit token for host at now.
-func (p *RetryPolicy) reserve(host string, now time.Time) *rate.Reservation {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.limiter(host, now).ReserveN(now, 1)
-}
-
-// limiter returns the rate limiter for host, creating it on first use.
-// Tokens are taken under p.mu too, so that a limiter found full here, and
-// dropped, has had none taken that a new one would forget. p.mu must be
-// held.
-func (p *RetryPolicy) limiter(host string, now time.Time) *rate.Limiter {
-	if l := p.limiters[host]; l != nil {
-		return l
-	}
-	if p.limiters == nil {
-		p.limiters = make(map[string]*rate.Limiter)
-	}
-	if len(p.limiters) >= max(p.sweepAt, minSweep) {
-		p.dropIdle(now)
-	}
-	l := rate.NewLimiter(p.RateLimit, max(p.RateBurst, 1))
-	p.limiters[host] = l
-	return l
-}
-
-// dropIdle drops the limiters that are full at now: they hold no state, a
-// new limiter starts full too. The next sweep comes when the map has
-// doubled, so sweeps cost O(1) a limiter created. p.mu must be held.
-func (p *RetryPolicy) dropIdle(now time.Time) {
-	for host, l := range p.limiters {
-		if l.TokensAt(now) >= float64(l.Burst()) {
-			delete(p.limiters, host)
-		}
-	}
-	p.sweepAt = 2 * len(p.limiters)
-}
-
-// rateWait waits for req's host to allow one more request.
-func (p *RetryPolicy) rateWait(req *http.Request) error {
-	ctx := req.Context()
-	now := time.Now()
-	ok, r := p.allow(req.URL.Host, now)
-	if ok {
-		return nil
-	}
-	if !r.OK() {
-		return errors.New("httpsession: rate limit: burst is zero")
-	}
-	d := r.DelayFrom(now)
-	if d == 0 {
-		return nil
-	}
-	if deadline, ok := ctx.Deadline(); ok && d >= time.Until(deadline) {
-		r.CancelAt(now)
-		return fmt.Errorf("httpsession: rate limit wait of %v would outlive the request: %w", d, context.DeadlineExceeded)
-	}
-	if err := p.wait(ctx, d); err != nil {
-		r.CancelAt(time.Now())
-		return fmt.Errorf("httpsession: rate limit wait: %w", err)
-	}
-	return nil
 }
 
 // logf records a retry decision at debug level: method, redacted URL,

@@ -949,7 +949,7 @@ func TestRetryHooks(t *testing.T) {
 	if diff := cmp.Diff([]time.Duration{1500 * time.Millisecond}, f.recorded()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
-	want := []RetryEvent{{Method: "GET", URL: req.URL, StatusCode: 500, Attempt: 1, Wait: 1500 * time.Millisecond}}
+	want := []RetryEvent{{Method: "GET", URL: req.URL, StatusCode: 500, Attempt: 1, Wait: 1500 * time.Millisecond, Source: "backoff"}}
 	if diff := cmp.Diff(want, events); diff != "" {
 		t.Errorf("OnRetry events (-want +got):\n%s", diff)
 	}

@@ -64,6 +64,24 @@ type RefreshLocker interface {
 	LockRefresh(ctx context.Context) (unlock func(), err error)
 }
 
+// A PaceStore is a Store that shares the pacing of the rate limits servers
+// advertise among the processes using it, so that a fleet acting as one
+// user keeps to one quota: FileStore (a side file beside the session file)
+// and redisstore implement it, and New uses it with no option. The pacer
+// asks it for a send slot before each request to an origin that has sent
+// a rate-limit signal, and never for other origins.
+type PaceStore interface {
+	// ReservePace takes the next send slot of the bucket named key, as r
+	// describes (see PaceRequest), in one atomic step shared by every
+	// process using the store, and returns the wait until that slot.
+	// When the slot would be more than r.Max away, it is not taken:
+	// wait says how far it was and release is nil. Otherwise release
+	// gives the slot back if no later one was taken meanwhile (a wait
+	// cancelled by its context); it may be called once. An error means
+	// the shared state could not be reached; the caller then paces alone.
+	ReservePace(ctx context.Context, key string, r PaceRequest) (wait time.Duration, release func(), err error)
+}
+
 // ErrForeignFile is matched (errors.Is) by the *OwnerError of a session or
 // lock file that belongs to another user.
 var ErrForeignFile = errors.New("httpsession: file belongs to another user")

@@ -36,6 +36,7 @@ type transport struct {
 	origins []authOrigin  // where the bearer token may go
 	header  http.Header   // defaults; the request's own headers win
 	retry   *RetryPolicy
+	listen  *listener // pacing, retry budget and breakers; nil = none
 	log     *slog.Logger
 	changed func()     // called after a response that may have changed the session; nil = none
 	csrf    *csrfState // Options.CSRF; nil = none
@@ -80,7 +81,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, errors.New("httpsession: nil Request.Header")
 	}
-	return t.retry.do(req, t.log, t.attempt)
+	return t.retry.doListening(req, t.log, t.listen, t.attempt)
 }
 
 // CloseIdleConnections closes the base transport's idle connections, so

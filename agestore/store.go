@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/httpsession/httpsession"
 	"github.com/spf13/afero"
@@ -46,6 +47,7 @@ type Store struct {
 
 var (
 	_ httpsession.Store         = (*Store)(nil)
+	_ httpsession.PaceStore     = (*Store)(nil)
 	_ httpsession.RefreshLocker = (*Store)(nil)
 )
 
@@ -220,6 +222,17 @@ func (s *Store) LockRefresh(ctx context.Context) (unlock func(), err error) {
 			<-s.refresh
 		}
 	}, nil
+}
+
+// ReservePace implements httpsession.PaceStore with the inner store's
+// shared pacing, which holds no secret and is not encrypted (FileStore's
+// side file, redisstore's keys). An inner store that shares none makes it
+// fail, and the Client paces its process alone.
+func (s *Store) ReservePace(ctx context.Context, key string, r httpsession.PaceRequest) (time.Duration, func(), error) {
+	if ps, ok := s.inner.(httpsession.PaceStore); ok {
+		return ps.ReservePace(ctx, key, r)
+	}
+	return 0, nil, errors.New("agestore: the inner store shares no pacing")
 }
 
 // open decrypts data if it is an age file and reports whether it was.

@@ -14,7 +14,7 @@ import (
 
 // readmeACL is the ACL rule the README recommends for the session key
 // "crawler:session"; the test proves it is enough, and no more.
-const readmeACL = "on >worker-pw ~{crawler:session}* &{crawler:session}* +get +set +watch +multi +exec +pexpire +pttl +del +eval +evalsha +subscribe +publish +ping"
+const readmeACL = "on >worker-pw ~{crawler:session}* &{crawler:session}* +get +set +watch +multi +exec +pexpire +pttl +del +eval +evalsha +time +subscribe +publish +ping"
 
 func TestACLUser(t *testing.T) {
 	srv := redistest.Start(t)
@@ -47,6 +47,12 @@ func TestACLUser(t *testing.T) {
 		t.Errorf("a waiter as the ACL user: %v, want DeadlineExceeded", err)
 	}
 	unlock()
+	// The pacing script reads the server's clock: the rule must allow it.
+	if _, release, err := st.ReservePace(ctx, "https://api.example", httpsession.PaceRequest{Interval: time.Millisecond, Remaining: -1, Max: time.Second}); err != nil {
+		t.Errorf("ReservePace as the ACL user: %v", err)
+	} else if release != nil {
+		release()
+	}
 
 	other := redisstore.New(rdb, "other:session")
 	if _, err := other.Load(); err == nil || !strings.Contains(err.Error(), "NOPERM") {

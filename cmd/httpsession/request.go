@@ -290,6 +290,10 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 	p.MaxRetryAfter = f.maxWait
 	p.MaxDelay = min(p.MaxDelay, f.maxWait)
 	p.OnRetry = func(ev httpsession.RetryEvent) {
+		if ev.Pacing {
+			announcePacing(e, ev)
+			return
+		}
 		attempts.Add(1)
 		what := fmt.Sprintf("%d %s", ev.StatusCode, http.StatusText(ev.StatusCode))
 		if ev.StatusCode == 0 {
@@ -304,6 +308,18 @@ func retryPolicy(e *env, f *requestFlags, attempts *atomic.Int32) *httpsession.R
 		}
 	}
 	return p
+}
+
+// announcePacing tells of a wait the server's rate limit asks for before a
+// try: each one with -v, a long one on a terminal.
+func announcePacing(e *env, ev httpsession.RetryEvent) {
+	switch {
+	case e.verbose:
+		fmt.Fprintf(e.stderr, "httpsession: rate limit: %s %s: waiting %s (%s)\n",
+			ev.Method, redact(ev.URL), ev.Wait.Round(time.Millisecond), ev.Source)
+	case ev.Wait >= longWait && isTerminalWriter(e.stderr):
+		fmt.Fprintf(e.stderr, "httpsession: the server's rate limit (%s); waiting %s before sending (Ctrl-C to stop)\n", ev.Source, ev.Wait.Round(time.Second))
+	}
 }
 
 // longWait is the wait from which a retry is announced on a terminal
@@ -393,7 +409,21 @@ func (h *hopLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 	for _, line := range resp.Header["Set-Cookie"] {
 		fmt.Fprintf(h.w, "< Set-Cookie: %s\n", termtext.Escape(maskSetCookie(line)))
 	}
+	for _, k := range rateLimitHeaders {
+		for _, v := range resp.Header.Values(k) {
+			fmt.Fprintf(h.w, "< %s: %s\n", k, v)
+		}
+	}
 	return resp, nil
+}
+
+// rateLimitHeaders are the fields -v shows of each response: what the
+// session's pacer reads.
+var rateLimitHeaders = []string{
+	"RateLimit-Policy", "RateLimit",
+	"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+	"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Resource",
+	"Retry-After",
 }
 
 // maskSetCookie replaces the value of a Set-Cookie line by its length.

@@ -7,6 +7,7 @@
 //
 //	formsite      express + passport-local + csrf-sync, lusca under /ng
 //	oidcprovider  panva/oidc-provider 9
+//	ratelimit     express + express-rate-limit 8 (draft-8 RateLimit fields)
 package nodeservers
 
 import (
