@@ -233,22 +233,29 @@ func exact(s string, raw []byte) string {
 }
 
 // A stringCache makes strings of the bytes of a document, sharing those
-// that recur (domains, paths, common names) as encoding/json/v2 does: a
-// string of 2–256 bytes is kept in one of 256 slots chosen by its hash,
-// and returned again while it stays there.
-type stringCache [256]string
+// that recur (domains, paths, common names and values), as
+// encoding/json/v2 does for the strings it decodes. A string of 2–256
+// bytes is kept in one of 256 sets of 4 chosen by its hash, the most
+// recently used first, so that strings read once pass through without
+// evicting those that recur.
+type stringCache [256][4]string
 
 // get returns b as a string.
 func (c *stringCache) get(b []byte) string {
 	if len(b) < 2 || len(b) > 256 {
 		return string(b)
 	}
-	i := maphash.Bytes(docSeed, b) % uint64(len(c))
-	if s := c[i]; s == string(b) {
-		return s
+	set := &c[maphash.Bytes(docSeed, b)%uint64(len(c))]
+	i := 0
+	for i < len(set)-1 && set[i] != string(b) {
+		i++
 	}
-	s := string(b)
-	c[i] = s
+	s := set[i]
+	if s != string(b) {
+		s = string(b) // a miss: the last, least recently used, goes
+	}
+	copy(set[1:i+1], set[:i])
+	set[0] = s
 	return s
 }
 
