@@ -416,23 +416,6 @@ func (j *Jar) LogValue() slog.Value {
 	return slog.GroupValue(slog.Int("cookies", j.live()))
 }
 
-// All returns every live cookie, ordered by domain, path, name and
-// host-only flag.
-func (j *Jar) All() []Cookie {
-	return j.all(j.now())
-}
-
-func (j *Jar) all(now time.Time) []Cookie {
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	live := j.sortedLive(now.UnixNano())
-	out := make([]Cookie, len(live))
-	for i, e := range live {
-		out[i] = e.cookie()
-	}
-	return out
-}
-
 // live returns the number of live cookies.
 func (j *Jar) live() int {
 	nowNS := j.now().UnixNano()

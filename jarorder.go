@@ -3,6 +3,7 @@ package httpsession
 import (
 	"hash/maphash"
 	"slices"
+	"time"
 )
 
 // A jar's cookies are listed (All, and every save) in the order of their
@@ -69,4 +70,21 @@ func (j *Jar) sortedLive(nowNS int64) []*entry {
 	slices.SortFunc(live, byID)
 	j.order.Store(&entryOrder{gen: gen, set: set, entries: live})
 	return live
+}
+
+// All returns every live cookie, ordered by domain, path, name and
+// host-only flag.
+func (j *Jar) All() []Cookie {
+	return j.all(j.now())
+}
+
+func (j *Jar) all(now time.Time) []Cookie {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	live := j.sortedLive(now.UnixNano())
+	out := make([]Cookie, len(live))
+	for i, e := range live {
+		out[i] = e.cookie()
+	}
+	return out
 }

@@ -607,32 +607,6 @@ func (r *docReader) decode(v any) error {
 	return json.UnmarshalDecode(r.dec, v)
 }
 
-// array reads an array of records (null is none), calling rec for each
-// with its index.
-func (r *docReader) array(kind string, rec func(i int) error) error {
-	switch r.dec.PeekKind() {
-	case 'n':
-		_, err := r.dec.ReadToken()
-		return err
-	case '[':
-		if _, err := r.dec.ReadToken(); err != nil {
-			return err
-		}
-	case 0:
-		_, err := r.dec.ReadToken() // the reason it could not peek
-		return err
-	default:
-		return corrupt("%ss: not an array", kind)
-	}
-	for i := 0; r.dec.PeekKind() != ']'; i++ {
-		if err := rec(i); err != nil {
-			return invalid(err, fmt.Sprintf("%s %d", kind, i))
-		}
-	}
-	_, err := r.dec.ReadToken() // the ']'
-	return err
-}
-
 // invalid describes err, met in the record where ("" at the top), without
 // the file's content that the decoder's messages can quote. A nil err is
 // nil.

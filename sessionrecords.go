@@ -10,7 +10,9 @@ import (
 
 // The conversions between the jar's cookies and tombstones and the records
 // of the session file (sessionjson.go describes the format): what each key
-// holds, and what a record must hold to be read.
+// holds, and what a record must hold to be read; and the parts of the
+// codec that name no JSON package: the document's escapes, its errors,
+// the strings it shares, the walk over an array of records.
 
 // sharedMillis returns the creation times, in Unix milliseconds, that
 // more than one of cookies has and that need cn: those of a cookie
@@ -312,4 +314,30 @@ func decodeSession(data []byte) (*sessionDoc, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// array reads an array of records (null is none), calling rec for each
+// with its index.
+func (r *docReader) array(kind string, rec func(i int) error) error {
+	switch r.dec.PeekKind() {
+	case 'n':
+		_, err := r.dec.ReadToken()
+		return err
+	case '[':
+		if _, err := r.dec.ReadToken(); err != nil {
+			return err
+		}
+	case 0:
+		_, err := r.dec.ReadToken() // the reason it could not peek
+		return err
+	default:
+		return corrupt("%ss: not an array", kind)
+	}
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if err := rec(i); err != nil {
+			return invalid(err, fmt.Sprintf("%s %d", kind, i))
+		}
+	}
+	_, err := r.dec.ReadToken() // the ']'
+	return err
 }
