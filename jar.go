@@ -66,6 +66,9 @@ type Jar struct {
 	// doc is the session document the jar last read or wrote
 	// (sessionmerge.go).
 	doc atomic.Pointer[docState]
+	// order is the sorted order of the entries the jar last listed
+	// (jarorder.go).
+	order atomic.Pointer[entryOrder]
 
 	// mu guards the fields below. Readers (Cookies, All, Len) hold it for
 	// reading; the last-access time of an entry is an atomic so that they
@@ -415,35 +418,6 @@ func (j *Jar) LogValue() slog.Value {
 		return slog.StringValue("Jar(nil)")
 	}
 	return slog.GroupValue(slog.Int("cookies", j.live()))
-}
-
-// All returns every live cookie, ordered by domain, path, name and
-// host-only flag.
-func (j *Jar) All() []Cookie {
-	return j.all(j.now())
-}
-
-func (j *Jar) all(now time.Time) []Cookie {
-	nowNS := now.UnixNano()
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	// Sorting pointers moves 8 bytes where a Cookie has about 180.
-	live := make([]*entry, 0, j.count)
-	for _, g := range j.groups {
-		for _, e := range g.entries {
-			if !e.expired(nowNS) {
-				live = append(live, e)
-			}
-		}
-	}
-	slices.SortFunc(live, func(a, b *entry) int {
-		return cookieCmp(a.domain, a.path, a.name, a.hostOnly, b.domain, b.path, b.name, b.hostOnly)
-	})
-	out := make([]Cookie, len(live))
-	for i, e := range live {
-		out[i] = e.cookie()
-	}
-	return out
 }
 
 // live returns the number of live cookies.

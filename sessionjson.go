@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -27,15 +28,9 @@ import (
 //	{"n":"old","d":"example.com","p":"/","f":"h","del":1767366245000,"until":1769958245000},
 //	…
 //	],
-//	"origins":[
-//	{"origin":"https://app.example.com","u":1767366245000,"state":{"origin":"https://app.example.com","localStorage":[…]}},
-//	…
-//	]}
+//	"origins":[{"origin":"https://app.example.com","u":1767366245000,"state":{…}}, …]}
 //
-// "origins", written only when there are any, holds the storageState
-// origins (localStorage) of siteorigins.go, sorted by origin: u is when
-// the origin was stored, and state its object as the storageState
-// document had it. A reader that knows no origins skips the key.
+// "origins" is optional: see siteorigins.go.
 //
 // Cookies and tombstones are sorted by domain, path, name and host-only flag,
 // one per line, so that the same state always gives the same bytes. Cookie
@@ -80,9 +75,13 @@ import (
 // without it, as on Go 1.26 by default, they compile the same code from
 // the module. When Go 1.26 is no longer supported, the imports become
 // encoding/json/v2 and encoding/json/jsontext, and nothing else changes.
-// The codec is declarative: the record types below and their tags; the
-// code around them lays out the lines, reads one record at a time and
-// keeps the escapes files have always had (fileEscapes).
+// The record types below and their tags define the format; the code
+// around them lays out the lines, reads one record at a time and keeps
+// the escapes files have always had (fileEscapes). Cookie records, the
+// bulk of a file, are read and written as the encoder's and decoder's
+// tokens, key by key in the order of the struct (readCookie,
+// recordWriter.cookie), and their rarer values through the struct's
+// types, as the tags say.
 //
 // Files written by encoding/json (v1) read as they did: a byte that is not
 // UTF-8 reads as U+FFFD, and of a key given twice the last wins. Keys
@@ -94,15 +93,6 @@ import (
 
 // sessionVersion is the only version of the session file format.
 const sessionVersion = 1
-
-// sessionDoc is the decoded content of a session file.
-type sessionDoc struct {
-	cookies      []Cookie
-	tombs        []tombstone
-	token        *Token
-	tokenUpdated time.Time // zero when the token never changed
-	origins      []storedOrigin
-}
 
 // cookieRecordOf is a cookie's line in the file. Its keys of type I
 // (integers) and S (strings) are those whose absence means something:
@@ -161,24 +151,29 @@ type optInt struct {
 var errNotInteger = errors.New("not an integer")
 
 func (o *optInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	val, err := dec.ReadValue()
-	switch {
-	case err != nil:
-		return err
-	case val.Kind() == 'n':
+	switch dec.PeekKind() {
+	case 'n':
 		*o = optInt{}
+		_, err := dec.ReadToken()
+		return err
+	case '0':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		// The decoder has checked the JSON number; Int takes the
+		// integers of int64 of it.
+		v, err := tok.Int()
+		if err != nil {
+			return errNotInteger
+		}
+		*o = optInt{v, true}
 		return nil
-	case val.Kind() != '0':
-		return errNotInteger
 	}
-	// The decoder has checked the JSON number; an integer of int64 is
-	// what ParseInt accepts of it.
-	v, err := strconv.ParseInt(string(val), 10, 64)
-	if err != nil {
-		return errNotInteger
+	if _, err := dec.ReadValue(); err != nil { // or the reason it could not peek
+		return err
 	}
-	*o = optInt{v, true}
-	return nil
+	return errNotInteger
 }
 
 // An optString is a string key that may be absent, as optInt.
@@ -224,7 +219,8 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	if !slices.IsSortedFunc(d.tombs, byTombID) {
 		slices.SortStableFunc(d.tombs, byTombID)
 	}
-	w := recordWriter{buf: bytes.NewBuffer(b)}
+	buf := bytes.NewBuffer(b)
+	w := recordWriter{buf: buf, enc: jsontext.NewEncoder(buf, tokenOptions)}
 	w.buf.WriteString(`{"version":1`)
 	if t := d.token; t != nil {
 		r := tokenRecord{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, IDToken: t.IDToken}
@@ -246,13 +242,7 @@ func (d *sessionDoc) encode(b []byte) []byte {
 	w.array("tombstones", len(d.tombs), func(i int) any {
 		return lw.tombLine(&d.tombs[i])
 	})
-	if len(d.origins) > 0 {
-		// Optional: a reader that knows no origins skips the key.
-		w.array("origins", len(d.origins), func(i int) any {
-			o := &d.origins[i]
-			return &originRecord{Origin: o.origin, Updated: milli(o.updated), State: jsontext.Value(o.state)}
-		})
-	}
+	w.origins(d.origins)
 	w.buf.WriteString("}\n")
 	return w.buf.Bytes()
 }
@@ -263,6 +253,7 @@ func (d *sessionDoc) encode(b []byte) []byte {
 // Each record is marshaled straight into the buffer.
 type recordWriter struct {
 	buf *bytes.Buffer
+	enc *jsontext.Encoder // for cookie records
 }
 
 // member writes the document's member name with the value v.
@@ -293,7 +284,9 @@ var encodeOptions = jsontext.AllowInvalidUTF8(true)
 
 func (w recordWriter) put(v any) {
 	start := w.buf.Len()
-	if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
+	if c, ok := v.(*cookieOut); ok {
+		w.cookie(c)
+	} else if err := json.MarshalWrite(w.buf, v, encodeOptions); err != nil {
 		// Records hold strings, byte slices and integers only.
 		panic("httpsession: encoding a session record: " + err.Error())
 	}
@@ -304,39 +297,72 @@ func (w recordWriter) put(v any) {
 	}
 }
 
-// fileEscapes returns rec, JSON from the marshaler, with the string
-// escapes of the session file where the two differ: \b and \f are written
-// \u0008 and \u000c, as files written so far have them, so that the same
-// state gives the same bytes.
-func fileEscapes(rec []byte) []byte {
-	out := make([]byte, 0, len(rec)+16)
-	for i := 0; i < len(rec); i++ {
-		if rec[i] != '\\' {
-			out = append(out, rec[i])
-			continue
-		}
-		i++ // JSON never ends a value with a backslash
-		switch rec[i] {
-		case 'b':
-			out = append(out, `\u0008`...)
-		case 'f':
-			out = append(out, `\u000c`...)
-		default:
-			out = append(out, '\\', rec[i])
-		}
-	}
-	return out
-}
+// tokenOptions are the options of the encoder of cookie records: those
+// of encodeOptions, and no check for duplicate keys, which a record
+// written from its fields has none of.
+var tokenOptions = json.JoinOptions(encodeOptions, jsontext.AllowDuplicateNames(true))
 
-// decodeSession parses a session file. Every error it returns is a
-// *SessionFileError without Path; none contains data from the file.
-func decodeSession(data []byte) (*sessionDoc, error) {
-	doc := &sessionDoc{}
-	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
-	if err != nil {
-		return nil, err
+// cookie writes the cookie record r as json.MarshalWrite does, field by
+// field in the order of cookieRecordOf, omitting the same zero values,
+// but as tokens of the encoder, without the reflection over each field
+// that marshaling spends, half of a save. Byte slices, in the few records
+// that have them, go through json.MarshalEncode.
+func (w recordWriter) cookie(r *cookieOut) {
+	enc := w.enc
+	enc.Reset(w.buf, tokenOptions)
+	var err error
+	check := func(e error) {
+		if e != nil {
+			err = e
+		}
 	}
-	return doc, nil
+	put := func(key string, val jsontext.Token) {
+		check(enc.WriteToken(jsontext.String(key)))
+		check(enc.WriteToken(val))
+	}
+	putBytes := func(key string, b []byte) {
+		if b != nil {
+			check(enc.WriteToken(jsontext.String(key)))
+			check(json.MarshalEncode(enc, b))
+		}
+	}
+	putInt := func(key string, v *int64) {
+		if v != nil {
+			put(key, jsontext.Int(*v))
+		}
+	}
+	putStr := func(key string, s *string) {
+		if s != nil {
+			put(key, jsontext.String(*s))
+		}
+	}
+	check(enc.WriteToken(jsontext.BeginObject))
+	put("n", jsontext.String(r.Name))
+	putBytes("nb", r.NameBytes)
+	if r.Value != "" {
+		put("v", jsontext.String(r.Value))
+	}
+	putBytes("vb", r.ValueBytes)
+	put("d", jsontext.String(r.Domain))
+	put("p", jsontext.String(*r.Path)) // cookieLine sets it
+	putBytes("pb", r.PathBytes)
+	if r.Flags != "" {
+		put("f", jsontext.String(r.Flags))
+	}
+	putStr("ss", r.SameSite)
+	putInt("e", r.Expires)
+	putInt("c", r.Created)
+	putInt("cn", r.CreatedNS)
+	putInt("a", r.LastAccess)
+	putInt("u", r.Updated)
+	check(enc.WriteToken(jsontext.EndObject))
+	if err != nil {
+		// Records hold strings, byte slices and integers only.
+		panic("httpsession: encoding a session record: " + err.Error())
+	}
+	// The encoder ends each top-level value with a newline; the layout
+	// puts its own.
+	w.buf.Truncate(w.buf.Len() - 1)
 }
 
 // decodeOptions are the options of the decoder. Files written by
@@ -394,6 +420,9 @@ type docReader struct {
 	dec    *jsontext.Decoder
 	doc    *sessionDoc
 	cookie func(*Cookie)
+	// strings holds the strings of recent records: their domains and
+	// paths recur, and a loaded jar shares them.
+	strings stringCache
 }
 
 // member reads the value of the document's member key. Adding a member
@@ -425,8 +454,7 @@ func (r *docReader) member(key string) error {
 			c   Cookie
 		)
 		err = r.array("cookie", func(i int) error {
-			rec = cookieRecord{}
-			if err := r.decode(&rec); err != nil {
+			if err := r.readCookie(&rec); err != nil {
 				return err
 			}
 			var err error
@@ -449,18 +477,7 @@ func (r *docReader) member(key string) error {
 			return err
 		})
 	case "origins":
-		var rec originRecord
-		err = r.array("origin", func(i int) error {
-			rec = originRecord{}
-			if err := r.decode(&rec); err != nil {
-				return err
-			}
-			o, err := rec.storedOrigin(i)
-			if err == nil {
-				r.doc.origins = append(r.doc.origins, o)
-			}
-			return err
-		})
+		err = r.origins()
 	default:
 		if err := r.dec.SkipValue(); err != nil {
 			return invalid(err, "") // not naming a key from the file
@@ -469,47 +486,131 @@ func (r *docReader) member(key string) error {
 	return invalid(err, key)
 }
 
-// decode unmarshals the next value into v.
-func (r *docReader) decode(v any) error {
-	return json.UnmarshalDecode(r.dec, v)
-}
-
-// array reads an array of records (null is none), calling rec for each
-// with its index.
-func (r *docReader) array(kind string, rec func(i int) error) error {
-	switch r.dec.PeekKind() {
-	case 'n':
-		_, err := r.dec.ReadToken()
+// readCookie reads the next cookie record into rec key by key, as
+// json.UnmarshalDecode would into the struct: its keys are few and fixed,
+// and taking them off the decoder's tokens spares the reflection that
+// unmarshaling spends on each key, half of a load. A value of a rarer
+// form (null, a wrong type, base64, a record that is no object) goes
+// through json.UnmarshalDecode, so that it reads, and fails, as in the
+// struct.
+func (r *docReader) readCookie(rec *cookieRecord) error {
+	*rec = cookieRecord{}
+	if r.dec.PeekKind() != '{' {
+		return r.decode(rec)
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
 		return err
-	case '[':
-		if _, err := r.dec.ReadToken(); err != nil {
+	}
+	for {
+		name, err := r.dec.ReadToken() // a key or the '}'
+		if err != nil || name.Kind() == '}' {
 			return err
 		}
-	case 0:
-		_, err := r.dec.ReadToken() // the reason it could not peek
-		return err
-	default:
-		return corrupt("%ss: not an array", kind)
-	}
-	for i := 0; r.dec.PeekKind() != ']'; i++ {
-		if err := rec(i); err != nil {
-			return invalid(err, fmt.Sprintf("%s %d", kind, i))
+		switch name.String() {
+		case "n":
+			err = r.readString(&rec.Name)
+		case "v":
+			err = r.readString(&rec.Value)
+		case "d":
+			err = r.readString(&rec.Domain)
+		case "f":
+			err = r.readString(&rec.Flags)
+		case "p":
+			err = r.readOptString(&rec.Path)
+		case "ss":
+			err = r.readOptString(&rec.SameSite)
+		case "e":
+			err = r.readInt(&rec.Expires)
+		case "c":
+			err = r.readInt(&rec.Created)
+		case "cn":
+			err = r.readInt(&rec.CreatedNS)
+		case "a":
+			err = r.readInt(&rec.LastAccess)
+		case "u":
+			err = r.readInt(&rec.Updated)
+		case "nb":
+			err = r.decode(&rec.NameBytes)
+		case "vb":
+			err = r.decode(&rec.ValueBytes)
+		case "pb":
+			err = r.decode(&rec.PathBytes)
+		default:
+			err = r.dec.SkipValue()
+		}
+		if err != nil {
+			return err
 		}
 	}
-	_, err := r.dec.ReadToken() // the ']'
+}
+
+// readString reads a string value into s, as json.UnmarshalDecode does:
+// a JSON string with neither escapes nor invalid UTF-8 straight from the
+// decoder's buffer, through the reader's string cache, and any other
+// value through json.UnmarshalDecode, which unescapes, reads invalid
+// UTF-8 as U+FFFD, null as "", and reports a wrong type.
+func (r *docReader) readString(s *string) error {
+	_, err := r.readStringOrNull(s)
 	return err
 }
 
-func corrupt(format string, args ...any) error {
-	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
+// readOptString reads a string key that may be absent into o, as its
+// UnmarshalJSONFrom.
+func (r *docReader) readOptString(o *optString) error {
+	null, err := r.readStringOrNull(&o.v)
+	o.set = !null
+	return err
 }
 
-// recordKeys are the keys of the records and the token object, which an
-// error may name.
-var recordKeys = map[string]bool{
-	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
-	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
-	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
+// readStringOrNull is readString, also reporting whether the value was
+// null.
+func (r *docReader) readStringOrNull(s *string) (null bool, err error) {
+	val, err := r.dec.ReadValue()
+	if err != nil {
+		return false, err
+	}
+	if val[0] == '"' {
+		if raw := val[1 : len(val)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			*s = r.strings.get(raw)
+			return false, nil
+		}
+	}
+	return val[0] == 'n', r.at(json.Unmarshal(val, s, decodeOptions))
+}
+
+// readInt reads an integer key into o, as its UnmarshalJSONFrom.
+func (r *docReader) readInt(o *optInt) error {
+	val, err := r.dec.ReadValue()
+	switch {
+	case err != nil:
+		return err
+	case val[0] == 'n':
+		*o = optInt{}
+		return nil
+	case val.Kind() == '0':
+		// The decoder has checked the JSON number; an integer of int64
+		// is what ParseInt accepts of it.
+		if v, err := strconv.ParseInt(string(val), 10, 64); err == nil {
+			*o = optInt{v, true}
+			return nil
+		}
+	}
+	return r.at(&json.SemanticError{Err: errNotInteger})
+}
+
+// at places err, an error of the value just read, at that value: the key
+// it names is the reason of the error (invalid).
+func (r *docReader) at(err error) error {
+	var se *json.SemanticError
+	if errors.As(err, &se) && se.JSONPointer == "" {
+		se.JSONPointer = r.dec.StackPointer()
+	}
+	return err
+}
+
+// decode unmarshals the next value into v.
+func (r *docReader) decode(v any) error {
+	return json.UnmarshalDecode(r.dec, v)
 }
 
 // invalid describes err, met in the record where ("" at the top), without

@@ -51,6 +51,10 @@ type recordMerger struct {
 	di      domainInfo
 	diFor   string
 	diValid bool
+	// fresh says the jar was empty when the merge began: a record can
+	// lose only to an earlier record of the same document then, which
+	// merger.cookie checks, so that add need not look it up first.
+	fresh bool
 }
 
 // add folds in the cookie record c.
@@ -58,7 +62,7 @@ func (m *recordMerger) add(c *Cookie) {
 	if d := strings.TrimPrefix(c.Domain, "."); !m.diValid || d != m.diFor {
 		m.di, m.diFor, m.diValid = m.j.domainInfo(d), d, true
 	}
-	if !m.di.ok || m.loses(c, &m.di) {
+	if !m.di.ok || !m.fresh && m.loses(c, &m.di) {
 		return // normalize would refuse it, or it would lose
 	}
 	if e, why := m.j.normalizeIn(c, &m.di, m.now); why == "" {
@@ -84,6 +88,7 @@ func (j *Jar) mergeSession(data []byte, seen func(*Cookie)) (*sessionDoc, error)
 		j.mu.Unlock()
 		return j.mergeSessionVia(data, seen)
 	}
+	m.fresh = true
 	doc := &sessionDoc{}
 	err := readSession(data, doc, func(c *Cookie) {
 		if seen != nil {

@@ -192,3 +192,26 @@ func TestSaveSessionResumesDropsOnlyWithIDs(t *testing.T) {
 		t.Errorf("stored cookies = %q, want %q: the other writer's session cookie stays, ours is dropped", got, want)
 	}
 }
+
+// TestMergeSessionDuplicateRecords: of two records of one identity in a
+// file (only a hand-edited file has them), an empty jar keeps the one
+// updated later, whichever comes first, as merge does.
+func TestMergeSessionDuplicateRecords(t *testing.T) {
+	const (
+		older = `{"n":"sid","v":"old","d":"www.example.com","p":"/","f":"h","c":1767366245000,"u":1767366245000}`
+		newer = `{"n":"sid","v":"new","d":"www.example.com","p":"/","f":"h","c":1767366245000,"u":1767366246000}`
+	)
+	for _, records := range []string{older + ",\n" + newer, newer + ",\n" + older} {
+		j, _ := newTestJar(nil)
+		if _, err := j.mergeSession([]byte(`{"version":1,"cookies":[`+records+`]}`), nil); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range j.All() {
+			got = append(got, c.Name+"="+c.Value)
+		}
+		if diff := cmp.Diff([]string{"sid=new"}, got); diff != "" {
+			t.Errorf("records %s: cookies (-want +got):\n%s", records, diff)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package httpsession
 
 import (
+	"fmt"
+	"hash/maphash"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -8,7 +10,9 @@ import (
 
 // The conversions between the jar's cookies and tombstones and the records
 // of the session file (sessionjson.go describes the format): what each key
-// holds, and what a record must hold to be read.
+// holds, and what a record must hold to be read; and the parts of the
+// codec that name no JSON package: the document's escapes, its errors,
+// the strings it shares, the walk over an array of records.
 
 // sharedMillis returns the creation times, in Unix milliseconds, that
 // more than one of cookies has and that need cn: those of a cookie
@@ -228,4 +232,113 @@ func exact(s string, raw []byte) string {
 		return string(raw)
 	}
 	return s
+}
+
+// A stringCache makes strings of the bytes of a document, sharing those
+// that recur (domains, paths, common names and values), as
+// encoding/json/v2 does for the strings it decodes. A string of 2–256
+// bytes is kept in one of 256 sets of 4 chosen by its hash, the most
+// recently used first, so that strings read once pass through without
+// evicting those that recur.
+type stringCache [256][4]string
+
+// get returns b as a string.
+func (c *stringCache) get(b []byte) string {
+	if len(b) < 2 || len(b) > 256 {
+		return string(b)
+	}
+	set := &c[maphash.Bytes(docSeed, b)%uint64(len(c))]
+	i := 0
+	for i < len(set)-1 && set[i] != string(b) {
+		i++
+	}
+	s := set[i]
+	if s != string(b) {
+		s = string(b) // a miss: the last, least recently used, goes
+	}
+	copy(set[1:i+1], set[:i])
+	set[0] = s
+	return s
+}
+
+// sessionDoc is the decoded content of a session file.
+type sessionDoc struct {
+	cookies      []Cookie
+	tombs        []tombstone
+	token        *Token
+	tokenUpdated time.Time // zero when the token never changed
+	origins      []storedOrigin
+}
+
+// fileEscapes returns rec, JSON from the marshaler, with the string
+// escapes of the session file where the two differ: \b and \f are written
+// \u0008 and \u000c, as files written so far have them, so that the same
+// state gives the same bytes.
+func fileEscapes(rec []byte) []byte {
+	out := make([]byte, 0, len(rec)+16)
+	for i := 0; i < len(rec); i++ {
+		if rec[i] != '\\' {
+			out = append(out, rec[i])
+			continue
+		}
+		i++ // JSON never ends a value with a backslash
+		switch rec[i] {
+		case 'b':
+			out = append(out, `\u0008`...)
+		case 'f':
+			out = append(out, `\u000c`...)
+		default:
+			out = append(out, '\\', rec[i])
+		}
+	}
+	return out
+}
+
+func corrupt(format string, args ...any) error {
+	return &SessionFileError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// recordKeys are the keys of the records and the token object, which an
+// error may name.
+var recordKeys = map[string]bool{
+	"n": true, "nb": true, "v": true, "vb": true, "d": true, "p": true, "pb": true, "f": true,
+	"ss": true, "e": true, "c": true, "cn": true, "a": true, "u": true, "del": true, "until": true,
+	"access_token": true, "token_type": true, "refresh_token": true, "expiry": true, "id_token": true,
+}
+
+// decodeSession parses a session file. Every error it returns is a
+// *SessionFileError without Path; none contains data from the file.
+func decodeSession(data []byte) (*sessionDoc, error) {
+	doc := &sessionDoc{}
+	err := readSession(data, doc, func(c *Cookie) { doc.cookies = append(doc.cookies, *c) })
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// array reads an array of records (null is none), calling rec for each
+// with its index.
+func (r *docReader) array(kind string, rec func(i int) error) error {
+	switch r.dec.PeekKind() {
+	case 'n':
+		_, err := r.dec.ReadToken()
+		return err
+	case '[':
+		if _, err := r.dec.ReadToken(); err != nil {
+			return err
+		}
+	case 0:
+		_, err := r.dec.ReadToken() // the reason it could not peek
+		return err
+	default:
+		return corrupt("%ss: not an array", kind)
+	}
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if err := rec(i); err != nil {
+			return invalid(err, fmt.Sprintf("%s %d", kind, i))
+		}
+	}
+	_, err := r.dec.ReadToken() // the ']'
+	return err
 }

@@ -137,6 +137,39 @@ func (j *Jar) ImportStorageState(s *StorageState) (rejected []*CookieError, err 
 	return rejected, nil
 }
 
+// In the session file, "origins" is an array of originRecords, one per
+// line, sorted by origin, written only when there are any: u is when the
+// origin was stored, state its object as the storageState document had
+// it. A reader that knows no origins skips the key, and the file stays
+// version 1.
+
+// origins writes the document's "origins" member, if there are any.
+func (w recordWriter) origins(origins []storedOrigin) {
+	if len(origins) == 0 {
+		return
+	}
+	w.array("origins", len(origins), func(i int) any {
+		o := &origins[i]
+		return &originRecord{Origin: o.origin, Updated: milli(o.updated), State: jsontext.Value(o.state)}
+	})
+}
+
+// origins reads the document's "origins" member.
+func (r *docReader) origins() error {
+	var rec originRecord
+	return r.array("origin", func(i int) error {
+		rec = originRecord{}
+		if err := r.decode(&rec); err != nil {
+			return err
+		}
+		o, err := rec.storedOrigin(i)
+		if err == nil {
+			r.doc.origins = append(r.doc.origins, o)
+		}
+		return err
+	})
+}
+
 // originRecord is an origin's line in the session file (written and read
 // by sessionjson.go's codec, of go-json-experiment/json).
 type originRecord struct {
