@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"golang.org/x/net/html"
 )
 
 // FormLogin logs in the way a browser does, for sites that keep the session
@@ -455,37 +453,6 @@ func (a *FormLogin) hasCookie(hc *http.Client, u *url.URL, resp *http.Response, 
 		}
 	}
 	return false
-}
-
-// inputValue returns the value of the first <input name=name> in an HTML
-// page.
-func inputValue(page []byte, name string) (string, bool) {
-	z := html.NewTokenizer(bytes.NewReader(page))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return "", false
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tn, hasAttr := z.TagName()
-			if string(tn) != "input" || !hasAttr {
-				continue
-			}
-			var n, v string
-			for more := true; more; {
-				var k, val []byte
-				k, val, more = z.TagAttr()
-				switch string(k) {
-				case "name":
-					n = string(val)
-				case "value":
-					v = string(val)
-				}
-			}
-			if n == name {
-				return v, true
-			}
-		}
-	}
 }
 
 // Refresh implements Authenticator: a form login cannot be refreshed, so it

@@ -206,8 +206,20 @@ func selected(n *html.Node) string {
 	return first
 }
 
-// metaContent returns the content of the first <meta name=name> of page.
+// metaContent returns the content of the first <meta name=name> of page
+// (the name matched without regard to case, as browsers do).
 func metaContent(page []byte, name string) (string, bool) {
+	return tagValue(page, "meta", "content", func(n string) bool { return strings.EqualFold(n, name) })
+}
+
+// inputValue returns the value of the first <input name=name> of page.
+func inputValue(page []byte, name string) (string, bool) {
+	return tagValue(page, "input", "value", func(n string) bool { return n == name })
+}
+
+// tagValue returns the attribute attr of the first <tag> of page whose name
+// attribute is matched by match.
+func tagValue(page []byte, tag, attr string, match func(name string) bool) (string, bool) {
 	z := html.NewTokenizer(bytes.NewReader(page))
 	for {
 		switch z.Next() {
@@ -215,7 +227,7 @@ func metaContent(page []byte, name string) (string, bool) {
 			return "", false
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tn, hasAttr := z.TagName()
-			if string(tn) != "meta" || !hasAttr {
+			if string(tn) != tag || !hasAttr {
 				continue
 			}
 			var n, v string
@@ -225,11 +237,11 @@ func metaContent(page []byte, name string) (string, bool) {
 				switch string(k) {
 				case "name":
 					n = string(val)
-				case "content":
+				case attr:
 					v = string(val)
 				}
 			}
-			if strings.EqualFold(n, name) {
+			if match(n) {
 				return v, true
 			}
 		}
