@@ -47,14 +47,10 @@ type result struct {
 	stdout, stderr string
 }
 
-// cli runs the built command with args, the given stdin and extra
-// environment.
-func cli(t *testing.T, stdin string, env []string, args ...string) result {
+// runCmd runs cmd and returns its exit code, standard output and standard
+// error; a command that could not be started fails t.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -65,6 +61,17 @@ func cli(t *testing.T, stdin string, env []string, args ...string) result {
 		t.Fatal(err)
 	}
 	return result{code, out.String(), errb.String()}
+}
+
+// cli runs the built command with args, the given stdin and extra
+// environment.
+func cli(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	return runCmd(t, cmd)
 }
 
 func demoServer(t *testing.T) (*demoserver.Server, *httptest.Server) {
