@@ -19,7 +19,6 @@ package fleettest
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +36,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/proctest"
 	"github.com/httpsession/httpsession/internal/tokenserver"
 )
 
@@ -97,16 +97,7 @@ type Result struct {
 // Child runs the worker's part when the process is a fleet worker, and
 // exits; otherwise it returns at once.
 func Child(open func() (httpsession.Store, error)) {
-	if os.Getenv(envChild) != "1" {
-		return
-	}
-	rep, err := work(open)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fleet worker:", err)
-		os.Exit(2)
-	}
-	json.NewEncoder(os.Stdout).Encode(rep)
-	os.Exit(0)
+	proctest.Report(envChild, func() (*Report, error) { return work(open) })
 }
 
 func work(open func() (httpsession.Store, error)) (*Report, error) {
@@ -281,40 +272,23 @@ func Run(t *testing.T, cfg Config) *Result {
 	var procs []proc
 	start := time.Now()
 	for p := range cfg.Procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^"+cfg.Test+"$", "-test.count=1")
-		cmd.Env = append(os.Environ(), cfg.Env...)
-		cmd.Env = append(cmd.Env,
-			envChild+"=1",
-			envAPI+"="+ts.URL,
-			envTokenURL+"="+ts.TokenURL,
-			envProc+"="+strconv.Itoa(p),
-			envGoroutines+"="+strconv.Itoa(cfg.Goroutines),
-			envDuration+"="+cfg.Duration.String(),
-		)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		procs = append(procs, proc{cmd, bufio.NewReader(stdout)})
+		cmd, _, out := proctest.Start(t, cfg.Test, slices.Concat(cfg.Env, []string{
+			envChild + "=1",
+			envAPI + "=" + ts.URL,
+			envTokenURL + "=" + ts.TokenURL,
+			envProc + "=" + strconv.Itoa(p),
+			envGoroutines + "=" + strconv.Itoa(cfg.Goroutines),
+			envDuration + "=" + cfg.Duration.String(),
+		})...)
+		procs = append(procs, proc{cmd, out})
 	}
 	if cfg.Midway != nil {
 		time.Sleep(cfg.Duration / 2)
 		cfg.Midway()
 	}
 	res := &Result{Config: cfg}
-	for p, pr := range procs {
-		var rep Report
-		dec := json.NewDecoder(pr.out)
-		err := dec.Decode(&rep)
-		if werr := pr.cmd.Wait(); werr != nil || err != nil {
-			t.Fatalf("worker %d: %v (report: %v)", p, werr, err)
-		}
-		res.Reports = append(res.Reports, rep)
+	for _, pr := range procs {
+		res.Reports = append(res.Reports, proctest.Collect[Report](t, pr.cmd, pr.out))
 	}
 	res.Server = ts.Counts()
 	res.Elapsed = time.Since(start)

@@ -5,6 +5,7 @@ package proctest
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -41,4 +42,34 @@ func Start(t testing.TB, test string, env ...string) (*exec.Cmd, io.WriteCloser,
 func Fail(err error) {
 	fmt.Fprintln(os.Stderr, "child:", err)
 	os.Exit(2)
+}
+
+// Report is the child's side of a process that reports one result: when
+// the environment variable env is "1" (the parent started this process
+// with it), it runs work, writes its result to standard output as JSON and
+// exits (Fail on an error); otherwise it returns at once.
+func Report[R any](env string, work func() (R, error)) {
+	if os.Getenv(env) != "1" {
+		return
+	}
+	rep, err := work()
+	if err != nil {
+		Fail(err)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+		Fail(err)
+	}
+	os.Exit(0)
+}
+
+// Collect is the parent's side of Report: it reads the JSON result of the
+// child cmd from its standard output out and waits for the child to end.
+func Collect[R any](t testing.TB, cmd *exec.Cmd, out *bufio.Reader) R {
+	t.Helper()
+	var rep R
+	err := json.NewDecoder(out).Decode(&rep)
+	if werr := cmd.Wait(); werr != nil || err != nil {
+		t.Fatalf("child %d: %v (report: %v)", cmd.Process.Pid, werr, err)
+	}
+	return rep
 }

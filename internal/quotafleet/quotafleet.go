@@ -11,13 +11,13 @@ package quotafleet
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/proctest"
 	"github.com/httpsession/httpsession/internal/quotaserver"
 )
 
@@ -90,16 +91,7 @@ type Result struct {
 // Child runs the worker's part when the process is a worker, and exits;
 // otherwise it returns at once.
 func Child(open func() (httpsession.Store, error)) {
-	if os.Getenv(envChild) != "1" {
-		return
-	}
-	rep, err := work(open)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "quota fleet worker:", err)
-		os.Exit(2)
-	}
-	json.NewEncoder(os.Stdout).Encode(rep)
-	os.Exit(0)
+	proctest.Report(envChild, func() (*Report, error) { return work(open) })
 }
 
 func unixEnv(name string) time.Time {
@@ -192,29 +184,15 @@ func Run(t *testing.T, cfg Config) *Result {
 	}
 	var procs []proc
 	for range cfg.Procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^"+cfg.Test+"$", "-test.count=1")
-		cmd.Env = append(append(os.Environ(), cfg.Env...), env...)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		procs = append(procs, proc{cmd, bufio.NewReader(stdout)})
+		cmd, _, out := proctest.Start(t, cfg.Test, slices.Concat(cfg.Env, env)...)
+		procs = append(procs, proc{cmd, out})
 	}
 	if cfg.Outage > 0 {
 		time.Sleep(time.Until(res.outageStart))
 		qs.Outage(cfg.Outage)
 	}
-	for p, pr := range procs {
-		var rep Report
-		err := json.NewDecoder(pr.out).Decode(&rep)
-		if werr := pr.cmd.Wait(); werr != nil || err != nil {
-			t.Fatalf("worker %d: %v (report: %v)", p, werr, err)
-		}
+	for _, pr := range procs {
+		rep := proctest.Collect[Report](t, pr.cmd, pr.out)
 		res.Requests += rep.Requests
 		res.Failed += rep.Failed
 		res.OutageReqs += rep.OutageRequests
