@@ -118,13 +118,22 @@ func (j *Jar) domainInfo(d string) domainInfo {
 	if !ok || len(h.name) > maxAttributeValueSize {
 		return domainInfo{}
 	}
-	return domainInfo{h: h, ok: true, suffix: !h.ip && j.isPublicSuffix(h.name), key: j.jarKey(h.name, h.ip)}
+	if h.ip {
+		return domainInfo{h: h, ok: true, key: h.name}
+	}
+	// One question to the list for both answers.
+	ps := j.psl.PublicSuffix(h.name)
+	return domainInfo{h: h, ok: true, suffix: isSuffixOf(h.name, ps), key: siteWith(h.name, ps).key}
 }
 
 // isPublicSuffix reports whether d is a public suffix. A list that answers
 // with something other than a suffix of d is taken to mean yes.
 func (j *Jar) isPublicSuffix(d string) bool {
-	ps := j.psl.PublicSuffix(d)
+	return isSuffixOf(d, j.psl.PublicSuffix(d))
+}
+
+// isSuffixOf is isPublicSuffix for d given ps, the list's answer for d.
+func isSuffixOf(d, ps string) bool {
 	return ps != "" && (ps == d || !hasDotSuffix(d, ps))
 }
 
@@ -148,7 +157,12 @@ func (j *Jar) siteOf(host string, ip bool) site {
 	if ip {
 		return site{key: host}
 	}
-	ps := j.psl.PublicSuffix(host)
+	return siteWith(host, j.psl.PublicSuffix(host))
+}
+
+// siteWith is siteOf for a host that is no IP address, given ps, the
+// public suffix list's answer for host.
+func siteWith(host, ps string) site {
 	if ps == "" {
 		ps = host[strings.LastIndexByte(host, '.')+1:]
 	}

@@ -264,6 +264,23 @@ func (g *group) index(name, domain, path string, hostOnly bool) int {
 	return -1
 }
 
+// place inserts e in retrieval order, after the entries it is not
+// sent before. An entry that goes last, as most do when a session file
+// is read, is appended without a search.
+func (g *group) place(e *entry) {
+	i := len(g.entries)
+	if i > 0 && e.before(g.entries[i-1]) {
+		i, _ = slices.BinarySearchFunc(g.entries, e, func(a, b *entry) int {
+			if a.before(b) {
+				return -1
+			}
+			return 1
+		})
+	}
+	g.insertAt(i, e)
+	g.noteExpiry(e.expires)
+}
+
 // noteExpiry keeps g.next a lower bound after an entry got expiry exp.
 func (g *group) noteExpiry(exp int64) {
 	if exp != 0 && (g.next == 0 || exp < g.next) {
@@ -332,21 +349,20 @@ func (e *entry) cookie() Cookie {
 func (j *Jar) add(key string, e *entry) *group {
 	g := j.groups[key]
 	if g == nil {
-		g = &group{}
-		j.groups[key] = g
-		if strings.Count(key, ".") >= 2 {
-			j.deep[key] = struct{}{}
-		}
+		g = j.newGroup(key)
 	}
-	i, _ := slices.BinarySearchFunc(g.entries, e, func(a, b *entry) int {
-		if a.before(b) {
-			return -1
-		}
-		return 1
-	})
-	g.insertAt(i, e)
-	g.noteExpiry(e.expires)
+	g.place(e)
 	j.count++
+	return g
+}
+
+// newGroup adds the empty group key and returns it. j.mu must be held.
+func (j *Jar) newGroup(key string) *group {
+	g := &group{}
+	j.groups[key] = g
+	if strings.Count(key, ".") >= 2 {
+		j.deep[key] = struct{}{}
+	}
 	return g
 }
 

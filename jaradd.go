@@ -26,34 +26,45 @@ func (j *Jar) normalize(c *Cookie, now time.Time) (*entry, string, string) {
 // normalizeIn is normalize for a cookie whose domain is described by di. It
 // returns the entry, or nil and the reason the jar refuses the cookie.
 func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, string) {
+	e := new(entry)
+	if why := normalizeInto(e, c, di, now); why != "" {
+		return nil, why
+	}
+	return e, ""
+}
+
+// normalizeInto is normalizeIn writing the entry into e, a zero entry,
+// for a caller that allocates entries in bulk. It returns the reason the
+// jar refuses the cookie, "" when e holds it; e is left zero then.
+func normalizeInto(e *entry, c *Cookie, di *domainInfo, now time.Time) string {
 	if !acceptableNameValue(c.Name, c.Value) {
-		return nil, "invalid name or value"
+		return "invalid name or value"
 	}
 	if !di.ok {
-		return nil, "invalid domain"
+		return "invalid domain"
 	}
 	h := di.h
 	hostOnly := c.HostOnly || h.ip
 	if !hostOnly && di.suffix {
-		return nil, "domain is a public suffix"
+		return "domain is a public suffix"
 	}
 	path := c.Path
 	if path == "" {
 		path = "/"
 	}
 	if path[0] != '/' || len(path) > maxAttributeValueSize || !validValue(path) {
-		return nil, "invalid path"
+		return "invalid path"
 	}
 	if c.SameSite == http.SameSiteNoneMode && !c.Secure {
-		return nil, "SameSite=None without Secure"
+		return "SameSite=None without Secure"
 	}
 	if !prefixesAllow(c.Name, c.Secure, hostOnly, path == "/") {
-		return nil, "cookie prefix rules not met"
+		return "cookie prefix rules not met"
 	}
 	var expires int64
 	if !c.Expires.IsZero() {
 		if !c.Expires.After(now) {
-			return nil, "expired"
+			return "expired"
 		}
 		expires = toNanos(c.Expires)
 		if limit := now.Add(maxCookieAge); c.Expires.After(limit) {
@@ -61,12 +72,10 @@ func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, str
 		}
 	}
 	nowNS := now.UnixNano()
-	e := &entry{
-		name: c.Name, value: c.Value, domain: h.name, path: path,
-		expires: expires, created: toNanos(c.Created), updated: toNanos(c.Updated),
-		hostOnly: hostOnly, secure: c.Secure, httpOnly: c.HttpOnly,
-		partitioned: c.Partitioned, sameSite: c.SameSite,
-	}
+	e.name, e.value, e.domain, e.path = c.Name, c.Value, h.name, path
+	e.expires, e.created, e.updated = expires, toNanos(c.Created), toNanos(c.Updated)
+	e.hostOnly, e.secure, e.httpOnly = hostOnly, c.Secure, c.HttpOnly
+	e.partitioned, e.sameSite = c.Partitioned, c.SameSite
 	if e.created == 0 {
 		e.created = nowNS
 	}
@@ -78,7 +87,7 @@ func (j *Jar) normalizeIn(c *Cookie, di *domainInfo, now time.Time) (*entry, str
 		last = e.created
 	}
 	e.lastAccess.Store(last)
-	return e, ""
+	return ""
 }
 
 // find returns the index of the entry with identity id in group key, or -1.

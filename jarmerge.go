@@ -61,6 +61,9 @@ type merger struct {
 	now     time.Time
 	changed bool
 	touched map[string]bool // the groups keys cookies were stored under
+	// all says that every group of the jar may have been stored to, as
+	// in a merge into an empty jar, whatever touched holds.
+	all bool
 }
 
 // startMerge locks j for a merge.
@@ -168,9 +171,18 @@ func (m *merger) finish() {
 	defer j.mu.Unlock()
 	nowNS := m.now.UnixNano()
 	j.pruneTombs(nowNS)
-	for key := range m.touched {
+	trim := func(key string) {
 		if g := j.sweep(key, nowNS); g != nil {
 			j.trimGroup(key, g, nowNS)
+		}
+	}
+	if m.all {
+		for key := range j.groups {
+			trim(key)
+		}
+	} else {
+		for key := range m.touched {
+			trim(key)
 		}
 	}
 	j.enforceTotal(nowNS)

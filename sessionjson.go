@@ -501,12 +501,21 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 	if _, err := r.dec.ReadToken(); err != nil {
 		return err
 	}
-	for {
-		name, err := r.dec.ReadToken() // a key or the '}'
-		if err != nil || name.Kind() == '}' {
+	for r.dec.PeekKind() == '"' {
+		// A key read as a value: its bytes, without the string a token
+		// makes of it.
+		name, err := r.dec.ReadValue()
+		if err != nil {
 			return err
 		}
-		switch name.String() {
+		key := []byte(name[1 : len(name)-1])
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key, err = jsontext.AppendUnquote(nil, name)
+			if err != nil { // invalid UTF-8, allowed: U+FFFD, a key of no record
+				key = nil
+			}
+		}
+		switch string(key) {
 		case "n":
 			err = r.readString(&rec.Name)
 		case "v":
@@ -542,6 +551,8 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 			return err
 		}
 	}
+	_, err := r.dec.ReadToken() // the '}', or the reason it could not peek
+	return err
 }
 
 // readString reads a string value into s, as json.UnmarshalDecode does:

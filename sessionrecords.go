@@ -242,9 +242,12 @@ func exact(s string, raw []byte) string {
 // evicting those that recur.
 type stringCache [256][4]string
 
+// maxShared is the length of the longest string a stringCache keeps.
+const maxShared = 256
+
 // get returns b as a string.
 func (c *stringCache) get(b []byte) string {
-	if len(b) < 2 || len(b) > 256 {
+	if len(b) < 2 || len(b) > maxShared {
 		return string(b)
 	}
 	set := &c[maphash.Bytes(docSeed, b)%uint64(len(c))]
