@@ -135,9 +135,9 @@ func TestLoadInBulkLikeRecordByRecord(t *testing.T) {
 		}()},
 	}
 	limits := []JarOptions{
-		{},                                        // the defaults: everything fits
-		{MaxCookiesPerDomain: 4},                  // big.example trimmed as it comes
-		{MaxCookies: 100},                         // the total limit
+		{},                       // the defaults: everything fits
+		{MaxCookiesPerDomain: 4}, // big.example trimmed as it comes
+		{MaxCookies: 100},        // the total limit
 		{MaxCookiesPerDomain: 3, MaxCookies: 120}, // both
 	}
 	for _, doc := range docs {
