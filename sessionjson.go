@@ -489,10 +489,11 @@ func (r *docReader) member(key string) error {
 // readCookie reads the next cookie record into rec key by key, as
 // json.UnmarshalDecode would into the struct: its keys are few and fixed,
 // and taking them off the decoder's tokens spares the reflection that
-// unmarshaling spends on each key, half of a load. A value of a rarer
-// form (null, a wrong type, base64, a record that is no object) goes
-// through json.UnmarshalDecode, so that it reads, and fails, as in the
-// struct.
+// unmarshaling spends on each key, half of a load. Each key is read as a
+// raw value and matched by its bytes (unquoted only when it has an
+// escape), so that no string is made of it. A value of a rarer form
+// (null, a wrong type, base64, a record that is no object) goes through
+// json.UnmarshalDecode, so that it reads, and fails, as in the struct.
 func (r *docReader) readCookie(rec *cookieRecord) error {
 	*rec = cookieRecord{}
 	if r.dec.PeekKind() != '{' {

@@ -62,7 +62,9 @@ type recordMerger struct {
 	// groups are filled once, when the bulk ends (endBulk): every group
 	// with exactly the room it needs, without a search for an identity.
 	// A record out of order ends the bulk early, and the records after
-	// it are merged one by one.
+	// it are merged one by one. The jar ends as merging every record one
+	// by one leaves it: the same entries, sequence numbers, retrieval
+	// order and trims (TestLoadInBulkLikeRecordByRecord).
 	bulk    bool
 	pending []*entry     // the entries of the bulk, in the file's order
 	runs    []pendingRun // pending in runs of one group
