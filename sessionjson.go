@@ -458,7 +458,7 @@ func (r *docReader) member(key string) error {
 				return err
 			}
 			var err error
-			if c, err = rec.cookie(i); err == nil {
+			if err = rec.cookieInto(&c, i); err == nil {
 				r.cookie(&c)
 			}
 			return err
@@ -497,7 +497,10 @@ func (r *docReader) member(key string) error {
 func (r *docReader) readCookie(rec *cookieRecord) error {
 	*rec = cookieRecord{}
 	if r.dec.PeekKind() != '{' {
-		return r.decode(rec)
+		var whole cookieRecord // here only, so that rec stays on the stack
+		err := r.decode(&whole)
+		*rec = whole
+		return err
 	}
 	if _, err := r.dec.ReadToken(); err != nil {
 		return err
@@ -540,11 +543,11 @@ func (r *docReader) readCookie(rec *cookieRecord) error {
 		case "u":
 			err = r.readInt(&rec.Updated)
 		case "nb":
-			err = r.decode(&rec.NameBytes)
+			rec.NameBytes, err = r.decodeBytes()
 		case "vb":
-			err = r.decode(&rec.ValueBytes)
+			rec.ValueBytes, err = r.decodeBytes()
 		case "pb":
-			err = r.decode(&rec.PathBytes)
+			rec.PathBytes, err = r.decodeBytes()
 		default:
 			err = r.dec.SkipValue()
 		}
@@ -587,7 +590,17 @@ func (r *docReader) readStringOrNull(s *string) (null bool, err error) {
 			return false, nil
 		}
 	}
-	return val[0] == 'n', r.at(json.Unmarshal(val, s, decodeOptions))
+	var v string // here only, so that s's record stays on the stack
+	err = json.Unmarshal(val, &v, decodeOptions)
+	*s = v
+	return val[0] == 'n', r.at(err)
+}
+
+// decodeBytes unmarshals the next value as base64 bytes.
+func (r *docReader) decodeBytes() ([]byte, error) {
+	var b []byte
+	err := r.decode(&b)
+	return b, err
 }
 
 // readInt reads an integer key into o, as its UnmarshalJSONFrom.

@@ -152,15 +152,17 @@ func (r *tokenRecord) token() (*Token, error) {
 	return t, nil
 }
 
-// cookie returns the cookie r, record i, holds. It checks each key of the
-// record in turn, which is why it is one piece.
-func (r *cookieRecord) cookie(i int) (Cookie, error) {
-	c := Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
+// cookieInto sets *c to the cookie r, record i, holds. It checks each key
+// of the record in turn, which is why it is one piece. It writes c in
+// place, for a c on the heap: a copy of a whole Cookie there costs the
+// garbage collector's write barrier on every pointer in it.
+func (r *cookieRecord) cookieInto(c *Cookie, i int) error {
+	*c = Cookie{Name: exact(r.Name, r.NameBytes), Value: exact(r.Value, r.ValueBytes), Domain: r.Domain}
 	switch {
 	case c.Domain == "":
-		return c, corrupt("cookie %d: no domain", i)
+		return corrupt("cookie %d: no domain", i)
 	case !r.Path.set:
-		return c, corrupt("cookie %d: no path", i)
+		return corrupt("cookie %d: no path", i)
 	}
 	c.Path = exact(r.Path.v, r.PathBytes)
 	for _, x := range []byte(r.Flags) {
@@ -174,7 +176,7 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 		case 'p':
 			c.Partitioned = true
 		default:
-			return c, corrupt("cookie %d: unknown flag %q", i, x)
+			return corrupt("cookie %d: unknown flag %q", i, x)
 		}
 	}
 	if r.SameSite.set {
@@ -184,7 +186,7 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 			}
 		}
 		if c.SameSite == 0 {
-			return c, corrupt("cookie %d: unknown SameSite mode", i)
+			return corrupt("cookie %d: unknown SameSite mode", i)
 		}
 	}
 	if r.Expires.set {
@@ -195,7 +197,7 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 	}
 	if ns := r.CreatedNS; ns.set {
 		if !r.Created.set || ns.v < 0 || ns.v >= 1e6 {
-			return c, corrupt("cookie %d: cn out of range or without c", i)
+			return corrupt("cookie %d: cn out of range or without c", i)
 		}
 		c.Created = c.Created.Add(time.Duration(ns.v))
 	}
@@ -206,7 +208,7 @@ func (r *cookieRecord) cookie(i int) (Cookie, error) {
 	if r.Updated.set {
 		c.Updated = time.UnixMilli(r.Updated.v)
 	}
-	return c, nil
+	return nil
 }
 
 // tombstone returns the tombstone r, record i, holds.
