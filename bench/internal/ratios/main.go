@@ -4,10 +4,17 @@
 // median of each benchmark's runs, so one disturbed run moves nothing.
 //
 //	go run ./internal/ratios results.txt
+//
+// With -rounds, each round of the file (the output of one go test run,
+// which begins with its "goos:" line) gives a ratio of its own, and the
+// table shows their range and median: min–max (median).
+//
+//	go run ./internal/ratios -rounds results-persist.txt
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -22,32 +29,43 @@ type samples map[string]map[string][]float64
 
 var procSuffix = regexp.MustCompile(`-\d+$`)
 
-func parse(path string) (samples, error) {
+// parse reads the file at path: all of it as one samples, and each round
+// (from one "goos:" line to the next) as one.
+func parse(path string) (all samples, rounds []samples, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	s := samples{}
+	all = samples{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "goos:") || rounds == nil {
+			rounds = append(rounds, samples{})
+		}
+		r := rounds[len(rounds)-1]
 		fields := strings.Fields(sc.Text())
 		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
 			continue
 		}
 		name := procSuffix.ReplaceAllString(strings.TrimPrefix(fields[0], "Benchmark"), "")
-		if s[name] == nil {
-			s[name] = map[string][]float64{}
-		}
 		for i := 2; i+1 < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
 				continue
 			}
-			s[name][fields[i+1]] = append(s[name][fields[i+1]], v)
+			all.add(name, fields[i+1], v)
+			r.add(name, fields[i+1], v)
 		}
 	}
-	return s, sc.Err()
+	return all, rounds, sc.Err()
+}
+
+func (s samples) add(name, unit string, v float64) {
+	if s[name] == nil {
+		s[name] = map[string][]float64{}
+	}
+	s[name][unit] = append(s[name][unit], v)
 }
 
 func (s samples) median(name, unit string) (float64, bool) {
@@ -119,57 +137,105 @@ var targets = []target{
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: ratios results.txt")
+	perRound := flag.Bool("rounds", false, "a ratio per round: min–max (median) over the rounds")
+	flag.Usage = func() { fmt.Fprintln(os.Stderr, "usage: ratios [-rounds] results.txt") }
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	s, err := parse(os.Args[1])
+	s, rounds, err := parse(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Println("| comparison (medians) | unit | measured | target | met |")
+	if *perRound {
+		fmt.Printf("| comparison (%d rounds: min–max (median)) | unit | measured | target | met |\n", len(rounds))
+	} else {
+		fmt.Println("| comparison (medians) | unit | measured | target | met |")
+	}
 	fmt.Println("|---|---|---|---|---|")
 	for _, t := range targets {
-		num, ok := s.median(t.num, t.unit)
-		if !ok {
-			fmt.Printf("| %s | %s | (no data for %s) | | |\n", t.what, t.unit, t.num)
+		if !*perRound {
+			got, missing := t.measure(s)
+			if missing != "" {
+				fmt.Printf("| %s | %s | (no data for %s) | | |\n", t.what, t.unit, missing)
+				continue
+			}
+			goal, met := t.judge(got)
+			fmt.Printf("| %s | %s | %s | %s | %s |\n", t.what, t.unit, t.format(got), goal, met)
 			continue
 		}
-		got, op := num, "≤ "
-		switch {
-		case t.absolute:
-		case t.diff:
-			den, ok := s.median(t.den, t.unit)
-			if !ok {
-				fmt.Printf("| %s | %s | (no data for %s) | | |\n", t.what, t.unit, t.den)
-				continue
-			}
-			got, op = num-den, "Δ ≤ "
-		default:
-			den, ok := s.median(t.den, t.unit)
-			if !ok || den == 0 {
-				fmt.Printf("| %s | %s | (no data for %s) | | |\n", t.what, t.unit, t.den)
-				continue
-			}
-			got, op = num/den, "≤ "
-		}
-		times := !t.diff && (!t.absolute || t.unit == "ratio")
-		measured := strconv.FormatFloat(got, 'f', 2, 64)
-		if times {
-			measured += "×"
-		}
-		goal, met := "", ""
-		if t.max != 0 || t.diff {
-			goal = op + strconv.FormatFloat(t.max, 'f', -1, 64)
-			if times {
-				goal += "×"
-			}
-			met = "yes"
-			if got > t.max {
-				met = "**no**"
+		var got []float64
+		for _, r := range rounds {
+			if v, missing := t.measure(r); missing == "" {
+				got = append(got, v)
 			}
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s |\n", t.what, t.unit, measured, goal, met)
+		if len(got) == 0 {
+			continue // a file of some benchmarks only: the others' rows say nothing
+		}
+		slices.Sort(got)
+		med := samples{"": {"": got}}
+		m, _ := med.median("", "")
+		goal, met := t.judge(m) // the median meets the goal or not
+		if t.max != 0 && got[len(got)-1] > t.max && met == "yes" {
+			met = "yes (median)"
+		}
+		measured := t.format(got[0])
+		if got[0] != got[len(got)-1] {
+			measured = strconv.FormatFloat(got[0], 'f', 2, 64) + "–" + t.format(got[len(got)-1])
+		}
+		fmt.Printf("| %s | %s | %s (%s) | %s | %s |\n", t.what, t.unit, measured, t.format(m), goal, met)
 	}
+}
+
+// measure returns t's figure in s, or the benchmark s has no data for.
+func (t target) measure(s samples) (got float64, missing string) {
+	num, ok := s.median(t.num, t.unit)
+	if !ok {
+		return 0, t.num
+	}
+	if t.absolute {
+		return num, ""
+	}
+	den, ok := s.median(t.den, t.unit)
+	if !ok || (!t.diff && den == 0) {
+		return 0, t.den
+	}
+	if t.diff {
+		return num - den, ""
+	}
+	return num / den, ""
+}
+
+// times says whether t's figure is a ratio, written with ×.
+func (t target) times() bool { return !t.diff && (!t.absolute || t.unit == "ratio") }
+
+func (t target) format(v float64) string {
+	f := strconv.FormatFloat(v, 'f', 2, 64)
+	if t.times() {
+		f += "×"
+	}
+	return f
+}
+
+// judge returns t's goal and whether got meets it ("" for rows without
+// a goal).
+func (t target) judge(got float64) (goal, met string) {
+	if t.max == 0 && !t.diff {
+		return "", ""
+	}
+	op := "≤ "
+	if t.diff {
+		op = "Δ ≤ "
+	}
+	goal = op + strconv.FormatFloat(t.max, 'f', -1, 64)
+	if t.times() {
+		goal += "×"
+	}
+	if got > t.max {
+		return goal, "**no**"
+	}
+	return goal, "yes"
 }
