@@ -222,6 +222,11 @@ var nameSeed = maphash.MakeSeed()
 func nameHash(name string) uint32 { return uint32(maphash.String(nameSeed, name)) }
 
 func (g *group) insertAt(i int, e *entry) {
+	if i == len(g.entries) {
+		// One pointer written, where slices.Insert copies a slice.
+		g.entries, g.names = append(g.entries, e), append(g.names, nameHash(e.name))
+		return
+	}
 	g.entries = slices.Insert(g.entries, i, e)
 	g.names = slices.Insert(g.names, i, nameHash(e.name))
 }
@@ -511,6 +516,9 @@ func (j *Jar) Clear() {
 // toNanos converts t to Unix nanoseconds, clamped to what int64 holds;
 // the zero time is 0.
 func toNanos(t time.Time) int64 {
+	if s := t.Unix(); s > minNanoSec && s < maxNanoSec {
+		return t.UnixNano() // the usual case, in one comparison of seconds
+	}
 	switch {
 	case t.IsZero():
 		return 0
@@ -525,6 +533,10 @@ func toNanos(t time.Time) int64 {
 var (
 	minNanoTime = time.Unix(0, -1<<63+1)
 	maxNanoTime = time.Unix(0, 1<<63-1)
+	// Within these seconds (exclusive), every time is within the two
+	// above and is not the zero time.
+	minNanoSec = minNanoTime.Unix()
+	maxNanoSec = maxNanoTime.Unix() - 1
 )
 
 // fromNanos converts Unix nanoseconds to a UTC time; 0 is the zero time.

@@ -3,9 +3,11 @@ package httpsession
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -204,5 +206,46 @@ func compareJars(t *testing.T, when string, want, got *Jar) {
 	if want.count != got.count || want.seq != got.seq || len(want.deep) != len(got.deep) {
 		t.Errorf("%s: count %d, seq %d, %d deep groups in bulk; %d, %d, %d record by record",
 			when, got.count, got.seq, len(got.deep), want.count, want.seq, len(want.deep))
+	}
+}
+
+// TestToNanos: times in int64's range of nanoseconds convert exactly,
+// the zero time is 0, and times beyond the range are clamped to it.
+func TestToNanos(t *testing.T) {
+	for _, tt := range []struct {
+		in   time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{time.Unix(0, 1), 1},
+		{tNow, tNow.UnixNano()},
+		{time.Unix(0, math.MaxInt64), math.MaxInt64},
+		{time.Unix(0, math.MaxInt64).Add(-time.Second), math.MaxInt64 - int64(time.Second)},
+		{time.Unix(0, math.MaxInt64).Add(time.Nanosecond), math.MaxInt64},
+		{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), math.MaxInt64},
+		{time.Unix(0, math.MinInt64+1), math.MinInt64 + 1},
+		{time.Unix(0, math.MinInt64+1).Add(time.Second), math.MinInt64 + 1 + int64(time.Second)},
+		{time.Unix(0, math.MinInt64), math.MinInt64 + 1},
+		{time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC), math.MinInt64 + 1},
+	} {
+		if got := toNanos(tt.in); got != tt.want {
+			t.Errorf("toNanos(%v) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestSmallIntLikeParseInt: the short way to read a time's digits reads
+// what strconv.ParseInt reads, and leaves other numbers to it.
+func TestSmallIntLikeParseInt(t *testing.T) {
+	for _, num := range []string{"0", "7", "1767366245000", "999999999999999999", "9999999999999999999",
+		"-1", "1.5", "1e3", "", "12a"} {
+		v, ok := smallInt([]byte(num))
+		want, err := strconv.ParseInt(num, 10, 64)
+		if ok && (err != nil || v != want) {
+			t.Errorf("smallInt(%q) = %d, true; ParseInt: %d, %v", num, v, want, err)
+		}
+		if short := len(num) <= 18 && err == nil && num[0] != '-'; ok != short {
+			t.Errorf("smallInt(%q): ok = %v, want %v", num, ok, short)
+		}
 	}
 }

@@ -615,12 +615,32 @@ func (r *docReader) readInt(o *optInt) error {
 	case val.Kind() == '0':
 		// The decoder has checked the JSON number; an integer of int64
 		// is what ParseInt accepts of it.
+		if v, ok := smallInt(val); ok {
+			*o = optInt{v, true}
+			return nil
+		}
 		if v, err := strconv.ParseInt(string(val), 10, 64); err == nil {
 			*o = optInt{v, true}
 			return nil
 		}
 	}
 	return r.at(&json.SemanticError{Err: errNotInteger})
+}
+
+// smallInt returns the value of a JSON number of 1 to 18 digits and
+// nothing else, the form of every time in a session file, as ParseInt
+// would, without its general case; ok is false for any other number.
+func smallInt(num []byte) (v int64, ok bool) {
+	if len(num) == 0 || len(num) > 18 {
+		return 0, false
+	}
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // at places err, an error of the value just read, at that value: the key
