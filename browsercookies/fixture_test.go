@@ -64,27 +64,35 @@ func golden(t *testing.T, name string, got []httpsession.Cookie) {
 	}
 }
 
-func TestChromiumFixture(t *testing.T) {
-	var sk skips
-	got, err := readChromiumDB(filepath.Join("testdata", "chromium", "Cookies"), linuxDecrypter(noV11), &sk)
+// readChromiumFile reads the Chromium database at path as Read does,
+// without a profile around it.
+func readChromiumFile(t *testing.T, path string, dec decrypter) ([]httpsession.Cookie, *Report) {
+	t.Helper()
+	r := &Report{}
+	recs, err := readChromiumDB(path, dec, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sk) > 0 {
-		t.Errorf("skipped %+v, want none", sk)
+	return settle(recs, r), r
+}
+
+func TestChromiumFixture(t *testing.T) {
+	got, r := readChromiumFile(t, filepath.Join("testdata", "chromium", "Cookies"), linuxDecrypter(noV11))
+	if len(r.Skipped) > 0 || r.Found != 5 {
+		t.Errorf("report %+v, want 5 found and none skipped", r)
 	}
 	golden(t, "chromium", got)
 }
 
 func TestFirefoxFixture(t *testing.T) {
-	var r Report
-	var sk skips
-	got, err := readFirefox(filepath.Join("testdata", "firefox"), &r, &sk)
+	r := &Report{}
+	recs, err := readFirefox(filepath.Join("testdata", "firefox"), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sk) > 0 || len(r.Notes) > 0 {
-		t.Errorf("skipped %+v, notes %q; want none", sk, r.Notes)
+	got := settle(recs, r)
+	if len(r.Skipped) > 0 || len(r.Notes) > 0 {
+		t.Errorf("skipped %+v, notes %q; want none", r.Skipped, r.Notes)
 	}
 	golden(t, "firefox", got)
 }
@@ -124,13 +132,10 @@ func TestChromiumSkipsAreReported(t *testing.T) {
 		}
 	}
 	cleanup()
-	var sk skips
 	dec := linuxDecrypter(func() (string, error) { return "not-the-password", nil })
-	got, err := readChromiumDB(filepath.Join(dir, "edited"), dec, &sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := skips{
+	got, r := readChromiumFile(t, filepath.Join(dir, "edited"), dec)
+	sk := r.Skipped
+	want := []Skip{
 		{Reason: `undecryptable value (unknown version "v20")`, Count: 1, Domains: []string{"www.example.com"}},
 		{Reason: "undecryptable value (wrong key?)", Count: 2, Domains: []string{"example.com", "www.example.com"}},
 	}
@@ -270,8 +275,7 @@ func FuzzSessionStore(f *testing.F) {
 	f.Add(real)
 	f.Add(mozLz4(f, []byte(`{"cookies":[{"host":".a.example","name":"n","value":"v","path":"/","originAttributes":{"userContextId":2}}]}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var sk skips
-		cookies, err := parseSessionStore(data, &sk)
+		cookies, err := parseSessionStore(data, "sessionstore.jsonlz4")
 		if err != nil && len(cookies) > 0 {
 			t.Fatalf("cookies and an error")
 		}
