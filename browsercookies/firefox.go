@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
 )
 
 // iniSection is one [section] of an INI file: its name and its keys in
