@@ -167,3 +167,77 @@ func TestMessagesSpeakJSON(t *testing.T) {
 		t.Errorf("a malformed login configuration: exit %d, %q; want the field named in JSON's words", r.code, r.stderr)
 	}
 }
+
+// TestImportEvictionsTold: whatever the format, the cookies the jar's
+// limits evict are told with the limit, and are not counted as imported;
+// so are the session's own cookies that an import pushes out.
+func TestImportEvictionsTold(t *testing.T) {
+	dir := t.TempDir()
+	exp := time.Now().Add(24 * time.Hour)
+	// cookiesTxt and storageState write n cookies of each site.
+	cookiesTxt := func(name string, n int, sites ...string) string {
+		var b strings.Builder
+		for _, s := range sites {
+			for i := range n {
+				fmt.Fprintf(&b, "%s\tFALSE\t/\tFALSE\t%d\tc%04d\tv\n", s, exp.Unix(), i)
+			}
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	storageState := func(name string, n int, site string) string {
+		var cs []string
+		for i := range n {
+			cs = append(cs, fmt.Sprintf(`{"name":"c%04d","value":"v","domain":%q,"path":"/","expires":%d,"httpOnly":false,"secure":false,"sameSite":"Lax"}`, i, site, exp.Unix()))
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"cookies":[`+strings.Join(cs, ",")+`],"origins":[]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	perSite := "evicted 5 cookies of example.com: the jar keeps at most 180 cookies per site"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"cookies.txt", []string{cookiesTxt("site.txt", 185, "app.example.com")}, []string{"imported 180;", perSite}},
+		{"storageState", []string{"--format", "storage-state", storageState("site.json", 185, "app.example.com")}, []string{"imported 180 cookies", perSite}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, "", nil, append([]string{"cookies", "import", "--session", filepath.Join(t.TempDir(), "s.json")}, tc.args...)...)
+			for _, w := range tc.want {
+				if r.code != 0 || !strings.Contains(r.stderr, w) {
+					t.Errorf("import: exit %d, %q; want %q", r.code, r.stderr, w)
+				}
+			}
+		})
+	}
+
+	// A session with its login; then 20 sites of 160 cookies, past the
+	// jar's 3000: at the 3001st the jar sweeps to a tenth below its
+	// limit, the login (least recently used) first, then takes the last
+	// 200.
+	session := filepath.Join(dir, "login.json")
+	if r := cli(t, "", nil, "cookies", "import", "--session", session, cookiesTxt("login.txt", 1, "login.example.org")); r.code != 0 {
+		t.Fatalf("import the login: exit %d, %q", r.code, r.stderr)
+	}
+	var sites []string
+	for i := range 20 {
+		sites = append(sites, fmt.Sprintf("www.example%02d.com", i))
+	}
+	r := cli(t, "", nil, "cookies", "import", "--session", session, cookiesTxt("many.txt", 160, sites...))
+	for _, w := range []string{
+		"evicted 1 cookie the session held before: the jar keeps at most 3000 cookies in all",
+		"evicted 300 cookies: the jar keeps at most 3000 cookies in all",
+		"imported 2900;",
+	} {
+		if r.code != 0 || !strings.Contains(r.stderr, w) {
+			t.Errorf("import past the jar's limit: exit %d, %q; want %q", r.code, r.stderr, w)
+		}
+	}
+}
