@@ -191,6 +191,11 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 	} else {
 		recs, err = readChromium(ctx, o, p.Dir, r)
 	}
+	if err != nil && r.Running != "" {
+		// A browser that has just made the profile may not have
+		// written its files yet.
+		return nil, nil, fmt.Errorf("%w; %s", err, runningNote(o.Browser, r.Running))
+	}
 	if err != nil {
 		return nil, nil, err
 	}

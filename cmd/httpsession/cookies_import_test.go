@@ -1,6 +1,7 @@
 package main
 
 import (
+	bin "encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pierrec/lz4/v4"
 
 	"github.com/httpsession/httpsession/internal/browserfixture"
 )
@@ -238,6 +241,39 @@ func TestImportEvictionsTold(t *testing.T) {
 	} {
 		if r.code != 0 || !strings.Contains(r.stderr, w) {
 			t.Errorf("import past the jar's limit: exit %d, %q; want %q", r.code, r.stderr, w)
+		}
+	}
+}
+
+// TestImportFromProfileAddsUp: a browser import says how many cookies
+// each file of the profile holds, a cookie two files hold counted once,
+// and where those it did not import went; the numbers add up.
+func TestImportFromProfileAddsUp(t *testing.T) {
+	prof := firefoxProfile(t)
+	// The session store repeats a cookie of cookies.sqlite and holds a
+	// container tab's cookie.
+	doc := `{"cookies":[{"host":"www.example.com","name":"sess","value":"s1","path":"/"},` +
+		`{"host":".example.com","name":"dom","value":"d0","path":"/"},` +
+		`{"host":"www.example.com","name":"c","value":"v","path":"/","originAttributes":{"userContextId":3}}]}`
+	buf := make([]byte, lz4.CompressBlockBound(len(doc)))
+	n, err := lz4.CompressBlock([]byte(doc), buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := bin.LittleEndian.AppendUint32([]byte("mozLz40\x00"), uint32(len(doc)))
+	if err := os.WriteFile(filepath.Join(prof, "sessionstore.jsonlz4"), append(store, buf[:n]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof,
+		"--domain", "www.example.com", "--session", filepath.Join(t.TempDir(), "s.json"))
+	for _, want := range []string{
+		"imported 5 cookies from firefox profile",
+		"found 6 cookies in the profile: 4 in cookies.sqlite, 3 in sessionstore.jsonlz4 (1 of them a copy of a cookie counted already)\n",
+		"imported 5 of the 6: 1 skipped\n",
+		"skipped 1 cookie: cookie of a container tab or isolated context (Firefox originAttributes): www.example.com\n",
+	} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("import: exit %d, %q; want %q", r.code, r.stderr, want)
 		}
 	}
 }
