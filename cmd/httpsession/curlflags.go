@@ -31,7 +31,9 @@ Where they differ from curl on purpose:
   - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …)
   - --compressed and -L are accepted and change nothing: gzip is asked for and decoded on every
     request, and redirects are followed unless --no-follow
-  - get takes -d only with -G; post with -G is a usage error (use get)`
+  - get takes -d only with -G; post with -G is a usage error (use get)
+  - -H 'Host: …' goes to the URL's origin only: after a redirect to another origin, the request
+    carries that origin's own Host (curl sends the given one there too)`
 
 // dataKind is how a -d-like flag turns its argument into body bytes.
 type dataKind int

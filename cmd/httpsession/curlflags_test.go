@@ -176,7 +176,15 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"-x with --noproxy of a CIDR range", "get", []string{"-x", "http://127.0.0.1:1", "--noproxy", "example.test,127.0.0.0/8", ts.URL + "/direct"}},
 		{"--resolve", "get", []string{"--resolve", "example.test:" + port + ":127.0.0.1", "http://example.test:" + port + "/r"}},
 		{"--connect-to", "get", []string{"--connect-to", "example.test:80:127.0.0.1:" + port, "http://example.test/c"}},
+		{"-n reads ~/.netrc", "get", []string{"-n", ts.URL + "/n"}},
+		{"--json with -H Accept", "post", []string{"--json", `{"a":1}`, "-H", "Accept: text/plain", ts.URL + "/j"}},
+		{"--json with -H Content-Type", "post", []string{"--json", `{"a":1}`, "-H", "Content-Type: application/vnd.api+json", ts.URL + "/j"}},
+		{"-u with an empty password", "get", []string{"-u", "alice:", ts.URL + "/u"}},
+		{"-G with --data-urlencode name@file", "get", []string{"-G", "--data-urlencode", "n@note", ts.URL + "/q"}},
 	}
+	// -n reads $HOME/.netrc, for curl and the command alike.
+	t.Setenv("HOME", dir)
+	write(".netrc", "machine 127.0.0.1 login homer password h0me\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec.take()
@@ -484,7 +492,7 @@ func TestCurlFlagsUsage(t *testing.T) {
 		}
 	}
 	r := cli(t, "", nil, "get", "-h")
-	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}"} {
+	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}", "-H 'Host: …' goes to the URL's origin only"} {
 		if r.code != 0 || !strings.Contains(r.stderr, want) {
 			t.Errorf("get -h: exit %d, lacks %q", r.code, want)
 		}
@@ -555,5 +563,22 @@ func TestProxyTunnelAsCurl(t *testing.T) {
 	}
 	if !contains(prefixed(r.stderr, "< "), "Content-Type: text/plain") {
 		t.Errorf("get -v through a tunnel lacks the response headers: %q", r.stderr)
+	}
+}
+
+// TestHostHeaderStaysWithItsOrigin: a given Host goes to the URL's origin;
+// after a redirect to another origin the request carries that origin's
+// own Host (curl 7.88 sends the given one there too: -h says we differ).
+func TestHostHeaderStaysWithItsOrigin(t *testing.T) {
+	rec := &recorder{}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	other := httptest.NewServer(rec)
+	defer other.Close()
+	dir := t.TempDir()
+	r := cliIn(t, dir, "get", "-L", "-H", "Host: api.example.test", "-o", filepath.Join(dir, "out"), ts.URL+"/redirect?to="+other.URL+"/landed")
+	seen := rec.take()
+	if r.code != 0 || len(seen) != 2 || seen[0].Host != "api.example.test" || seen[1].Host != other.Listener.Addr().String() {
+		t.Errorf("exit %d (%s), servers saw %+v; want the given Host first, then the other origin's own", r.code, r.stderr, seen)
 	}
 }
