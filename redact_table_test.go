@@ -37,7 +37,6 @@ func TestSecretsRedacted(t *testing.T) {
 	cfg := &oauth2.Config{ClientID: "app", ClientSecret: "SECRETCS5", Endpoint: oauth2.Endpoint{TokenURL: "https://example.com/token"}}
 	browser := OAuth2Browser{Config: cfg}
 	device := OAuth2Device{Config: cfg}
-	sc := StorageCookie{Name: "sid", Value: "SECRETVAL1", Domain: "example.com", Path: "/"}
 	client, err := New(Options{Auth: &login, AuthOrigins: []string{"https://www.example.com"}, FS: afero.NewMemMapFs(), SessionFile: "/s.json"})
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +66,6 @@ func TestSecretsRedacted(t *testing.T) {
 		{"*OAuth2Browser", &browser},
 		{"OAuth2Device", device},
 		{"*OAuth2Device", &device},
-		{"StorageCookie", sc},
-		{"*StorageCookie", &sc},
 		{"*Client", client},
 	}
 	for _, tt := range values {
