@@ -84,7 +84,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	tally := importCounts(c.Jar(), before, cookies, rejected)
+	tally := importCounts(c.Jar(), before, cookies)
 	kept := tally.kept
 	origins := countOrigins(state)
 	if kept == 0 && origins == 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	bin "encoding/binary"
 	"fmt"
 	"os"
@@ -274,6 +275,43 @@ func TestImportFromProfileAddsUp(t *testing.T) {
 	} {
 		if r.code != 0 || !strings.Contains(r.stderr, want) {
 			t.Errorf("import: exit %d, %q; want %q", r.code, r.stderr, want)
+		}
+	}
+}
+
+// TestImportRejectionTellsItsCookie: a refused cookie is told apart from
+// one of the same name and domain at another path that was kept, in a
+// storageState file and in a browser profile alike.
+func TestImportRejectionTellsItsCookie(t *testing.T) {
+	dir := t.TempDir()
+	exp := time.Now().Add(24 * time.Hour).Unix()
+	doc := fmt.Sprintf(`{"cookies":[`+
+		`{"name":"sid","value":"old","domain":"app.example.com","path":"/a","expires":1000000000,"httpOnly":false,"secure":false,"sameSite":"Lax"},`+
+		`{"name":"sid","value":"new","domain":"app.example.com","path":"/b","expires":%d,"httpOnly":false,"secure":false,"sameSite":"Lax"}],"origins":[]}`, exp)
+	state := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(state, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", state, "--session", filepath.Join(dir, "s.json"))
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") || !strings.Contains(r.stderr, `rejected "sid" for app.example.com: expired`) {
+		t.Errorf("import: exit %d, %q; want 1 cookie imported and the expired one rejected", r.code, r.stderr)
+	}
+
+	prof := firefoxProfile(t)
+	db, err := sql.Open("sqlite", filepath.Join(prof, "cookies.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`INSERT INTO moz_cookies (originAttributes, name, value, host, path, expiry, lastAccessed, creationTime, isSecure, isHttpOnly, sameSite)
+		SELECT '', name, value, host, '/old', 1000000000000, lastAccessed, creationTime, isSecure, isHttpOnly, sameSite FROM moz_cookies WHERE name = 'persist'`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof, "--session", filepath.Join(dir, "f.json"))
+	for _, want := range []string{"imported 5 cookies from", "imported 5 of the 6: 1 rejected\n", `rejected "persist" for www.example.com: expired`} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("import from the profile: exit %d, %q; want %q", r.code, r.stderr, want)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func importNetscape(jar *httpsession.Jar, r io.Reader) (importReport, error) {
 	}
 	// A cookie on two lines is one cookie; one the jar's limits evicted
 	// is not kept, and is told with the limit.
-	t := importCounts(jar, before, added, nil)
+	t := importCounts(jar, before, added)
 	rep.Kept, rep.Counts = t.kept, t.lines
 	held := map[cookieKey]bool{}
 	for _, c := range jar.All() {

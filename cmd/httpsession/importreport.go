@@ -54,24 +54,24 @@ type importTally struct {
 // evicted at once, with the limit that evicted them: the per-site limit
 // when the site is at it, else the jar's total. before is what the jar
 // held before the import: a cookie of it that the import evicted is told
-// too.
-func importCounts(jar *httpsession.Jar, before, imported []httpsession.Cookie, refused []*httpsession.CookieError) importTally {
+// too. The cookies the jar refused are left out: whether the jar refuses
+// a cookie depends on the cookie alone, so an empty jar of the same rules
+// tells which they were (a *CookieError names no path, and a refused
+// cookie may share its name and domain with a kept one).
+func importCounts(jar *httpsession.Jar, before, imported []httpsession.Cookie) importTally {
 	held := map[cookieKey]bool{}
 	perSite := map[string]int{}
 	for _, c := range jar.All() {
 		held[keyOf(c)] = true
 		perSite[siteOf(c.Domain)]++
 	}
-	rejected := map[[2]string]bool{}
-	for _, ce := range refused {
-		rejected[[2]string{ce.Name, strings.ToLower(ce.Domain)}] = true
-	}
+	judge := httpsession.NewJar(nil)
 	seen := map[cookieKey]bool{}
 	evicted := map[string]int{}
 	var t importTally
 	for _, c := range imported {
 		k := keyOf(c)
-		if rejected[[2]string{k.name, k.domain}] {
+		if judge.Add(c) != nil {
 			continue
 		}
 		if seen[k] {
