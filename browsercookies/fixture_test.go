@@ -305,3 +305,25 @@ func FuzzProfilesINI(f *testing.F) {
 		}
 	})
 }
+
+// TestMozLz4ClaimBounded: a header claiming far more than its block can
+// hold is refused before a buffer of that size is made; a real file of
+// a high ratio is read.
+func TestMozLz4ClaimBounded(t *testing.T) {
+	lie := append([]byte("mozLz40\x00"), 0, 0, 0, 12, 0) // 200 MiB from one byte
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodeMozLz4(lie)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, errBadMozLz4) {
+		t.Errorf("decode of a lying header: %v, want errBadMozLz4", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("decode of a lying header allocated %d bytes", grew)
+	}
+	zeros := make([]byte, 1<<20)
+	got, err := decodeMozLz4(mozLz4(t, zeros))
+	if err != nil || !bytes.Equal(got, zeros) {
+		t.Errorf("decode of 1 MiB of zeros: %d bytes, %v", len(got), err)
+	}
+}
