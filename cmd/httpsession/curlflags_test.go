@@ -582,3 +582,18 @@ func TestHostHeaderStaysWithItsOrigin(t *testing.T) {
 		t.Errorf("exit %d (%s), servers saw %+v; want the given Host first, then the other origin's own", r.code, r.stderr, seen)
 	}
 }
+
+// TestGetQueryEscaped: -G data with a space, a "#" or non-ASCII goes into
+// the query percent-encoded, the data's own & = and % escapes as given
+// (curl refuses such a URL; sent as is, the request line is invalid).
+func TestGetQueryEscaped(t *testing.T) {
+	rec := &recorder{}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	dir := t.TempDir()
+	r := cliIn(t, dir, "get", "-G", "-d", "q=hello world", "-d", "u=\u00e9#x&v=%2F", "-o", filepath.Join(dir, "out"), ts.URL+"/s?k=1")
+	seen := rec.take()
+	if want := "/s?k=1&q=hello%20world&u=%C3%A9%23x&v=%2F"; r.code != 0 || len(seen) != 1 || seen[0].Target != want {
+		t.Errorf("get -G: exit %d (%s), server saw %+v, want the target %q", r.code, r.stderr, seen, want)
+	}
+}
