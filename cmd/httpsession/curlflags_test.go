@@ -600,3 +600,18 @@ func TestGetQueryEscaped(t *testing.T) {
 		t.Errorf("get -G: exit %d (%s), server saw %+v, want the target %q", r.code, r.stderr, seen, want)
 	}
 }
+
+// FuzzFormWords checks that no -F argument makes its parser panic or
+// loop, and that a word ends at a ";" or the end.
+func FuzzFormWords(f *testing.F) {
+	for _, s := range []string{`"a;b";type=text/x`, `@"a.txt"`, `a;type=text/html; charset=utf-8;filename="n;\"m\".txt"`, `x;foo;filename=z`, `"\`, `;type=;filename=`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, rest := formWord(s)
+		if rest != "" && rest[0] != ';' {
+			t.Fatalf("formWord(%q) left %q, want it to start with ;", s, rest)
+		}
+		formParams(rest, "", "")
+	})
+}
