@@ -28,7 +28,8 @@ Where they differ from curl on purpose:
   - -v masks the query string and the values of Authorization, Cookie and Set-Cookie
   - -i and -v speak HTTP/1.1 to https servers, to show the headers in the order sent and received;
     through a proxy's CONNECT tunnel the headers are listed sorted
-  - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …)
+  - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …),
+    and its %{size_download} counts the body's bytes decoded (curl counts a gzip body compressed)
   - --compressed and -L are accepted and change nothing: gzip is asked for and decoded on every
     request, and redirects are followed unless --no-follow
   - get takes -d only with -G; post with -G is a usage error (use get)

@@ -495,7 +495,7 @@ func TestCurlFlagsUsage(t *testing.T) {
 		}
 	}
 	r := cli(t, "", nil, "get", "-h")
-	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}", "-H 'Host: …' goes to the URL's origin only"} {
+	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}", "-H 'Host: …' goes to the URL's origin only", "%{size_download} counts the body's bytes decoded"} {
 		if r.code != 0 || !strings.Contains(r.stderr, want) {
 			t.Errorf("get -h: exit %d, lacks %q", r.code, want)
 		}
