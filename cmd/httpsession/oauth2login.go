@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 	"golang.org/x/oauth2"
 )
 
@@ -67,9 +68,9 @@ func (ac *authConfig) userFlow(e *env, interactive, noBrowser bool) httpsession.
 		params.Set(k, v)
 	}
 	if ac.Kind == "oauth2-device" {
-		a = &httpsession.OAuth2Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
+		a = &oauth.Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
 	} else {
-		b := &httpsession.OAuth2Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
+		b := &oauth.Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
 		if ac.IssParameter {
 			b.Issuer = ac.Issuer
 		}
@@ -205,7 +206,7 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 		return err
 	}
 	who := ""
-	if claims, err := tok.IDTokenClaims(time.Now()); err == nil {
+	if claims, err := oauth.DecodeIDToken(tok, time.Now()); err == nil {
 		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
 	}
 	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, time.Now()))

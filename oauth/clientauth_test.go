@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/httpsession/httpsession"
 	"golang.org/x/oauth2"
 )
 
@@ -83,14 +84,14 @@ func TestTokenRequestClientAuth(t *testing.T) {
 				ctx := context.Background()
 				cfg := &oauth2.Config{ClientID: "cid", ClientSecret: secret, Endpoint: oauth2.Endpoint{
 					TokenURL: srv.URL + "/token", DeviceAuthURL: srv.URL + "/device"}}
-				auths := []Authenticator{
-					&OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret, Username: "alice", Password: testPassword},
-					&OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret},
-					&OAuth2Device{Config: cfg, Interactive: func() bool { return true }, Prompt: func(context.Context, DeviceCode) error { return nil }},
-					&OAuth2Browser{Config: cfg}, // refresh only: its login needs a browser
+				auths := []httpsession.Authenticator{
+					&Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret, Username: "alice", Password: testPassword},
+					&Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret},
+					&Device{Config: cfg, Interactive: func() bool { return true }, Prompt: func(context.Context, DeviceCode) error { return nil }},
+					&Browser{Config: cfg}, // refresh only: its login needs a browser
 				}
 				for i, a := range auths {
-					tok := &Token{RefreshToken: "R0"}
+					tok := &httpsession.Token{RefreshToken: "R0"}
 					if i < 3 {
 						var err error
 						if tok, err = a.Login(ctx, hc); err != nil {
