@@ -27,7 +27,9 @@
 //	    └ transport.attempt            transport.go: one attempt; a 401 (or a logout, formlogin.go) replays it once
 //	      └ transport.send             transport.go: one request on the wire
 //	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only;
-//	        │                              a new token under a shared store's lock: tokenlock.go
+//	        │                              a new token under a shared store's lock: tokenlock.go,
+//	        │                              from Options.Auth: jsonlogin.go, formlogin.go,
+//	        │                              basicauth.go, or package oauth's flows
 //	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
 //	        ├ csrfState.add                csrf.go: the CSRF token, to the origin that set it only
 //	        ├ base.RoundTrip

@@ -37,12 +37,12 @@ import (
 // closed. Refresh uses the refresh_token grant; a rotated refresh token
 // replaces the old one.
 //
-// Login needs a person. When Interactive reports false it fails at once
-// with an error matching [httpsession.ErrLoginRequired], without opening anything: that
-// is what a non-interactive process gets when it has no token or its
-// refresh token was rejected (the TokenManager logs in again after a failed
-// refresh). Otherwise Login waits for the user until ctx is done — the
-// TokenManager bounds it by [httpsession.TokenOptions].RefreshTimeout, so give a browser
+// Login needs a person. When Interactive reports false it fails at once with an
+// error matching [httpsession.ErrLoginRequired], without opening anything: that
+// is what a non-interactive process gets when it has no token or its refresh
+// token was rejected (the TokenManager logs in again after a failed refresh).
+// Otherwise Login waits for the user until ctx is done — the TokenManager
+// bounds it by [httpsession.TokenOptions].RefreshTimeout, so give a browser
 // login a generous one (a few minutes) or log in with Login directly.
 //
 // The token requests go through the hc the TokenManager passes (the

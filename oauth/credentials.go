@@ -13,11 +13,11 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// Credentials obtains tokens from an OAuth 2.0 token endpoint (RFC
-// 6749) through golang.org/x/oauth2: the resource owner password
-// credentials grant (§4.3) when Username is set, the client credentials
-// grant (§4.4) otherwise, and the refresh_token grant (§6). Error responses
-// (§5.2) are returned as [*httpsession.OAuth2Error]. Redirects are not followed.
+// Credentials obtains tokens from an OAuth 2.0 token endpoint (RFC 6749)
+// through golang.org/x/oauth2: the resource owner password credentials grant
+// (§4.3) when Username is set, the client credentials grant (§4.4) otherwise,
+// and the refresh_token grant (§6). Error responses (§5.2) are returned as
+// [*httpsession.OAuth2Error]. Redirects are not followed.
 //
 // Printing a Credentials (fmt or slog) shows neither the client
 // secret, the password, nor the user info, query or fragment of TokenURL.

@@ -25,11 +25,11 @@ import (
 // uses the refresh_token grant; a rotated refresh token replaces the old
 // one.
 //
-// Login needs a person: when Interactive reports false it fails at once
-// with an error matching [httpsession.ErrLoginRequired], without requesting a code. The
-// TokenManager bounds a login by [httpsession.TokenOptions].RefreshTimeout: give it
-// longer than the user needs (device codes live 5–15 minutes), or log in
-// with Login directly.
+// Login needs a person: when Interactive reports false it fails at once with an
+// error matching [httpsession.ErrLoginRequired], without requesting a code. The
+// TokenManager bounds a login by [httpsession.TokenOptions].RefreshTimeout:
+// give it longer than the user needs (device codes live 5–15 minutes), or log
+// in with Login directly.
 //
 // The requests go through the hc the TokenManager passes (the session's
 // cookies, never its bearer token) and do not follow redirects. Printing

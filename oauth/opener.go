@@ -13,17 +13,18 @@ import (
 // may send: only endpoints that are https (or http on a loopback host),
 // and through an opener that does not see the process's secrets.
 
-// A browser or device login uses only endpoints that are https, or http on
-// a loopback host (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows
-// the loopback interface), by the rule httpsession.Options.AuthOrigins follows. Anything else —
-// a discovery document or a flag naming file:///etc/passwd, javascript: or
-// plain http to another host — is refused with an [*httpsession.AuthError] matching
-// [httpsession.ErrBadOrigin] before anything is opened, listened for or sent: the browser
-// opener would run on it, or the code and verifier travel in clear text.
+// A browser or device login uses only endpoints that are https, or http on a
+// loopback host (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows the
+// loopback interface), by the rule httpsession.Options.AuthOrigins follows.
+// Anything else — a discovery document or a flag naming file:///etc/passwd,
+// javascript: or plain http to another host — is refused with an
+// [*httpsession.AuthError] matching [httpsession.ErrBadOrigin] before anything
+// is opened, listened for or sent: the browser opener would run on it, or the
+// code and verifier travel in clear text.
 
-// checkEndpoints returns an [*httpsession.AuthError] matching [httpsession.ErrBadOrigin] for
-// the first of the named endpoints (name, URL, name, URL…) that is not
-// https, or http on a loopback host.
+// checkEndpoints returns an [*httpsession.AuthError] matching
+// [httpsession.ErrBadOrigin] for the first of the named endpoints (name, URL,
+// name, URL…) that is not https, or http on a loopback host.
 func checkEndpoints(flow string, nameURL ...string) error {
 	for i := 0; i+1 < len(nameURL); i += 2 {
 		name, raw := nameURL[i], nameURL[i+1]

@@ -42,12 +42,12 @@ func oauth2Context(ctx context.Context, hc *http.Client) (context.Context, *answ
 	return context.WithValue(ctx, oauth2.HTTPClient, &c), ans
 }
 
-// answers is the transport below golang.org/x/oauth2's requests. It reads
-// each answer itself, at most authresp.MaxBody, and keeps the last one, so that
+// answers is the transport below golang.org/x/oauth2's requests. It reads each
+// answer itself, at most authresp.MaxBody, and keeps the last one, so that
 // oauth2Failure can say what was wrong with an answer that gave no token
-// (x/oauth2 says it only in the text of its errors, which is never
-// matched). A body larger than authresp.MaxBody or cut short fails the request
-// with an [*httpsession.AuthError]. JSON served as text/plain is handed on as JSON, as
+// (x/oauth2 says it only in the text of its errors, which is never matched). A
+// body larger than authresp.MaxBody or cut short fails the request with an
+// [*httpsession.AuthError]. JSON served as text/plain is handed on as JSON, as
 // [httpsession.JSONLogin] reads it.
 type answers struct {
 	base   http.RoundTripper
@@ -143,11 +143,12 @@ func fromOAuth2(ot *oauth2.Token) *httpsession.Token {
 	return t
 }
 
-// oauth2Failure converts an error of golang.org/x/oauth2 into ours, by its
-// type and by what ans kept of the answer, never by its text: an
-// [*httpsession.OAuth2Error] for an OAuth error response (RFC 6749 §5.2), an [*httpsession.AuthError]
-// otherwise. x/oauth2's own errors may quote the response body, so none is
-// wrapped; secrets are removed from what the server sent back.
+// oauth2Failure converts an error of golang.org/x/oauth2 into ours, by its type
+// and by what ans kept of the answer, never by its text: an
+// [*httpsession.OAuth2Error] for an OAuth error response (RFC 6749 §5.2), an
+// [*httpsession.AuthError] otherwise. x/oauth2's own errors may quote the
+// response body, so none is wrapped; secrets are removed from what the server
+// sent back.
 func oauth2Failure(ctx context.Context, endpoint string, err error, ans *answers, secrets ...string) error {
 	var re *oauth2.RetrieveError
 	var ae *httpsession.AuthError
