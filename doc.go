@@ -89,17 +89,18 @@
 // writes after responses that changed cookies, and [Options.SyncInterval]
 // saves in the background to pick up what other processes saved. The file
 // is versioned JSON holding the cookies and the token, and the origins
-// (localStorage) of a storageState document given to
-// [Jar.ImportStorageState], so that [Jar.StorageState] gives them back.
-// Session cookies (no
-// Expires or Max-Age) are written too, so that a restarted program resumes
-// its login, unless [SessionOptions.DropSessionCookies] is set; expired
-// cookies never are. Writes are atomic, the file is created with mode 0600,
-// and a save merges under a lock with what other Clients and processes
-// saved, deletions included. [Store], [LoadSession] and [SaveSession]
-// persist a session elsewhere: package redisstore keeps it in Redis for a
-// fleet of workers, package agestore encrypts it with age, and package
-// browsercookies brings in the session of an installed browser.
+// (localStorage) of a storageState document that package storagestate
+// imported into the jar, so that its export gives them back. Session
+// cookies (no Expires or Max-Age) are written too, so that a restarted
+// program resumes its login, unless [SessionOptions.DropSessionCookies] is
+// set; expired cookies never are. Writes are atomic, the file is created
+// with mode 0600, and a save merges under a lock with what other Clients
+// and processes saved, deletions included. [Store], [LoadSession] and
+// [SaveSession] persist a session elsewhere: package redisstore keeps it
+// in Redis for a fleet of workers, package agestore encrypts it with age,
+// package browsercookies brings in the session of an installed browser,
+// and package storagestate moves Playwright's storageState into and out
+// of a [Jar].
 //
 // # Errors
 //

@@ -31,6 +31,7 @@ var readmeImports = map[string]string{
 	"redis":          "github.com/redis/go-redis/v9",
 	"redisstore":     "github.com/httpsession/httpsession/redisstore",
 	"slog":           "log/slog",
+	"storagestate":   "github.com/httpsession/httpsession/storagestate",
 	"strings":        "strings",
 	"time":           "time",
 	"url":            "net/url",
@@ -123,7 +124,7 @@ func TestREADMENamesTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"FormLogin", "BasicAuth", "RetryPolicy", "RateLimit", "JSONLogin", "oauth.Credentials", "PostForm", "ImportStorageState"} {
+	for _, name := range []string{"FormLogin", "BasicAuth", "RetryPolicy", "RateLimit", "JSONLogin", "oauth.Credentials", "PostForm", "storagestate.Import"} {
 		if !strings.Contains(string(b), name) {
 			t.Errorf("README.md does not mention %s", name)
 		}

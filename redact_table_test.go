@@ -33,7 +33,6 @@ func TestSecretsRedacted(t *testing.T) {
 	tmFuncs := newTokenManager(AuthFuncs{LoginFunc: login.Login}, nil, nil, time.Now)
 	tmFuncs.SetToken(&tok)
 	form := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {"SECRETFORM6"}}}
-	sc := StorageCookie{Name: "sid", Value: "SECRETVAL1", Domain: "example.com", Path: "/"}
 	client, err := New(Options{Auth: &login, AuthOrigins: []string{"https://www.example.com"}, FS: afero.NewMemMapFs(), SessionFile: "/s.json"})
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +56,6 @@ func TestSecretsRedacted(t *testing.T) {
 		{"*JSONLogin", &login},
 		{"FormLogin", form},
 		{"*FormLogin", &form},
-		{"StorageCookie", sc},
-		{"*StorageCookie", &sc},
 		{"*Client", client},
 	}
 	for _, tt := range values {

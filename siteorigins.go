@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/httpsession/httpsession/internal/jarorigins"
 )
 
 // A storageState document's "origins" hold each origin's web storage
@@ -19,7 +19,7 @@ import (
 // imported into a session and exported again still logs the browser in:
 // they are saved in the session file under an optional key, merged with
 // other writers origin by origin (the newer wins), and given back by
-// StorageState. The jar does not read or use them.
+// package storagestate's FromJar. The jar does not read or use them.
 
 // storedOrigin is one origin's object of a storageState document, as it
 // came ({"origin": …, "localStorage": […], …}), and when it was stored.
@@ -35,32 +35,7 @@ type siteOrigins struct {
 	m  map[string]storedOrigin // by origin
 }
 
-// parseOrigins reads a storageState "origins" array: objects, each with
-// an "origin" string. Later entries for one origin replace earlier ones.
-func parseOrigins(raw json.RawMessage, now time.Time) ([]storedOrigin, error) {
-	if b := bytes.TrimSpace(raw); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return nil, nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("%w: origins is not an array", ErrBadStorageState)
-	}
-	out := make([]storedOrigin, 0, len(items))
-	for i, it := range items {
-		var head struct {
-			Origin *string `json:"origin"`
-		}
-		if json.Unmarshal(it, &head) != nil || head.Origin == nil || *head.Origin == "" {
-			return nil, fmt.Errorf("%w: origin %d is not an object with an origin", ErrBadStorageState, i)
-		}
-		var compact bytes.Buffer
-		json.Compact(&compact, it) // valid: it was unmarshalled above
-		out = append(out, storedOrigin{origin: *head.Origin, state: compact.Bytes(), updated: now})
-	}
-	return out, nil
-}
-
-// mergeOrigins folds in origins: an origin not held, or held with an
+// merge folds in origins: an origin not held, or held with an
 // older update time, takes the record. It reports whether anything
 // changed.
 func (s *siteOrigins) merge(origins []storedOrigin) bool {
@@ -93,20 +68,6 @@ func (s *siteOrigins) snapshot() []storedOrigin {
 	return out
 }
 
-// originsJSON is the stored origins as a storageState "origins" array.
-func originsJSON(origins []storedOrigin) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('[')
-	for i, o := range origins {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(o.state)
-	}
-	b.WriteByte(']')
-	return b.Bytes()
-}
-
 // mergeOrigins folds in origins another writer stored (see siteOrigins),
 // counting a change in the jar's generation so that it is saved.
 func (j *Jar) mergeOrigins(origins []storedOrigin) {
@@ -117,24 +78,27 @@ func (j *Jar) mergeOrigins(origins []storedOrigin) {
 	}
 }
 
-// ImportStorageState adds the cookies of a storageState document to j
-// through Add, in order, returning a *CookieError for each one the jar
-// refused, and keeps its origins (localStorage) for StorageState and the
-// session file, each origin replacing what j held for it. A malformed
-// origins array adds nothing and matches ErrBadStorageState.
-func (j *Jar) ImportStorageState(s *StorageState) (rejected []*CookieError, err error) {
-	origins, err := parseOrigins(s.Origins, j.now())
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range s.JarCookies() {
-		var ce *CookieError
-		if err := j.Add(c); errors.As(err, &ce) {
-			rejected = append(rejected, ce)
+// The origins reach package storagestate, which reads and writes the
+// format, through internal/jarorigins: only the jar knows where they are
+// kept, and neither package names the other's types in its public API.
+func init() {
+	jarorigins.Snapshot = func(jar any) []jarorigins.Origin {
+		stored := jar.(*Jar).origins.snapshot()
+		out := make([]jarorigins.Origin, len(stored))
+		for i, o := range stored {
+			out[i] = jarorigins.Origin{Origin: o.origin, State: o.state}
 		}
+		return out
 	}
-	j.mergeOrigins(origins)
-	return rejected, nil
+	jarorigins.Merge = func(jar any, origins []jarorigins.Origin) {
+		j := jar.(*Jar)
+		now := j.now()
+		stored := make([]storedOrigin, len(origins))
+		for i, o := range origins {
+			stored[i] = storedOrigin{origin: o.Origin, state: o.State, updated: now}
+		}
+		j.mergeOrigins(stored)
+	}
 }
 
 // In the session file, "origins" is an array of originRecords, one per

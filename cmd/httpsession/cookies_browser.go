@@ -14,6 +14,7 @@ import (
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/browsercookies"
 	"github.com/httpsession/httpsession/internal/termtext"
+	"github.com/httpsession/httpsession/storagestate"
 )
 
 // importSource is where "cookies import" takes cookies from other than a
@@ -32,7 +33,7 @@ type importSource struct {
 func importInto(ctx context.Context, e *env, session string, src importSource) error {
 	var cookies []httpsession.Cookie
 	var br *browsercookies.Report
-	var state *httpsession.StorageState
+	var state *storagestate.State
 	switch {
 	case src.browser != "":
 		if src.format != "netscape" || len(src.files) > 0 {
@@ -66,7 +67,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	var rejected []*httpsession.CookieError
 	if state != nil {
 		// Cookies and origins (localStorage) both: the export gives them back.
-		if rejected, err = c.Jar().ImportStorageState(state); err != nil {
+		if rejected, err = storagestate.Import(c.Jar(), state); err != nil {
 			return err
 		}
 		cookies = state.JarCookies()
@@ -126,7 +127,7 @@ func reportLeftOut(e *env, rejected []*httpsession.CookieError, countLines []str
 	}
 }
 
-func readStorageStateFile(e *env, path string) (*httpsession.StorageState, error) {
+func readStorageStateFile(e *env, path string) (*storagestate.State, error) {
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -136,11 +137,11 @@ func readStorageStateFile(e *env, path string) (*httpsession.StorageState, error
 		defer f.Close()
 		r = f
 	}
-	return httpsession.ReadStorageState(r)
+	return storagestate.Read(r)
 }
 
 // countOrigins counts the origins of s without decoding what they hold.
-func countOrigins(s *httpsession.StorageState) int {
+func countOrigins(s *storagestate.State) int {
 	var origins []json.RawMessage
 	if s == nil || json.Unmarshal(s.Origins, &origins) != nil {
 		return 0
@@ -152,14 +153,14 @@ func countOrigins(s *httpsession.StorageState) int {
 // origins the session keeps, or those of the storageState file
 // originsFrom if one is named.
 func writeStorageState(w io.Writer, jar *httpsession.Jar, originsFrom string) error {
-	s := jar.StorageState()
+	s := storagestate.FromJar(jar)
 	if originsFrom != "" {
 		f, err := os.Open(originsFrom)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		src, err := httpsession.ReadStorageState(f)
+		src, err := storagestate.Read(f)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package httpsession_test
+package storagestate_test
 
 import (
 	"fmt"
@@ -8,16 +8,17 @@ import (
 	"strings"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/storagestate"
 )
 
 // A Playwright storageState goes into a session file and comes back out
 // whole: the cookies, and the origins (localStorage) a single-page app
 // keeps its token in.
-func ExampleJar_ImportStorageState() {
+func ExampleImport() {
 	state := `{"cookies":[{"name":"sid","value":"abc","domain":"app.example.com","path":"/",
 		"expires":-1,"httpOnly":true,"secure":true,"sameSite":"Lax"}],
 	"origins":[{"origin":"https://app.example.com","localStorage":[{"name":"token","value":"spa"}]}]}`
-	st, err := httpsession.ReadStorageState(strings.NewReader(state))
+	st, err := storagestate.Read(strings.NewReader(state))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func ExampleJar_ImportStorageState() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if rejected, err := c.Jar().ImportStorageState(st); err != nil || len(rejected) > 0 {
+	if rejected, err := storagestate.Import(c.Jar(), st); err != nil || len(rejected) > 0 {
 		log.Fatal(err, rejected)
 	}
 	if err := c.Close(); err != nil { // saved: cookies and origins
@@ -44,7 +45,7 @@ func ExampleJar_ImportStorageState() {
 		log.Fatal(err)
 	}
 	defer again.Close()
-	out := again.Jar().StorageState()
+	out := storagestate.FromJar(again.Jar())
 	fmt.Println(len(out.Cookies), "cookie:", out.Cookies[0].Name, out.Cookies[0].Domain)
 	fmt.Println(string(out.Origins))
 	// Output:

@@ -1,10 +1,11 @@
-package httpsession
+package storagestate
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,7 +13,24 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/httpsession/httpsession"
 )
+
+// t0 is the tests' now: the cookies of playwrightState expire a day later.
+var t0 = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+
+// jarAt returns the jar of a Client without a session file whose clock
+// stands at now.
+func jarAt(t testing.TB, now time.Time) *httpsession.Jar {
+	t.Helper()
+	c, err := httpsession.New(httpsession.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.Jar()
+}
 
 // playwrightState is a storageState document as Playwright writes it:
 // a domain cookie, a host-only Secure HttpOnly Strict one with a
@@ -34,13 +52,13 @@ const playwrightState = `{
   ]
 }`
 
-func TestStorageStateJarCookies(t *testing.T) {
-	s, err := parseStorageState([]byte(playwrightState))
+func TestJarCookies(t *testing.T) {
+	s, err := parse([]byte(playwrightState))
 	if err != nil {
 		t.Fatal(err)
 	}
 	exp := time.Date(2026, 1, 3, 15, 4, 5, 0, time.UTC)
-	want := []Cookie{
+	want := []httpsession.Cookie{
 		{Name: "sid", Value: "s3cr3t-sid", Domain: "example.com", Path: "/", Secure: true, HttpOnly: true,
 			SameSite: http.SameSiteLaxMode, Expires: exp},
 		{Name: "__Host-csrf", Value: "s3cr3t-csrf", Domain: "app.example.com", Path: "/", HostOnly: true,
@@ -59,7 +77,7 @@ func TestStorageStateJarCookies(t *testing.T) {
 	}
 }
 
-func TestStorageStateSameSiteAndExpiry(t *testing.T) {
+func TestSameSiteAndExpiry(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		cookie   string
@@ -77,7 +95,7 @@ func TestStorageStateSameSiteAndExpiry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := `{"cookies":[{"name":"a","value":"b","domain":"example.com","path":"/",` + tc.cookie + `}]}`
-			s, err := parseStorageState([]byte(doc))
+			s, err := parse([]byte(doc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,20 +107,19 @@ func TestStorageStateSameSiteAndExpiry(t *testing.T) {
 	}
 }
 
-// TestStorageStateRoundTrip imports a document into a jar and exports the
+// TestRoundTrip imports a document into a jar and exports the
 // jar again: every cookie field comes back as it was, and so do the
 // origins when the document's are carried over.
-func TestStorageStateRoundTrip(t *testing.T) {
-	clock := newPSClock()
-	jar := newJar(nil, clock.Now)
-	in, err := parseStorageState([]byte(playwrightState))
+func TestRoundTrip(t *testing.T) {
+	jar := jarAt(t, t0)
+	in, err := parse([]byte(playwrightState))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := addAll(jar, in.JarCookies()); r.Kept != 4 || len(r.Rejected) > 0 {
 		t.Fatalf("addAll = %+v, want 4 kept", r)
 	}
-	out := jar.StorageState()
+	out := FromJar(jar)
 	out.Origins = in.Origins
 	var buf bytes.Buffer
 	if err := out.Write(&buf); err != nil {
@@ -124,10 +141,9 @@ func TestStorageStateRoundTrip(t *testing.T) {
 	}
 }
 
-func TestStorageStateExport(t *testing.T) {
-	clock := newPSClock()
-	jar := newJar(nil, clock.Now)
-	for _, c := range []Cookie{
+func TestFromJar(t *testing.T) {
+	jar := jarAt(t, t0)
+	for _, c := range []httpsession.Cookie{
 		{Name: "unset", Value: "v", Domain: "example.com", HostOnly: true, Path: "/"},
 		{Name: "default", Value: "v", Domain: "example.com", Path: "/p", SameSite: http.SameSiteDefaultMode,
 			Expires: t0.Add(time.Hour + 1500*time.Microsecond)},
@@ -136,15 +152,15 @@ func TestStorageStateExport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []StorageCookie{
+	want := []Cookie{
 		{Name: "default", Value: "v", Domain: ".example.com", Path: "/p", SameSite: "Lax",
 			Expires: float64(t0.Add(time.Hour).Unix()) + 0.0015},
 		{Name: "unset", Value: "v", Domain: "example.com", Path: "/", SameSite: "Lax", Expires: -1},
 	}
-	got := jar.StorageState()
-	less := cmpopts.SortSlices(func(a, b StorageCookie) bool { return a.Name < b.Name })
+	got := FromJar(jar)
+	less := cmpopts.SortSlices(func(a, b Cookie) bool { return a.Name < b.Name })
 	if diff := cmp.Diff(want, got.Cookies, less); diff != "" {
-		t.Errorf("StorageState().Cookies (-want +got):\n%s", diff)
+		t.Errorf("FromJar(jar).Cookies (-want +got):\n%s", diff)
 	}
 	var buf bytes.Buffer
 	if err := got.Write(&buf); err != nil {
@@ -155,22 +171,22 @@ func TestStorageStateExport(t *testing.T) {
 	}
 }
 
-// TestStorageStateRejected checks that cookies the jar refuses are
+// TestRejected checks that cookies the jar refuses are
 // reported with their reason and that the values never show.
-func TestStorageStateRejected(t *testing.T) {
+func TestRejected(t *testing.T) {
 	doc := `{"cookies":[
 	  {"name":"ok","value":"s3cr3t-1","domain":"example.com","path":"/","expires":-1},
 	  {"name":"psl","value":"s3cr3t-2","domain":".com","path":"/","expires":-1},
 	  {"name":"old","value":"s3cr3t-3","domain":"example.com","path":"/","expires":1000},
 	  {"name":"__Host-x","value":"s3cr3t-4","domain":".example.com","path":"/","secure":true,"expires":-1}
 	],"origins":[]}`
-	s, err := parseStorageState([]byte(doc))
+	s, err := parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	jar := newJar(nil, newPSClock().Now)
+	jar := jarAt(t, t0)
 	r := addAll(jar, s.JarCookies())
-	want := addReport{Kept: 1, Rejected: []CookieError{
+	want := addReport{Kept: 1, Rejected: []httpsession.CookieError{
 		{Name: "psl", Domain: "com", Reason: "domain is a public suffix"},
 		{Name: "old", Domain: "example.com", Reason: "expired"},
 		{Name: "__Host-x", Domain: "example.com", Reason: "cookie prefix rules not met"},
@@ -183,7 +199,7 @@ func TestStorageStateRejected(t *testing.T) {
 	}
 }
 
-func TestReadStorageStateErrors(t *testing.T) {
+func TestReadErrors(t *testing.T) {
 	for _, doc := range []string{
 		``,
 		`[]`,
@@ -194,55 +210,54 @@ func TestReadStorageStateErrors(t *testing.T) {
 		`{"cookies": [], "origins": {"https://a": 1}}`,
 		`{"cookies": [{"name": "a", "value": "s3cr3t"`,
 	} {
-		_, err := ReadStorageState(strings.NewReader(doc))
-		if !errors.Is(err, ErrBadStorageState) {
-			t.Errorf("ReadStorageState(%q) = %v, want ErrBadStorageState", doc, err)
+		_, err := Read(strings.NewReader(doc))
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Read(%q) = %v, want ErrInvalid", doc, err)
 		}
 		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
-			t.Errorf("ReadStorageState(%q) error shows a value: %v", doc, err)
+			t.Errorf("Read(%q) error shows a value: %v", doc, err)
 		}
 	}
 }
 
-// FuzzStorageState checks that no document makes the parser panic, and
+// FuzzRead checks that no document makes the parser panic, and
 // that what a jar kept of a document survives an export and a re-import
-// with the origins unchanged. Seeds are in testdata/fuzz/FuzzStorageState.
-func FuzzStorageState(f *testing.F) {
+// with the origins unchanged. Seeds are in testdata/fuzz/FuzzRead.
+func FuzzRead(f *testing.F) {
 	f.Add([]byte(playwrightState))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := parseStorageState(data)
+		s, err := parse(data)
 		if err != nil {
-			if !errors.Is(err, ErrBadStorageState) {
-				t.Fatalf("parseStorageState error %v does not match ErrBadStorageState", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("parse error %v does not match ErrInvalid", err)
 			}
 			return
 		}
-		clock := newPSClock()
-		jar := newJar(nil, clock.Now)
+		jar := jarAt(t, t0)
 		r := addAll(jar, s.JarCookies())
 		if r.Kept+len(r.Rejected) != len(s.Cookies) {
 			t.Fatalf("addAll = %+v for %d cookies", r, len(s.Cookies))
 		}
-		out := jar.StorageState()
+		out := FromJar(jar)
 		out.Origins = s.Origins
 		var buf bytes.Buffer
 		if err := out.Write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		s2, err := parseStorageState(buf.Bytes())
+		s2, err := parse(buf.Bytes())
 		if err != nil {
 			t.Fatalf("re-reading the export: %v\n%s", err, buf.Bytes())
 		}
 		if len(s.Origins) > 0 && !json.Valid(s2.Origins) {
 			t.Fatalf("origins not kept: %s", s2.Origins)
 		}
-		jar2 := newJar(nil, clock.Now)
+		jar2 := jarAt(t, t0)
 		if r2 := addAll(jar2, s2.JarCookies()); len(r2.Rejected) > 0 {
 			t.Fatalf("re-import of the export rejected %+v", r2.Rejected)
 		}
 		// The format has no unset SameSite and no partition key: an unset
 		// SameSite comes back as Lax, a partitioned cookie unpartitioned.
-		ignore := cmpopts.IgnoreFields(Cookie{}, "Created", "LastAccess", "Updated", "Partitioned")
+		ignore := cmpopts.IgnoreFields(httpsession.Cookie{}, "Created", "LastAccess", "Updated", "Partitioned")
 		lax := cmp.Transformer("lax", func(s http.SameSite) http.SameSite {
 			if s == 0 || s == http.SameSiteDefaultMode {
 				return http.SameSiteLaxMode
@@ -255,10 +270,10 @@ func FuzzStorageState(f *testing.F) {
 	})
 }
 
-// TestStorageStateErrorsSpeakJSON: a document of the wrong shape is
+// TestErrorsSpeakJSON: a document of the wrong shape is
 // described in JSON's words, never with Go types, and never quotes the
 // document's values.
-func TestStorageStateErrorsSpeakJSON(t *testing.T) {
+func TestErrorsSpeakJSON(t *testing.T) {
 	tests := []struct{ doc, want string }{
 		{`{"cookies":["secret-value"]}`, `cookie 0: the value is a string, want an object`},
 		{`{"cookies":[{"name":1.5}]}`, `cookie 0: "name" is a number, want a string`},
@@ -266,9 +281,9 @@ func TestStorageStateErrorsSpeakJSON(t *testing.T) {
 		{`{"cookies":{}}`, `is an object, want an array`},
 	}
 	for _, tt := range tests {
-		_, err := ReadStorageState(strings.NewReader(tt.doc))
-		if !errors.Is(err, ErrBadStorageState) {
-			t.Fatalf("%s: err %v, want ErrBadStorageState", tt.doc, err)
+		_, err := Read(strings.NewReader(tt.doc))
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%s: err %v, want ErrInvalid", tt.doc, err)
 		}
 		msg := err.Error()
 		if !strings.Contains(msg, tt.want) || strings.Contains(msg, "struct") || strings.Contains(msg, "secret-value") || strings.Contains(msg, "1.5") {
@@ -280,14 +295,14 @@ func TestStorageStateErrorsSpeakJSON(t *testing.T) {
 // addReport is what addAll did with a batch of cookies.
 type addReport struct {
 	Kept     int
-	Rejected []CookieError
+	Rejected []httpsession.CookieError
 }
 
 // addAll adds cookies to jar one by one, as an importer does.
-func addAll(jar *Jar, cookies []Cookie) addReport {
+func addAll(jar *httpsession.Jar, cookies []httpsession.Cookie) addReport {
 	var r addReport
 	for _, c := range cookies {
-		var ce *CookieError
+		var ce *httpsession.CookieError
 		if err := jar.Add(c); errors.As(err, &ce) {
 			r.Rejected = append(r.Rejected, *ce)
 		} else {
@@ -295,4 +310,40 @@ func addAll(jar *Jar, cookies []Cookie) addReport {
 		}
 	}
 	return r
+}
+
+// TestCookieRedacted: a Cookie, as a value and through a pointer, shows
+// no value under any fmt verb or slog handler; its JSON stays exact (so
+// slog's JSON handler, which encodes a []Cookie with encoding/json, shows
+// the values of a slice, as it does for httpsession.Cookie).
+func TestCookieRedacted(t *testing.T) {
+	const secret = "SECRETVAL1"
+	c := Cookie{Name: "sid", Value: secret, Domain: ".example.com", Path: "/", Expires: -1}
+	hexed := fmt.Sprintf("%x", secret)
+	for _, v := range []any{c, &c} {
+		var outs []string
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.4s", "%-v"} {
+			outs = append(outs, fmt.Sprintf(verb, v))
+		}
+		for _, h := range []func(*bytes.Buffer) slog.Handler{
+			func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+			func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+		} {
+			var buf bytes.Buffer
+			slog.New(h(&buf)).Info("m", "v", v)
+			outs = append(outs, buf.String())
+		}
+		for _, out := range outs {
+			if strings.Contains(out, secret) || strings.Contains(strings.ToLower(out), hexed) {
+				t.Errorf("%T printed as %s", v, out)
+			}
+		}
+	}
+	if got := fmt.Sprintf("%#v", c); got != "storagestate.Cookie(sid=[REDACTED]; Domain=.example.com; Path=/)" {
+		t.Errorf("%%#v = %s", got)
+	}
+	data, err := json.Marshal(c)
+	if err != nil || !strings.Contains(string(data), `"value":"`+secret+`"`) {
+		t.Errorf("JSON %s, %v: want the value", data, err)
+	}
 }
