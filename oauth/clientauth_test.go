@@ -114,3 +114,27 @@ func TestTokenRequestClientAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestClientAuth: the one client-authentication rule, with and without
+// the methods a provider's discovery document lists.
+func TestClientAuth(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		secret    string
+		supported []string
+		want      oauth2.AuthStyle
+	}{
+		{"public client", "", nil, oauth2.AuthStyleInParams},
+		{"public client, basic listed", "", []string{"client_secret_basic"}, oauth2.AuthStyleInParams},
+		{"secret, provider silent", "s", nil, oauth2.AuthStyleInHeader},
+		{"secret, both listed", "s", []string{"client_secret_post", "client_secret_basic"}, oauth2.AuthStyleInHeader},
+		{"secret, post only", "s", []string{"client_secret_post", "none"}, oauth2.AuthStyleInParams},
+		{"secret, neither listed", "s", []string{"private_key_jwt"}, oauth2.AuthStyleInHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ClientAuth(tc.secret, tc.supported); got != tc.want {
+				t.Errorf("ClientAuth(%q, %q) = %v, want %v", tc.secret, tc.supported, got, tc.want)
+			}
+		})
+	}
+}

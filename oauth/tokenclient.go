@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,20 +100,34 @@ func looksLikeForm(b []byte) bool {
 	return len(b) > 0 && !strings.ContainsRune("{[<\"", rune(b[0]))
 }
 
-// clientAuth is how a client authenticates to a token endpoint (RFC 6749
-// §2.3.1): style when one is set; else HTTP Basic for a client with a
-// secret, which every server must accept, and client_id in the body for a
-// public client, which has no secret to put in a Basic header. It is never
-// golang.org/x/oauth2's AuthStyleAutoDetect, which finds out by sending a
-// request that the server refuses first.
-func clientAuth(secret string, style oauth2.AuthStyle) oauth2.AuthStyle {
+// ClientAuth is how a client authenticates to a token endpoint (RFC 6749
+// §2.3.1), the one rule every flow of this package and the CLI follow: a
+// public client (no secret) sends client_id in the body, having no secret
+// to put in a Basic header; a client with a secret uses HTTP Basic
+// (client_secret_basic, which every server must accept and OpenID Connect
+// Discovery's default), unless supported, the provider's
+// token_endpoint_auth_methods_supported, lists client_secret_post and not
+// client_secret_basic. supported is nil when the provider did not say.
+//
+// It is never golang.org/x/oauth2's AuthStyleAutoDetect, which finds out
+// by sending a request that the server refuses first.
+func ClientAuth(secret string, supported []string) oauth2.AuthStyle {
 	switch {
-	case style != oauth2.AuthStyleAutoDetect:
-		return style
 	case secret == "":
+		return oauth2.AuthStyleInParams
+	case len(supported) > 0 && !slices.Contains(supported, "client_secret_basic") &&
+		slices.Contains(supported, "client_secret_post"):
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader
+}
+
+// clientAuth is style when one is set, else ClientAuth's rule.
+func clientAuth(secret string, style oauth2.AuthStyle) oauth2.AuthStyle {
+	if style != oauth2.AuthStyleAutoDetect {
+		return style
+	}
+	return ClientAuth(secret, nil)
 }
 
 // tokenConfig returns a copy of cfg that authenticates the client as

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -39,20 +38,11 @@ func (ac *authConfig) oauth2Config(e *env) *oauth2.Config {
 	}
 }
 
-// authStyle is how the client authenticates to the token endpoint: a
-// client without a secret sends client_id in the body; one with a secret
-// uses HTTP Basic (client_secret_basic, the default of OpenID Connect
-// Discovery) unless the issuer's discovery document lists only
-// client_secret_post among the methods it supports.
+// authStyle is how the client authenticates to the token endpoint:
+// oauth.ClientAuth's rule, with the methods the issuer's discovery
+// document lists.
 func (ac *authConfig) authStyle(secret string) oauth2.AuthStyle {
-	m := ac.TokenAuthMethods
-	switch {
-	case secret == "":
-		return oauth2.AuthStyleInParams
-	case len(m) > 0 && !slices.Contains(m, "client_secret_basic") && slices.Contains(m, "client_secret_post"):
-		return oauth2.AuthStyleInParams
-	}
-	return oauth2.AuthStyleInHeader
+	return oauth.ClientAuth(secret, ac.TokenAuthMethods)
 }
 
 // userFlow builds the authenticator of a browser or device login. Only the
