@@ -248,32 +248,6 @@ func jwt(claims string) string {
 	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + ".sig"
 }
 
-func TestJWTExpiry(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{jwt(`{"exp":1900000000}`), time.Unix(1900000000, 0).UTC(), true},
-		{jwt(`{"exp":1900000000.5,"sub":"x"}`), time.Unix(1900000000, 0).UTC(), true},
-		{jwt(`{"sub":"x"}`), time.Time{}, false},
-		{jwt(`{"exp":"soon"}`), time.Time{}, false},
-		{jwt(`{"exp":-5}`), time.Time{}, false},
-		{jwt(`{"exp":1e300}`), time.Time{}, false},
-		{jwt(`not json`), time.Time{}, false},
-		{"opaque-token", time.Time{}, false},
-		{"a.b", time.Time{}, false},
-		{"a.!!!.c", time.Time{}, false},
-		{"", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := jwtExpiry(tt.in)
-		if !got.Equal(tt.want) || ok != tt.ok {
-			t.Errorf("jwtExpiry(%q) = %v, %v, want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestManagerLogsInOnceAndCaches(t *testing.T) {
 	s := newAuthServer(t)
 	clk := newTokenClock()

@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"bytes"
@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/nodeservers"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
 )
 
@@ -94,19 +93,8 @@ func userAgent(t *testing.T, user string) func(ctx context.Context, u string) er
 	}
 }
 
-func firstForm(page []byte, base *url.URL) *htmlForm {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		return nil
-	}
-	if n := findElement(doc, atom.Form); n != nil {
-		return readForm(n, base)
-	}
-	return nil
-}
-
-func nodeOPLogin(t *testing.T, issuer string, params url.Values, scopes ...string) (*Token, error) {
-	a := &OAuth2Browser{Config: nodeOPConfig(issuer, scopes...), AuthParams: params, Issuer: issuer,
+func nodeOPLogin(t *testing.T, issuer string, params url.Values, scopes ...string) (*httpsession.Token, error) {
+	a := &Browser{Config: nodeOPConfig(issuer, scopes...), AuthParams: params, Issuer: issuer,
 		OpenURL: userAgent(t, "alice"), Interactive: func() bool { return true }, Stderr: io.Discard}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -140,7 +128,7 @@ func TestNodeOPOfflineAccess(t *testing.T) {
 // RFC 9207: the provider sends iss; one that names another issuer fails.
 func TestNodeOPIssuerParameter(t *testing.T) {
 	issuer, _ := nodeOP(t)
-	a := &OAuth2Browser{Config: nodeOPConfig(issuer, "openid"), Issuer: issuer + "/other",
+	a := &Browser{Config: nodeOPConfig(issuer, "openid"), Issuer: issuer + "/other",
 		OpenURL: userAgent(t, "alice"), Interactive: func() bool { return true }, Stderr: io.Discard}
 	_, err := a.Login(t.Context(), nil)
 	if !errors.Is(err, ErrIssuerMismatch) {
@@ -158,9 +146,9 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "session.json")
-	open := func() *Client {
-		c, err := New(Options{SessionFile: file, AuthOrigins: []string{issuer},
-			Auth: &OAuth2Browser{Config: nodeOPConfig(issuer, "openid", "offline_access"), Interactive: func() bool { return false }}})
+	open := func() *httpsession.Client {
+		c, err := httpsession.New(httpsession.Options{SessionFile: file, AuthOrigins: []string{issuer},
+			Auth: &Browser{Config: nodeOPConfig(issuer, "openid", "offline_access"), Interactive: func() bool { return false }}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +160,7 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each process sees its access token refused (a 401) at once.
-	var clients []*Client
+	var clients []*httpsession.Client
 	for range 4 {
 		c := open()
 		c.Tokens().Invalidate(c.Tokens().Current())
@@ -214,7 +202,7 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 	c.Tokens().Invalidate(c.Tokens().Current())
 	_, err = c.Tokens().Token(t.Context())
 	c.Close()
-	if !errors.Is(err, ErrLoginRequired) {
+	if !errors.Is(err, httpsession.ErrLoginRequired) {
 		t.Errorf("Token() after the grant was revoked: %v, want ErrLoginRequired", err)
 	}
 	raw, _ := os.ReadFile(file)

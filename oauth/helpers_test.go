@@ -1,0 +1,138 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/authtest"
+	"github.com/httpsession/httpsession/internal/memnet"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+const testPassword = authtest.Password
+
+// memPorts numbers the in-memory listeners of newMemServer.
+var memPorts atomic.Int32
+
+// newMemServer starts a server for h on an in-memory listener (package
+// memnet), for tests in a testing/synctest bubble; its Client dials it.
+// It is closed when the test ends.
+func newMemServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	l := memnet.NewListener(fmt.Sprintf("127.0.0.1:%d", memPorts.Add(1)))
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	srv.Client().Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return l.Dial(ctx, network, addr)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// testForm is an HTML form as a test user fills it in: its action and
+// the names and values of its inputs.
+type testForm struct {
+	action *url.URL
+	values url.Values
+}
+
+// firstForm returns the first form of page (whose URL is base), or nil.
+func firstForm(page []byte, base *url.URL) *testForm {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil
+	}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode || n.DataAtom != atom.Form {
+			continue
+		}
+		f := &testForm{action: base, values: url.Values{}}
+		if a := strings.TrimSpace(attr(n, "action")); a != "" {
+			if u, err := base.Parse(a); err == nil {
+				f.action = u
+			}
+		}
+		for c := range n.Descendants() {
+			if c.Type == html.ElementNode && c.DataAtom == atom.Input && attr(c, "name") != "" {
+				f.values.Add(attr(c, "name"), attr(c, "value"))
+			}
+		}
+		return f
+	}
+	return nil
+}
+
+func (f *testForm) set(name, value string) { f.values.Set(name, value) }
+func (f *testForm) encode() string         { return f.values.Encode() }
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+const (
+	secretPrefix = authtest.SecretPrefix
+	querySecret  = "s3cr3t-query"
+)
+
+// viaSession returns the client a TokenManager hands its authenticator:
+// hc's transport (nil: the default one) below a session's, with its jar
+// and no retry.
+func viaSession(hc *http.Client) *http.Client {
+	var base http.RoundTripper
+	if hc != nil {
+		base = hc.Transport
+	}
+	c, err := httpsession.New(httpsession.Options{Transport: base, Retry: &httpsession.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		panic(err)
+	}
+	return c.HTTPClient()
+}
+
+func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {
+	t.Helper()
+	var ae *httpsession.AuthError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v, want *AuthError", err)
+	}
+	if !errors.Is(err, httpsession.ErrAuthResponse) {
+		t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
+	}
+	if ae.Status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
+		t.Errorf("error = %v (status %d), want status %d and %q", err, ae.Status, wantStatus, wantReason)
+	}
+	if strings.Contains(ae.Endpoint, "?") || ae.Endpoint == "" {
+		t.Errorf("Endpoint = %q, want the URL without query", ae.Endpoint)
+	}
+	assertNoSecret(t, "error", err.Error())
+	if strings.Contains(err.Error(), querySecret) {
+		t.Errorf("error = %q, contains the URL's query", err)
+	}
+}
+
+func assertNoSecret(t *testing.T, what, s string) {
+	t.Helper()
+	for _, secret := range []string{secretPrefix, testPassword} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s = %q, contains a secret", what, s)
+		}
+	}
+}
