@@ -47,6 +47,7 @@ type cookieServer struct {
 	*httptest.Server
 	expires time.Time     // the Expires of the persistent cookies
 	done    chan struct{} // closed at the first /done
+	start   string        // the URL the browser starts at, if not pageURL
 }
 
 func newCookieServer(t *testing.T) *cookieServer {
@@ -184,7 +185,11 @@ func runChromiumThen(t *testing.T, s *cookieServer, bin, dir string, whileOpen f
 		"--user-data-dir=" + dir, "--ignore-certificate-errors",
 		"--host-resolver-rules=MAP * 127.0.0.1", "--remote-debugging-pipe",
 	}, extraArgs...)
-	cmd := exec.Command(bin, append(args, s.pageURL())...)
+	start := s.start
+	if start == "" {
+		start = s.pageURL()
+	}
+	cmd := exec.Command(bin, append(args, start)...)
 	toBrowser, ourEnd, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -450,4 +455,35 @@ func TestChromiumRunningRealBrowser(t *testing.T) {
 			t.Errorf("report %+v; want at most the 5 cookies set, counted in the database", r)
 		}
 	}, "--password-store=basic")
+}
+
+// TestChromiumSchemeBoundRealBrowser: with scheme- and port-bound cookies
+// (Chromium features being rolled out), a cookie set over http on one
+// port and again over https on another is two rows of the Cookies
+// database. The import counts both rows in the Source, one cookie in
+// Found, and takes the newer value.
+func TestChromiumSchemeBoundRealBrowser(t *testing.T) {
+	bin := needBinary(t, "chromium")
+	s := newCookieServer(t)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "persist=over-http; Path=/; Max-Age=86400")
+		http.Redirect(w, r, s.pageURL(), http.StatusFound)
+	}))
+	defer plain.Close()
+	s.start = "http://www.example.com:" + plain.URL[strings.LastIndex(plain.URL, ":")+1:] + "/"
+	dir := t.TempDir()
+	runChromium(t, s, bin, dir, "--password-store=basic", "--enable-features=EnableSchemeBoundCookies,EnablePortBoundCookies")
+	jar := httpsession.NewJar(nil)
+	r, err := Import(context.Background(), jar, Options{Browser: Chromium, UserDataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Source{{Path: filepath.Join(dir, "Default", "Cookies"), Cookies: 6, New: 5}}
+	if diff := cmp.Diff(want, r.Sources); diff != "" {
+		t.Errorf("Sources (-want +got):\n%s", diff)
+	}
+	if r.Found != 5 || r.Kept != 5 {
+		t.Errorf("report %+v; want 5 found and kept", r)
+	}
+	compareCookies(t, s.want(true), jar.All()) // persist=p1, the https row, set last
 }
