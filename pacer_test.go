@@ -91,6 +91,36 @@ func TestPacingKeepsToQuota(t *testing.T) {
 	}
 }
 
+// TestPacingAcrossClockSkew: a server whose clock is minutes off names its
+// resets as Unix times on that clock (GitHub's x-ratelimit-reset). Read on
+// the local clock, a server behind gives resets already passed (the client
+// spends the next window's quota at once and gets 429s) and one ahead gives
+// resets minutes away (the client stalls); read against the response's
+// Date, each is what the server meant: no 429 and no stall.
+func TestPacingAcrossClockSkew(t *testing.T) {
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				qs := quotaserver.New(20, time.Second, quotaserver.GitHub)
+				qs.Skew = skew
+				srv := newMemServer(t, qs)
+				c := pacedClient(t, nil, nil, "", nil)
+				start := time.Now()
+				failed := hammer(t, c, srv.URL, 8, 10)
+				elapsed := time.Since(start)
+				n := qs.Counts()
+				t.Logf("skew %v: %d attempts, %d × 429, %d failed, %v", skew, n.Attempts, n.TooMany, failed, elapsed)
+				if failed != 0 || n.TooMany != 0 {
+					t.Errorf("%d failed, %d × 429, want none", failed, n.TooMany)
+				}
+				if elapsed > 5*time.Second {
+					t.Errorf("took %v, want at most 5s", elapsed)
+				}
+			})
+		})
+	}
+}
+
 // ietfHandler answers 200 with the given RateLimit fields.
 func ietfHandler(hits *atomic.Int64, policy, limit func() string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

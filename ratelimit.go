@@ -59,8 +59,11 @@ const maxReset = 24 * time.Hour
 const epochThreshold = 365 * 24 * 3600
 
 // readSignal returns what resp says about its origin's rate limit, and
-// false when it says nothing. now is when the response arrived.
+// false when it says nothing. now is when the response arrived; the
+// absolute times a response names are read on the server's clock (see
+// serverNow).
 func readSignal(h http.Header, status int, now time.Time) (signal, bool) {
+	now = serverNow(h, now)
 	s := signal{remaining: -1, reset: -1, retryAfter: -1}
 	found := false
 	switch {
@@ -255,4 +258,36 @@ func resetIn(v string, now time.Time) (time.Duration, bool) {
 		d = time.Duration(f * float64(time.Second))
 	}
 	return min(max(d, 0), maxReset), true
+}
+
+// maxSkew is how far a response's Date may be from the local clock before
+// the absolute times the response names are read on the server's clock.
+// Within it the local clock, which has more than Date's one-second
+// resolution, reads them better.
+const maxSkew = 2 * time.Second
+
+// serverNow is the moment the response with header h was sent, on the
+// server's clock, for reading the absolute times it names: a Retry-After
+// HTTP-date, a reset given as a Unix time. The server dates them on its
+// own clock, so a reset is as far from the response's Date (plus its Age,
+// for a response from a cache) as it was from the moment the server
+// answered, whatever the skew between the two clocks: a client whose clock
+// is ahead of the server's would otherwise take a reset for passed and
+// spend the next window's quota at once, and one behind would wait the
+// skew on top of every reset. now is when the response arrived. Without
+// a valid Date, or with one within maxSkew of now, it is now. Date has
+// whole seconds and is taken before the response travels, so a wait read
+// on it errs long, by up to a second plus the time in transit.
+func serverNow(h http.Header, now time.Time) time.Time {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return now
+	}
+	if age, err := strconv.ParseInt(strings.TrimSpace(h.Get("Age")), 10, 64); err == nil && age > 0 && age <= int64(maxReset/time.Second) {
+		date = date.Add(time.Duration(age) * time.Second)
+	}
+	if skew := date.Sub(now); skew > -maxSkew && skew < maxSkew {
+		return now
+	}
+	return date
 }
