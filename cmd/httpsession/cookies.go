@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // runCookies runs the cookies subcommands: their flags (cookiesFlags), the
@@ -229,7 +230,7 @@ func reportImport(e *env, session string, rep importReport) error {
 	}
 	fmt.Fprintf(e.stderr, "%s; into %s\n", b.String(), session)
 	for _, l := range rep.Counts {
-		fmt.Fprintln(e.stderr, l)
+		fmt.Fprintln(e.stderr, termtext.Escape(l))
 	}
 	return nil
 }
