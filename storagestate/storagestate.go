@@ -33,6 +33,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/jarorigins"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // maxSize bounds the document Read reads.
@@ -82,13 +83,7 @@ func (c Cookie) GoString() string {
 }
 
 // Format makes every fmt verb print String (GoString for %#v).
-func (c Cookie) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = fmt.Fprint(f, c.GoString())
-		return
-	}
-	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
-}
+func (c Cookie) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String(), c.GoString()) }
 
 // LogValue describes c without its Value for log/slog; its JSON (the
 // storageState format) stays exact.

@@ -1,6 +1,7 @@
 // Package redact prints values that hold secrets (tokens, passwords,
 // cookie values, URL queries) for errors, logs and fmt output, as package
-// httpsession and its OAuth flows (package oauth) both do: a secret is
+// httpsession, its OAuth flows (package oauth) and package storagestate
+// do: a secret is
 // shown as "[redacted]", a URL as its scheme, host and path, and text a
 // server sent back is bounded, printable and free of the request's secrets.
 package redact
