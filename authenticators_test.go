@@ -33,7 +33,7 @@ func viaSession(hc *http.Client) *http.Client {
 	return &http.Client{Transport: &transport{base: base, jar: newJar(nil, time.Now)}}
 }
 
-const querySecret = "s3cr3t-query"
+const querySecret = authtest.QuerySecret
 
 func TestJSONLogin(t *testing.T) {
 	tests := []struct {
@@ -140,23 +140,8 @@ var badAnswers = authtest.BadAnswers
 
 func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {
 	t.Helper()
-	var ae *AuthError
-	if !errors.As(err, &ae) {
-		t.Fatalf("error = %v, want *AuthError", err)
-	}
-	if !errors.Is(err, ErrAuthResponse) {
-		t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
-	}
-	if ae.Status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
-		t.Errorf("error = %v (status %d), want status %d and %q", err, ae.Status, wantStatus, wantReason)
-	}
-	if strings.Contains(ae.Endpoint, "?") || ae.Endpoint == "" {
-		t.Errorf("Endpoint = %q, want the URL without query", ae.Endpoint)
-	}
-	assertNoSecret(t, "error", err.Error())
-	if strings.Contains(err.Error(), querySecret) {
-		t.Errorf("error = %q, contains the URL's query", err)
-	}
+	authtest.CheckAuthError(t, err, ErrAuthResponse, wantStatus, wantReason,
+		func(ae *AuthError) (int, string) { return ae.Status, ae.Endpoint })
 }
 
 func TestJSONLoginBadAnswers(t *testing.T) {
@@ -301,7 +286,7 @@ func TestFormLogin(t *testing.T) {
 			if !errors.As(err, &ae) && !errors.As(err, &fe) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
 				t.Fatalf("Login() error = %v, want *AuthError or *FormLoginError with %q", err, tt.wantReason)
 			}
-			assertNoSecret(t, "error", err.Error())
+			authtest.NoSecret(t, "error", err.Error())
 		})
 	}
 	if n := homeHits.Load(); n != 0 {
@@ -369,14 +354,14 @@ func TestAuthenticatorsRedacted(t *testing.T) {
 	}
 	for _, v := range []any{j, &j, f, &f, config{&j}, config{&f}} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			assertNoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
+			authtest.NoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
 		}
 	}
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
 		slog.New(h).Info("auth", "json", &j, "form", &f)
 	}
-	assertNoSecret(t, "log", buf.String())
+	authtest.NoSecret(t, "log", buf.String())
 	if !strings.Contains(buf.String(), "alice") {
 		t.Errorf("log = %q, want the user name", buf.String())
 	}

@@ -202,7 +202,7 @@ func TestCredentialsErrors(t *testing.T) {
 			if !errors.Is(err, httpsession.ErrAuthResponse) {
 				t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
 			}
-			assertNoSecret(t, "error", err.Error())
+			authtest.NoSecret(t, "error", err.Error())
 		})
 	}
 }
@@ -214,14 +214,14 @@ func TestCredentialsRedacted(t *testing.T) {
 	}
 	for _, v := range []any{o, &o, config{&o}} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			assertNoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
+			authtest.NoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
 		}
 	}
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
 		slog.New(h).Info("auth", "oauth2", o)
 	}
-	assertNoSecret(t, "log", buf.String())
+	authtest.NoSecret(t, "log", buf.String())
 	if !strings.Contains(buf.String(), "alice") {
 		t.Errorf("log = %q, want the user name", buf.String())
 	}

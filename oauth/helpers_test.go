@@ -3,7 +3,6 @@ package oauth
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,7 +88,7 @@ func attr(n *html.Node, key string) string {
 
 const (
 	secretPrefix = authtest.SecretPrefix
-	querySecret  = "s3cr3t-query"
+	querySecret  = authtest.QuerySecret
 )
 
 // viaSession returns the client a TokenManager hands its authenticator:
@@ -109,30 +108,6 @@ func viaSession(hc *http.Client) *http.Client {
 
 func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {
 	t.Helper()
-	var ae *httpsession.AuthError
-	if !errors.As(err, &ae) {
-		t.Fatalf("error = %v, want *AuthError", err)
-	}
-	if !errors.Is(err, httpsession.ErrAuthResponse) {
-		t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
-	}
-	if ae.Status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
-		t.Errorf("error = %v (status %d), want status %d and %q", err, ae.Status, wantStatus, wantReason)
-	}
-	if strings.Contains(ae.Endpoint, "?") || ae.Endpoint == "" {
-		t.Errorf("Endpoint = %q, want the URL without query", ae.Endpoint)
-	}
-	assertNoSecret(t, "error", err.Error())
-	if strings.Contains(err.Error(), querySecret) {
-		t.Errorf("error = %q, contains the URL's query", err)
-	}
-}
-
-func assertNoSecret(t *testing.T, what, s string) {
-	t.Helper()
-	for _, secret := range []string{secretPrefix, testPassword} {
-		if strings.Contains(s, secret) {
-			t.Errorf("%s = %q, contains a secret", what, s)
-		}
-	}
+	authtest.CheckAuthError(t, err, httpsession.ErrAuthResponse, wantStatus, wantReason,
+		func(ae *httpsession.AuthError) (int, string) { return ae.Status, ae.Endpoint })
 }

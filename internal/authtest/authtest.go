@@ -1,12 +1,18 @@
-// Package authtest holds the answers of a broken login or token endpoint
-// that the tests of package httpsession's logins and of package oauth's
-// token requests both put to their authenticators.
+// Package authtest holds what the tests of package httpsession's logins
+// and of package oauth's token requests both put to their authenticators
+// (the answers of a broken login or token endpoint, URLs with secrets) and
+// how both check what comes back: no secret in an error or a printed
+// value.
 package authtest
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"testing"
+
+	"github.com/httpsession/httpsession/internal/redacttest"
 )
 
 const (
@@ -15,7 +21,66 @@ const (
 	Password = "hunter2-password"
 	// SecretPrefix starts every token the tests hand out.
 	SecretPrefix = "s3cr3t"
+	// QuerySecret is in the query of endpoint URLs: no error or printed
+	// value may hold it.
+	QuerySecret = "s3cr3t-query"
+	// URLWithSecrets is an endpoint URL with the password in its user info
+	// and QuerySecret in its query: printed, it shows example.com/login
+	// and neither secret.
+	URLWithSecrets = "https://alice:" + Password + "@example.com/login?api_key=" + QuerySecret
 )
+
+// NoSecret reports an error if s, what names, holds Password or a token
+// (SecretPrefix), in clear or hex-encoded.
+func NoSecret(t testing.TB, what, s string) {
+	t.Helper()
+	redacttest.NotShown(t, what, s, SecretPrefix, Password)
+}
+
+// CheckAuthError checks that err is an E (the *httpsession.AuthError,
+// which this package cannot name: package httpsession's own tests import
+// it) matching authResponse (ErrAuthResponse), with status wantStatus, a
+// message holding wantReason, an endpoint without its query and no
+// secret; fields gives an E's Status and Endpoint.
+func CheckAuthError[E error](t testing.TB, err, authResponse error, wantStatus int, wantReason string, fields func(E) (status int, endpoint string)) {
+	t.Helper()
+	var ae E
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v, want %T", err, ae)
+	}
+	if !errors.Is(err, authResponse) {
+		t.Errorf("errors.Is(%v, %v) = false, want true", err, authResponse)
+	}
+	status, endpoint := fields(ae)
+	if status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
+		t.Errorf("error = %v (status %d), want status %d and %q", err, status, wantStatus, wantReason)
+	}
+	if strings.Contains(endpoint, "?") || endpoint == "" {
+		t.Errorf("Endpoint = %q, want the URL without query", endpoint)
+	}
+	NoSecret(t, "error", err.Error())
+	if strings.Contains(err.Error(), QuerySecret) {
+		t.Errorf("error = %q, contains the URL's query", err)
+	}
+}
+
+// CheckURLsRedacted prints each of values, authenticators whose endpoint
+// URLs are URLWithSecrets, under %v, %+v, %#v and %s and through slog
+// (redacttest.Printed): no output shows the URL's user info or query,
+// every output shows its endpoint.
+func CheckURLsRedacted(t *testing.T, values ...any) {
+	t.Helper()
+	for _, v := range values {
+		for what, out := range redacttest.Printed(v, "%v", "%+v", "%#v", "%s") {
+			if strings.Contains(out, Password) || strings.Contains(out, QuerySecret) {
+				t.Errorf("%s of %T = %q, shows a URL's secret", what, v, out)
+			}
+			if !strings.Contains(out, "example.com/login") {
+				t.Errorf("%s of %T = %q, want the endpoint", what, v, out)
+			}
+		}
+	}
+}
 
 // BadAnswers are login endpoint answers that must give an *AuthError
 // matching ErrAuthResponse. The password and a token appear in some of the
