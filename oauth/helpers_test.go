@@ -1,22 +1,17 @@
 package oauth
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/authtest"
 	"github.com/httpsession/httpsession/internal/memnet"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 const testPassword = authtest.Password
@@ -39,51 +34,6 @@ func newMemServer(t testing.TB, h http.Handler) *httptest.Server {
 	}
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// testForm is an HTML form as a test user fills it in: its action and
-// the names and values of its inputs.
-type testForm struct {
-	action *url.URL
-	values url.Values
-}
-
-// firstForm returns the first form of page (whose URL is base), or nil.
-func firstForm(page []byte, base *url.URL) *testForm {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		return nil
-	}
-	for n := range doc.Descendants() {
-		if n.Type != html.ElementNode || n.DataAtom != atom.Form {
-			continue
-		}
-		f := &testForm{action: base, values: url.Values{}}
-		if a := strings.TrimSpace(attr(n, "action")); a != "" {
-			if u, err := base.Parse(a); err == nil {
-				f.action = u
-			}
-		}
-		for c := range n.Descendants() {
-			if c.Type == html.ElementNode && c.DataAtom == atom.Input && attr(c, "name") != "" {
-				f.values.Add(attr(c, "name"), attr(c, "value"))
-			}
-		}
-		return f
-	}
-	return nil
-}
-
-func (f *testForm) set(name, value string) { f.values.Set(name, value) }
-func (f *testForm) encode() string         { return f.values.Encode() }
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Namespace == "" && a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
 }
 
 const (

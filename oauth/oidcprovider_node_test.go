@@ -77,14 +77,14 @@ func userAgent(t *testing.T, user string) func(ctx context.Context, u string) er
 				if resp.Request.URL.Path == "/callback" {
 					return
 				}
-				form := firstForm(page, resp.Request.URL)
-				if form == nil {
+				action, form := nodeservers.FirstForm(page, resp.Request.URL)
+				if action == nil {
 					t.Errorf("provider page %s without a form: %.300s", resp.Request.URL.Path, page)
 					return
 				}
-				form.set("login", user)
-				form.set("password", "any")
-				req, _ = http.NewRequestWithContext(ctx, http.MethodPost, form.action.String(), strings.NewReader(form.encode()))
+				form.Set("login", user)
+				form.Set("password", "any")
+				req, _ = http.NewRequestWithContext(ctx, http.MethodPost, action.String(), strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			}
 			t.Errorf("the provider's pages did not end at the callback")

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/httpsession/httpsession/internal/nodeservers"
-	"golang.org/x/net/html"
 )
 
 // submitForms is the test browser's "forms" mode, the user at
@@ -35,55 +32,17 @@ func submitForms(u string) int {
 		if resp.Request.URL.Path == "/callback" {
 			return 0
 		}
-		action, form := firstForm(page)
-		if action == "" {
+		action, form := nodeservers.FirstForm(page, resp.Request.URL)
+		if action == nil {
 			fmt.Fprintf(os.Stderr, "test browser: no form at %s: %.300s\n", resp.Request.URL, page)
 			return 1
 		}
 		form.Set("login", "alice")
 		form.Set("password", "any")
-		target, _ := resp.Request.URL.Parse(action)
-		req, _ = http.NewRequest(http.MethodPost, target.String(), strings.NewReader(form.Encode()))
+		req, _ = http.NewRequest(http.MethodPost, action.String(), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return 1
-}
-
-// firstForm returns the action and the named inputs of a page's first form.
-func firstForm(page []byte) (string, url.Values) {
-	z := html.NewTokenizer(bytes.NewReader(page))
-	action, in, form := "", false, url.Values{}
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return action, form
-		}
-		tok := z.Token()
-		switch {
-		case tt == html.StartTagToken && tok.Data == "form" && action == "":
-			in = true
-			for _, a := range tok.Attr {
-				if a.Key == "action" {
-					action = a.Val
-				}
-			}
-		case tt == html.EndTagToken && tok.Data == "form" && in:
-			return action, form
-		case in && tok.Data == "input":
-			var name, value string
-			for _, a := range tok.Attr {
-				switch a.Key {
-				case "name":
-					name = a.Val
-				case "value":
-					value = a.Val
-				}
-			}
-			if name != "" {
-				form.Set(name, value)
-			}
-		}
-	}
 }
 
 // Against panva/oidc-provider: the issuer's RFC 9207 promise is saved and
