@@ -61,9 +61,9 @@ const epochThreshold = 365 * 24 * 3600
 // readSignal returns what resp says about its origin's rate limit, and
 // false when it says nothing. now is when the response arrived; the
 // absolute times a response names are read on the server's clock (see
-// serverNow).
+// serverNow), which is looked up only for a response that names one: it
+// runs on every response.
 func readSignal(h http.Header, status int, now time.Time) (signal, bool) {
-	now = serverNow(h, now)
 	s := signal{remaining: -1, reset: -1, retryAfter: -1}
 	found := false
 	switch {
@@ -85,7 +85,7 @@ func readSignal(h http.Header, status int, now time.Time) (signal, bool) {
 		}
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+		if d, ok := parseRetryAfter(h.Get("Retry-After"), serverNow(h, now)); ok {
 			s.retryAfter = min(d, maxReset)
 			s.source = "Retry-After"
 			found = true
@@ -202,7 +202,8 @@ func nonNegative(p *httpsfv.Params, name string) (int64, bool) {
 
 // readTriple reads prefix+Limit, -Remaining and -Reset: the older IETF
 // fields or the X-RateLimit ones. A non-numeric or negative Remaining
-// makes the whole triple ignored; a bad Limit or Reset is left out.
+// makes the whole triple ignored; a bad Limit or Reset is left out. now is
+// when the response arrived, on the local clock.
 func (s *signal) readTriple(h http.Header, prefix string, now time.Time) bool {
 	r, ok := parseCount(h.Get(prefix + "Remaining"))
 	if !ok {
@@ -213,8 +214,10 @@ func (s *signal) readTriple(h http.Header, prefix string, now time.Time) bool {
 		s.quota = q
 		s.remaining = min(r, q)
 	}
-	if d, ok := resetIn(h.Get(prefix+"Reset"), now); ok {
-		s.reset = d
+	if v := h.Get(prefix + "Reset"); v != "" {
+		if d, ok := resetIn(v, serverNow(h, now)); ok {
+			s.reset = d
+		}
 	}
 	return true
 }
