@@ -301,7 +301,8 @@ func Import(j *httpsession.Jar, s *State) (rejected []*httpsession.CookieError, 
 }
 
 // parseOrigins reads a storageState "origins" array: objects, each with
-// an "origin" string. Later entries for one origin replace earlier ones.
+// an "origin" string, in order (jarorigins.Merge keeps the last entry
+// for an origin).
 func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 	if b := bytes.TrimSpace(raw); len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return nil, nil
@@ -311,7 +312,6 @@ func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 		return nil, fmt.Errorf("%w: origins is not an array", ErrInvalid)
 	}
 	out := make([]jarorigins.Origin, 0, len(items))
-	at := make(map[string]int, len(items)) // index in out, by origin
 	for i, it := range items {
 		var head struct {
 			Origin *string `json:"origin"`
@@ -321,13 +321,7 @@ func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 		}
 		var compact bytes.Buffer
 		json.Compact(&compact, it) // valid: it was unmarshalled above
-		o := jarorigins.Origin{Origin: *head.Origin, State: compact.Bytes()}
-		if k, ok := at[o.Origin]; ok {
-			out[k] = o // the jar would keep the first of equal age
-			continue
-		}
-		at[o.Origin] = len(out)
-		out = append(out, o)
+		out = append(out, jarorigins.Origin{Origin: *head.Origin, State: compact.Bytes()})
 	}
 	return out, nil
 }
