@@ -612,6 +612,6 @@ func FuzzFormWords(f *testing.F) {
 		if rest != "" && rest[0] != ';' {
 			t.Fatalf("formWord(%q) left %q, want it to start with ;", s, rest)
 		}
-		formParams(rest, "", "")
+		formParams(rest)
 	})
 }

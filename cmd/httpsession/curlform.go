@@ -34,7 +34,7 @@ func parseFormArg(e *env, a formArg) (formPart, error) {
 		value = value[1:]
 	}
 	value, rest := formWord(value)
-	p.contentType, p.filename = formParams(rest, p.contentType, p.filename)
+	p.contentType, p.filename = formParams(rest)
 	if !upload && !fromFile {
 		p.content = []byte(value)
 		return p, nil
@@ -90,7 +90,7 @@ func formWord(s string) (word, rest string) {
 // its own parameters ("text/html; charset=utf-8"); filename= is a word
 // (see formWord); headers= and encoder= are read and dropped, as is any
 // other parameter. Spaces are skipped before a name and after its "=".
-func formParams(rest, contentType, filename string) (string, string) {
+func formParams(rest string) (contentType, filename string) {
 	known := func(s string) bool {
 		s = strings.TrimLeft(s, " \t")
 		for _, k := range []string{"type=", "filename=", "headers=", "encoder="} {
