@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,37 +56,19 @@ func nodeOPConfig(issuer string, scopes ...string) *oauth2.Config {
 		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/auth", TokenURL: issuer + "/token"}}
 }
 
-// userAgent is the person at the browser: it signs in on the provider's
-// development login page as user and accepts the consent page, submitting
-// each page's first form, until the provider redirects to the loopback
-// callback.
+// userAgent is the person at the browser, signing in as user
+// (nodeservers.SignIn); it keeps the provider's cookies between logins.
 func userAgent(t *testing.T, user string) func(ctx context.Context, u string) error {
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
 	return func(ctx context.Context, u string) error {
 		go func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			for range 6 {
-				resp, err := hc.Do(req)
-				if err != nil {
-					return // the login is over (or failed): its listener is gone
-				}
-				page, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.Request.URL.Path == "/callback" {
-					return
-				}
-				action, form := nodeservers.FirstForm(page, resp.Request.URL)
-				if action == nil {
-					t.Errorf("provider page %s without a form: %.300s", resp.Request.URL.Path, page)
-					return
-				}
-				form.Set("login", user)
-				form.Set("password", "any")
-				req, _ = http.NewRequestWithContext(ctx, http.MethodPost, action.String(), strings.NewReader(form.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			// A request that fails ends it: the login is over (or
+			// failed), its listener gone.
+			var ue *url.Error
+			if err := nodeservers.SignIn(ctx, hc, u, user); err != nil && !errors.As(err, &ue) {
+				t.Error(err)
 			}
-			t.Errorf("the provider's pages did not end at the callback")
 		}()
 		return nil
 	}

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -14,35 +14,15 @@ import (
 )
 
 // submitForms is the test browser's "forms" mode, the user at
-// panva/oidc-provider's development pages: it submits each page's first
-// form (as user "alice") until the provider redirects to the program's
-// loopback callback. It returns the exit code.
+// panva/oidc-provider's development pages signing in as "alice"
+// (nodeservers.SignIn). It returns the exit code.
 func submitForms(u string) int {
 	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for range 6 {
-		resp, err := hc.Do(req)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "test browser:", err)
-			return 1
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.Request.URL.Path == "/callback" {
-			return 0
-		}
-		action, form := nodeservers.FirstForm(page, resp.Request.URL)
-		if action == nil {
-			fmt.Fprintf(os.Stderr, "test browser: no form at %s: %.300s\n", resp.Request.URL, page)
-			return 1
-		}
-		form.Set("login", "alice")
-		form.Set("password", "any")
-		req, _ = http.NewRequest(http.MethodPost, action.String(), strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := nodeservers.SignIn(context.Background(), &http.Client{Jar: jar}, u, "alice"); err != nil {
+		fmt.Fprintln(os.Stderr, "test browser:", err)
+		return 1
 	}
-	return 1
+	return 0
 }
 
 // Against panva/oidc-provider: the issuer's RFC 9207 promise is saved and

@@ -2,6 +2,11 @@ package nodeservers
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -9,11 +14,45 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// FirstForm reads page, whose URL is base, as a person at a browser does
+// SignIn is the person at the browser on oidcprovider's development
+// pages: from u (the authorization URL a login opens), it signs in as
+// user (any password is accepted) and accepts the consent page,
+// submitting each page's first form, until the provider redirects to the
+// program's /callback. hc keeps the provider's cookies from one sign-in
+// to the next. A request that fails is returned as it is, a *url.Error:
+// the login may be over, its listener gone.
+func SignIn(ctx context.Context, hc *http.Client, u, user string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	for range 6 {
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Request.URL.Path == "/callback" {
+			return nil
+		}
+		action, form := firstForm(page, resp.Request.URL)
+		if action == nil {
+			return fmt.Errorf("provider page %s without a form: %.300s", resp.Request.URL, page)
+		}
+		form.Set("login", user)
+		form.Set("password", "any")
+		req, _ = http.NewRequestWithContext(ctx, http.MethodPost, action.String(), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return errors.New("the provider's pages did not end at the callback")
+}
+
+// firstForm reads page, whose URL is base, as a person at a browser does
 // who submits it: it returns the URL its first form posts to and the
 // names and values of that form's inputs, or a nil URL when the page has
-// no form. The tests log in on oidcprovider's development pages with it.
-func FirstForm(page []byte, base *url.URL) (*url.URL, url.Values) {
+// no form.
+func firstForm(page []byte, base *url.URL) (*url.URL, url.Values) {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		return nil, nil
