@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/authtest"
 )
 
 // jwtServer is an API in the manner of flask-jwt-extended: /login answers
@@ -151,7 +153,7 @@ func TestJSONLoginRejections(t *testing.T) {
 	if errors.As(err, &ae) && (ae.Reason != "refresh rejected" || !strings.Contains(ae.Hint, "log in again")) {
 		t.Errorf("refresh error reason %q, hint %q; want refresh rejected and how to go on", ae.Reason, ae.Hint)
 	}
-	assertNoSecret(t, "refresh error", err.Error())
+	authtest.NoSecret(t, "refresh error", err.Error())
 
 	before := requests.Load()
 	a.Password = ""

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
+	"github.com/httpsession/httpsession/internal/authtest"
 )
 
 var authNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -33,7 +33,7 @@ func viaSession(hc *http.Client) *http.Client {
 	return &http.Client{Transport: &transport{base: base, jar: newJar(nil, time.Now)}}
 }
 
-const querySecret = "s3cr3t-query"
+const querySecret = authtest.QuerySecret
 
 func TestJSONLogin(t *testing.T) {
 	tests := []struct {
@@ -135,98 +135,26 @@ func TestJSONLoginRefresh(t *testing.T) {
 }
 
 // badAnswers are login endpoint answers that must give an *AuthError
-// matching ErrAuthResponse. The password and a token appear in some of the
-// bodies to prove that bodies never reach the error.
-var badAnswers = []struct {
-	name       string
-	handler    http.HandlerFunc
-	wantStatus int
-	wantReason string
-}{
-	{"html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		io.WriteString(w, "\n<!doctype html><p>Welcome "+testPassword+"</p>")
-	}, 200, "HTML"},
-	{"empty", func(w http.ResponseWriter, r *http.Request) {}, 200, "empty"},
-	{"truncated json", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access`)
-	}, 200, "malformed"},
-	{"trailing data", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access"} {}`)
-	}, 200, "malformed"},
-	{"not an object", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `["`+secretPrefix+`"]`)
-	}, 200, "not an object"},
-	{"no access token", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"refresh_token":"`+secretPrefix+`-refresh"}`)
-	}, 200, "access_token"},
-	{"access token not a string", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"access_token":12345}`)
-	}, 200, "access_token"},
-	{"huge", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"access_token":"`+secretPrefix+`-access","pad":"`)
-		io.WriteString(w, strings.Repeat("x", 2<<20))
-		io.WriteString(w, `"}`)
-	}, 200, "1 MiB"},
-	{"connection cut mid-body", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "1000")
-		io.WriteString(w, `{"access_token":"`+secretPrefix)
-	}, 200, "truncated"},
-	{"server error echoing the password", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no user with password "+testPassword, http.StatusInternalServerError)
-	}, 500, "unexpected status"},
-	{"wrong credentials", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"error":"bad password"}`, http.StatusUnauthorized)
-	}, 401, "login rejected (401 Unauthorized): check the user name and password"},
-}
+// matching ErrAuthResponse (package authtest, shared with package oauth).
+var badAnswers = authtest.BadAnswers
 
 func checkAuthError(t *testing.T, err error, wantStatus int, wantReason string) {
 	t.Helper()
-	var ae *AuthError
-	if !errors.As(err, &ae) {
-		t.Fatalf("error = %v, want *AuthError", err)
-	}
-	if !errors.Is(err, ErrAuthResponse) {
-		t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
-	}
-	if ae.Status != wantStatus || !strings.Contains(ae.Error(), wantReason) {
-		t.Errorf("error = %v (status %d), want status %d and %q", err, ae.Status, wantStatus, wantReason)
-	}
-	if strings.Contains(ae.Endpoint, "?") || ae.Endpoint == "" {
-		t.Errorf("Endpoint = %q, want the URL without query", ae.Endpoint)
-	}
-	assertNoSecret(t, "error", err.Error())
-	if strings.Contains(err.Error(), querySecret) {
-		t.Errorf("error = %q, contains the URL's query", err)
-	}
+	authtest.CheckAuthError(t, err, ErrAuthResponse, wantStatus, wantReason,
+		func(ae *AuthError) (int, string) { return ae.Status, ae.Endpoint })
 }
 
 func TestJSONLoginBadAnswers(t *testing.T) {
 	for _, tt := range badAnswers {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(tt.handler)
+		t.Run(tt.Name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.Handler)
 			defer srv.Close()
 			a := &JSONLogin{LoginURL: srv.URL + "/login?key=" + querySecret, Username: "alice", Password: testPassword}
 			tok, err := a.Login(context.Background(), viaSession(srv.Client()))
 			if tok != nil {
 				t.Errorf("Login() token = %v, want nil", tok)
 			}
-			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
-		})
-	}
-}
-
-func TestOAuth2BadAnswers(t *testing.T) {
-	for _, tt := range badAnswers {
-		if tt.name == "wrong credentials" {
-			continue // a §5.2 error there; see TestOAuth2Errors
-		}
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(tt.handler)
-			defer srv.Close()
-			a := &OAuth2Credentials{TokenURL: srv.URL + "/token?key=" + querySecret, ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(context.Background(), viaSession(srv.Client()))
-			checkAuthError(t, err, tt.wantStatus, tt.wantReason)
+			checkAuthError(t, err, tt.WantStatus, tt.WantReason)
 		})
 	}
 }
@@ -244,9 +172,6 @@ func TestAuthNoRedirectWithCredentials(t *testing.T) {
 		}))
 		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
 		_, err := a1.Login(context.Background(), viaSession(srv.Client()))
-		checkAuthError(t, err, code, "unexpected status")
-		a2 := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
-		_, err = a2.Login(context.Background(), viaSession(srv.Client()))
 		checkAuthError(t, err, code, "unexpected status")
 		srv.Close()
 	}
@@ -277,157 +202,6 @@ func TestAuthNetworkError(t *testing.T) {
 		if _, err := a.Login(context.Background(), nil); !errors.As(err, &ae) {
 			t.Errorf("Login() with LoginURL %q error = %v, want *AuthError", bad, err)
 		}
-	}
-}
-
-func TestOAuth2(t *testing.T) {
-	type seen struct {
-		Form     url.Values
-		User     string
-		Password string
-		Basic    bool
-	}
-	tests := []struct {
-		name     string
-		a        OAuth2Credentials
-		refresh  *Token
-		answer   string
-		ctype    string
-		wantSeen seen
-		want     *Token
-	}{
-		{
-			name: "password grant, basic client auth",
-			a: OAuth2Credentials{ClientID: "my id:1", ClientSecret: "s3cr3t-client&x", Username: "alice", Password: testPassword,
-				Scopes: []string{"read", "write"}, Params: url.Values{"audience": {"api"}}},
-			answer: `{"access_token":"A","token_type":"Bearer","refresh_token":"R","expires_in":120}`,
-			wantSeen: seen{Basic: true, User: "my id:1", Password: "s3cr3t-client&x", Form: url.Values{
-				"grant_type": {"password"}, "username": {"alice"}, "password": {testPassword}, "scope": {"read write"}, "audience": {"api"},
-			}},
-			want: &Token{AccessToken: "A", TokenType: "Bearer", RefreshToken: "R", ExpiresIn: 120},
-		},
-		{
-			name:   "client credentials in the body",
-			a:      OAuth2Credentials{ClientID: "cid", ClientSecret: "s3cr3t-client", AuthStyle: oauth2.AuthStyleInParams},
-			answer: `{"access_token":"A","expires_in":"30"}`,
-			wantSeen: seen{Form: url.Values{
-				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"s3cr3t-client"},
-			}},
-			want: &Token{AccessToken: "A", ExpiresIn: 30},
-		},
-		{
-			name:     "public client",
-			a:        OAuth2Credentials{ClientID: "cid", Username: "alice", Password: testPassword},
-			answer:   `{"access_token":"A"}`,
-			wantSeen: seen{Form: url.Values{"grant_type": {"password"}, "client_id": {"cid"}, "username": {"alice"}, "password": {testPassword}}},
-			want:     &Token{AccessToken: "A"},
-		},
-		{
-			name:     "refresh grant",
-			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
-			refresh:  &Token{AccessToken: "old", RefreshToken: "R1"},
-			answer:   `{"access_token":"A2","expires_in":60}`,
-			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"R1"}}},
-			// No new refresh token: the old one stays (RFC 6749 §6).
-			want: &Token{AccessToken: "A2", RefreshToken: "R1", ExpiresIn: 60},
-		},
-		{
-			name:     "form-encoded answer",
-			a:        OAuth2Credentials{ClientID: "cid", ClientSecret: "sec"},
-			answer:   "access_token=A&token_type=bearer&scope=repo",
-			ctype:    "application/x-www-form-urlencoded; charset=utf-8",
-			wantSeen: seen{Basic: true, User: "cid", Password: "sec", Form: url.Values{"grant_type": {"client_credentials"}}},
-			want:     &Token{AccessToken: "A", TokenType: "bearer"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got seen
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if err := r.ParseForm(); err != nil || r.Method != http.MethodPost {
-					http.Error(w, "bad", http.StatusBadRequest)
-					return
-				}
-				got.Form = r.PostForm
-				if u, p, ok := r.BasicAuth(); ok {
-					got.Basic = true
-					got.User, _ = url.QueryUnescape(u)
-					got.Password, _ = url.QueryUnescape(p)
-				}
-				ctype := tt.ctype
-				if ctype == "" {
-					ctype = "application/json"
-				}
-				w.Header().Set("Content-Type", ctype)
-				io.WriteString(w, tt.answer)
-			}))
-			defer srv.Close()
-			a := tt.a
-			a.TokenURL = srv.URL + "/token"
-			var tok *Token
-			var err error
-			if tt.refresh != nil {
-				tok, err = a.Refresh(context.Background(), viaSession(srv.Client()), tt.refresh)
-			} else {
-				tok, err = a.Login(context.Background(), viaSession(srv.Client()))
-			}
-			if err != nil {
-				t.Fatalf("error = %v", err)
-			}
-			if diff := cmp.Diff(tt.want, tok); diff != "" {
-				t.Errorf("token mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.wantSeen, got); diff != "" {
-				t.Errorf("request mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-	if _, err := (&OAuth2Credentials{TokenURL: "http://127.0.0.1:1/"}).Refresh(context.Background(), nil, &Token{}); !errors.Is(err, ErrNoRefresh) {
-		t.Errorf("Refresh() without a refresh token error = %v, want ErrNoRefresh", err)
-	}
-}
-
-func TestOAuth2Errors(t *testing.T) {
-	tests := []struct {
-		name     string
-		status   int
-		body     string
-		wantCode string
-		wantDesc string
-	}{
-		{"invalid_grant", 400, `{"error":"invalid_grant","error_description":"The password hunter2-password is wrong"}`,
-			"invalid_grant", "The password [redacted] is wrong"},
-		{"invalid_client with 401", 401, `{"error":"invalid_client","error_uri":"https://example.com/e"}`, "invalid_client", ""},
-		{"error in a 200", 200, `{"error":"slow_down"}`, "slow_down", ""},
-		{"form-encoded error", 200, "error=bad_verification_code&error_description=expired", "bad_verification_code", "expired"},
-		{"control characters", 400, `{"error":"x\u0000y","error_description":"a\nb"}`, "xy", "ab"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasPrefix(tt.body, "{") {
-					w.Header().Set("Content-Type", "application/json")
-				} else {
-					w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
-				}
-				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
-			a := &OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s3cr3t-client", Username: "alice", Password: testPassword}
-			_, err := a.Login(context.Background(), viaSession(srv.Client()))
-			var oe *OAuth2Error
-			if !errors.As(err, &oe) {
-				t.Fatalf("Login() error = %v, want *OAuth2Error", err)
-			}
-			if oe.Code != tt.wantCode || oe.Description != tt.wantDesc || oe.Status != tt.status {
-				t.Errorf("OAuth2Error = %+v, want code %q, description %q, status %d", oe, tt.wantCode, tt.wantDesc, tt.status)
-			}
-			if !errors.Is(err, ErrAuthResponse) {
-				t.Errorf("errors.Is(%v, ErrAuthResponse) = false, want true", err)
-			}
-			assertNoSecret(t, "error", err.Error())
-		})
 	}
 }
 
@@ -512,7 +286,7 @@ func TestFormLogin(t *testing.T) {
 			if !errors.As(err, &ae) && !errors.As(err, &fe) || !errors.Is(err, ErrAuthResponse) || !strings.Contains(err.Error(), tt.wantReason) {
 				t.Fatalf("Login() error = %v, want *AuthError or *FormLoginError with %q", err, tt.wantReason)
 			}
-			assertNoSecret(t, "error", err.Error())
+			authtest.NoSecret(t, "error", err.Error())
 		})
 	}
 	if n := homeHits.Load(); n != 0 {
@@ -574,21 +348,20 @@ func TestAuthFuncs(t *testing.T) {
 
 func TestAuthenticatorsRedacted(t *testing.T) {
 	j := JSONLogin{LoginURL: "https://example.com/login", Username: "alice", Password: testPassword}
-	o := OAuth2Credentials{TokenURL: "https://example.com/token", ClientID: "c", ClientSecret: secretPrefix + "-client", Username: "alice", Password: testPassword}
 	f := FormLogin{LoginURL: "https://example.com/login", Fields: url.Values{"user": {"alice"}, "pass": {testPassword}}}
 	type config struct {
 		Auth Authenticator
 	}
-	for _, v := range []any{j, &j, o, &o, f, &f, config{&j}, config{&o}, config{&f}} {
+	for _, v := range []any{j, &j, f, &f, config{&j}, config{&f}} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			assertNoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
+			authtest.NoSecret(t, fmt.Sprintf("Sprintf(%q, %T)", verb, v), fmt.Sprintf(verb, v))
 		}
 	}
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
-		slog.New(h).Info("auth", "json", &j, "oauth2", o, "form", &f)
+		slog.New(h).Info("auth", "json", &j, "form", &f)
 	}
-	assertNoSecret(t, "log", buf.String())
+	authtest.NoSecret(t, "log", buf.String())
 	if !strings.Contains(buf.String(), "alice") {
 		t.Errorf("log = %q, want the user name", buf.String())
 	}

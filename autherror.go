@@ -8,9 +8,11 @@ import (
 	"strings"
 )
 
-// The errors of the ready-made authenticators: a login, refresh or token
-// request whose answer is unusable (AuthError, OAuth2Error) and a browser
-// or device login that ends without a token (FlowError).
+// The errors of the ready-made authenticators, here and in package oauth,
+// that a TokenManager reads: a login, refresh or token request whose answer
+// is unusable (AuthError, OAuth2Error — invalid_grant drops the refresh
+// token) and a browser or device login that ends without a token
+// (FlowError).
 
 var (
 	// ErrAuthResponse is matched (errors.Is) by every error caused by what a
@@ -68,7 +70,10 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // An OAuth2Error is an error response from an OAuth 2.0 token endpoint
 // (RFC 6749 §5.2), such as Code "invalid_grant" for a revoked refresh token
-// or wrong password. It matches ErrAuthResponse.
+// or wrong password. It matches ErrAuthResponse. When a Refresh fails with
+// Code "invalid_grant", the TokenManager drops the refresh token, from the
+// store too, before it logs in again: any Authenticator may return one to
+// say its refresh token is dead.
 type OAuth2Error struct {
 	Endpoint    string // scheme://host/path of the token endpoint
 	Status      int    // HTTP status
@@ -88,45 +93,23 @@ func (e *OAuth2Error) Error() string {
 // Is reports whether target is ErrAuthResponse.
 func (e *OAuth2Error) Is(target error) bool { return target == ErrAuthResponse }
 
-var (
-	// ErrLoginRequired is matched (errors.Is) by the error of a login that
-	// needs the user — a browser or a device code — in a process that is
-	// not interactive: there is no token yet, or its refresh token was
-	// rejected (invalid_grant) or has expired. Run an interactive login
-	// (for the CLI, "httpsession login") to go on.
-	ErrLoginRequired = errors.New("httpsession: login needs the user")
-
-	// ErrAccessDenied is matched by the error of a login the user (or the
-	// server on their behalf) refused: "access_denied" (RFC 6749 §4.1.2.1,
-	// RFC 8628 §3.5).
-	ErrAccessDenied = errors.New("httpsession: access denied")
-
-	// ErrStateMismatch is matched by the error of an authorization code
-	// login that ended (its context done) after refusing redirects that
-	// carried a state other than the one sent: such a response does not
-	// belong to this login (RFC 6749 §10.12). Each one is answered 400 and
-	// the login keeps waiting for the right one, so that any local process
-	// requesting the callback URL cannot end it.
-	ErrStateMismatch = errors.New("httpsession: authorization response with the wrong state")
-
-	// ErrIssuerMismatch is matched by the error of an authorization code
-	// login whose redirect lacked the iss parameter, or named another
-	// issuer, when OAuth2Browser.Issuer asks for it (RFC 9207).
-	ErrIssuerMismatch = errors.New("httpsession: authorization response from another issuer")
-
-	// ErrDeviceCodeExpired is matched by the error of a device login that
-	// the user did not complete before the device code expired
-	// ("expired_token", or its expires_in elapsed).
-	ErrDeviceCodeExpired = errors.New("httpsession: device code expired")
-)
+// ErrLoginRequired is matched (errors.Is) by the error of a login that
+// needs the user — a browser or a device code (package oauth) — in a
+// process that is not interactive: there is no token yet, or its refresh
+// token was rejected (invalid_grant) or has expired. Run an interactive
+// login (for the CLI, "httpsession login") to go on.
+var ErrLoginRequired = errors.New("httpsession: login needs the user")
 
 // A FlowError reports why a login through the authorization code or device
-// flow ended without a token for a reason other than a failed request:
-// Err is ErrLoginRequired, ErrAccessDenied, ErrStateMismatch,
-// ErrIssuerMismatch or ErrDeviceCodeExpired. It never contains a code, token or verifier.
+// flow (package oauth) ended without a token for a reason other than a
+// failed request: Err is ErrLoginRequired, ErrAuthResponse, or one of
+// package oauth's ErrAccessDenied, ErrStateMismatch, ErrIssuerMismatch and
+// ErrDeviceCodeExpired. It never contains a code, token or verifier. A
+// TokenManager returns it as it is, like an *AuthError or *OAuth2Error:
+// it names its flow already.
 type FlowError struct {
 	Flow        string // "authorization code" or "device"
-	Err         error  // one of the sentinels above
+	Err         error  // ErrLoginRequired, ErrAuthResponse or a sentinel of package oauth
 	Code        string // the OAuth "error" parameter, if the server sent one
 	Description string // "error_description", bounded and printable
 }

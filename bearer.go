@@ -57,7 +57,7 @@ type Token struct {
 	ExpiresIn int64 `json:"expires_in,omitempty"`
 
 	// IDToken is the OpenID Connect ID token (a JWT) the token endpoint
-	// returned with the access token, if any; IDTokenClaims decodes it. It is
+	// returned with the access token, if any; oauth.DecodeIDToken decodes it. It is
 	// persisted and redacted like the other secrets.
 	IDToken string `json:"id_token,omitempty"`
 }

@@ -27,7 +27,9 @@
 //	    └ transport.attempt            transport.go: one attempt; a 401 (or a logout, formlogin.go) replays it once
 //	      └ transport.send             transport.go: one request on the wire
 //	        ├ TokenManager.authorization   tokens.go: Authorization, allowed origins only;
-//	        │                              a new token under a shared store's lock: tokenlock.go
+//	        │                              a new token under a shared store's lock: tokenlock.go,
+//	        │                              from Options.Auth: jsonlogin.go, formlogin.go,
+//	        │                              basicauth.go, or package oauth's flows
 //	        ├ Jar.headerFor                jarheader.go: Cookie header (RFC 6265bis §5.8)
 //	        ├ csrfState.add                csrf.go: the CSRF token, to the origin that set it only
 //	        ├ base.RoundTrip
@@ -120,12 +122,13 @@
 // one to an origin whose circuit breaker is open with a
 // [*CircuitOpenError] (see [RetryPolicy.NoPacing] and
 // [RetryPolicy.BreakAfter]). When the
-// ready-made authenticators get no token, the error is an [*AuthError],
-// [*OAuth2Error] or [*FlowError], matching [ErrAuthResponse] if the
-// endpoint answered; a browser or device login that needs a person who is
-// not there matches [ErrLoginRequired], and one whose authorization,
-// device or token endpoint is neither https nor http on a loopback host
-// matches [ErrBadOrigin] before anything is opened or sent; a
+// ready-made authenticators (here and in package oauth) get no token, the
+// error is an [*AuthError], [*OAuth2Error] or [*FlowError], matching
+// [ErrAuthResponse] if the endpoint answered; a browser or device login
+// (package oauth) that needs a person who is not there matches
+// [ErrLoginRequired], and one whose authorization, device or token
+// endpoint is neither https nor http on a loopback host matches
+// [ErrBadOrigin] before anything is opened or sent; a
 // CookieError prints the server's domain with control characters escaped.
 // Cancellation and deadlines, also
 // during a retry wait, match [context.Canceled] and

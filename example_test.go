@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 	"github.com/spf13/afero"
 )
 
@@ -346,70 +347,6 @@ func ExampleJSONLogin() {
 	// profile: 200 alice
 }
 
-// ExampleOAuth2Credentials uses the OAuth 2.0 client credentials grant: the client
-// authenticates to the token endpoint with its ID and secret, and the
-// token it gets is cached and sent to the API.
-func ExampleOAuth2Credentials() {
-	var tokenRequests atomic.Int32
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
-		tokenRequests.Add(1)
-		id, secret, ok := r.BasicAuth()
-		if !ok || id != "reporting-job" || secret != "example-secret" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"error":"invalid_client"}`)
-			return
-		}
-		fmt.Printf("token endpoint: grant_type=%s scope=%s client=%s\n",
-			r.PostFormValue("grant_type"), r.PostFormValue("scope"), id)
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"access_token":"cc-1","token_type":"bearer","expires_in":3600}`)
-	})
-	mux.HandleFunc("GET /v1/reports", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer cc-1" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		fmt.Fprint(w, "3 reports")
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
-	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2Credentials{
-			TokenURL:     srv.URL + "/oauth/token",
-			ClientID:     "reporting-job",
-			ClientSecret: "example-secret",
-			Scopes:       []string{"reports:read"},
-		},
-		AuthOrigins: []string{srv.URL},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-
-	for range 2 {
-		resp, err := c.Get(context.Background(), srv.URL+"/v1/reports")
-		if err != nil {
-			log.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fmt.Printf("reports: %d %s\n", resp.StatusCode, body)
-	}
-	fmt.Println("token requests:", tokenRequests.Load())
-	fmt.Println("token type:", c.Tokens().Current().Type())
-
-	// Output:
-	// token endpoint: grant_type=client_credentials scope=reports:read client=reporting-job
-	// reports: 200 3 reports
-	// reports: 200 3 reports
-	// token requests: 1
-	// token type: Bearer
-}
-
 // ExampleOAuth2Error shows what Client.Do returns when the token endpoint
 // refuses to issue a token: a *url.Error, as from any http.Client, wrapping
 // an *OAuth2Error that matches ErrAuthResponse.
@@ -427,7 +364,7 @@ func ExampleOAuth2Error() {
 	defer srv.Close()
 
 	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2Credentials{
+		Auth: &oauth.Credentials{
 			TokenURL:     srv.URL + "/oauth/token",
 			ClientID:     "reporting-job",
 			ClientSecret: "revoked-secret",
@@ -719,7 +656,7 @@ func ExampleTokenManager() {
 	defer srv.Close()
 
 	c, err := httpsession.New(httpsession.Options{
-		Auth: &httpsession.OAuth2Credentials{
+		Auth: &oauth.Credentials{
 			TokenURL:     srv.URL + "/oauth/token",
 			ClientID:     "items-job",
 			ClientSecret: "example-secret",

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/httpsession/httpsession/internal/authtest"
 	"github.com/httpsession/httpsession/internal/nodeservers"
 )
 
@@ -100,7 +101,7 @@ func TestFormLoginPassportWrongPassword(t *testing.T) {
 	if *fe != want {
 		t.Errorf("Login() error = %#v, want %#v", *fe, want)
 	}
-	assertNoSecret(t, "error", err.Error())
+	authtest.NoSecret(t, "error", err.Error())
 	if s := formsiteStatsOf(t, base); s.Failures != 1 || s.Logins != 0 {
 		t.Errorf("site stats = %+v, want one failed login", s)
 	}

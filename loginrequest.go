@@ -1,15 +1,13 @@
 package httpsession
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
+
+	"github.com/httpsession/httpsession/internal/authresp"
 )
 
 // The request of a JSON or form login and the reading of its answer:
@@ -17,12 +15,12 @@ import (
 // from a JSON object by path.
 
 // maxAuthBody is the most read from any login, refresh or token endpoint.
-const maxAuthBody = 1 << 20
+const maxAuthBody = authresp.MaxBody
 
 // parseEndpoint checks that raw is an absolute http(s) URL.
 func parseEndpoint(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := authresp.Endpoint(raw)
+	if !ok {
 		return nil, &AuthError{Reason: "invalid endpoint URL"}
 	}
 	return u, nil
@@ -62,29 +60,7 @@ func exchange(hc *http.Client, req *http.Request, follow bool) (*http.Response, 
 }
 
 // decodeObject decodes a JSON object, describing what is wrong otherwise.
-func decodeObject(body []byte) (map[string]any, string) {
-	b := bytes.TrimSpace(body)
-	switch {
-	case len(b) == 0:
-		return nil, "empty response"
-	case b[0] == '<':
-		return nil, "HTML instead of JSON"
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, "malformed or truncated JSON"
-	}
-	if d.More() {
-		return nil, "malformed JSON: data after the object"
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, "JSON is not an object"
-	}
-	return m, ""
-}
+func decodeObject(body []byte) (map[string]any, string) { return authresp.DecodeObject(body) }
 
 // lookup finds a dotted path ("data.token") in a decoded JSON object.
 func lookup(m map[string]any, path string) (any, bool) {
@@ -109,22 +85,7 @@ func lookupString(m map[string]any, path string) string {
 
 // lifetime reads an expires_in value (a number or a numeric string of
 // seconds) as whole seconds; zero if absent or implausible.
-func lifetime(v any) int64 {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = string(x)
-	case string:
-		s = x
-	default:
-		return 0
-	}
-	sec, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(sec) || sec < 1 || sec > 100*365*24*3600 {
-		return 0
-	}
-	return int64(sec)
-}
+func lifetime(v any) int64 { return authresp.Lifetime(v) }
 
 // lastField is the last element of a dotted path.
 func lastField(path string) string {

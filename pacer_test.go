@@ -3,6 +3,7 @@ package httpsession
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,19 +61,35 @@ func hammer(t *testing.T, c *Client, url string, g, n int) (failed int64) {
 // second, 8 goroutines × 10 requests get no 429 and take about as long as
 // the quota allows, for each way of advertising it. With a plain 429 and
 // Retry-After (the baseline) the pacer can only follow the 429s.
+//
+// A server whose clock is minutes off names its resets as Unix times on
+// that clock (GitHub's x-ratelimit-reset). Read on the local clock, one
+// behind gives resets already passed and one ahead resets minutes away
+// (the client stalls); read against the response's Date, each is what the
+// server meant.
 func TestPacingKeepsToQuota(t *testing.T) {
-	for _, style := range []string{quotaserver.IETF, quotaserver.GitHub, quotaserver.RetryAfter} {
-		t.Run(style, func(t *testing.T) {
+	for _, tt := range []struct {
+		style string
+		skew  time.Duration // of the server's clock
+	}{
+		{quotaserver.IETF, 0},
+		{quotaserver.GitHub, 0},
+		{quotaserver.RetryAfter, 0},
+		{quotaserver.GitHub, -10 * time.Minute},
+		{quotaserver.GitHub, 10 * time.Minute},
+	} {
+		t.Run(fmt.Sprintf("%s/skew=%v", tt.style, tt.skew), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				qs := quotaserver.New(20, time.Second, style)
+				qs := quotaserver.New(20, time.Second, tt.style)
+				qs.Skew = tt.skew
 				srv := newMemServer(t, qs)
 				c := pacedClient(t, nil, nil, "", nil)
 				start := time.Now()
 				failed := hammer(t, c, srv.URL, 8, 10)
 				elapsed := time.Since(start)
 				n := qs.Counts()
-				t.Logf("%s: %d attempts, %d × 429, %d failed, %v (the quota allows 80 in 3s+)", style, n.Attempts, n.TooMany, failed, elapsed)
-				if style == quotaserver.RetryAfter {
+				t.Logf("%s, skew %v: %d attempts, %d × 429, %d failed, %v (the quota allows 80 in 3s+)", tt.style, tt.skew, n.Attempts, n.TooMany, failed, elapsed)
+				if tt.style == quotaserver.RetryAfter {
 					return // the baseline: 429s are all it has to go by
 				}
 				if failed != 0 {

@@ -59,7 +59,10 @@ const maxReset = 24 * time.Hour
 const epochThreshold = 365 * 24 * 3600
 
 // readSignal returns what resp says about its origin's rate limit, and
-// false when it says nothing. now is when the response arrived.
+// false when it says nothing. now is when the response arrived; the
+// absolute times a response names are read on the server's clock (see
+// serverNow), which is looked up only for a response that names one: it
+// runs on every response.
 func readSignal(h http.Header, status int, now time.Time) (signal, bool) {
 	s := signal{remaining: -1, reset: -1, retryAfter: -1}
 	found := false
@@ -82,7 +85,7 @@ func readSignal(h http.Header, status int, now time.Time) (signal, bool) {
 		}
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+		if d, ok := parseRetryAfter(h.Get("Retry-After"), serverNow(h, now)); ok {
 			s.retryAfter = min(d, maxReset)
 			s.source = "Retry-After"
 			found = true
@@ -199,7 +202,8 @@ func nonNegative(p *httpsfv.Params, name string) (int64, bool) {
 
 // readTriple reads prefix+Limit, -Remaining and -Reset: the older IETF
 // fields or the X-RateLimit ones. A non-numeric or negative Remaining
-// makes the whole triple ignored; a bad Limit or Reset is left out.
+// makes the whole triple ignored; a bad Limit or Reset is left out. now is
+// when the response arrived, on the local clock.
 func (s *signal) readTriple(h http.Header, prefix string, now time.Time) bool {
 	r, ok := parseCount(h.Get(prefix + "Remaining"))
 	if !ok {
@@ -210,8 +214,10 @@ func (s *signal) readTriple(h http.Header, prefix string, now time.Time) bool {
 		s.quota = q
 		s.remaining = min(r, q)
 	}
-	if d, ok := resetIn(h.Get(prefix+"Reset"), now); ok {
-		s.reset = d
+	if v := h.Get(prefix + "Reset"); v != "" {
+		if d, ok := resetIn(v, serverNow(h, now)); ok {
+			s.reset = d
+		}
 	}
 	return true
 }
@@ -255,4 +261,36 @@ func resetIn(v string, now time.Time) (time.Duration, bool) {
 		d = time.Duration(f * float64(time.Second))
 	}
 	return min(max(d, 0), maxReset), true
+}
+
+// maxSkew is how far a response's Date may be from the local clock before
+// the absolute times the response names are read on the server's clock.
+// Within it the local clock, which has more than Date's one-second
+// resolution, reads them better.
+const maxSkew = 2 * time.Second
+
+// serverNow is the moment the response with header h was sent, on the
+// server's clock, for reading the absolute times it names: a Retry-After
+// HTTP-date, a reset given as a Unix time. The server dates them on its
+// own clock, so a reset is as far from the response's Date (plus its Age,
+// for a response from a cache) as it was from the moment the server
+// answered, whatever the skew between the two clocks: a client whose clock
+// is ahead of the server's would otherwise take a reset for passed and
+// spend the next window's quota at once, and one behind would wait the
+// skew on top of every reset. now is when the response arrived. Without
+// a valid Date, or with one within maxSkew of now, it is now. Date has
+// whole seconds and is taken before the response travels, so a wait read
+// on it errs long, by up to a second plus the time in transit.
+func serverNow(h http.Header, now time.Time) time.Time {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return now
+	}
+	if age, err := strconv.ParseInt(strings.TrimSpace(h.Get("Age")), 10, 64); err == nil && age > 0 && age <= int64(maxReset/time.Second) {
+		date = date.Add(time.Duration(age) * time.Second)
+	}
+	if skew := date.Sub(now); skew > -maxSkew && skew < maxSkew {
+		return now
+	}
+	return date
 }

@@ -83,6 +83,18 @@ func TestReadSignal(t *testing.T) {
 			with(func(s *signal) {
 				s.bucket, s.remaining, s.reset, s.retryAfter, s.source = "default", 0, time.Second, 7*time.Second, "Retry-After"
 			}), true},
+		{"epoch reset on a server clock 10 minutes ahead", 200, map[string]string{
+			"Date": now.Add(10 * time.Minute).Format(http.TimeFormat), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": epoch(10*time.Minute + 30*time.Second),
+		}, with(func(s *signal) { s.remaining, s.reset, s.source = 0, 30*time.Second, "x-ratelimit-reset" }), true},
+		{"epoch reset on a server clock 10 minutes behind", 200, map[string]string{
+			"Date": now.Add(-10 * time.Minute).Format(http.TimeFormat), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": epoch(-10*time.Minute + 30*time.Second),
+		}, with(func(s *signal) { s.remaining, s.reset, s.source = 0, 30*time.Second, "x-ratelimit-reset" }), true},
+		{"Retry-After date on a server clock an hour behind", 429, map[string]string{
+			"Date": now.Add(-time.Hour).Format(http.TimeFormat), "Retry-After": now.Add(-time.Hour + 20*time.Second).Format(http.TimeFormat),
+		}, with(func(s *signal) { s.retryAfter, s.source = 20*time.Second, "Retry-After" }), true},
+		{"a delta reset does not depend on Date", 200, map[string]string{
+			"Date": now.Add(time.Hour).Format(http.TimeFormat), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "42",
+		}, with(func(s *signal) { s.remaining, s.reset, s.source = 0, 42*time.Second, "x-ratelimit-reset" }), true},
 		{"Retry-After on a 200 is not a signal", 200, map[string]string{"Retry-After": "7"}, none, false},
 		{"Retry-After of a year is a day", 503, map[string]string{"Retry-After": "31536000"},
 			with(func(s *signal) { s.retryAfter, s.source = maxReset, "Retry-After" }), true},
@@ -105,6 +117,41 @@ func TestReadSignal(t *testing.T) {
 }
 
 func fmtInt(n int64) string { return fmt.Sprint(n) }
+
+// TestServerNow: when a response's Date stands in for the local clock.
+func TestServerNow(t *testing.T) {
+	now := time.Date(2030, 5, 1, 12, 0, 0, 500e6, time.UTC)
+	date := func(d time.Duration) string { return now.Add(d).Format(http.TimeFormat) }
+	tests := []struct {
+		name      string
+		date, age string
+		want      time.Time
+	}{
+		{"no Date", "", "", now},
+		{"malformed Date", "yesterday", "", now},
+		{"Date within the skew allowed", date(-1500 * time.Millisecond), "", now},
+		{"Date ahead", date(5 * time.Minute), "", now.Add(5 * time.Minute).Truncate(time.Second)},
+		{"Date behind", date(-time.Hour), "", now.Add(-time.Hour).Truncate(time.Second)},
+		{"a cached response's Age is added", date(-time.Hour), "600", now.Add(-50 * time.Minute).Truncate(time.Second)},
+		{"Age that brings Date back to now", date(-time.Minute), "60", now},
+		{"malformed Age is ignored", date(-time.Hour), "soon", now.Add(-time.Hour).Truncate(time.Second)},
+		{"Age above a day is ignored", date(-time.Hour), "999999999", now.Add(-time.Hour).Truncate(time.Second)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.date != "" {
+				h.Set("Date", tt.date)
+			}
+			if tt.age != "" {
+				h.Set("Age", tt.age)
+			}
+			if got := serverNow(h, now); !got.Equal(tt.want) {
+				t.Errorf("serverNow(Date %q, Age %q) = %v, want %v", tt.date, tt.age, got, tt.want)
+			}
+		})
+	}
+}
 
 // FuzzReadSignal: no field value makes the reader panic or name a wait
 // beyond a day.

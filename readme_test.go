@@ -24,6 +24,7 @@ var readmeImports = map[string]string{
 	"httpsession":    "github.com/httpsession/httpsession",
 	"io":             "io",
 	"log":            "log",
+	"oauth":          "github.com/httpsession/httpsession/oauth",
 	"oauth2":         "golang.org/x/oauth2",
 	"os":             "os",
 	"rate":           "golang.org/x/time/rate",
@@ -123,7 +124,7 @@ func TestREADMENamesTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"FormLogin", "BasicAuth", "RetryPolicy", "RateLimit", "JSONLogin", "OAuth2Credentials", "PostForm", "storagestate.Import"} {
+	for _, name := range []string{"FormLogin", "BasicAuth", "RetryPolicy", "RateLimit", "JSONLogin", "oauth.Credentials", "PostForm", "storagestate.Import"} {
 		if !strings.Contains(string(b), name) {
 			t.Errorf("README.md does not mention %s", name)
 		}

@@ -330,7 +330,9 @@ func DefaultBackoff(attempt int, base, limit time.Duration, resp *http.Response)
 
 // RetryAfter reports the wait resp's Retry-After header asks for (RFC 9110
 // section 10.2.3), measured from now. It accepts delay-seconds and every
-// HTTP-date form http.ParseTime does. A date in the past or "0" gives
+// HTTP-date form http.ParseTime does; a date is read against the
+// response's Date when the two clocks differ by more than two seconds,
+// as the server meant it whatever the skew. A date in the past or "0" gives
 // (0, true); a missing, negative or malformed value gives (0, false).
 //
 // Use it on a 429 or 503 (the statuses that carry Retry-After) the policy
@@ -340,7 +342,7 @@ func RetryAfter(resp *http.Response) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
 	}
-	return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return parseRetryAfter(resp.Header.Get("Retry-After"), serverNow(resp.Header, time.Now()))
 }
 
 // parseRetryAfter parses a Retry-After value relative to now.
@@ -526,7 +528,7 @@ func statusOf(resp *http.Response) int {
 func (p *RetryPolicy) nextWait(n int, resp *http.Response, now time.Time) (wait time.Duration, source string, asked, ok bool) {
 	source = "backoff"
 	if resp != nil {
-		if askedFor, found := parseRetryAfter(resp.Header.Get("Retry-After"), now); found {
+		if askedFor, found := parseRetryAfter(resp.Header.Get("Retry-After"), serverNow(resp.Header, now)); found {
 			if capped := p.maxRetryAfter(); capped < 0 || askedFor > capped {
 				return askedFor, "Retry-After", true, false
 			}

@@ -323,14 +323,21 @@ func TestRetry429ThenOK(t *testing.T) {
 		retryAfter string
 		backoff    time.Duration
 		wantWait   time.Duration
+		date       string // the server's Date, "" for its own
 	}{
-		{"delay-seconds", "2", 0, 2 * time.Second},
-		{"HTTP-date", retryStart.Add(5 * time.Second).Format(http.TimeFormat), 0, 5 * time.Second},
-		{"backoff above Retry-After wins", "2", 3 * time.Second, 3 * time.Second},
-		{"zero falls back to backoff", "0", 700 * time.Millisecond, 700 * time.Millisecond},
-		{"garbage falls back to backoff", "later", 700 * time.Millisecond, 700 * time.Millisecond},
-		{"past date falls back to backoff", "Thu, 01 Jan 1970 00:00:00 GMT", 700 * time.Millisecond, 700 * time.Millisecond},
-		{"negative falls back to backoff", "-5", 700 * time.Millisecond, 700 * time.Millisecond},
+		{"delay-seconds", "2", 0, 2 * time.Second, ""},
+		{"HTTP-date", retryStart.Add(5 * time.Second).Format(http.TimeFormat), 0, 5 * time.Second, ""},
+		{"backoff above Retry-After wins", "2", 3 * time.Second, 3 * time.Second, ""},
+		{"zero falls back to backoff", "0", 700 * time.Millisecond, 700 * time.Millisecond, ""},
+		{"garbage falls back to backoff", "later", 700 * time.Millisecond, 700 * time.Millisecond, ""},
+		{"past date falls back to backoff", "Thu, 01 Jan 1970 00:00:00 GMT", 700 * time.Millisecond, 700 * time.Millisecond, ""},
+		{"negative falls back to backoff", "-5", 700 * time.Millisecond, 700 * time.Millisecond, ""},
+		// A server whose clock is behind names a date the local clock has
+		// passed: read on its Date, it still asks for the wait it meant.
+		{"HTTP-date on a server clock an hour behind", retryStart.Add(-time.Hour + 5*time.Second).Format(http.TimeFormat), 0, 5 * time.Second,
+			retryStart.Add(-time.Hour).Format(http.TimeFormat)},
+		{"HTTP-date on a server clock an hour ahead", retryStart.Add(time.Hour + 5*time.Second).Format(http.TimeFormat), 0, 5 * time.Second,
+			retryStart.Add(time.Hour).Format(http.TimeFormat)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,6 +345,9 @@ func TestRetry429ThenOK(t *testing.T) {
 				srv, hits := memHitServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
 					if n == 1 {
 						w.Header().Set("Retry-After", tt.retryAfter)
+						if tt.date != "" {
+							w.Header().Set("Date", tt.date)
+						}
 						w.WriteHeader(http.StatusTooManyRequests)
 						return
 					}

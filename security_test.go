@@ -3,7 +3,6 @@ package httpsession
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/authtest"
 )
 
 // roundTripFunc adapts a function to http.RoundTripper.
@@ -171,28 +172,10 @@ func TestCredentialDefaultHeadersNotCanonical(t *testing.T) {
 // TestAuthenticatorsRedactURLs prints authenticators whose endpoint URLs
 // carry user info and query values: neither is shown.
 func TestAuthenticatorsRedactURLs(t *testing.T) {
-	const u = "https://alice:" + testPassword + "@example.com/login?api_key=" + querySecret
+	const u = authtest.URLWithSecrets
 	j := JSONLogin{LoginURL: u, RefreshURL: u}
-	o := OAuth2Credentials{TokenURL: u}
 	f := FormLogin{LoginURL: u, PostURL: u}
-	for _, v := range []any{j, &j, o, &o, f, &f} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			s := fmt.Sprintf(verb, v)
-			if strings.Contains(s, testPassword) || strings.Contains(s, querySecret) {
-				t.Errorf("Sprintf(%q, %T) = %q, shows a URL's secret", verb, v, s)
-			}
-			if !strings.Contains(s, "example.com/login") {
-				t.Errorf("Sprintf(%q, %T) = %q, want the endpoint", verb, v, s)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
-		slog.New(h).Info("auth", "json", &j, "oauth2", o, "form", &f)
-	}
-	if s := buf.String(); strings.Contains(s, testPassword) || strings.Contains(s, querySecret) {
-		t.Errorf("log = %q, shows a URL's secret", s)
-	}
+	authtest.CheckURLsRedacted(t, j, &j, f, &f)
 }
 
 // TestTokenNotSentToOtherVirtualHost sends a request to the allowed
@@ -314,45 +297,6 @@ func TestNoAutoSaveAfterClose(t *testing.T) {
 	c.autoSave() // what the timer runs, had it gone off as Close stopped it
 	if st.updates != 1 {
 		t.Errorf("%d store updates, want 1 (Close's own)", st.updates)
-	}
-}
-
-// TestOAuth2ErrorEchoesSecret has a token endpoint echo the refresh token,
-// password and client secret in its error description, altered the ways
-// cleaning or encoding alter them: none of them shows in the error.
-func TestOAuth2ErrorEchoesSecret(t *testing.T) {
-	const (
-		refresh = "s3cr3t-refresh/+=x"
-		pass    = "hunter2-pässwörd"
-		client  = "s3cr3t-client"
-	)
-	tests := []struct{ name, desc string }{
-		{"control character inside", "bad token s3cr3t-ref\u0001resh/+=x"},
-		{"non-ASCII password", "wrong password " + pass},
-		{"form-encoded refresh token", "refresh_token=" + url.QueryEscape(refresh) + " revoked"},
-		{"control character in the client secret", "client s3cr3t\u007f-client unknown"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				b, _ := json.Marshal(map[string]string{"error": "invalid_grant", "error_description": tt.desc})
-				w.Write(b)
-			}))
-			defer srv.Close()
-			a := &OAuth2Credentials{TokenURL: srv.URL, ClientID: "c", ClientSecret: client, Username: "alice", Password: pass}
-			_, err := a.Refresh(context.Background(), viaSession(srv.Client()), &Token{RefreshToken: refresh})
-			var oe *OAuth2Error
-			if !errors.As(err, &oe) {
-				t.Fatalf("Refresh() error = %v, want *OAuth2Error", err)
-			}
-			for _, sec := range []string{"s3cr3t-refresh", "s3cr3t-client", "hunter2-p", "psswrd"} {
-				if strings.Contains(err.Error(), sec) {
-					t.Errorf("Refresh() error = %q, shows a secret", err)
-				}
-			}
-		})
 	}
 }
 
@@ -505,22 +449,11 @@ const hostileText = "\x1b]8;;https://evil.example\x1b\\x\x1b]8;;\x1b\\\x1b]0;t\x
 func holdsControls(s string) bool { return strings.ContainsAny(s, "\x1b\r\x07") }
 
 // TestServerTextEscapedInMessages: a rejected cookie's domain (from a
-// server or a file) and a device login's user code and verification URI
-// (from the server) never bring a control character into an error or onto
-// the terminal; they appear escaped.
+// server or a file) never brings a control character into an error; it
+// appears escaped. (Package oauth tests a device login's prompt.)
 func TestServerTextEscapedInMessages(t *testing.T) {
 	ce := &CookieError{Name: "sid", Domain: "evil" + hostileText + ".example", Reason: "domain is not the host's"}
 	if msg := ce.Error(); holdsControls(msg) || !strings.Contains(msg, `evil\x1b]8;;`) {
 		t.Errorf("CookieError.Error() = %q, want the domain escaped", msg)
-	}
-
-	var buf bytes.Buffer
-	(&OAuth2Device{Stderr: &buf}).printPrompt(DeviceCode{
-		UserCode:                "ABCD" + hostileText,
-		VerificationURI:         "https://idp.example/device" + hostileText,
-		VerificationURIComplete: "https://idp.example/device?c=1" + hostileText,
-	})
-	if out := buf.String(); holdsControls(out) || !strings.Contains(out, `ABCD\x1b]8;;`) {
-		t.Errorf("device prompt = %q, want the server's text escaped", out)
 	}
 }

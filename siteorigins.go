@@ -36,15 +36,16 @@ type siteOrigins struct {
 }
 
 // merge folds in origins: an origin not held, or held with an
-// older update time, takes the record. It reports whether anything
-// changed.
-func (s *siteOrigins) merge(origins []storedOrigin) bool {
+// older update time, takes the record; with replace (an import here,
+// the newest write even when the clock has not moved since the last one)
+// every origin takes it. It reports whether anything changed.
+func (s *siteOrigins) merge(origins []storedOrigin, replace bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
 	for _, o := range origins {
 		old, ok := s.m[o.origin]
-		if ok && (!o.updated.After(old.updated) || bytes.Equal(old.state, o.state)) {
+		if ok && ((!replace && !o.updated.After(old.updated)) || bytes.Equal(old.state, o.state)) {
 			continue
 		}
 		if s.m == nil {
@@ -70,8 +71,12 @@ func (s *siteOrigins) snapshot() []storedOrigin {
 
 // mergeOrigins folds in origins another writer stored (see siteOrigins),
 // counting a change in the jar's generation so that it is saved.
-func (j *Jar) mergeOrigins(origins []storedOrigin) {
-	if len(origins) > 0 && j.origins.merge(origins) {
+func (j *Jar) mergeOrigins(origins []storedOrigin) { j.foldOrigins(origins, false) }
+
+// foldOrigins is mergeOrigins, or with replace the storing of imported
+// origins (see siteOrigins.merge).
+func (j *Jar) foldOrigins(origins []storedOrigin, replace bool) {
+	if len(origins) > 0 && j.origins.merge(origins, replace) {
 		j.mu.Lock()
 		j.gen.Add(1)
 		j.mu.Unlock()
@@ -97,7 +102,7 @@ func init() {
 		for i, o := range origins {
 			stored[i] = storedOrigin{origin: o.Origin, state: o.State, updated: now}
 		}
-		j.mergeOrigins(stored)
+		j.foldOrigins(stored, true)
 	}
 }
 

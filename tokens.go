@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/jwtclaims"
 )
 
 // TokenOptions configures a TokenManager. The zero value (or nil) is good
@@ -175,7 +177,7 @@ func (m *TokenManager) newState(t Token, issued time.Time) *tokenState {
 	}
 	t.ExpiresIn = 0
 	if t.Expiry.IsZero() {
-		if exp, iat, ok := jwtTimes(t.AccessToken); ok {
+		if exp, iat, ok := jwtclaims.Times(t.AccessToken); ok {
 			t.Expiry = exp
 			if d := issued.Sub(iat); !issued.IsZero() && !iat.IsZero() && iat.Before(exp) &&
 				(d > clockTolerance || d < -clockTolerance) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/httpsession/httpsession/internal/authtest"
 )
 
 // newTokenClock returns a clock for token tests, far from any real time.
@@ -27,8 +28,8 @@ func newTokenClock() *testClock {
 }
 
 const (
-	testPassword = "hunter2-password"
-	secretPrefix = "s3cr3t"
+	testPassword = authtest.Password
+	secretPrefix = authtest.SecretPrefix
 )
 
 // authServer is a JSON login/refresh endpoint that hands out numbered
@@ -142,14 +143,6 @@ func mustToken(t *testing.T, m *TokenManager) *Token {
 }
 
 // assertNoSecret fails if s contains a token, refresh token or password.
-func assertNoSecret(t *testing.T, what, s string) {
-	t.Helper()
-	for _, secret := range []string{secretPrefix, testPassword} {
-		if strings.Contains(s, secret) {
-			t.Errorf("%s = %q, contains a secret", what, s)
-		}
-	}
-}
 
 func TestTokenRedacted(t *testing.T) {
 	tok := Token{
@@ -178,7 +171,7 @@ func TestTokenRedacted(t *testing.T) {
 			{"slice", []*Token{&tok}},
 		} {
 			got := fmt.Sprintf(verb, arg.v)
-			assertNoSecret(t, fmt.Sprintf("Sprintf(%q, %s)", verb, arg.name), got)
+			authtest.NoSecret(t, fmt.Sprintf("Sprintf(%q, %s)", verb, arg.name), got)
 		}
 	}
 	if got, want := tok.String(), "Token{Type: Bearer, AccessToken: [redacted], RefreshToken: [redacted], Expiry: 2030-01-01T00:00:00Z}"; got != want {
@@ -209,7 +202,7 @@ func TestTokenRedacted(t *testing.T) {
 		if h.nested {
 			log.Info("nested", "w", w, "pw", &w)
 		}
-		assertNoSecret(t, h.name+" handler output", buf.String())
+		authtest.NoSecret(t, h.name+" handler output", buf.String())
 		if !strings.Contains(buf.String(), "redacted") {
 			t.Errorf("%s handler output = %q, want redaction marks", h.name, buf.String())
 		}
@@ -246,32 +239,6 @@ func TestTokenType(t *testing.T) {
 func jwt(claims string) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + ".sig"
-}
-
-func TestJWTExpiry(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{jwt(`{"exp":1900000000}`), time.Unix(1900000000, 0).UTC(), true},
-		{jwt(`{"exp":1900000000.5,"sub":"x"}`), time.Unix(1900000000, 0).UTC(), true},
-		{jwt(`{"sub":"x"}`), time.Time{}, false},
-		{jwt(`{"exp":"soon"}`), time.Time{}, false},
-		{jwt(`{"exp":-5}`), time.Time{}, false},
-		{jwt(`{"exp":1e300}`), time.Time{}, false},
-		{jwt(`not json`), time.Time{}, false},
-		{"opaque-token", time.Time{}, false},
-		{"a.b", time.Time{}, false},
-		{"a.!!!.c", time.Time{}, false},
-		{"", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := jwtExpiry(tt.in)
-		if !got.Equal(tt.want) || ok != tt.ok {
-			t.Errorf("jwtExpiry(%q) = %v, %v, want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
 }
 
 func TestManagerLogsInOnceAndCaches(t *testing.T) {
@@ -406,7 +373,7 @@ func TestManagerFailureReportedOnce(t *testing.T) {
 				t.Errorf("Token() error = %v, want *AuthError with status 401", err)
 				continue
 			}
-			assertNoSecret(t, "error", err.Error())
+			authtest.NoSecret(t, "error", err.Error())
 		}
 		// Every waiter got the one failure; nobody retried it.
 		if l, r := s.counts(); l != 1 || r != 1 {
@@ -685,7 +652,7 @@ func TestManagerOnTokenChange(t *testing.T) {
 	if !strings.Contains(logBuf.String(), "disk full") {
 		t.Errorf("log = %q, want the callback error", logBuf.String())
 	}
-	assertNoSecret(t, "log", logBuf.String())
+	authtest.NoSecret(t, "log", logBuf.String())
 }
 
 func TestManagerLogsNoSecrets(t *testing.T) {
@@ -705,7 +672,7 @@ func TestManagerLogsNoSecrets(t *testing.T) {
 	if !strings.Contains(logBuf.String(), "refresh failed") {
 		t.Errorf("log = %q, want the refresh failure", logBuf.String())
 	}
-	assertNoSecret(t, "log", logBuf.String())
+	authtest.NoSecret(t, "log", logBuf.String())
 }
 
 func TestManagerSetTokenAndCurrent(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 )
 
 // TestLoad runs 64 goroutines × 10,000 requests through one Client against
@@ -50,7 +51,7 @@ func TestLoad(t *testing.T) {
 	var retries atomic.Int64
 	c, err := httpsession.New(httpsession.Options{
 		Transport: tr,
-		Auth: &httpsession.OAuth2Credentials{
+		Auth: &oauth.Credentials{
 			TokenURL: srv.URL + "/token",
 			ClientID: "load",
 			Username: "load",

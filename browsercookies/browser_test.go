@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ type cookieServer struct {
 	*httptest.Server
 	expires time.Time     // the Expires of the persistent cookies
 	done    chan struct{} // closed at the first /done
+	start   string        // the URL the browser starts at, if not pageURL
 }
 
 func newCookieServer(t *testing.T) *cookieServer {
@@ -164,6 +166,12 @@ func browserVersion(t *testing.T, bin string) string {
 // that flushes the cookie store. Session cookies are written because the
 // profile restores its last session on startup.
 func runChromium(t *testing.T, s *cookieServer, bin, dir string, extraArgs ...string) {
+	runChromiumThen(t, s, bin, dir, nil, extraArgs...)
+}
+
+// runChromiumThen is runChromium that runs whileOpen (if not nil) with
+// the browser still open, before it closes it.
+func runChromiumThen(t *testing.T, s *cookieServer, bin, dir string, whileOpen func(), extraArgs ...string) {
 	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +185,11 @@ func runChromium(t *testing.T, s *cookieServer, bin, dir string, extraArgs ...st
 		"--user-data-dir=" + dir, "--ignore-certificate-errors",
 		"--host-resolver-rules=MAP * 127.0.0.1", "--remote-debugging-pipe",
 	}, extraArgs...)
-	cmd := exec.Command(bin, append(args, s.pageURL())...)
+	start := s.start
+	if start == "" {
+		start = s.pageURL()
+	}
+	cmd := exec.Command(bin, append(args, start)...)
 	toBrowser, ourEnd, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +211,9 @@ func runChromium(t *testing.T, s *cookieServer, bin, dir string, extraArgs ...st
 	errc := make(chan error, 1)
 	go func() { errc <- cmd.Wait() }()
 	s.waitDone(t, errc)
+	if whileOpen != nil {
+		whileOpen()
+	}
 	if _, err := io.WriteString(ourEnd, `{"id":1,"method":"Browser.close"}`+"\x00"); err != nil {
 		t.Fatal(err)
 	}
@@ -235,14 +250,15 @@ user_pref("services.settings.server", "http://127.0.0.1:9/");
 `
 
 // runFirefox visits the page with a fresh profile in dir over WebDriver
-// BiDi (which also accepts the test certificate) and closes the browser
-// with browser.close, a clean exit that writes cookies.sqlite and
-// sessionstore.jsonlz4.
-func runFirefox(t *testing.T, s *cookieServer, bin, dir string) {
+// BiDi (which also accepts the test certificate), runs whileOpen (if not
+// nil) with the browser still open, and closes the browser with
+// browser.close, a clean exit that writes cookies.sqlite and
+// sessionstore.jsonlz4. extraPrefs are added to the profile's user.js.
+func runFirefox(t *testing.T, s *cookieServer, bin, dir, extraPrefs string, whileOpen func()) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(firefoxPrefs), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(firefoxPrefs+extraPrefs), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--headless", "--profile", dir, "--no-remote",
@@ -310,6 +326,9 @@ func runFirefox(t *testing.T, s *cookieServer, bin, dir string) {
 		t.Fatal(err)
 	}
 	s.waitDone(t, errc)
+	if whileOpen != nil {
+		whileOpen()
+	}
 	if _, err := bidi.call("browser.close", map[string]any{}); err != nil {
 		t.Logf("browser.close: %v", err)
 	}
@@ -349,7 +368,7 @@ func TestFirefoxRealBrowser(t *testing.T) {
 	t.Logf("%s", browserVersion(t, bin))
 	s := newCookieServer(t)
 	dir := t.TempDir()
-	runFirefox(t, s, bin, dir)
+	runFirefox(t, s, bin, dir, "", nil)
 
 	jar := httpsession.NewJar(nil)
 	r, err := Import(context.Background(), jar, Options{Browser: Firefox, ProfileDir: dir})
@@ -363,4 +382,108 @@ func TestFirefoxRealBrowser(t *testing.T) {
 	if *update {
 		saveFixture(t, "firefox", browserVersion(t, bin), dir, "cookies.sqlite", "sessionstore.jsonlz4")
 	}
+}
+
+// TestFirefoxRunningRealBrowser imports from a Firefox that has the
+// profile open: its persistent cookies are still in cookies.sqlite's
+// write-ahead log, which the copy takes along, and its session cookie in
+// the session store it writes while it runs (every half second here, 15
+// seconds by default). The report says the browser has the profile open,
+// and counts the cookies file by file.
+func TestFirefoxRunningRealBrowser(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the lock checked is the Linux and macOS one")
+	}
+	bin := needBinary(t, "firefox-esr")
+	s := newCookieServer(t)
+	dir := t.TempDir()
+	runFirefox(t, s, bin, dir, `user_pref("browser.sessionstore.interval", 500);`+"\n", func() {
+		var r *Report
+		var jar *httpsession.Jar
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			jar = httpsession.NewJar(nil)
+			var err error
+			r, err = Import(context.Background(), jar, Options{Browser: Firefox, ProfileDir: dir})
+			if err == nil && r.Kept == 5 || time.Now().After(deadline) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			time.Sleep(200 * time.Millisecond) // the browser writes on its own schedule
+		}
+		wal, err := os.Stat(filepath.Join(dir, "cookies.sqlite-wal"))
+		if err != nil || wal.Size() == 0 {
+			t.Errorf("cookies.sqlite-wal: %v, size %d; want the cookies still in the log", err, wal.Size())
+		}
+		want := []Source{
+			{Path: filepath.Join(dir, "cookies.sqlite"), Cookies: 4, New: 4},
+			{Path: filepath.Join(dir, "sessionstore-backups", "recovery.jsonlz4"), Cookies: 1, New: 1},
+		}
+		if diff := cmp.Diff(want, r.Sources); diff != "" {
+			t.Errorf("Sources (-want +got):\n%s", diff)
+		}
+		if r.Running != filepath.Join(dir, "lock") || r.Found != 5 || r.Kept != 5 || len(r.Notes) != 1 {
+			t.Errorf("report %+v; want the lock, 5 found and kept, a note", r)
+		}
+		compareCookies(t, s.want(true), jar.All())
+	})
+}
+
+// TestChromiumRunningRealBrowser imports from a Chromium that has the
+// profile open, right after the page set its cookies: Chromium writes
+// them to its database about every 30 seconds, so the import may find
+// none, and the report must say why (the lock, a note) rather than be a
+// silent empty import.
+func TestChromiumRunningRealBrowser(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the lock checked is the Linux and macOS one")
+	}
+	bin := needBinary(t, "chromium")
+	s := newCookieServer(t)
+	dir := t.TempDir()
+	runChromiumThen(t, s, bin, dir, func() {
+		_, r, err := Read(context.Background(), Options{Browser: Chromium, UserDataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Running != filepath.Join(dir, "SingletonLock") || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "30 seconds") {
+			t.Errorf("report %+v; want the SingletonLock and a note that the newest cookies may not be on disk", r)
+		}
+		if r.Found > 5 || r.Found != r.Sources[0].New {
+			t.Errorf("report %+v; want at most the 5 cookies set, counted in the database", r)
+		}
+	}, "--password-store=basic")
+}
+
+// TestChromiumSchemeBoundRealBrowser: with scheme- and port-bound cookies
+// (Chromium features being rolled out), a cookie set over http on one
+// port and again over https on another is two rows of the Cookies
+// database. The import counts both rows in the Source, one cookie in
+// Found, and takes the newer value.
+func TestChromiumSchemeBoundRealBrowser(t *testing.T) {
+	bin := needBinary(t, "chromium")
+	s := newCookieServer(t)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "persist=over-http; Path=/; Max-Age=86400")
+		http.Redirect(w, r, s.pageURL(), http.StatusFound)
+	}))
+	defer plain.Close()
+	s.start = "http://www.example.com:" + plain.URL[strings.LastIndex(plain.URL, ":")+1:] + "/"
+	dir := t.TempDir()
+	runChromium(t, s, bin, dir, "--password-store=basic", "--enable-features=EnableSchemeBoundCookies,EnablePortBoundCookies")
+	jar := httpsession.NewJar(nil)
+	r, err := Import(context.Background(), jar, Options{Browser: Chromium, UserDataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Source{{Path: filepath.Join(dir, "Default", "Cookies"), Cookies: 6, New: 5}}
+	if diff := cmp.Diff(want, r.Sources); diff != "" {
+		t.Errorf("Sources (-want +got):\n%s", diff)
+	}
+	if r.Found != 5 || r.Kept != 5 {
+		t.Errorf("report %+v; want 5 found and kept", r)
+	}
+	compareCookies(t, s.want(true), jar.All()) // persist=p1, the https row, set last
 }

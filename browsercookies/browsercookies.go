@@ -91,10 +91,18 @@ type Options struct {
 	SafeStoragePassword string
 }
 
-// Report says what Read found and what became of it.
+// Report says what Read found and what became of it. Its counts add up:
+// Found is the number of cookies Read returned plus Filtered plus the
+// Skipped counts, and with Import, the cookies Read returned are Kept,
+// Rejected or Evicted.
 type Report struct {
 	Profile Profile
-	Found   int // cookies found in the profile, before any filter
+	// Found counts the cookies found in the profile, before any filter;
+	// a cookie held twice (in two files, or on two rows) is one.
+	Found int
+	// Sources lists the files read, in order, with the cookies each
+	// holds.
+	Sources []Source
 	// Filtered counts the cookies Options.Domain left out.
 	Filtered int
 	// Skipped groups the cookies that could not be read, by reason.
@@ -111,6 +119,25 @@ type Report struct {
 	// name, domain and reason (never the value).
 	Kept     int
 	Rejected []httpsession.CookieError
+	// Evicted counts the cookies the jar stored and then evicted before
+	// the import ended, by its limits (httpsession.JarOptions'
+	// MaxCookiesPerDomain and MaxCookies): a profile can hold more cookies
+	// than a jar keeps.
+	Evicted int
+}
+
+// Source is a file of the profile that Read took cookies from.
+type Source struct {
+	Path string
+	// Cookies counts the cookies the file holds: the rows of a cookie
+	// database's table (as SQLite counts them), the cookies of a session
+	// store.
+	Cookies int
+	// New counts those of them no file read before held, each once:
+	// Chromium keeps a row for each scheme and port a cookie was set
+	// from, and Firefox's session store can repeat cookies.sqlite. The
+	// New counts add up to Found.
+	New int
 }
 
 // Skip is a group of cookies skipped for one reason.
@@ -129,13 +156,17 @@ func (s *skips) add(reason, domain string) {
 		k := &(*s)[i]
 		if k.Reason == reason {
 			k.Count++
-			if j, found := slices.BinarySearch(k.Domains, domain); !found {
+			if j, found := slices.BinarySearch(k.Domains, domain); !found && domain != "" {
 				k.Domains = slices.Insert(k.Domains, j, domain)
 			}
 			return
 		}
 	}
-	*s = append(*s, Skip{Reason: reason, Count: 1, Domains: []string{domain}})
+	k := Skip{Reason: reason, Count: 1}
+	if domain != "" {
+		k.Domains = []string{domain}
+	}
+	*s = append(*s, k)
 }
 
 // Read returns the cookies of a browser profile, decrypted, with a report
@@ -154,21 +185,21 @@ func Read(ctx context.Context, o Options) ([]httpsession.Cookie, *Report, error)
 	if r.Running != "" {
 		r.Notes = append(r.Notes, runningNote(o.Browser, r.Running))
 	}
-	var sk skips
-	var cookies []httpsession.Cookie
+	var recs []record
 	if o.Browser == Firefox {
-		cookies, err = readFirefox(p.Dir, r, &sk)
+		recs, err = readFirefox(p.Dir, r)
 	} else {
-		cookies, err = readChromium(ctx, o, p.Dir, &sk)
+		recs, err = readChromium(ctx, o, p.Dir, r)
+	}
+	if err != nil && r.Running != "" {
+		// A browser that has just made the profile may not have
+		// written its files yet.
+		return nil, nil, fmt.Errorf("%w; %s", err, runningNote(o.Browser, r.Running))
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	r.Skipped = sk
-	r.Found = len(cookies)
-	for _, k := range sk {
-		r.Found += k.Count
-	}
+	cookies := settle(recs, r)
 	if o.Domain != "" {
 		keep := domainFilter(o.Domain)
 		cookies = slices.DeleteFunc(cookies, func(c httpsession.Cookie) bool {
@@ -217,28 +248,34 @@ func Import(ctx context.Context, jar *httpsession.Jar, o Options) (*Report, erro
 	return r, nil
 }
 
-// addAll adds cookies to jar, filling in r's Kept and Rejected: a cookie
-// given twice (one name, domain, path and host-only flag, as a Firefox
-// profile's database and session store can both hold it) is one cookie
-// kept.
+// addAll adds cookies to jar, filling in r's Kept, Rejected and Evicted:
+// a cookie given twice (one name, domain, path and host-only flag) is one
+// cookie, and one the jar stored but no longer holds when all are added
+// was evicted by its limits.
 func addAll(jar *httpsession.Jar, cookies []httpsession.Cookie, r *Report) {
 	type key struct {
 		name, domain, path string
 		hostOnly           bool
 	}
-	kept := make(map[key]bool, len(cookies))
+	keyOf := func(c httpsession.Cookie) key {
+		return key{c.Name, strings.ToLower(strings.TrimPrefix(c.Domain, ".")), cmp.Or(c.Path, "/"), c.HostOnly}
+	}
+	stored := make(map[key]bool, len(cookies))
 	for _, c := range cookies {
 		var ce *httpsession.CookieError
 		if err := jar.Add(c); errors.As(err, &ce) {
 			r.Rejected = append(r.Rejected, *ce)
 			continue
 		}
-		k := key{c.Name, strings.ToLower(strings.TrimPrefix(c.Domain, ".")), cmp.Or(c.Path, "/"), c.HostOnly}
-		if !kept[k] {
-			kept[k] = true
+		stored[keyOf(c)] = true
+	}
+	for _, c := range jar.All() {
+		if k := keyOf(c); stored[k] {
+			delete(stored, k)
 			r.Kept++
 		}
 	}
+	r.Evicted = len(stored)
 }
 
 // UserDataDirs returns where Profiles and Read look for browser b's

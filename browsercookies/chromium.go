@@ -110,13 +110,13 @@ func chromiumProfiles(b Browser, dir string) ([]Profile, error) {
 
 // readChromium reads the cookies of a Chromium-family profile directory,
 // decrypting them with this platform's keys.
-func readChromium(ctx context.Context, o Options, profileDir string, sk *skips) ([]httpsession.Cookie, error) {
+func readChromium(ctx context.Context, o Options, profileDir string, r *Report) ([]record, error) {
 	path, ok := cookiesPath(profileDir)
 	if !ok {
 		return nil, fmt.Errorf("%w: no Cookies database in %s", ErrNoProfile, profileDir)
 	}
 	dec := newPlatformDecrypter(ctx, o.Browser, o.SafeStoragePassword, filepath.Dir(profileDir))
-	return readChromiumDB(path, dec, sk)
+	return readChromiumDB(path, dec, r)
 }
 
 // A decrypter decrypts an encrypted_value. It returns the plaintext, or a
@@ -134,10 +134,15 @@ type chromiumRow struct {
 	secure, httpOnly, hasExp, persi bool
 	sameSite                        int64
 	topFrameSite                    string
+	updated                         int64
+	bad                             string // the column of an unexpected value
 }
 
-// readChromiumDB reads a Chromium Cookies database with dec.
-func readChromiumDB(path string, dec decrypter, sk *skips) ([]httpsession.Cookie, error) {
+// readChromiumDB reads a Chromium Cookies database with dec, adding it to
+// r's Sources. Each row is a record: a cookie, or a skip. A key the
+// platform cannot give ends the read, with the number of cookies that
+// need it.
+func readChromiumDB(path string, dec decrypter, r *Report) ([]record, error) {
 	db, cleanup, err := openCopy(path)
 	if err != nil {
 		return nil, err
@@ -147,34 +152,50 @@ func readChromiumDB(path string, dec decrypter, sk *skips) ([]httpsession.Cookie
 	if err != nil {
 		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
 	}
+	count, err := countRows(db, "cookies")
+	if err != nil {
+		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
+	}
 	rows, err := queryChromium(db)
 	if err != nil {
 		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
 	}
-	var out []httpsession.Cookie
-	for _, row := range rows {
-		if row.topFrameSite != "" {
-			sk.add("partitioned cookie (CHIPS, keyed by a top-level site)", row.host)
-			continue
-		}
-		value := row.value
-		if value == "" && len(row.enc) > 0 {
+	r.Sources = append(r.Sources, Source{Path: path, Cookies: count})
+	if len(rows) < count {
+		r.Notes = append(r.Notes, unaccounted(path, count, len(rows)))
+	}
+	var out []record
+	var keyErr error
+	needKey := 0
+	for i, row := range rows {
+		rec := record{cookie: row.cookie(""), part: row.topFrameSite, stamp: max(row.updated, row.created), src: path}
+		switch {
+		case row.bad != "":
+			rec.skip, rec.part = badRow(row.bad), ownPart(path, i)
+		case row.topFrameSite != "":
+			rec.skip = "partitioned cookie (CHIPS, keyed by a top-level site)"
+		case row.value == "" && len(row.enc) > 0:
 			plain, skip, err := dec.decrypt(row.enc)
 			if err != nil {
-				return nil, err
+				// Go on, to say how many cookies the key would give.
+				keyErr = err
+				needKey++
+				continue
 			}
 			if skip == "" {
 				if plain, err = stripHostHash(plain, row.host, version); err != nil {
 					skip = "undecryptable value (wrong key?)"
 				}
 			}
-			if skip != "" {
-				sk.add(skip, row.host)
-				continue
-			}
-			value = string(plain)
+			rec.skip = skip
+			rec.cookie.Value = string(plain)
+		default:
+			rec.cookie.Value = row.value
 		}
-		out = append(out, row.cookie(value))
+		out = append(out, rec)
+	}
+	if keyErr != nil {
+		return nil, fmt.Errorf("%w (%d of the %d cookies in %s need it)", keyErr, needKey, count, path)
 	}
 	return out, nil
 }
@@ -223,19 +244,27 @@ func queryChromium(db *sql.DB) ([]chromiumRow, error) {
 		pick("0", "is_secure", "secure") + ", " + pick("0", "is_httponly", "httponly") + ", " +
 		pick("1", "has_expires") + ", " + pick("1", "is_persistent", "persistent") + ", " +
 		pick("-1", "samesite") + ", " + pick("0", "creation_utc") + ", " + pick("0", "last_access_utc") + ", " +
-		pick("''", "top_frame_site_key") + " FROM cookies"
+		pick("''", "top_frame_site_key") + ", " + pick("0", "last_update_utc") + " FROM cookies"
 	rows, err := db.Query(q)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	v, err := newRowValues(rows)
+	if err != nil {
+		return nil, err
+	}
 	var out []chromiumRow
 	for rows.Next() {
-		var r chromiumRow
-		if err := rows.Scan(&r.host, &r.name, &r.value, &r.enc, &r.path, &r.expires, &r.secure, &r.httpOnly,
-			&r.hasExp, &r.persi, &r.sameSite, &r.created, &r.accessed, &r.topFrameSite); err != nil {
+		if err := v.scan(rows); err != nil {
 			return nil, err
 		}
+		r := chromiumRow{
+			host: v.str(0), name: v.str(1), value: v.str(2), enc: v.blob(3), path: v.str(4), expires: v.int(5),
+			secure: v.bool(6), httpOnly: v.bool(7), hasExp: v.bool(8), persi: v.bool(9), sameSite: v.int(10),
+			created: v.int(11), accessed: v.int(12), topFrameSite: v.str(13), updated: v.int(14),
+		}
+		r.bad = v.bad
 		out = append(out, r)
 	}
 	return out, rows.Err()

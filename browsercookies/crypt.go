@@ -72,6 +72,9 @@ func decryptCBC(key, ct []byte) ([]byte, error) {
 type cbcDecrypter struct {
 	keys map[string]func() ([][]byte, error)
 	memo map[string][][]byte
+	// fail is the error of a prefix whose keys could not be had: asked
+	// once, not once per cookie.
+	fail map[string]error
 }
 
 func (d *cbcDecrypter) decrypt(enc []byte) ([]byte, string, error) {
@@ -85,8 +88,15 @@ func (d *cbcDecrypter) decrypt(enc []byte) ([]byte, string, error) {
 		if get == nil {
 			return nil, "undecryptable value (unknown version " + quoteASCII(prefix) + ")", nil
 		}
+		if err := d.fail[prefix]; err != nil {
+			return nil, "", err
+		}
 		var err error
 		if keys, err = get(); err != nil {
+			if d.fail == nil {
+				d.fail = map[string]error{}
+			}
+			d.fail[prefix] = err
 			return nil, "", err
 		}
 		if d.memo == nil {

@@ -6,7 +6,13 @@
 // puts them into an [httpsession.Jar] through its own rules (public
 // suffixes, cookie prefixes, size limits) and reports what it kept, what it
 // refused and why, and what it skipped: a cookie is never left out without
-// the report saying so. [Profiles] lists the profiles found.
+// the report saying so. The report's counts add up: each file read is a
+// [Source] with the cookies it holds (a cookie database's rows as SQLite
+// counts them), a cookie held twice is counted once in [Report.Found],
+// and Found is what Read returned plus what the domain filter left out
+// plus what was skipped; with Import, what Read returned was kept,
+// rejected or evicted by the jar's limits. [Profiles] lists the profiles
+// found.
 //
 // Firefox cookies come from cookies.sqlite and, for session cookies, from
 // the session store (sessionstore-backups/recovery.jsonlz4 while Firefox

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/httpsession/httpsession"
 )
 
 // iniSection is one [section] of an INI file: its name and its keys in
@@ -84,49 +82,47 @@ func firefoxProfiles(dir string) ([]Profile, error) {
 }
 
 // readFirefox reads the persistent cookies of cookies.sqlite and the
-// session cookies of the session store.
-func readFirefox(dir string, r *Report, sk *skips) ([]httpsession.Cookie, error) {
-	var cookies []httpsession.Cookie
+// session cookies of the session store. A cookie both hold is taken from
+// cookies.sqlite.
+func readFirefox(dir string, r *Report) ([]record, error) {
+	var recs []record
 	db := filepath.Join(dir, "cookies.sqlite")
 	if _, err := os.Stat(db); err == nil {
-		cookies, err = readMozCookies(db, sk)
+		recs, err = readMozCookies(db, r)
 		if err != nil {
 			return nil, err
 		}
 	} else {
 		r.Notes = append(r.Notes, "no cookies.sqlite: the profile has no persistent cookies")
 	}
-	sess, src, err := readFirefoxSession(dir, sk)
+	sess, err := readFirefoxSession(dir, r)
 	if err != nil {
 		return nil, err
 	}
-	if src == "" {
+	if sess == nil {
 		r.Notes = append(r.Notes, "no session store (sessionstore.jsonlz4 or sessionstore-backups/recovery.jsonlz4): "+
 			"session cookies not read; Firefox keeps them there while it runs, and after it exits only with "+
 			"session restore on")
 	}
-	seen := map[[3]string]bool{}
-	for _, c := range cookies {
-		seen[[3]string{c.Name, c.Domain, c.Path}] = true
-	}
-	for _, c := range sess {
-		if !seen[[3]string{c.Name, c.Domain, c.Path}] {
-			cookies = append(cookies, c)
-		}
-	}
-	return cookies, nil
+	return append(recs, sess...), nil
 }
 
-// readMozCookies reads the moz_cookies table of a cookies.sqlite file.
-func readMozCookies(path string, sk *skips) ([]httpsession.Cookie, error) {
+// readMozCookies reads the moz_cookies table of a cookies.sqlite file,
+// adding it to r's Sources.
+func readMozCookies(path string, r *Report) ([]record, error) {
 	db, cleanup, err := openCopy(path)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
+	fail := func(err error) ([]record, error) { return nil, fmt.Errorf("browsercookies: read %s: %w", path, err) }
 	cols, err := columns(db, "moz_cookies")
 	if err != nil {
-		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
+		return fail(err)
+	}
+	count, err := countRows(db, "moz_cookies")
+	if err != nil {
+		return fail(err)
 	}
 	opt := func(col, def string) string {
 		if cols[col] {
@@ -140,47 +136,55 @@ func readMozCookies(path string, sk *skips) ([]httpsession.Cookie, error) {
 		opt("isPartitionedAttributeSet", "0") + " FROM moz_cookies"
 	rows, err := db.Query(q)
 	if err != nil {
-		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
+		return fail(err)
 	}
 	defer rows.Close()
-	var out []httpsession.Cookie
+	v, err := newRowValues(rows)
+	if err != nil {
+		return fail(err)
+	}
+	var out []record
 	for rows.Next() {
-		var (
-			name, value, host, cpath, oa string
-			expiry, created, accessed    int64
-			secure, httpOnly, part       bool
-			sameSite                     int64
-		)
-		if err := rows.Scan(&name, &value, &host, &cpath, &expiry, &secure, &httpOnly, &sameSite, &oa,
-			&created, &accessed, &part); err != nil {
-			return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
+		if err := v.scan(rows); err != nil {
+			return fail(err)
 		}
-		if why := originAttrsSkip(oa); why != "" {
-			sk.add(why, host)
-			continue
-		}
-		c := browserCookie(name, value, host, cpath, secure, httpOnly, sameSite)
-		c.Partitioned = part
-		// Firefox stored the expiry in seconds until its schema 16 and in
-		// milliseconds since; no cookie lives to the year 5138, so the
-		// magnitude tells which.
-		if expiry > 1e11 {
-			c.Expires = time.UnixMilli(expiry).UTC()
-		} else if expiry > 0 {
-			c.Expires = time.Unix(expiry, 0).UTC()
-		}
-		if created > 0 {
-			c.Created = time.UnixMicro(created).UTC()
-		}
-		if accessed > 0 {
-			c.LastAccess = time.UnixMicro(accessed).UTC()
-		}
-		out = append(out, c)
+		out = append(out, mozRecord(v, path, len(out)))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("browsercookies: read %s: %w", path, err)
+		return fail(err)
+	}
+	r.Sources = append(r.Sources, Source{Path: path, Cookies: count})
+	if len(out) < count {
+		r.Notes = append(r.Notes, unaccounted(path, count, len(out)))
 	}
 	return out, nil
+}
+
+// mozRecord is the record of row i of moz_cookies, read into v. Its stamp
+// puts it before a copy in the session store.
+func mozRecord(v *rowValues, path string, i int) record {
+	host, oa := v.str(2), v.str(8)
+	c := browserCookie(v.str(0), v.str(1), host, v.str(3), v.bool(5), v.bool(6), v.int(7))
+	c.Partitioned = v.bool(11)
+	// Firefox stored the expiry in seconds until its schema 16 and in
+	// milliseconds since; no cookie lives to the year 5138, so the
+	// magnitude tells which.
+	if expiry := v.int(4); expiry > 1e11 {
+		c.Expires = time.UnixMilli(expiry).UTC()
+	} else if expiry > 0 {
+		c.Expires = time.Unix(expiry, 0).UTC()
+	}
+	if created := v.int(9); created > 0 {
+		c.Created = time.UnixMicro(created).UTC()
+	}
+	if accessed := v.int(10); accessed > 0 {
+		c.LastAccess = time.UnixMicro(accessed).UTC()
+	}
+	rec := record{cookie: c, skip: originAttrsSkip(oa), part: oa, stamp: 1, src: path}
+	if v.bad != "" {
+		rec.skip, rec.part = badRow(v.bad), ownPart(path, i)
+	}
+	return rec
 }
 
 // originAttrsSkip says why a cookie with Firefox origin attributes
@@ -215,8 +219,8 @@ type mozSessionCookie struct {
 // readFirefoxSession reads the session cookies of the newer of
 // sessionstore-backups/recovery.jsonlz4 (written while Firefox runs) and
 // sessionstore.jsonlz4 (written when it exits with session restore on),
-// and returns which file it read, "" if there was none.
-func readFirefoxSession(dir string, sk *skips) ([]httpsession.Cookie, string, error) {
+// adding it to r's Sources; nil if there is neither.
+func readFirefoxSession(dir string, r *Report) ([]record, error) {
 	var src string
 	var newest time.Time
 	for _, p := range []string{
@@ -228,27 +232,30 @@ func readFirefoxSession(dir string, sk *skips) ([]httpsession.Cookie, string, er
 		}
 	}
 	if src == "" {
-		return nil, "", nil
+		return nil, nil
 	}
 	data, err := readRegular(src)
 	if err != nil {
-		return nil, "", fmt.Errorf("browsercookies: read session store: %w", err)
+		return nil, fmt.Errorf("browsercookies: read session store: %w", err)
 	}
-	cookies, err := parseSessionStore(data, sk)
+	recs, err := parseSessionStore(data, src)
 	if err != nil {
-		return nil, "", fmt.Errorf("browsercookies: read session store %s: %w", src, err)
+		return nil, fmt.Errorf("browsercookies: read session store %s: %w", src, err)
 	}
-	return cookies, src, nil
+	r.Sources = append(r.Sources, Source{Path: src, Cookies: len(recs)})
+	return recs, nil
 }
 
-// parseSessionStore returns the cookies of a mozlz4 session store file.
-func parseSessionStore(data []byte, sk *skips) ([]httpsession.Cookie, error) {
+// parseSessionStore returns the records of the cookies of a mozlz4
+// session store file (named src), never nil. An entry of another shape
+// than a cookie's is skipped.
+func parseSessionStore(data []byte, src string) ([]record, error) {
 	js, err := decodeMozLz4(data)
 	if err != nil {
 		return nil, err
 	}
 	var doc struct {
-		Cookies []mozSessionCookie `json:"cookies"`
+		Cookies []json.RawMessage `json:"cookies"`
 	}
 	if err := json.Unmarshal(js, &doc); err != nil {
 		var se *json.SyntaxError
@@ -257,17 +264,20 @@ func parseSessionStore(data []byte, sk *skips) ([]httpsession.Cookie, error) {
 		}
 		return nil, errors.New("unexpected JSON")
 	}
-	var out []httpsession.Cookie
-	for _, sc := range doc.Cookies {
-		if why := originAttrsSkip(sessionOriginAttrs(sc.OriginAttributes)); why != "" {
-			sk.add(why, sc.Host)
+	out := []record{}
+	for i, raw := range doc.Cookies {
+		var sc mozSessionCookie
+		if err := json.Unmarshal(raw, &sc); err != nil {
+			out = append(out, record{skip: "session store entry of an unexpected shape", part: ownPart(src, i), src: src})
 			continue
 		}
 		ss := int64(256)
 		if sc.SameSite != nil {
 			ss = *sc.SameSite
 		}
-		out = append(out, browserCookie(sc.Name, sc.Value, sc.Host, sc.Path, sc.Secure, sc.HTTPOnly, ss))
+		oa := sessionOriginAttrs(sc.OriginAttributes)
+		c := browserCookie(sc.Name, sc.Value, sc.Host, sc.Path, sc.Secure, sc.HTTPOnly, ss)
+		out = append(out, record{cookie: c, skip: originAttrsSkip(oa), part: oa, src: src})
 	}
 	return out, nil
 }

@@ -64,27 +64,35 @@ func golden(t *testing.T, name string, got []httpsession.Cookie) {
 	}
 }
 
-func TestChromiumFixture(t *testing.T) {
-	var sk skips
-	got, err := readChromiumDB(filepath.Join("testdata", "chromium", "Cookies"), linuxDecrypter(noV11), &sk)
+// readChromiumFile reads the Chromium database at path as Read does,
+// without a profile around it.
+func readChromiumFile(t *testing.T, path string, dec decrypter) ([]httpsession.Cookie, *Report) {
+	t.Helper()
+	r := &Report{}
+	recs, err := readChromiumDB(path, dec, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sk) > 0 {
-		t.Errorf("skipped %+v, want none", sk)
+	return settle(recs, r), r
+}
+
+func TestChromiumFixture(t *testing.T) {
+	got, r := readChromiumFile(t, filepath.Join("testdata", "chromium", "Cookies"), linuxDecrypter(noV11))
+	if len(r.Skipped) > 0 || r.Found != 5 {
+		t.Errorf("report %+v, want 5 found and none skipped", r)
 	}
 	golden(t, "chromium", got)
 }
 
 func TestFirefoxFixture(t *testing.T) {
-	var r Report
-	var sk skips
-	got, err := readFirefox(filepath.Join("testdata", "firefox"), &r, &sk)
+	r := &Report{}
+	recs, err := readFirefox(filepath.Join("testdata", "firefox"), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sk) > 0 || len(r.Notes) > 0 {
-		t.Errorf("skipped %+v, notes %q; want none", sk, r.Notes)
+	got := settle(recs, r)
+	if len(r.Skipped) > 0 || len(r.Notes) > 0 {
+		t.Errorf("skipped %+v, notes %q; want none", r.Skipped, r.Notes)
 	}
 	golden(t, "firefox", got)
 }
@@ -124,13 +132,10 @@ func TestChromiumSkipsAreReported(t *testing.T) {
 		}
 	}
 	cleanup()
-	var sk skips
 	dec := linuxDecrypter(func() (string, error) { return "not-the-password", nil })
-	got, err := readChromiumDB(filepath.Join(dir, "edited"), dec, &sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := skips{
+	got, r := readChromiumFile(t, filepath.Join(dir, "edited"), dec)
+	sk := r.Skipped
+	want := []Skip{
 		{Reason: `undecryptable value (unknown version "v20")`, Count: 1, Domains: []string{"www.example.com"}},
 		{Reason: "undecryptable value (wrong key?)", Count: 2, Domains: []string{"example.com", "www.example.com"}},
 	}
@@ -270,8 +275,7 @@ func FuzzSessionStore(f *testing.F) {
 	f.Add(real)
 	f.Add(mozLz4(f, []byte(`{"cookies":[{"host":".a.example","name":"n","value":"v","path":"/","originAttributes":{"userContextId":2}}]}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var sk skips
-		cookies, err := parseSessionStore(data, &sk)
+		cookies, err := parseSessionStore(data, "sessionstore.jsonlz4")
 		if err != nil && len(cookies) > 0 {
 			t.Fatalf("cookies and an error")
 		}
@@ -300,4 +304,26 @@ func FuzzProfilesINI(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMozLz4ClaimBounded: a header claiming far more than its block can
+// hold is refused before a buffer of that size is made; a real file of
+// a high ratio is read.
+func TestMozLz4ClaimBounded(t *testing.T) {
+	lie := append([]byte("mozLz40\x00"), 0, 0, 0, 12, 0) // 200 MiB from one byte
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := decodeMozLz4(lie)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, errBadMozLz4) {
+		t.Errorf("decode of a lying header: %v, want errBadMozLz4", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("decode of a lying header allocated %d bytes", grew)
+	}
+	zeros := make([]byte, 1<<20)
+	got, err := decodeMozLz4(mozLz4(t, zeros))
+	if err != nil || !bytes.Equal(got, zeros) {
+		t.Errorf("decode of 1 MiB of zeros: %d bytes, %v", len(got), err)
+	}
 }

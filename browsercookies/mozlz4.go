@@ -27,11 +27,15 @@ func decodeMozLz4(data []byte) ([]byte, error) {
 		return nil, errBadMozLz4
 	}
 	n := binary.LittleEndian.Uint32(data[len(mozlz4Magic):])
-	if n > maxMozLz4 {
+	block := data[len(mozlz4Magic)+4:]
+	// An LZ4 block grows at most about 255-fold (a match's length takes
+	// a byte per 255): a larger claim is a lie, refused before the
+	// buffer is made.
+	if n > maxMozLz4 || int64(n) > 256*int64(len(block))+64 {
 		return nil, fmt.Errorf("%w: claims %d bytes", errBadMozLz4, n)
 	}
 	out := make([]byte, n)
-	k, err := lz4.UncompressBlock(data[len(mozlz4Magic)+4:], out)
+	k, err := lz4.UncompressBlock(block, out)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadMozLz4, err)
 	}

@@ -66,6 +66,10 @@ func staleLock(target string) bool {
 
 // runningNote is the note of a Report whose profile is in use.
 func runningNote(b Browser, lock string) string {
+	if b == Firefox {
+		return fmt.Sprintf("%s has this profile open (%s): it writes session cookies to its session store only every 15 seconds, "+
+			"so one a login just made may be missing; close the browser, or wait half a minute, and import again", b, lock)
+	}
 	return fmt.Sprintf("%s has this profile open (%s): it writes new cookies to disk only every 30 seconds or so, "+
 		"so the newest (a login just made) may be missing; close the browser, or wait a minute, and import again", b, lock)
 }

@@ -23,20 +23,17 @@ func TestProfileFIFOsNotRead(t *testing.T) {
 	}{
 		{"Firefox cookies.sqlite", "cookies.sqlite", func(dir string) error {
 			var r Report
-			var sk skips
-			_, err := readFirefox(dir, &r, &sk)
+			_, err := readFirefox(dir, &r)
 			return err
 		}},
 		{"Firefox cookies.sqlite-wal", "cookies.sqlite-wal", func(dir string) error {
 			var r Report
-			var sk skips
-			_, err := readFirefox(dir, &r, &sk)
+			_, err := readFirefox(dir, &r)
 			return err
 		}},
 		{"Firefox session store", "sessionstore.jsonlz4", func(dir string) error {
 			var r Report
-			var sk skips
-			_, err := readFirefox(dir, &r, &sk)
+			_, err := readFirefox(dir, &r)
 			return err
 		}},
 		{"Firefox profiles.ini", "profiles.ini", func(dir string) error {
@@ -44,8 +41,7 @@ func TestProfileFIFOsNotRead(t *testing.T) {
 			return err
 		}},
 		{"Chromium Cookies", "Cookies", func(dir string) error {
-			var sk skips
-			_, err := readChromiumDB(filepath.Join(dir, "Cookies"), linuxDecrypter(noV11), &sk)
+			_, err := readChromiumDB(filepath.Join(dir, "Cookies"), linuxDecrypter(noV11), &Report{})
 			return err
 		}},
 		{"Chromium Local State", "Local State", func(dir string) error {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 	"github.com/httpsession/httpsession/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -27,7 +28,7 @@ func Example_workerPool() {
 
 	c, err := httpsession.New(httpsession.Options{
 		Store: redisstore.New(rdb, "crawler:session"),
-		Auth: &httpsession.OAuth2Credentials{
+		Auth: &oauth.Credentials{
 			TokenURL: "https://auth.example.com/oauth/token",
 			ClientID: "crawler",
 			Username: "crawler@example.com",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/afero"
@@ -89,6 +90,30 @@ func TestImportOriginTwice(t *testing.T) {
 		{"origin":"https://x.example","localStorage":[{"name":"k","value":"second"}]}]`
 	if _, err := storagestate.Import(j, &storagestate.State{Origins: json.RawMessage(doc)}); err != nil {
 		t.Fatal(err)
+	}
+	want := `[{"origin":"https://x.example","localStorage":[{"name":"k","value":"second"}]}]`
+	if got := string(storagestate.FromJar(j).Origins); got != want {
+		t.Errorf("origins = %s, want %s", got, want)
+	}
+}
+
+// TestImportReplacesOriginAtSameInstant: a second Import of an origin
+// replaces the first even when the jar's clock has not moved between the
+// two (a frozen Options.Now, or two imports within one tick of a coarse
+// clock), as Import's doc says.
+func TestImportReplacesOriginAtSameInstant(t *testing.T) {
+	frozen := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	c, err := httpsession.New(httpsession.Options{Now: func() time.Time { return frozen }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	j := c.Jar()
+	for _, v := range []string{"first", "second"} {
+		doc := `[{"origin":"https://x.example","localStorage":[{"name":"k","value":"` + v + `"}]}]`
+		if _, err := storagestate.Import(j, &storagestate.State{Origins: json.RawMessage(doc)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := `[{"origin":"https://x.example","localStorage":[{"name":"k","value":"second"}]}]`
 	if got := string(storagestate.FromJar(j).Origins); got != want {

@@ -33,6 +33,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/jarorigins"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // maxSize bounds the document Read reads.
@@ -82,13 +83,7 @@ func (c Cookie) GoString() string {
 }
 
 // Format makes every fmt verb print String (GoString for %#v).
-func (c Cookie) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = fmt.Fprint(f, c.GoString())
-		return
-	}
-	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
-}
+func (c Cookie) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String(), c.GoString()) }
 
 // LogValue describes c without its Value for log/slog; its JSON (the
 // storageState format) stays exact.
@@ -306,7 +301,8 @@ func Import(j *httpsession.Jar, s *State) (rejected []*httpsession.CookieError, 
 }
 
 // parseOrigins reads a storageState "origins" array: objects, each with
-// an "origin" string. Later entries for one origin replace earlier ones.
+// an "origin" string, in order (jarorigins.Merge keeps the last entry
+// for an origin).
 func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 	if b := bytes.TrimSpace(raw); len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return nil, nil
@@ -316,7 +312,6 @@ func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 		return nil, fmt.Errorf("%w: origins is not an array", ErrInvalid)
 	}
 	out := make([]jarorigins.Origin, 0, len(items))
-	at := make(map[string]int, len(items)) // index in out, by origin
 	for i, it := range items {
 		var head struct {
 			Origin *string `json:"origin"`
@@ -326,13 +321,7 @@ func parseOrigins(raw json.RawMessage) ([]jarorigins.Origin, error) {
 		}
 		var compact bytes.Buffer
 		json.Compact(&compact, it) // valid: it was unmarshalled above
-		o := jarorigins.Origin{Origin: *head.Origin, State: compact.Bytes()}
-		if k, ok := at[o.Origin]; ok {
-			out[k] = o // the jar would keep the first of equal age
-			continue
-		}
-		at[o.Origin] = len(out)
-		out = append(out, o)
+		out = append(out, jarorigins.Origin{Origin: *head.Origin, State: compact.Bytes()})
 	}
 	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/redacttest"
 )
 
 // t0 is the tests' now: the cookies of playwrightState expire a day later.
@@ -319,24 +319,9 @@ func addAll(jar *httpsession.Jar, cookies []httpsession.Cookie) addReport {
 func TestCookieRedacted(t *testing.T) {
 	const secret = "SECRETVAL1"
 	c := Cookie{Name: "sid", Value: secret, Domain: ".example.com", Path: "/", Expires: -1}
-	hexed := fmt.Sprintf("%x", secret)
 	for _, v := range []any{c, &c} {
-		var outs []string
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.4s", "%-v"} {
-			outs = append(outs, fmt.Sprintf(verb, v))
-		}
-		for _, h := range []func(*bytes.Buffer) slog.Handler{
-			func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
-			func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
-		} {
-			var buf bytes.Buffer
-			slog.New(h(&buf)).Info("m", "v", v)
-			outs = append(outs, buf.String())
-		}
-		for _, out := range outs {
-			if strings.Contains(out, secret) || strings.Contains(strings.ToLower(out), hexed) {
-				t.Errorf("%T printed as %s", v, out)
-			}
+		for what, out := range redacttest.Printed(v, redacttest.Verbs...) {
+			redacttest.NotShown(t, fmt.Sprintf("%s of %T", what, v), out, secret)
 		}
 	}
 	if got := fmt.Sprintf("%#v", c); got != "storagestate.Cookie(sid=[REDACTED]; Domain=.example.com; Path=/)" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/termtext"
 )
 
 // runCookies runs the cookies subcommands: their flags (cookiesFlags), the
@@ -201,21 +202,19 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// reportImport tells what a cookies.txt import kept, skipped and
-// rejected, line by line; an import that kept nothing is an error.
-func reportImport(e *env, session string, rep importReport, jar *httpsession.Jar) error {
+// reportImport tells what a cookies.txt import kept, skipped, rejected
+// and evicted, line by line; an import that kept nothing is an error.
+// With --drop-session-cookies, the session cookies it kept are not saved,
+// so they are told as skipped, not imported.
+func reportImport(e *env, session string, rep importReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "imported %d", rep.Kept)
+	imported := rep.Kept
 	if e.sess != nil && e.sess.drop {
-		n := 0
-		for _, c := range jar.All() {
-			if c.Expires.IsZero() {
-				n++
-			}
-		}
-		if n > 0 {
-			fmt.Fprintf(&b, ", skipped %d (session cookies, not saved with --drop-session-cookies)", n)
-		}
+		imported -= rep.Session
+	}
+	fmt.Fprintf(&b, "imported %d", imported)
+	if imported < rep.Kept {
+		fmt.Fprintf(&b, ", skipped %d (session cookies, not saved with --drop-session-cookies)", rep.Session)
 	}
 	if len(rep.Rejected) > 0 {
 		fmt.Fprintf(&b, ", rejected %d: ", len(rep.Rejected))
@@ -230,6 +229,9 @@ func reportImport(e *env, session string, rep importReport, jar *httpsession.Jar
 		return fmt.Errorf("%s: no cookie imported; %s left as it was", b.String(), session)
 	}
 	fmt.Fprintf(e.stderr, "%s; into %s\n", b.String(), session)
+	for _, l := range rep.Counts {
+		fmt.Fprintln(e.stderr, termtext.Escape(l))
+	}
 	return nil
 }
 
@@ -342,7 +344,7 @@ func importNetscapeFile(e *env, c *httpsession.Client, session, file string) err
 	if err := c.Save(); err != nil {
 		return err
 	}
-	return reportImport(e, session, rep, c.Jar())
+	return reportImport(e, session, rep)
 }
 
 // exportCookies writes the jar's cookies in format to output ("" or "-":

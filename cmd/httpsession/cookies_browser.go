@@ -65,6 +65,7 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	}
 	defer c.Close()
 	var rejected []*httpsession.CookieError
+	before := c.Jar().All()
 	if state != nil {
 		// Cookies and origins (localStorage) both: the export gives them back.
 		if rejected, err = storagestate.Import(c.Jar(), state); err != nil {
@@ -83,12 +84,13 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if br != nil {
 		from = fmt.Sprintf("%s profile %q", br.Profile.Browser, br.Profile.Name)
 	}
-	kept, countLines := importCounts(c.Jar(), cookies, rejected)
+	tally := importCounts(c.Jar(), before, cookies)
+	kept := tally.kept
 	origins := countOrigins(state)
 	if kept == 0 && origins == 0 {
 		// As for a cookies.txt file: nothing kept is an error, and
 		// the session file is left as it was.
-		reportLeftOut(e, rejected, countLines, br, src.domain)
+		reportLeftOut(e, rejected, tally, br, src.domain)
 		return fmt.Errorf("no cookie imported from %s; %s left as it was", from, session)
 	}
 	if err := c.Save(); err != nil {
@@ -98,17 +100,22 @@ func importInto(ctx context.Context, e *env, session string, src importSource) e
 	if origins > 0 {
 		fmt.Fprintf(e.stderr, "kept the localStorage of %s in %s (cookies export --format storage-state gives it back)\n", plural(origins, "origin"), session)
 	}
-	reportLeftOut(e, rejected, countLines, br, src.domain)
+	reportLeftOut(e, rejected, tally, br, src.domain)
 	return nil
 }
 
 // reportLeftOut tells on stderr what an import from a browser profile or
 // a storageState file rejected, counted once, evicted and skipped.
-func reportLeftOut(e *env, rejected []*httpsession.CookieError, countLines []string, br *browsercookies.Report, domain string) {
+func reportLeftOut(e *env, rejected []*httpsession.CookieError, tally importTally, br *browsercookies.Report, domain string) {
+	if br != nil {
+		for _, l := range profileLines(br, tally, len(rejected), domain) {
+			fmt.Fprintln(e.stderr, termtext.Escape(l))
+		}
+	}
 	for _, ce := range rejected {
 		fmt.Fprintf(e.stderr, "rejected %q for %s: %s\n", ce.Name, termtext.Escape(ce.Domain), termtext.Escape(ce.Reason))
 	}
-	for _, l := range countLines {
+	for _, l := range tally.lines {
 		fmt.Fprintln(e.stderr, termtext.Escape(l))
 	}
 	if br != nil {

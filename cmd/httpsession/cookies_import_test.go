@@ -1,6 +1,8 @@
 package main
 
 import (
+	"database/sql"
+	bin "encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pierrec/lz4/v4"
 
 	"github.com/httpsession/httpsession/internal/browserfixture"
 )
@@ -165,5 +169,149 @@ func TestMessagesSpeakJSON(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, `field "origins" holds the wrong kind of value (number)`) ||
 		strings.Contains(r.stderr, "Go ") || strings.Contains(r.stderr, "[]string") {
 		t.Errorf("a malformed login configuration: exit %d, %q; want the field named in JSON's words", r.code, r.stderr)
+	}
+}
+
+// TestImportEvictionsTold: whatever the format, the cookies the jar's
+// limits evict are told with the limit, and are not counted as imported;
+// so are the session's own cookies that an import pushes out.
+func TestImportEvictionsTold(t *testing.T) {
+	dir := t.TempDir()
+	exp := time.Now().Add(24 * time.Hour)
+	// cookiesTxt and storageState write n cookies of each site.
+	cookiesTxt := func(name string, n int, sites ...string) string {
+		var b strings.Builder
+		for _, s := range sites {
+			for i := range n {
+				fmt.Fprintf(&b, "%s\tFALSE\t/\tFALSE\t%d\tc%04d\tv\n", s, exp.Unix(), i)
+			}
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	storageState := func(name string, n int, site string) string {
+		var cs []string
+		for i := range n {
+			cs = append(cs, fmt.Sprintf(`{"name":"c%04d","value":"v","domain":%q,"path":"/","expires":%d,"httpOnly":false,"secure":false,"sameSite":"Lax"}`, i, site, exp.Unix()))
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"cookies":[`+strings.Join(cs, ",")+`],"origins":[]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	perSite := "evicted 5 cookies of example.com: the jar keeps at most 180 cookies per site"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"cookies.txt", []string{cookiesTxt("site.txt", 185, "app.example.com")}, []string{"imported 180;", perSite}},
+		{"storageState", []string{"--format", "storage-state", storageState("site.json", 185, "app.example.com")}, []string{"imported 180 cookies", perSite}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, "", nil, append([]string{"cookies", "import", "--session", filepath.Join(t.TempDir(), "s.json")}, tc.args...)...)
+			for _, w := range tc.want {
+				if r.code != 0 || !strings.Contains(r.stderr, w) {
+					t.Errorf("import: exit %d, %q; want %q", r.code, r.stderr, w)
+				}
+			}
+		})
+	}
+
+	// A session with its login; then 20 sites of 160 cookies, past the
+	// jar's 3000: at the 3001st the jar sweeps to a tenth below its
+	// limit, the login (least recently used) first, then takes the last
+	// 200.
+	session := filepath.Join(dir, "login.json")
+	if r := cli(t, "", nil, "cookies", "import", "--session", session, cookiesTxt("login.txt", 1, "login.example.org")); r.code != 0 {
+		t.Fatalf("import the login: exit %d, %q", r.code, r.stderr)
+	}
+	var sites []string
+	for i := range 20 {
+		sites = append(sites, fmt.Sprintf("www.example%02d.com", i))
+	}
+	r := cli(t, "", nil, "cookies", "import", "--session", session, cookiesTxt("many.txt", 160, sites...))
+	for _, w := range []string{
+		"evicted 1 cookie the session held before: the jar keeps at most 3000 cookies in all",
+		"evicted 300 cookies: the jar keeps at most 3000 cookies in all",
+		"imported 2900;",
+	} {
+		if r.code != 0 || !strings.Contains(r.stderr, w) {
+			t.Errorf("import past the jar's limit: exit %d, %q; want %q", r.code, r.stderr, w)
+		}
+	}
+}
+
+// TestImportFromProfileAddsUp: a browser import says how many cookies
+// each file of the profile holds, a cookie two files hold counted once,
+// and where those it did not import went; the numbers add up.
+func TestImportFromProfileAddsUp(t *testing.T) {
+	prof := firefoxProfile(t)
+	// The session store repeats a cookie of cookies.sqlite and holds a
+	// container tab's cookie.
+	doc := `{"cookies":[{"host":"www.example.com","name":"sess","value":"s1","path":"/"},` +
+		`{"host":".example.com","name":"dom","value":"d0","path":"/"},` +
+		`{"host":"www.example.com","name":"c","value":"v","path":"/","originAttributes":{"userContextId":3}}]}`
+	buf := make([]byte, lz4.CompressBlockBound(len(doc)))
+	n, err := lz4.CompressBlock([]byte(doc), buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := bin.LittleEndian.AppendUint32([]byte("mozLz40\x00"), uint32(len(doc)))
+	if err := os.WriteFile(filepath.Join(prof, "sessionstore.jsonlz4"), append(store, buf[:n]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof,
+		"--domain", "www.example.com", "--session", filepath.Join(t.TempDir(), "s.json"))
+	for _, want := range []string{
+		"imported 5 cookies from firefox profile",
+		"found 6 cookies in the profile: 4 in cookies.sqlite, 3 in sessionstore.jsonlz4 (1 of them a copy of a cookie counted already)\n",
+		"imported 5 of the 6: 1 skipped\n",
+		"skipped 1 cookie: cookie of a container tab or isolated context (Firefox originAttributes): www.example.com\n",
+	} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("import: exit %d, %q; want %q", r.code, r.stderr, want)
+		}
+	}
+}
+
+// TestImportRejectionTellsItsCookie: a refused cookie is told apart from
+// one of the same name and domain at another path that was kept, in a
+// storageState file and in a browser profile alike.
+func TestImportRejectionTellsItsCookie(t *testing.T) {
+	dir := t.TempDir()
+	exp := time.Now().Add(24 * time.Hour).Unix()
+	doc := fmt.Sprintf(`{"cookies":[`+
+		`{"name":"sid","value":"old","domain":"app.example.com","path":"/a","expires":1000000000,"httpOnly":false,"secure":false,"sameSite":"Lax"},`+
+		`{"name":"sid","value":"new","domain":"app.example.com","path":"/b","expires":%d,"httpOnly":false,"secure":false,"sameSite":"Lax"}],"origins":[]}`, exp)
+	state := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(state, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "", nil, "cookies", "import", "--format", "storage-state", state, "--session", filepath.Join(dir, "s.json"))
+	if r.code != 0 || !strings.Contains(r.stderr, "imported 1 cookie from") || !strings.Contains(r.stderr, `rejected "sid" for app.example.com: expired`) {
+		t.Errorf("import: exit %d, %q; want 1 cookie imported and the expired one rejected", r.code, r.stderr)
+	}
+
+	prof := firefoxProfile(t)
+	db, err := sql.Open("sqlite", filepath.Join(prof, "cookies.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`INSERT INTO moz_cookies (originAttributes, name, value, host, path, expiry, lastAccessed, creationTime, isSecure, isHttpOnly, sameSite)
+		SELECT '', name, value, host, '/old', 1000000000000, lastAccessed, creationTime, isSecure, isHttpOnly, sameSite FROM moz_cookies WHERE name = 'persist'`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = cli(t, "", nil, "cookies", "import", "--from-browser", "firefox", "--profile-dir", prof, "--session", filepath.Join(dir, "f.json"))
+	for _, want := range []string{"imported 5 cookies from", "imported 5 of the 6: 1 rejected\n", `rejected "persist" for www.example.com: expired`} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("import from the profile: exit %d, %q; want %q", r.code, r.stderr, want)
+		}
 	}
 }

@@ -15,7 +15,12 @@ import (
 
 // importReport is what importNetscape did with a cookies.txt file.
 type importReport struct {
-	Kept int // cookies stored; a cookie on two lines is one
+	Kept int // cookies stored and still held; a cookie on two lines is one
+	// Session counts the session cookies among those kept.
+	Session int
+	// Counts tell of the cookies given twice and of those the jar's
+	// limits evicted, with the limit.
+	Counts []string
 	// Rejected lists, in file order, the lines that held no usable cookie:
 	// malformed ones and cookies the jar refused. Comments and blank lines
 	// are not listed.
@@ -41,7 +46,8 @@ func (e lineError) Error() string {
 // Jar.Add, so the jar's rules apply, and reports what it kept and refused.
 func importNetscape(jar *httpsession.Jar, r io.Reader) (importReport, error) {
 	var rep importReport
-	kept := map[cookieKey]bool{} // a cookie on two lines is one cookie
+	before := jar.All()
+	var added []httpsession.Cookie
 	_, err := netscape.Scan(r, func(line int, rec netscape.Record, bad string) bool {
 		name, domain := rec.Name, rec.Domain
 		if bad == "" {
@@ -50,10 +56,7 @@ func importNetscape(jar *httpsession.Jar, r io.Reader) (importReport, error) {
 			err := jar.Add(c)
 			var ce *httpsession.CookieError
 			if !errors.As(err, &ce) {
-				if k := keyOf(c); !kept[k] {
-					kept[k] = true
-					rep.Kept++
-				}
+				added = append(added, c)
 				return true
 			}
 			domain, bad = ce.Domain, ce.Reason
@@ -63,6 +66,22 @@ func importNetscape(jar *httpsession.Jar, r io.Reader) (importReport, error) {
 	})
 	if err != nil {
 		return rep, fmt.Errorf("read cookies.txt: %w", err)
+	}
+	// A cookie on two lines is one cookie; one the jar's limits evicted
+	// is not kept, and is told with the limit.
+	t := importCounts(jar, before, added)
+	rep.Kept, rep.Counts = t.kept, t.lines
+	held := map[cookieKey]bool{}
+	for _, c := range jar.All() {
+		if c.Expires.IsZero() {
+			held[keyOf(c)] = true
+		}
+	}
+	for _, c := range added {
+		if k := keyOf(c); held[k] {
+			delete(held, k)
+			rep.Session++
+		}
 	}
 	return rep, nil
 }

@@ -24,7 +24,7 @@ func TestImportNetscapeReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := importReport{Kept: 2, Rejected: []lineError{
+	want := importReport{Kept: 2, Session: 2, Rejected: []lineError{
 		{Line: 5, Name: "suffix", Domain: "co.uk", Reason: "domain is a public suffix"},
 		{Line: 6, Name: "__Host-x", Domain: "example.com", Reason: "cookie prefix rules not met"},
 		{Line: 7, Reason: "malformed"},

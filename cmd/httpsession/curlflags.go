@@ -28,10 +28,15 @@ Where they differ from curl on purpose:
   - -v masks the query string and the values of Authorization, Cookie and Set-Cookie
   - -i and -v speak HTTP/1.1 to https servers, to show the headers in the order sent and received;
     through a proxy's CONNECT tunnel the headers are listed sorted
-  - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …)
+  - -w's %{exitcode} is this command's exit code (1 for any runtime error, not curl's 6, 7, 28 …),
+    and its %{size_download} counts the body's bytes decoded (curl counts a gzip body compressed)
   - --compressed and -L are accepted and change nothing: gzip is asked for and decoded on every
     request, and redirects are followed unless --no-follow
-  - get takes -d only with -G; post with -G is a usage error (use get)`
+  - get takes -d only with -G; post with -G is a usage error (use get)
+  - -G puts a space or another byte a URL cannot hold into the query percent-encoded (curl
+    refuses the URL, exit 3)
+  - -H 'Host: …' goes to the URL's origin only: after a redirect to another origin, the request
+    carries that origin's own Host (curl sends the given one there too)`
 
 // dataKind is how a -d-like flag turns its argument into body bytes.
 type dataKind int
@@ -295,11 +300,15 @@ func (c *curlFlags) build(e *env) (*body, error) {
 	return b, nil
 }
 
-// withQuery returns u with q appended to its query, as -G does.
+// withQuery returns u with q appended to its query, as -G does. A byte a
+// query cannot hold (RFC 3986 §3.4: a space, a control, "#", a quote,
+// non-ASCII) is percent-encoded: written as is it would make an invalid
+// request line (curl refuses such a URL instead).
 func withQuery(u *url.URL, q string) *url.URL {
 	if q == "" {
 		return u
 	}
+	q = escapeQuery(q)
 	r := *u
 	if r.RawQuery == "" {
 		r.RawQuery = q
@@ -307,6 +316,26 @@ func withQuery(u *url.URL, q string) *url.URL {
 		r.RawQuery += "&" + q
 	}
 	return &r
+}
+
+// escapeQuery percent-encodes the bytes of q that RFC 3986's query
+// production does not allow; "%" is kept, for data already encoded. The
+// standard library has no such function: url.QueryEscape would encode
+// the data's own "&" and "=" too.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c > ' ' && c < 0x7f && !strings.ContainsRune("\"#<>\\^`{|}", rune(c)) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // basicCredentials returns the Authorization value -u or the netrc file

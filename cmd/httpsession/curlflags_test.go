@@ -153,6 +153,9 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"-u to the same origin after a redirect", "get", []string{"-L", "-u", "alice:pw", ts.URL + "/redirect?to=/landed"}},
 		{"-F fields and files", "post", []string{"-F", "f=@a.txt", "-F", "img=@pic.png", "-F", "g=v;type=text/x", "-F", "h=a;b", "-F", "i=<a.txt",
 			"-F", "up=@note;filename=other.bin;type=application/x-thing", "--form-string", "j=@x;y", ts.URL + "/form"}},
+		{"-F quoted words and parameters", "post", []string{"-F", `q="a;b";type=text/x`, "-F", `r="a"b`, "-F", `s=@"a.txt"`,
+			"-F", `t=@a.txt;type=text/html; charset=utf-8;filename="n;\"m\".txt"`, "-F", `u=@a.txt;foo;filename=z.txt`,
+			"-F", `v=@a.txt; filename = z.txt`, "-F", `w=@a.txt;filename=x;type=text/x;foo=bar`, ts.URL + "/form"}},
 		{"-G with -d and --data-urlencode", "get", []string{"-G", "-d", "a=1", "--data-urlencode", "b=c d&~+", "--data-urlencode", "=x y", "--data-urlencode", "plain", ts.URL + "/q?q=1"}},
 		{"--data-urlencode body", "post", []string{"--data-urlencode", "name@note", "-d", "z=2", ts.URL + "/b"}},
 		{"-d repeated", "post", []string{"-d", "a=1", "-d", "@note", "--data-binary", "@note", "--data-raw", "@raw", ts.URL + "/b"}},
@@ -176,7 +179,15 @@ func TestCurlFlagsAsCurl(t *testing.T) {
 		{"-x with --noproxy of a CIDR range", "get", []string{"-x", "http://127.0.0.1:1", "--noproxy", "example.test,127.0.0.0/8", ts.URL + "/direct"}},
 		{"--resolve", "get", []string{"--resolve", "example.test:" + port + ":127.0.0.1", "http://example.test:" + port + "/r"}},
 		{"--connect-to", "get", []string{"--connect-to", "example.test:80:127.0.0.1:" + port, "http://example.test/c"}},
+		{"-n reads ~/.netrc", "get", []string{"-n", ts.URL + "/n"}},
+		{"--json with -H Accept", "post", []string{"--json", `{"a":1}`, "-H", "Accept: text/plain", ts.URL + "/j"}},
+		{"--json with -H Content-Type", "post", []string{"--json", `{"a":1}`, "-H", "Content-Type: application/vnd.api+json", ts.URL + "/j"}},
+		{"-u with an empty password", "get", []string{"-u", "alice:", ts.URL + "/u"}},
+		{"-G with --data-urlencode name@file", "get", []string{"-G", "--data-urlencode", "n@note", ts.URL + "/q"}},
 	}
+	// -n reads $HOME/.netrc, for curl and the command alike.
+	t.Setenv("HOME", dir)
+	write(".netrc", "machine 127.0.0.1 login homer password h0me\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec.take()
@@ -484,7 +495,7 @@ func TestCurlFlagsUsage(t *testing.T) {
 		}
 	}
 	r := cli(t, "", nil, "get", "-h")
-	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}"} {
+	for _, want := range []string{"-u/--user", "differ from curl on purpose", "--compressed and -L are accepted", "%{exitcode}", "-H 'Host: …' goes to the URL's origin only", "%{size_download} counts the body's bytes decoded"} {
 		if r.code != 0 || !strings.Contains(r.stderr, want) {
 			t.Errorf("get -h: exit %d, lacks %q", r.code, want)
 		}
@@ -556,4 +567,51 @@ func TestProxyTunnelAsCurl(t *testing.T) {
 	if !contains(prefixed(r.stderr, "< "), "Content-Type: text/plain") {
 		t.Errorf("get -v through a tunnel lacks the response headers: %q", r.stderr)
 	}
+}
+
+// TestHostHeaderStaysWithItsOrigin: a given Host goes to the URL's origin;
+// after a redirect to another origin the request carries that origin's
+// own Host (curl 7.88 sends the given one there too: -h says we differ).
+func TestHostHeaderStaysWithItsOrigin(t *testing.T) {
+	rec := &recorder{}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	other := httptest.NewServer(rec)
+	defer other.Close()
+	dir := t.TempDir()
+	r := cliIn(t, dir, "get", "-L", "-H", "Host: api.example.test", "-o", filepath.Join(dir, "out"), ts.URL+"/redirect?to="+other.URL+"/landed")
+	seen := rec.take()
+	if r.code != 0 || len(seen) != 2 || seen[0].Host != "api.example.test" || seen[1].Host != other.Listener.Addr().String() {
+		t.Errorf("exit %d (%s), servers saw %+v; want the given Host first, then the other origin's own", r.code, r.stderr, seen)
+	}
+}
+
+// TestGetQueryEscaped: -G data with a space, a "#" or non-ASCII goes into
+// the query percent-encoded, the data's own & = and % escapes as given
+// (curl refuses such a URL; sent as is, the request line is invalid).
+func TestGetQueryEscaped(t *testing.T) {
+	rec := &recorder{}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	dir := t.TempDir()
+	r := cliIn(t, dir, "get", "-G", "-d", "q=hello world", "-d", "u=\u00e9#x&v=%2F", "-o", filepath.Join(dir, "out"), ts.URL+"/s?k=1")
+	seen := rec.take()
+	if want := "/s?k=1&q=hello%20world&u=%C3%A9%23x&v=%2F"; r.code != 0 || len(seen) != 1 || seen[0].Target != want {
+		t.Errorf("get -G: exit %d (%s), server saw %+v, want the target %q", r.code, r.stderr, seen, want)
+	}
+}
+
+// FuzzFormWords checks that no -F argument makes its parser panic or
+// loop, and that a word ends at a ";" or the end.
+func FuzzFormWords(f *testing.F) {
+	for _, s := range []string{`"a;b";type=text/x`, `@"a.txt"`, `a;type=text/html; charset=utf-8;filename="n;\"m\".txt"`, `x;foo;filename=z`, `"\`, `;type=;filename=`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, rest := formWord(s)
+		if rest != "" && rest[0] != ';' {
+			t.Fatalf("formWord(%q) left %q, want it to start with ;", s, rest)
+		}
+		formParams(rest)
+	})
 }

@@ -19,7 +19,9 @@ type formPart struct {
 // name=value, name=@file (an upload: its base name as filename, a type
 // guessed from the extension), name=<file (the file's content as a plain
 // value); after the value or file, ;type=T and ;filename=F set those, and
-// other ;parameters are dropped. --form-string takes the value literally.
+// other ;parameters are dropped (see formParams); a value or filename in
+// double quotes may hold ";" (see formWord). --form-string takes the
+// value literally.
 func parseFormArg(e *env, a formArg) (formPart, error) {
 	name, value, _ := strings.Cut(a.value, "=")
 	p := formPart{name: name}
@@ -31,16 +33,8 @@ func parseFormArg(e *env, a formArg) (formPart, error) {
 	if upload || fromFile {
 		value = value[1:]
 	}
-	value, params, _ := strings.Cut(value, ";")
-	for param := range strings.SplitSeq(params, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
-		switch k {
-		case "type":
-			p.contentType = v
-		case "filename":
-			p.filename = v
-		}
-	}
+	value, rest := formWord(value)
+	p.contentType, p.filename = formParams(rest)
 	if !upload && !fromFile {
 		p.content = []byte(value)
 		return p, nil
@@ -59,6 +53,88 @@ func parseFormArg(e *env, a formArg) (formPart, error) {
 		}
 	}
 	return p, nil
+}
+
+// formWord reads a value or a filename of -F as curl does
+// (tool_formparse.c, get_param_word): a word in double quotes, in which
+// \" and \\ stand for " and \, ends at its closing quote (anything after
+// it before the next ";" is dropped); any other word ends at the first
+// ";". It returns the word and the rest from that ";" on.
+func formWord(s string) (word, rest string) {
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\'):
+				b.WriteByte(s[i+1])
+				i++
+			case c == '"':
+				if j := strings.IndexByte(s[i:], ';'); j >= 0 {
+					return b.String(), s[i+j:]
+				}
+				return b.String(), ""
+			default:
+				b.WriteByte(c)
+			}
+		}
+		// No closing quote: the word is taken as it is.
+	}
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// formParams reads the ";NAME=…" parameters after a -F value, rest, as
+// curl does: type= runs to the next parameter curl knows, so it keeps
+// its own parameters ("text/html; charset=utf-8"); filename= is a word
+// (see formWord); headers= and encoder= are read and dropped, as is any
+// other parameter. Spaces are skipped before a name and after its "=".
+func formParams(rest string) (contentType, filename string) {
+	known := func(s string) bool {
+		s = strings.TrimLeft(s, " \t")
+		for _, k := range []string{"type=", "filename=", "headers=", "encoder="} {
+			if strings.HasPrefix(s, k) {
+				return true
+			}
+		}
+		return false
+	}
+	for rest != "" {
+		param := strings.TrimLeft(rest[1:], " \t") // rest starts with ";"
+		name, v, ok := strings.Cut(param, "=")
+		if !ok || strings.ContainsRune(name, ';') || !known(param) {
+			// Another parameter: skipped to the next ";".
+			if i := strings.IndexByte(param, ';'); i >= 0 {
+				rest = param[i:]
+				continue
+			}
+			break
+		}
+		v = strings.TrimLeft(v, " \t")
+		switch name {
+		case "type":
+			end := 0
+			for end < len(v) {
+				i := strings.IndexByte(v[end:], ';')
+				if i < 0 {
+					end = len(v)
+					break
+				}
+				if known(v[end+i+1:]) {
+					end += i
+					break
+				}
+				end += i + 1
+			}
+			contentType, rest = strings.TrimRight(v[:end], " \t"), v[end:]
+		case "filename":
+			filename, rest = formWord(v)
+		default:
+			_, rest = formWord(v)
+		}
+	}
+	return contentType, filename
 }
 
 // guessType is curl's guess of an upload's type from its extension

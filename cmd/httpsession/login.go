@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 	"golang.org/x/term"
 )
 
@@ -179,14 +180,14 @@ func (ac *authConfig) authenticator(s *secrets) (httpsession.Authenticator, erro
 			return nil, fmt.Errorf("empty password for %s at %s: nothing was sent", ac.Username, site(ac.TokenURL))
 		}
 		cs := s.e.getenv("HTTPSESSION_CLIENT_SECRET")
-		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+		return &oauth.Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
 			Username: ac.Username, Password: pw, Scopes: ac.Scopes}, nil
 	case "oauth2-client":
 		cs, err := s.get("HTTPSESSION_CLIENT_SECRET", "client secret", ac.ClientID+" at "+site(ac.TokenURL))
 		if err != nil {
 			return nil, err
 		}
-		return &httpsession.OAuth2Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
+		return &oauth.Credentials{TokenURL: ac.TokenURL, ClientID: ac.ClientID, ClientSecret: cs, AuthStyle: ac.authStyle(cs),
 			Scopes: ac.Scopes}, nil
 	case "form":
 		pw, err := s.get("HTTPSESSION_PASSWORD", "password", ac.Username+" at "+site(ac.LoginURL))

@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/oauth"
 	"golang.org/x/oauth2"
 )
 
@@ -38,20 +38,11 @@ func (ac *authConfig) oauth2Config(e *env) *oauth2.Config {
 	}
 }
 
-// authStyle is how the client authenticates to the token endpoint: a
-// client without a secret sends client_id in the body; one with a secret
-// uses HTTP Basic (client_secret_basic, the default of OpenID Connect
-// Discovery) unless the issuer's discovery document lists only
-// client_secret_post among the methods it supports.
+// authStyle is how the client authenticates to the token endpoint:
+// oauth.ClientAuth's rule, with the methods the issuer's discovery
+// document lists.
 func (ac *authConfig) authStyle(secret string) oauth2.AuthStyle {
-	m := ac.TokenAuthMethods
-	switch {
-	case secret == "":
-		return oauth2.AuthStyleInParams
-	case len(m) > 0 && !slices.Contains(m, "client_secret_basic") && slices.Contains(m, "client_secret_post"):
-		return oauth2.AuthStyleInParams
-	}
-	return oauth2.AuthStyleInHeader
+	return oauth.ClientAuth(secret, ac.TokenAuthMethods)
 }
 
 // userFlow builds the authenticator of a browser or device login. Only the
@@ -67,9 +58,9 @@ func (ac *authConfig) userFlow(e *env, interactive, noBrowser bool) httpsession.
 		params.Set(k, v)
 	}
 	if ac.Kind == "oauth2-device" {
-		a = &httpsession.OAuth2Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
+		a = &oauth.Device{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
 	} else {
-		b := &httpsession.OAuth2Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
+		b := &oauth.Browser{Config: cfg, Stderr: e.stderr, Interactive: isInteractive, AuthParams: params}
 		if ac.IssParameter {
 			b.Issuer = ac.Issuer
 		}
@@ -205,7 +196,7 @@ func runUserLogin(ctx context.Context, e *env, ac *authConfig, session, issuer s
 		return err
 	}
 	who := ""
-	if claims, err := tok.IDTokenClaims(time.Now()); err == nil {
+	if claims, err := oauth.DecodeIDToken(tok, time.Now()); err == nil {
 		who = " as " + cmp.Or(claims.Email, claims.Username, claims.Subject)
 	}
 	fmt.Fprintf(e.stderr, "logged in%s; token saved to %s (%s)\n", who, session, describeExpiry(tok, time.Now()))

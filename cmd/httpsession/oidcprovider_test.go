@@ -1,89 +1,28 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/httpsession/httpsession/internal/nodeservers"
-	"golang.org/x/net/html"
 )
 
 // submitForms is the test browser's "forms" mode, the user at
-// panva/oidc-provider's development pages: it submits each page's first
-// form (as user "alice") until the provider redirects to the program's
-// loopback callback. It returns the exit code.
+// panva/oidc-provider's development pages signing in as "alice"
+// (nodeservers.SignIn). It returns the exit code.
 func submitForms(u string) int {
 	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for range 6 {
-		resp, err := hc.Do(req)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "test browser:", err)
-			return 1
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.Request.URL.Path == "/callback" {
-			return 0
-		}
-		action, form := firstForm(page)
-		if action == "" {
-			fmt.Fprintf(os.Stderr, "test browser: no form at %s: %.300s\n", resp.Request.URL, page)
-			return 1
-		}
-		form.Set("login", "alice")
-		form.Set("password", "any")
-		target, _ := resp.Request.URL.Parse(action)
-		req, _ = http.NewRequest(http.MethodPost, target.String(), strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := nodeservers.SignIn(context.Background(), &http.Client{Jar: jar}, u, "alice"); err != nil {
+		fmt.Fprintln(os.Stderr, "test browser:", err)
+		return 1
 	}
-	return 1
-}
-
-// firstForm returns the action and the named inputs of a page's first form.
-func firstForm(page []byte) (string, url.Values) {
-	z := html.NewTokenizer(bytes.NewReader(page))
-	action, in, form := "", false, url.Values{}
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return action, form
-		}
-		tok := z.Token()
-		switch {
-		case tt == html.StartTagToken && tok.Data == "form" && action == "":
-			in = true
-			for _, a := range tok.Attr {
-				if a.Key == "action" {
-					action = a.Val
-				}
-			}
-		case tt == html.EndTagToken && tok.Data == "form" && in:
-			return action, form
-		case in && tok.Data == "input":
-			var name, value string
-			for _, a := range tok.Attr {
-				switch a.Key {
-				case "name":
-					name = a.Val
-				case "value":
-					value = a.Val
-				}
-			}
-			if name != "" {
-				form.Set(name, value)
-			}
-		}
-	}
+	return 0
 }
 
 // Against panva/oidc-provider: the issuer's RFC 9207 promise is saved and

@@ -105,5 +105,9 @@ func TestGitignoreCoversDemoFiles(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Errorf(".gitignore does not cover the demo's %s (git check-ignore: %v)", name, err)
 		}
+		// A file committed before the rule is tracked all the same.
+		if out, err := exec.Command(git, "-C", root, "ls-files", "--", name).Output(); err == nil && len(out) > 0 {
+			t.Errorf("the demo's %s is committed: .gitignore does not keep it out of commits", name)
+		}
 	}
 }

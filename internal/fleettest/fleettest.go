@@ -38,6 +38,7 @@ import (
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/proctest"
 	"github.com/httpsession/httpsession/internal/tokenserver"
+	"github.com/httpsession/httpsession/oauth"
 )
 
 // Environment of a worker process.
@@ -117,7 +118,7 @@ func work(open func() (httpsession.Store, error)) (*Report, error) {
 	warnings := newTally()
 	c, err := httpsession.New(httpsession.Options{
 		Store: st,
-		Auth: &httpsession.OAuth2Credentials{
+		Auth: &oauth.Credentials{
 			TokenURL: os.Getenv(envTokenURL),
 			ClientID: tokenserver.ClientID,
 			Username: tokenserver.Username,

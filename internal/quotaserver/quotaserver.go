@@ -27,6 +27,11 @@ const (
 type Server struct {
 	Window time.Duration
 	Style  string
+	// Skew is how far the server's clock is ahead of the local one
+	// (negative: behind). Its windows, its Date header and the Unix times
+	// it names (GitHub's reset) are on its own clock, as a server with a
+	// wrong clock would send them.
+	Skew time.Duration
 
 	mu        sync.Mutex // guards the fields below
 	quota     int
@@ -78,10 +83,14 @@ func (s *Server) Counts() Counts {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
+	local := time.Now()
+	now := local.Add(s.Skew)
+	if s.Skew != 0 {
+		w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	}
 	s.mu.Lock()
 	s.counts.Attempts++
-	if now.Before(s.downUntil) {
+	if local.Before(s.downUntil) {
 		s.counts.Down++
 		s.mu.Unlock()
 		http.Error(w, "down", http.StatusServiceUnavailable)
@@ -95,10 +104,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		s.used++
 		s.counts.OK++
-		s.counts.OKAt = append(s.counts.OKAt, now)
+		s.counts.OKAt = append(s.counts.OKAt, local)
 	} else {
 		s.counts.TooMany++
-		s.counts.TooManyAt = append(s.counts.TooManyAt, now)
+		s.counts.TooManyAt = append(s.counts.TooManyAt, local)
 	}
 	remaining, resetAt := quota-s.used, s.start.Add(s.Window)
 	s.mu.Unlock()

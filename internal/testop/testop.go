@@ -1,5 +1,5 @@
-// Package testop is an OpenID provider for the tests of the OAuth2Browser
-// and OAuth2Device authenticators and the CLI's browser and device logins,
+// Package testop is an OpenID provider for the tests of the oauth.Browser
+// and oauth.Device authenticators and the CLI's browser and device logins,
 // built
 // from zitadel/oidc's OP package and the in-memory storage of its example
 // server: PKCE is required (a native client has no secret, and the OP

@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -10,28 +10,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-)
 
-func TestClean(t *testing.T) {
-	basic := base64.StdEncoding.EncodeToString([]byte("my-client:s3cr3t+x"))
-	tests := []struct {
-		in, want string
-		secrets  []string
-	}{
-		{"plain s3cr3t+x here", "plain [redacted] here", []string{"s3cr3t+x"}},
-		{"form s3cr3t%2Bx", "form [redacted]", []string{"s3cr3t+x"}},
-		{"echo: Basic " + basic, "echo: Basic [redacted]", []string{"s3cr3t+x"}},
-		{"url-safe " + base64.RawURLEncoding.EncodeToString([]byte("id:s3cr3t+x")), "url-safe [redacted]", []string{"s3cr3t+x"}},
-		{"unrelated base64 " + base64.StdEncoding.EncodeToString([]byte("nothing")), "unrelated base64 " + base64.StdEncoding.EncodeToString([]byte("nothing")), []string{"s3cr3t+x"}},
-		{"no secrets: " + basic, "no secrets: " + basic, nil},
-		{"ctl\x00s3c\nr3t+x", "ctl[redacted]", []string{"s3cr3t+x"}},
-	}
-	for _, tt := range tests {
-		if got := clean(tt.in, 200, tt.secrets...); got != tt.want {
-			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/redact"
+)
 
 // TestOAuth2ErrorEchoingBasicAuth: a token endpoint that echoes the
 // request's Authorization header in its error never gets the client secret
@@ -47,9 +29,9 @@ func TestOAuth2ErrorEchoingBasicAuth(t *testing.T) {
 		})
 	}))
 	defer ts.Close()
-	a := &OAuth2Credentials{TokenURL: ts.URL, ClientID: "app", ClientSecret: secret}
+	a := &Credentials{TokenURL: ts.URL, ClientID: "app", ClientSecret: secret}
 	_, err := a.Login(context.Background(), ts.Client())
-	var oe *OAuth2Error
+	var oe *httpsession.OAuth2Error
 	if !errors.As(err, &oe) {
 		t.Fatalf("Login error = %v, want an *OAuth2Error", err)
 	}
@@ -59,7 +41,7 @@ func TestOAuth2ErrorEchoingBasicAuth(t *testing.T) {
 			t.Errorf("error text %q holds the client secret", s)
 		}
 	}
-	if !strings.Contains(oe.Description, "Basic "+redacted) {
+	if !strings.Contains(oe.Description, "Basic "+redact.Mark) {
 		t.Errorf("Description = %q, want the Basic credential redacted", oe.Description)
 	}
 }

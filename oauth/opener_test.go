@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/httpsession/httpsession"
 	"golang.org/x/oauth2"
 )
 
@@ -57,17 +58,17 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := &oauth2.Config{ClientID: "app", Endpoint: oauth2.Endpoint{AuthURL: tc.auth, DeviceAuthURL: tc.device, TokenURL: tc.tok}}
 			opened := 0
-			var a Authenticator = &OAuth2Browser{Config: cfg, Interactive: yes,
+			var a httpsession.Authenticator = &Browser{Config: cfg, Interactive: yes,
 				OpenURL: func(context.Context, string) error { opened++; return nil }}
 			if tc.device != "" {
-				a = &OAuth2Device{Config: cfg, Interactive: yes, Prompt: func(context.Context, DeviceCode) error { opened++; return nil }}
+				a = &Device{Config: cfg, Interactive: yes, Prompt: func(context.Context, DeviceCode) error { opened++; return nil }}
 			}
 			// Without the check, the login would wait for a browser.
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			tok, err := a.Login(ctx, ts.Client())
-			var ae *AuthError
-			if !errors.Is(err, ErrBadOrigin) || !errors.As(err, &ae) || tok != nil {
+			var ae *httpsession.AuthError
+			if !errors.Is(err, httpsession.ErrBadOrigin) || !errors.As(err, &ae) || tok != nil {
 				t.Errorf("Login = %v, %v; want an *AuthError matching ErrBadOrigin", tok, err)
 			}
 			if opened > 0 || requests > 0 {
@@ -76,7 +77,7 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 		})
 	}
 	for _, u := range []string{"file:///etc/passwd", "javascript:alert(1)", "/etc/passwd", "mailto:a@example.com"} {
-		if err := openBrowser(context.Background(), u); !errors.Is(err, ErrBadOrigin) {
+		if err := openBrowser(context.Background(), u); !errors.Is(err, httpsession.ErrBadOrigin) {
 			t.Errorf("openBrowser(%q) = %v, want ErrBadOrigin", u, err)
 		}
 	}

@@ -1,9 +1,8 @@
-package httpsession_test
+package oauth_test
 
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/testop"
+	"github.com/httpsession/httpsession/oauth"
 	"golang.org/x/oauth2"
 )
 
@@ -64,14 +64,14 @@ func browserOpener(t *testing.T, action string, tamper func(*url.URL)) (func(con
 	}, pages
 }
 
-func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
+func TestBrowserLoginRefreshResume(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	cfg := opConfig(o.Issuer)
 	session := filepath.Join(t.TempDir(), "session.json")
 	open, pages := browserOpener(t, "allow", nil)
 	c, err := httpsession.New(httpsession.Options{
 		SessionFile: session,
-		Auth:        &httpsession.OAuth2Browser{Config: cfg, OpenURL: open, Interactive: yes},
+		Auth:        &oauth.Browser{Config: cfg, OpenURL: open, Interactive: yes},
 		AuthOrigins: []string{o.Issuer},
 	})
 	if err != nil {
@@ -100,12 +100,12 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 	if first.RefreshToken == "" || first.IDToken == "" || first.Expiry.IsZero() {
 		t.Fatalf("token %v: want a refresh token, an ID token and an expiry", first)
 	}
-	claims, err := first.IDTokenClaims(time.Now())
+	claims, err := oauth.DecodeIDToken(first, time.Now())
 	if err != nil || claims.Subject != "id2" || claims.Issuer != o.Issuer || len(claims.Audience) != 1 || claims.Audience[0] != testop.ClientID {
-		t.Fatalf("IDTokenClaims = %+v, %v; want subject id2, issuer %s, audience %s", claims, err, o.Issuer, testop.ClientID)
+		t.Fatalf("DecodeIDToken = %+v, %v; want subject id2, issuer %s, audience %s", claims, err, o.Issuer, testop.ClientID)
 	}
-	if _, err := first.IDTokenClaims(claims.Expiry); !errors.Is(err, httpsession.ErrIDTokenExpired) {
-		t.Errorf("IDTokenClaims at exp: %v, want ErrIDTokenExpired", err)
+	if _, err := oauth.DecodeIDToken(first, claims.Expiry); !errors.Is(err, oauth.ErrIDTokenExpired) {
+		t.Errorf("DecodeIDToken at exp: %v, want ErrIDTokenExpired", err)
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 	noBrowser := func(context.Context, string) error { t.Error("a refresh opened the browser"); return nil }
 	c2, err := httpsession.New(httpsession.Options{
 		SessionFile: session,
-		Auth:        &httpsession.OAuth2Browser{Config: cfg, OpenURL: noBrowser, Interactive: no},
+		Auth:        &oauth.Browser{Config: cfg, OpenURL: noBrowser, Interactive: no},
 		AuthOrigins: []string{o.Issuer},
 		Now:         later,
 	})
@@ -138,7 +138,7 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 
 	// The rotated-out refresh token is refused: that session needs the
 	// user again, and a process that is not interactive says so.
-	a := &httpsession.OAuth2Browser{Config: cfg, OpenURL: noBrowser, Interactive: no}
+	a := &oauth.Browser{Config: cfg, OpenURL: noBrowser, Interactive: no}
 	var oe *httpsession.OAuth2Error
 	if _, err := a.Refresh(t.Context(), nil, first); !errors.As(err, &oe) || oe.Code != "invalid_grant" {
 		t.Errorf("refresh with the old refresh token: %v, want invalid_grant", err)
@@ -159,13 +159,13 @@ func TestOAuth2BrowserLoginRefreshResume(t *testing.T) {
 	}
 }
 
-func TestOAuth2BrowserDenied(t *testing.T) {
+func TestBrowserDenied(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	open, pages := browserOpener(t, "deny", nil)
-	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
+	a := &oauth.Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
 	tok, err := a.Login(t.Context(), nil)
 	var fe *httpsession.FlowError
-	if tok != nil || !errors.Is(err, httpsession.ErrAccessDenied) || !errors.As(err, &fe) || fe.Code != "access_denied" {
+	if tok != nil || !errors.Is(err, oauth.ErrAccessDenied) || !errors.As(err, &fe) || fe.Code != "access_denied" {
 		t.Errorf("Login = %v, %v; want ErrAccessDenied", tok, err)
 	}
 	if page := <-pages; !strings.HasPrefix(page, "400 ") || !strings.Contains(page, "denied") {
@@ -173,7 +173,7 @@ func TestOAuth2BrowserDenied(t *testing.T) {
 	}
 }
 
-func TestOAuth2BrowserWrongState(t *testing.T) {
+func TestBrowserWrongState(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	tamper := func(u *url.URL) {
 		q := u.Query()
@@ -181,14 +181,14 @@ func TestOAuth2BrowserWrongState(t *testing.T) {
 		u.RawQuery = q.Encode()
 	}
 	open, pages := browserOpener(t, "allow", tamper)
-	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
+	a := &oauth.Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
 	// The wrong state does not end the login: it ends when its context
 	// does, here once the browser has been answered.
 	ctx, cancel := context.WithCancel(t.Context())
 	page := make(chan string, 1)
 	go func() { page <- <-pages; cancel() }()
 	tok, err := a.Login(ctx, nil)
-	if tok != nil || !errors.Is(err, httpsession.ErrStateMismatch) || !errors.Is(err, context.Canceled) {
+	if tok != nil || !errors.Is(err, oauth.ErrStateMismatch) || !errors.Is(err, context.Canceled) {
 		t.Errorf("Login = %v, %v; want ErrStateMismatch and the context's error", tok, err)
 	}
 	if page := <-page; !strings.HasPrefix(page, "400 ") {
@@ -217,10 +217,10 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
+func TestBrowserPrintsURLWhenNoBrowser(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	stderr := &lineWriter{lines: make(chan string, 16)}
-	a := &httpsession.OAuth2Browser{
+	a := &oauth.Browser{
 		Config:      opConfig(o.Issuer),
 		OpenURL:     func(context.Context, string) error { return errors.New("no display") },
 		Stderr:      stderr,
@@ -242,10 +242,10 @@ func TestOAuth2BrowserPrintsURLWhenNoBrowser(t *testing.T) {
 	}
 }
 
-func TestOAuth2BrowserWaitEndsWithContext(t *testing.T) {
+func TestBrowserWaitEndsWithContext(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	ctx, cancel := context.WithCancel(t.Context())
-	a := &httpsession.OAuth2Browser{
+	a := &oauth.Browser{
 		Config:      opConfig(o.Issuer),
 		OpenURL:     func(context.Context, string) error { cancel(); return nil },
 		Interactive: yes,
@@ -255,12 +255,12 @@ func TestOAuth2BrowserWaitEndsWithContext(t *testing.T) {
 	}
 }
 
-func TestOAuth2FlowsNotInteractive(t *testing.T) {
+func TestFlowsNotInteractive(t *testing.T) {
 	cfg := opConfig("http://127.0.0.1:1")
 	opened := false
 	for _, a := range []httpsession.Authenticator{
-		&httpsession.OAuth2Browser{Config: cfg, Interactive: no, OpenURL: func(context.Context, string) error { opened = true; return nil }},
-		&httpsession.OAuth2Device{Config: cfg, Interactive: no},
+		&oauth.Browser{Config: cfg, Interactive: no, OpenURL: func(context.Context, string) error { opened = true; return nil }},
+		&oauth.Device{Config: cfg, Interactive: no},
 	} {
 		if tok, err := a.Login(t.Context(), nil); tok != nil || !errors.Is(err, httpsession.ErrLoginRequired) {
 			t.Errorf("%v: Login = %v, %v; want ErrLoginRequired", a, tok, err)
@@ -271,10 +271,10 @@ func TestOAuth2FlowsNotInteractive(t *testing.T) {
 	}
 }
 
-func TestOAuth2FlowsRedacted(t *testing.T) {
+func TestFlowsRedacted(t *testing.T) {
 	cfg := opConfig("https://user:pw@op.example/x?k=v")
 	cfg.ClientSecret = "client-secret-value"
-	for _, a := range []any{httpsession.OAuth2Browser{Config: cfg}, &httpsession.OAuth2Device{Config: cfg}} {
+	for _, a := range []any{oauth.Browser{Config: cfg}, &oauth.Device{Config: cfg}} {
 		s := fmt.Sprintf("%v %+v %#v %s", a, a, a, a)
 		if strings.Contains(s, "client-secret-value") || strings.Contains(s, "pw@") || strings.Contains(s, "k=v") {
 			t.Errorf("printed %s", s)
@@ -292,8 +292,8 @@ func deviceTest(t *testing.T, f func(t *testing.T, o *testop.OP, hc *http.Client
 }
 
 // deviceUser returns a Prompt that acts as the user on another device.
-func deviceUser(t *testing.T, o *testop.OP, action string, shown *httpsession.DeviceCode) func(context.Context, httpsession.DeviceCode) error {
-	return func(_ context.Context, d httpsession.DeviceCode) error {
+func deviceUser(t *testing.T, o *testop.OP, action string, shown *oauth.DeviceCode) func(context.Context, oauth.DeviceCode) error {
+	return func(_ context.Context, d oauth.DeviceCode) error {
 		*shown = d
 		if action != "" {
 			go testop.ApproveDevice(t, testop.Browser(testop.HandlerTransport{H: o.Handler}), d.VerificationURI, d.UserCode, action)
@@ -302,10 +302,10 @@ func deviceUser(t *testing.T, o *testop.OP, action string, shown *httpsession.De
 	}
 }
 
-func TestOAuth2DeviceLoginAndRotation(t *testing.T) {
+func TestDeviceLoginAndRotation(t *testing.T) {
 	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
-		var shown httpsession.DeviceCode
-		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
+		var shown oauth.DeviceCode
+		a := &oauth.Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
 		start := time.Now()
 		tok, err := a.Login(t.Context(), hc)
 		if err != nil {
@@ -321,8 +321,8 @@ func TestOAuth2DeviceLoginAndRotation(t *testing.T) {
 		if tok.RefreshToken == "" || tok.IDToken == "" {
 			t.Fatalf("token %v: want a refresh token and an ID token", tok)
 		}
-		if c, err := tok.IDTokenClaims(time.Now()); err != nil || c.Subject != "id2" {
-			t.Errorf("IDTokenClaims = %+v, %v", c, err)
+		if c, err := oauth.DecodeIDToken(tok, time.Now()); err != nil || c.Subject != "id2" {
+			t.Errorf("DecodeIDToken = %+v, %v", c, err)
 		}
 
 		next, err := a.Refresh(t.Context(), hc, tok)
@@ -336,11 +336,11 @@ func TestOAuth2DeviceLoginAndRotation(t *testing.T) {
 	})
 }
 
-func TestOAuth2DeviceSlowDown(t *testing.T) {
+func TestDeviceSlowDown(t *testing.T) {
 	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		o.Storage.SlowDowns.Store(2)
-		var shown httpsession.DeviceCode
-		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
+		var shown oauth.DeviceCode
+		a := &oauth.Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "allow", &shown)}
 		start := time.Now()
 		if _, err := a.Login(t.Context(), hc); err != nil {
 			t.Fatalf("Login: %v", err)
@@ -352,23 +352,23 @@ func TestOAuth2DeviceSlowDown(t *testing.T) {
 	})
 }
 
-func TestOAuth2DeviceDenied(t *testing.T) {
+func TestDeviceDenied(t *testing.T) {
 	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
-		var shown httpsession.DeviceCode
-		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "deny", &shown)}
-		if tok, err := a.Login(t.Context(), hc); tok != nil || !errors.Is(err, httpsession.ErrAccessDenied) {
+		var shown oauth.DeviceCode
+		a := &oauth.Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "deny", &shown)}
+		if tok, err := a.Login(t.Context(), hc); tok != nil || !errors.Is(err, oauth.ErrAccessDenied) {
 			t.Errorf("Login = %v, %v; want ErrAccessDenied", tok, err)
 		}
 	})
 }
 
-func TestOAuth2DeviceExpired(t *testing.T) {
+func TestDeviceExpired(t *testing.T) {
 	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
-		var shown httpsession.DeviceCode
-		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "", &shown)}
+		var shown oauth.DeviceCode
+		a := &oauth.Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "", &shown)}
 		start := time.Now()
 		tok, err := a.Login(t.Context(), hc)
-		if tok != nil || !errors.Is(err, httpsession.ErrDeviceCodeExpired) {
+		if tok != nil || !errors.Is(err, oauth.ErrDeviceCodeExpired) {
 			t.Errorf("Login = %v, %v; want ErrDeviceCodeExpired", tok, err)
 		}
 		if waited := time.Since(start); waited != 5*time.Minute {
@@ -377,14 +377,14 @@ func TestOAuth2DeviceExpired(t *testing.T) {
 	})
 }
 
-func TestOAuth2DeviceContext(t *testing.T) {
+func TestDeviceContext(t *testing.T) {
 	deviceTest(t, func(t *testing.T, o *testop.OP, hc *http.Client, cfg *oauth2.Config) {
 		ctx, cancel := context.WithTimeout(t.Context(), 12*time.Second)
 		defer cancel()
-		var shown httpsession.DeviceCode
-		a := &httpsession.OAuth2Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "", &shown)}
+		var shown oauth.DeviceCode
+		a := &oauth.Device{Config: cfg, Interactive: yes, Prompt: deviceUser(t, o, "", &shown)}
 		start := time.Now()
-		if tok, err := a.Login(ctx, hc); tok != nil || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, httpsession.ErrDeviceCodeExpired) {
+		if tok, err := a.Login(ctx, hc); tok != nil || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, oauth.ErrDeviceCodeExpired) {
 			t.Errorf("Login = %v, %v; want the context's deadline", tok, err)
 		}
 		if waited := time.Since(start); waited != 12*time.Second {
@@ -393,43 +393,11 @@ func TestOAuth2DeviceContext(t *testing.T) {
 	})
 }
 
-func TestIDTokenClaims(t *testing.T) {
-	jwt := func(payload string) string {
-		return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
-	}
-	now := time.Unix(1_700_000_000, 0)
-	tok := &httpsession.Token{IDToken: jwt(`{"iss":"https://op","sub":"u1","aud":"app","exp":1700000100,"iat":1699999000,` +
-		`"email":"u@example.com","email_verified":"true","name":"U","preferred_username":"u"}`)}
-	c, err := tok.IDTokenClaims(now)
-	want := &httpsession.IDTokenClaims{Issuer: "https://op", Subject: "u1", Audience: []string{"app"},
-		Expiry: time.Unix(1700000100, 0).UTC(), IssuedAt: time.Unix(1699999000, 0).UTC(),
-		Email: "u@example.com", EmailVerified: true, Name: "U", Username: "u"}
-	if err != nil || fmt.Sprint(c) != fmt.Sprint(want) {
-		t.Errorf("IDTokenClaims = %+v, %v; want %+v", c, err, want)
-	}
-	for _, tc := range []struct {
-		tok  *httpsession.Token
-		want error
-	}{
-		{&httpsession.Token{}, httpsession.ErrNoIDToken},
-		{&httpsession.Token{IDToken: jwt(`{"sub":"u1","exp":1700000000}`)}, httpsession.ErrIDTokenExpired},
-	} {
-		if _, err := tc.tok.IDTokenClaims(now); !errors.Is(err, tc.want) {
-			t.Errorf("IDTokenClaims(%v) error = %v, want %v", tc.tok, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"x", "a.b", jwt(`[1]`), jwt(`{"sub":"u1"}`), "a.!!!.c"} {
-		if c, err := (&httpsession.Token{IDToken: bad}).IDTokenClaims(now); err == nil {
-			t.Errorf("IDTokenClaims(%q) = %+v, want an error", bad, c)
-		}
-	}
-}
-
 // TestOAuth2BrowserForgedCallbackIgnored: a request to the callback URL
 // with another state — any local process can send one before the browser
 // comes back — is answered 400 and does not end the login; the real
 // redirect that follows completes it.
-func TestOAuth2BrowserForgedCallbackIgnored(t *testing.T) {
+func TestBrowserForgedCallbackIgnored(t *testing.T) {
 	o := testop.Serve(t, 5*time.Second)
 	forged := make(chan int, 2)
 	pages := make(chan int, 1)
@@ -457,7 +425,7 @@ func TestOAuth2BrowserForgedCallbackIgnored(t *testing.T) {
 		}()
 		return nil
 	}
-	a := &httpsession.OAuth2Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
+	a := &oauth.Browser{Config: opConfig(o.Issuer), OpenURL: open, Interactive: yes}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	tok, err := a.Login(ctx, nil)

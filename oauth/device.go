@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/redact"
 	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 )
 
-// OAuth2Device logs the user in with the OAuth 2.0 device authorization
+// Device logs the user in with the OAuth 2.0 device authorization
 // grant (RFC 8628), for a program without a browser of its own (an SSH
 // session, a headless box): it requests a device code, shows the user code
 // and the verification URI through Prompt, and polls the token endpoint at
@@ -23,16 +25,16 @@ import (
 // uses the refresh_token grant; a rotated refresh token replaces the old
 // one.
 //
-// Login needs a person: when Interactive reports false it fails at once
-// with an error matching ErrLoginRequired, without requesting a code. The
-// TokenManager bounds a login by TokenOptions.RefreshTimeout: give it
-// longer than the user needs (device codes live 5–15 minutes), or log in
-// with Login directly.
+// Login needs a person: when Interactive reports false it fails at once with an
+// error matching [httpsession.ErrLoginRequired], without requesting a code. The
+// TokenManager bounds a login by [httpsession.TokenOptions].RefreshTimeout:
+// give it longer than the user needs (device codes live 5–15 minutes), or log
+// in with Login directly.
 //
 // The requests go through the hc the TokenManager passes (the session's
 // cookies, never its bearer token) and do not follow redirects. Printing
-// an OAuth2Device shows neither the client secret nor the query of its URLs.
-type OAuth2Device struct {
+// a Device shows neither the client secret nor the query of its URLs.
+type Device struct {
 	// Config holds the endpoints (DeviceAuthURL, TokenURL), ClientID and
 	// Scopes. A zero Endpoint.AuthStyle means HTTP Basic for a client with
 	// a ClientSecret and client_id in the body for one without. Config is
@@ -70,10 +72,10 @@ type DeviceCode struct {
 
 const flowDevice = "device"
 
-// Login implements Authenticator.
-func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+// Login implements [httpsession.Authenticator].
+func (a *Device) Login(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
 	if a.Config == nil {
-		return nil, errors.New("httpsession: OAuth2Device without Config")
+		return nil, errors.New("httpsession: oauth.Device without Config")
 	}
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowDevice)
@@ -91,10 +93,10 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 	octx, ans := oauth2Context(ctx, hc)
 	da, err := cfg.DeviceAuth(octx, opts...)
 	if err != nil {
-		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.DeviceAuthURL), err, ans, cfg.ClientSecret))
+		return nil, flowError(flowDevice, oauth2Failure(ctx, redact.URLString(cfg.Endpoint.DeviceAuthURL), err, ans, cfg.ClientSecret))
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
-		return nil, &AuthError{Endpoint: redactURLString(cfg.Endpoint.DeviceAuthURL), Status: http.StatusOK,
+		return nil, &httpsession.AuthError{Endpoint: redact.URLString(cfg.Endpoint.DeviceAuthURL), Status: http.StatusOK,
 			Reason: "device authorization response without device_code, user_code or verification_uri"}
 	}
 	d := DeviceCode{UserCode: da.UserCode, VerificationURI: da.VerificationURI,
@@ -112,17 +114,17 @@ func (a *OAuth2Device) Login(ctx context.Context, hc *http.Client) (*Token, erro
 	ot, err := cfg.DeviceAccessToken(octx, da)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			return nil, &FlowError{Flow: flowDevice, Err: ErrDeviceCodeExpired}
+			return nil, &httpsession.FlowError{Flow: flowDevice, Err: ErrDeviceCodeExpired}
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the user: %w", flowDevice, ctx.Err())
 		}
-		return nil, flowError(flowDevice, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, da.DeviceCode, cfg.ClientSecret))
+		return nil, flowError(flowDevice, oauth2Failure(ctx, redact.URLString(cfg.Endpoint.TokenURL), err, ans, da.DeviceCode, cfg.ClientSecret))
 	}
 	return fromOAuth2(ot), nil
 }
 
-func (a *OAuth2Device) printPrompt(d DeviceCode) {
+func (a *Device) printPrompt(d DeviceCode) {
 	w := stderrOr(a.Stderr)
 	// The server chose all three: none may drive the terminal.
 	fmt.Fprintf(w, "To log in, open %s and enter the code %s\n", termtext.Escape(d.VerificationURI), termtext.Escape(d.UserCode))
@@ -131,22 +133,22 @@ func (a *OAuth2Device) printPrompt(d DeviceCode) {
 	}
 }
 
-// Refresh implements Authenticator with the refresh_token grant.
-func (a *OAuth2Device) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+// Refresh implements [httpsession.Authenticator] with the refresh_token grant.
+func (a *Device) Refresh(ctx context.Context, hc *http.Client, t *httpsession.Token) (*httpsession.Token, error) {
 	return refreshOAuth2(ctx, hc, a.Config, t)
 }
 
-func (a OAuth2Device) String() string { return "OAuth2Device{" + describeConfig(a.Config) + "}" }
+func (a Device) String() string { return "Device{" + describeConfig(a.Config) + "}" }
 
 // GoString implements fmt.GoStringer without the client secret.
-func (a OAuth2Device) GoString() string { return "httpsession." + a.String() }
+func (a Device) GoString() string { return "oauth." + a.String() }
 
 // Format implements fmt.Formatter without the client secret.
-func (a OAuth2Device) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), a.GoString())
+func (a Device) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, a.String(), a.GoString())
 }
 
 // LogValue implements slog.LogValuer without the client secret.
-func (a OAuth2Device) LogValue() slog.Value { return slog.StringValue(a.String()) }
+func (a Device) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
-var _ Authenticator = (*OAuth2Device)(nil)
+var _ httpsession.Authenticator = (*Device)(nil)

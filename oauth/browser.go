@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -21,12 +21,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/redact"
 	"github.com/httpsession/httpsession/internal/termtext"
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
 )
 
-// OAuth2Browser logs the user in with the OAuth 2.0 authorization code flow
+// Browser logs the user in with the OAuth 2.0 authorization code flow
 // and PKCE (RFC 6749 §4.1, RFC 7636), the way a native app does (RFC 8252):
 // it listens on a loopback address, opens the system browser on the
 // authorization URL (with a random state and an S256 code challenge),
@@ -35,19 +37,19 @@ import (
 // closed. Refresh uses the refresh_token grant; a rotated refresh token
 // replaces the old one.
 //
-// Login needs a person. When Interactive reports false it fails at once
-// with an error matching ErrLoginRequired, without opening anything: that
-// is what a non-interactive process gets when it has no token or its
-// refresh token was rejected (the TokenManager logs in again after a failed
-// refresh). Otherwise Login waits for the user until ctx is done — the
-// TokenManager bounds it by TokenOptions.RefreshTimeout, so give a browser
+// Login needs a person. When Interactive reports false it fails at once with an
+// error matching [httpsession.ErrLoginRequired], without opening anything: that
+// is what a non-interactive process gets when it has no token or its refresh
+// token was rejected (the TokenManager logs in again after a failed refresh).
+// Otherwise Login waits for the user until ctx is done — the TokenManager
+// bounds it by [httpsession.TokenOptions].RefreshTimeout, so give a browser
 // login a generous one (a few minutes) or log in with Login directly.
 //
 // The token requests go through the hc the TokenManager passes (the
 // session's cookies, never its bearer token) and do not follow redirects.
-// Printing an OAuth2Browser shows neither the client secret nor the query
+// Printing a Browser shows neither the client secret nor the query
 // of its URLs.
-type OAuth2Browser struct {
+type Browser struct {
 	// Config holds the endpoints (AuthURL, TokenURL), ClientID,
 	// ClientSecret (usually "" for a native app) and Scopes. A zero
 	// Endpoint.AuthStyle means HTTP Basic for a client with a secret and
@@ -92,10 +94,10 @@ type OAuth2Browser struct {
 
 const flowCode = "authorization code"
 
-// Login implements Authenticator.
-func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, error) {
+// Login implements [httpsession.Authenticator].
+func (a *Browser) Login(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
 	if a.Config == nil {
-		return nil, errors.New("httpsession: OAuth2Browser without Config")
+		return nil, errors.New("httpsession: oauth.Browser without Config")
 	}
 	if !interactive(a.Interactive) {
 		return nil, loginRequired(flowCode)
@@ -125,11 +127,11 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cb := &codeCallback{path: redirect.Path, state: state, issuer: a.Issuer, done: make(chan struct{})}
-	cb.exchange = func(code string) (*Token, error) {
+	cb.exchange = func(code string) (*httpsession.Token, error) {
 		octx, ans := oauth2Context(ctx, hc)
 		ot, err := cfg.Exchange(octx, code, oauth2.VerifierOption(verifier))
 		if err != nil {
-			return nil, oauth2Failure(ctx, redactURLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
+			return nil, oauth2Failure(ctx, redact.URLString(cfg.Endpoint.TokenURL), err, ans, code, verifier, cfg.ClientSecret)
 		}
 		return fromOAuth2(ot), nil
 	}
@@ -163,7 +165,7 @@ func (a *OAuth2Browser) Login(ctx context.Context, hc *http.Client) (*Token, err
 	case <-ctx.Done():
 		if n := cb.mismatched.Load(); n > 0 {
 			return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w; %d redirects with the wrong state were refused: %w",
-				flowCode, ctx.Err(), n, &FlowError{Flow: flowCode, Err: ErrStateMismatch})
+				flowCode, ctx.Err(), n, &httpsession.FlowError{Flow: flowCode, Err: ErrStateMismatch})
 		}
 		return nil, fmt.Errorf("httpsession: oauth2 %s login: waiting for the browser: %w", flowCode, ctx.Err())
 	case <-cb.done:
@@ -179,7 +181,7 @@ func listenLoopback(raw string) (net.Listener, *url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
-		return nil, nil, errors.New("httpsession: OAuth2Browser: RedirectURL must be an http URL on a loopback address")
+		return nil, nil, errors.New("httpsession: oauth.Browser: RedirectURL must be an http URL on a loopback address")
 	}
 	host := u.Hostname()
 	ip := net.ParseIP(host)
@@ -189,7 +191,7 @@ func listenLoopback(raw string) (net.Listener, *url.URL, error) {
 		// localhost to it.
 		ip = net.IPv4(127, 0, 0, 1)
 	case ip == nil || !ip.IsLoopback():
-		return nil, nil, errors.New("httpsession: OAuth2Browser: RedirectURL must be an http URL on a loopback address")
+		return nil, nil, errors.New("httpsession: oauth.Browser: RedirectURL must be an http URL on a loopback address")
 	}
 	port := u.Port()
 	if port == "" {
@@ -217,13 +219,13 @@ type codeCallback struct {
 	path     string
 	state    string
 	issuer   string // the iss the response must carry (RFC 9207); "" means no check
-	exchange func(code string) (*Token, error)
+	exchange func(code string) (*httpsession.Token, error)
 
 	mismatched atomic.Int32 // requests refused for their state
 
 	once sync.Once
 	done chan struct{} // closed when tok or err is set
-	tok  *Token
+	tok  *httpsession.Token
 	err  error
 }
 
@@ -263,14 +265,14 @@ func (cb *codeCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // receive checks the parameters of a redirect with the right state and
 // exchanges the code.
-func (cb *codeCallback) receive(q url.Values) (*Token, error) {
+func (cb *codeCallback) receive(q url.Values) (*httpsession.Token, error) {
 	// RFC 9207 §2.4: from a provider that promises iss, a response without
 	// it or with another is refused (a mix-up attack), error or not.
 	if cb.issuer != "" && q.Get("iss") != cb.issuer {
-		return nil, &FlowError{Flow: flowCode, Err: ErrIssuerMismatch}
+		return nil, &httpsession.FlowError{Flow: flowCode, Err: ErrIssuerMismatch}
 	}
 	if code := q.Get("error"); code != "" {
-		fe := &FlowError{Flow: flowCode, Err: ErrAuthResponse, Code: clean(code, 64), Description: clean(q.Get("error_description"), 200)}
+		fe := &httpsession.FlowError{Flow: flowCode, Err: httpsession.ErrAuthResponse, Code: redact.Clean(code, 64), Description: redact.Clean(q.Get("error_description"), 200)}
 		if code == "access_denied" {
 			fe.Err = ErrAccessDenied
 		}
@@ -278,7 +280,7 @@ func (cb *codeCallback) receive(q url.Values) (*Token, error) {
 	}
 	code := q.Get("code")
 	if code == "" {
-		return nil, &AuthError{Reason: "authorization response without a code"}
+		return nil, &httpsession.AuthError{Reason: "authorization response without a code"}
 	}
 	return cb.exchange(code)
 }
@@ -290,23 +292,23 @@ func page(title, text string) string {
 		"</h1><p>" + html.EscapeString(text) + "</p></body>\n"
 }
 
-// Refresh implements Authenticator with the refresh_token grant.
-func (a *OAuth2Browser) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+// Refresh implements [httpsession.Authenticator] with the refresh_token grant.
+func (a *Browser) Refresh(ctx context.Context, hc *http.Client, t *httpsession.Token) (*httpsession.Token, error) {
 	return refreshOAuth2(ctx, hc, a.Config, t)
 }
 
-func (a OAuth2Browser) String() string { return "OAuth2Browser{" + describeConfig(a.Config) + "}" }
+func (a Browser) String() string { return "Browser{" + describeConfig(a.Config) + "}" }
 
 // GoString implements fmt.GoStringer without the client secret.
-func (a OAuth2Browser) GoString() string { return "httpsession." + a.String() }
+func (a Browser) GoString() string { return "oauth." + a.String() }
 
 // Format implements fmt.Formatter without the client secret.
-func (a OAuth2Browser) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), a.GoString())
+func (a Browser) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, a.String(), a.GoString())
 }
 
 // LogValue implements slog.LogValuer without the client secret.
-func (a OAuth2Browser) LogValue() slog.Value { return slog.StringValue(a.String()) }
+func (a Browser) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
 // describeConfig describes an oauth2.Config without its client secret or
 // the query of its URLs.
@@ -315,15 +317,15 @@ func describeConfig(c *oauth2.Config) string {
 		return "Config: nil"
 	}
 	return fmt.Sprintf("AuthURL: %s, DeviceAuthURL: %s, TokenURL: %s, ClientID: %q, ClientSecret: %s, Scopes: %q",
-		redactURLString(c.Endpoint.AuthURL), redactURLString(c.Endpoint.DeviceAuthURL), redactURLString(c.Endpoint.TokenURL),
-		c.ClientID, secretMark(c.ClientSecret), c.Scopes)
+		redact.URLString(c.Endpoint.AuthURL), redact.URLString(c.Endpoint.DeviceAuthURL), redact.URLString(c.Endpoint.TokenURL),
+		c.ClientID, redact.Secret(c.ClientSecret), c.Scopes)
 }
 
-var _ Authenticator = (*OAuth2Browser)(nil)
+var _ httpsession.Authenticator = (*Browser)(nil)
 
 // onTerminal reports whether a person can be asked to log in: whether the
 // standard input or the standard error of the process is a terminal. It is
-// what OAuth2Browser and OAuth2Device use when their Interactive field is
+// what Browser and Device use when their Interactive field is
 // nil.
 func onTerminal() bool {
 	return term.IsTerminal(int(os.Stdin.Fd())) || term.IsTerminal(int(os.Stderr.Fd()))
@@ -333,7 +335,7 @@ func onTerminal() bool {
 // $BROWSER when it is set (the URL is its one argument), else with the
 // platform's opener — xdg-open on Linux and the BSDs, open on macOS,
 // rundll32 url.dll on Windows. It returns once the opener has started and
-// reports an error when none could be run; OAuth2Browser then prints the
+// reports an error when none could be run; Browser then prints the
 // URL instead. The program it starts is left alone, in a process group of
 // its own: neither the end of ctx nor a Ctrl-C ends it.
 //
@@ -345,7 +347,7 @@ func onTerminal() bool {
 // HTTPSESSION_PASSPHRASE and HTTPSESSION_CLIENT_SECRET.
 func openBrowser(ctx context.Context, u string) error {
 	if p, err := url.Parse(u); err != nil || (!strings.EqualFold(p.Scheme, "https") && !strings.EqualFold(p.Scheme, "http")) || p.Host == "" {
-		return &AuthError{Endpoint: redactURLString(u), Reason: "open a browser: not an http or https URL", Err: ErrBadOrigin}
+		return &httpsession.AuthError{Endpoint: redact.URLString(u), Reason: "open a browser: not an http or https URL", Err: httpsession.ErrBadOrigin}
 	}
 	var name string
 	var args []string

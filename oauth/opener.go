@@ -1,32 +1,37 @@
-package httpsession
+package oauth
 
 import (
 	"net/url"
 	"strings"
+
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // This file holds what a login that needs the user may open and where it
 // may send: only endpoints that are https (or http on a loopback host),
 // and through an opener that does not see the process's secrets.
 
-// A browser or device login uses only endpoints that are https, or http on
-// a loopback host (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows
-// the loopback interface), by the rule AuthOrigins follows. Anything else —
-// a discovery document or a flag naming file:///etc/passwd, javascript: or
-// plain http to another host — is refused with an *AuthError matching
-// ErrBadOrigin before anything is opened, listened for or sent: the browser
-// opener would run on it, or the code and verifier travel in clear text.
+// A browser or device login uses only endpoints that are https, or http on a
+// loopback host (RFC 6749 §3.1 and §3.2 want TLS; RFC 8252 §8.3 allows the
+// loopback interface), by the rule httpsession.Options.AuthOrigins follows.
+// Anything else — a discovery document or a flag naming file:///etc/passwd,
+// javascript: or plain http to another host — is refused with an
+// [*httpsession.AuthError] matching [httpsession.ErrBadOrigin] before anything
+// is opened, listened for or sent: the browser opener would run on it, or the
+// code and verifier travel in clear text.
 
-// checkEndpoints returns an *AuthError matching ErrBadOrigin for
-// the first of the named endpoints (name, URL, name, URL…) that is not
-// https, or http on a loopback host.
+// checkEndpoints returns an [*httpsession.AuthError] matching
+// [httpsession.ErrBadOrigin] for the first of the named endpoints (name, URL,
+// name, URL…) that is not https, or http on a loopback host.
 func checkEndpoints(flow string, nameURL ...string) error {
 	for i := 0; i+1 < len(nameURL); i += 2 {
 		name, raw := nameURL[i], nameURL[i+1]
 		if secureEndpoint(raw) {
 			continue
 		}
-		return &AuthError{Endpoint: redactURLString(raw), Err: ErrBadOrigin,
+		return &httpsession.AuthError{Endpoint: redact.URLString(raw), Err: httpsession.ErrBadOrigin,
 			Reason: "oauth2 " + flow + " login: " + name + " is neither https nor http on a loopback host"}
 	}
 	return nil
@@ -43,8 +48,8 @@ func secureEndpoint(raw string) bool {
 	case "https":
 		return true
 	case "http":
-		h, ok := canonicalHost(u.Host)
-		return ok && h.loopback
+		h, ok := origin.CanonicalHost(u.Host)
+		return ok && h.Loopback
 	}
 	return false
 }

@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/httpsession/httpsession"
 	"golang.org/x/oauth2"
 )
 
@@ -83,14 +84,14 @@ func TestTokenRequestClientAuth(t *testing.T) {
 				ctx := context.Background()
 				cfg := &oauth2.Config{ClientID: "cid", ClientSecret: secret, Endpoint: oauth2.Endpoint{
 					TokenURL: srv.URL + "/token", DeviceAuthURL: srv.URL + "/device"}}
-				auths := []Authenticator{
-					&OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret, Username: "alice", Password: testPassword},
-					&OAuth2Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret},
-					&OAuth2Device{Config: cfg, Interactive: func() bool { return true }, Prompt: func(context.Context, DeviceCode) error { return nil }},
-					&OAuth2Browser{Config: cfg}, // refresh only: its login needs a browser
+				auths := []httpsession.Authenticator{
+					&Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret, Username: "alice", Password: testPassword},
+					&Credentials{TokenURL: srv.URL + "/token", ClientID: "cid", ClientSecret: secret},
+					&Device{Config: cfg, Interactive: func() bool { return true }, Prompt: func(context.Context, DeviceCode) error { return nil }},
+					&Browser{Config: cfg}, // refresh only: its login needs a browser
 				}
 				for i, a := range auths {
-					tok := &Token{RefreshToken: "R0"}
+					tok := &httpsession.Token{RefreshToken: "R0"}
 					if i < 3 {
 						var err error
 						if tok, err = a.Login(ctx, hc); err != nil {
@@ -110,6 +111,30 @@ func TestTokenRequestClientAuth(t *testing.T) {
 					t.Errorf("grants taken = %q, want %d", s.grants, want)
 				}
 			})
+		})
+	}
+}
+
+// TestClientAuth: the one client-authentication rule, with and without
+// the methods a provider's discovery document lists.
+func TestClientAuth(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		secret    string
+		supported []string
+		want      oauth2.AuthStyle
+	}{
+		{"public client", "", nil, oauth2.AuthStyleInParams},
+		{"public client, basic listed", "", []string{"client_secret_basic"}, oauth2.AuthStyleInParams},
+		{"secret, provider silent", "s", nil, oauth2.AuthStyleInHeader},
+		{"secret, both listed", "s", []string{"client_secret_post", "client_secret_basic"}, oauth2.AuthStyleInHeader},
+		{"secret, post only", "s", []string{"client_secret_post", "none"}, oauth2.AuthStyleInParams},
+		{"secret, neither listed", "s", []string{"private_key_jwt"}, oauth2.AuthStyleInHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ClientAuth(tc.secret, tc.supported); got != tc.want {
+				t.Errorf("ClientAuth(%q, %q) = %v, want %v", tc.secret, tc.supported, got, tc.want)
+			}
 		})
 	}
 }

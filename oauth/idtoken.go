@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"encoding/base64"
@@ -6,17 +6,20 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/jwtclaims"
 )
 
-// Claims read from JWTs without verifying them: the exp and iat of an
-// access token, for its expiry, and the ID token's identity claims.
+// The identity claims of an OpenID Connect ID token, read without
+// verifying it.
 
 var (
-	// ErrNoIDToken is returned by IDTokenClaims for a Token without an
+	// ErrNoIDToken is returned by DecodeIDToken for a Token without an
 	// ID token.
 	ErrNoIDToken = errors.New("httpsession: no id_token")
 
-	// ErrIDTokenExpired is matched by the error of IDTokenClaims for an
+	// ErrIDTokenExpired is matched by the error of DecodeIDToken for an
 	// ID token whose exp claim has passed.
 	ErrIDTokenExpired = errors.New("httpsession: id_token expired")
 )
@@ -36,19 +39,18 @@ type IDTokenClaims struct {
 	Username      string    // preferred_username
 }
 
-// IDTokenClaims decodes the claims of t.IDToken and checks that it has not
+// DecodeIDToken decodes the claims of t.IDToken and checks that it has not
 // expired at now. It verifies nothing else — not the signature, the issuer
 // or the audience: the token came straight from the token endpoint over the
 // connection the session trusts, and the claims describe the user to this
 // program, not to a third party. A relying party that accepts ID tokens
 // from elsewhere must verify them with an OpenID Connect library instead.
-func (t *Token) IDTokenClaims(now time.Time) (*IDTokenClaims, error) {
+func DecodeIDToken(t *httpsession.Token, now time.Time) (*IDTokenClaims, error) {
 	if t == nil || t.IDToken == "" {
 		return nil, ErrNoIDToken
 	}
-	const maxJWT = 64 << 10
 	parts := strings.Split(t.IDToken, ".")
-	if len(t.IDToken) > maxJWT || len(parts) != 3 {
+	if len(t.IDToken) > jwtclaims.MaxLen || len(parts) != 3 {
 		return nil, errors.New("httpsession: id_token is not a JWT")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
@@ -70,7 +72,7 @@ func (t *Token) IDTokenClaims(now time.Time) (*IDTokenClaims, error) {
 		return nil, errors.New("httpsession: id_token payload is not a JSON object of claims")
 	}
 	claims := &IDTokenClaims{Issuer: c.Iss, Subject: c.Sub, Email: c.Email, Name: c.Name, Username: c.Username,
-		Expiry: unixClaim(c.Exp), IssuedAt: unixClaim(c.Iat)}
+		Expiry: jwtclaims.NumericDate(c.Exp), IssuedAt: jwtclaims.NumericDate(c.Iat)}
 	// aud is a string or an array of strings (RFC 7519 §4.1.3).
 	var one string
 	if json.Unmarshal(c.Aud, &one) == nil {
@@ -87,52 +89,4 @@ func (t *Token) IDTokenClaims(now time.Time) (*IDTokenClaims, error) {
 		return nil, ErrIDTokenExpired
 	}
 	return claims, nil
-}
-
-// jwtExpiry returns the "exp" claim of a JWT access token, decoded but not
-// verified (RFC 7519 §4.1.4). ok is false when s is not a JWT with a
-// usable exp.
-func jwtExpiry(s string) (exp time.Time, ok bool) {
-	exp, _, ok = jwtTimes(s)
-	return exp, ok
-}
-
-// jwtTimes returns the "exp" claim of a JWT access token and its "iat"
-// claim (RFC 7519 §4.1.6), zero when absent or unusable, decoded but not
-// verified. ok is false when s is not a JWT with a usable exp.
-func jwtTimes(s string) (exp, iat time.Time, ok bool) {
-	const maxJWT = 64 << 10
-	if len(s) > maxJWT {
-		return time.Time{}, time.Time{}, false
-	}
-	header, rest, ok1 := strings.Cut(s, ".")
-	payload, _, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || header == "" || payload == "" {
-		return time.Time{}, time.Time{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
-	if err != nil {
-		return time.Time{}, time.Time{}, false
-	}
-	var claims struct {
-		Exp json.Number `json:"exp"`
-		Iat json.Number `json:"iat"`
-	}
-	if json.Unmarshal(raw, &claims) != nil || claims.Exp == "" {
-		return time.Time{}, time.Time{}, false
-	}
-	if exp = unixClaim(claims.Exp); exp.IsZero() {
-		return time.Time{}, time.Time{}, false
-	}
-	return exp, unixClaim(claims.Iat), true
-}
-
-// unixClaim converts a NumericDate (RFC 7519 §2) to a time; zero if absent
-// or implausible.
-func unixClaim(n json.Number) time.Time {
-	f, err := n.Float64()
-	if err != nil || f <= 0 || f > 253402300799 {
-		return time.Time{}
-	}
-	return time.Unix(int64(f), 0).UTC()
 }

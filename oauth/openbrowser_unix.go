@@ -1,6 +1,6 @@
 //go:build unix
 
-package httpsession
+package oauth
 
 import (
 	"os/exec"

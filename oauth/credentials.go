@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"context"
@@ -7,19 +7,21 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/httpsession/httpsession"
+	"github.com/httpsession/httpsession/internal/redact"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// OAuth2Credentials obtains tokens from an OAuth 2.0 token endpoint (RFC
-// 6749) through golang.org/x/oauth2: the resource owner password
-// credentials grant (§4.3) when Username is set, the client credentials
-// grant (§4.4) otherwise, and the refresh_token grant (§6). Error responses
-// (§5.2) are returned as *OAuth2Error. Redirects are not followed.
+// Credentials obtains tokens from an OAuth 2.0 token endpoint (RFC 6749)
+// through golang.org/x/oauth2: the resource owner password credentials grant
+// (§4.3) when Username is set, the client credentials grant (§4.4) otherwise,
+// and the refresh_token grant (§6). Error responses (§5.2) are returned as
+// [*httpsession.OAuth2Error]. Redirects are not followed.
 //
-// Printing an OAuth2Credentials (fmt or slog) shows neither the client
+// Printing a Credentials (fmt or slog) shows neither the client
 // secret, the password, nor the user info, query or fragment of TokenURL.
-type OAuth2Credentials struct {
+type Credentials struct {
 	TokenURL     string
 	ClientID     string
 	ClientSecret string // "" for a public client
@@ -36,9 +38,9 @@ type OAuth2Credentials struct {
 	Params url.Values // extra parameters for login requests (audience, …); may be nil
 }
 
-// Login implements Authenticator.
-func (a *OAuth2Credentials) Login(ctx context.Context, hc *http.Client) (*Token, error) {
-	if _, err := parseEndpoint(a.TokenURL); err != nil {
+// Login implements [httpsession.Authenticator].
+func (a *Credentials) Login(ctx context.Context, hc *http.Client) (*httpsession.Token, error) {
+	if err := parseEndpoint(a.TokenURL); err != nil {
 		return nil, err
 	}
 	params := url.Values{}
@@ -60,17 +62,17 @@ func (a *OAuth2Credentials) Login(ctx context.Context, hc *http.Client) (*Token,
 	octx, ans := oauth2Context(ctx, hc)
 	ot, err := cc.Token(octx)
 	if err != nil {
-		return nil, oauth2Failure(ctx, redactURLString(a.TokenURL), err, ans, a.Password, a.ClientSecret)
+		return nil, oauth2Failure(ctx, redact.URLString(a.TokenURL), err, ans, a.Password, a.ClientSecret)
 	}
 	return fromOAuth2(ot), nil
 }
 
-// Refresh implements Authenticator with the refresh_token grant.
-func (a *OAuth2Credentials) Refresh(ctx context.Context, hc *http.Client, t *Token) (*Token, error) {
+// Refresh implements [httpsession.Authenticator] with the refresh_token grant.
+func (a *Credentials) Refresh(ctx context.Context, hc *http.Client, t *httpsession.Token) (*httpsession.Token, error) {
 	if t == nil || t.RefreshToken == "" {
-		return nil, ErrNoRefresh
+		return nil, httpsession.ErrNoRefresh
 	}
-	if _, err := parseEndpoint(a.TokenURL); err != nil {
+	if err := parseEndpoint(a.TokenURL); err != nil {
 		return nil, err
 	}
 	cfg := &oauth2.Config{
@@ -80,21 +82,21 @@ func (a *OAuth2Credentials) Refresh(ctx context.Context, hc *http.Client, t *Tok
 	return refreshOAuth2(ctx, hc, cfg, t, a.Password)
 }
 
-func (a OAuth2Credentials) String() string {
-	return fmt.Sprintf("OAuth2Credentials{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
-		redactURLString(a.TokenURL), a.ClientID, secretMark(a.ClientSecret), a.Username, secretMark(a.Password))
+func (a Credentials) String() string {
+	return fmt.Sprintf("Credentials{TokenURL: %s, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s}",
+		redact.URLString(a.TokenURL), a.ClientID, redact.Secret(a.ClientSecret), a.Username, redact.Secret(a.Password))
 }
 
 // Format implements fmt.Formatter without the secrets.
-func (a OAuth2Credentials) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+func (a Credentials) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, a.String(), "oauth."+a.String())
 }
 
 // LogValue implements slog.LogValuer without the secrets.
-func (a OAuth2Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token_url", redactURLString(a.TokenURL)), slog.String("client_id", a.ClientID),
-		slog.String("client_secret", secretMark(a.ClientSecret)), slog.String("username", a.Username),
-		slog.String("password", secretMark(a.Password)))
+func (a Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("token_url", redact.URLString(a.TokenURL)), slog.String("client_id", a.ClientID),
+		slog.String("client_secret", redact.Secret(a.ClientSecret)), slog.String("username", a.Username),
+		slog.String("password", redact.Secret(a.Password)))
 }
 
-var _ Authenticator = (*OAuth2Credentials)(nil)
+var _ httpsession.Authenticator = (*Credentials)(nil)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package httpsession
+package oauth
 
 import (
 	"context"

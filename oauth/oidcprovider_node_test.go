@@ -1,4 +1,4 @@
-package httpsession
+package oauth
 
 import (
 	"bytes"
@@ -11,14 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/httpsession/httpsession"
 	"github.com/httpsession/httpsession/internal/nodeservers"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
 )
 
@@ -58,55 +56,26 @@ func nodeOPConfig(issuer string, scopes ...string) *oauth2.Config {
 		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/auth", TokenURL: issuer + "/token"}}
 }
 
-// userAgent is the person at the browser: it signs in on the provider's
-// development login page as user and accepts the consent page, submitting
-// each page's first form, until the provider redirects to the loopback
-// callback.
+// userAgent is the person at the browser, signing in as user
+// (nodeservers.SignIn); it keeps the provider's cookies between logins.
 func userAgent(t *testing.T, user string) func(ctx context.Context, u string) error {
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
 	return func(ctx context.Context, u string) error {
 		go func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			for range 6 {
-				resp, err := hc.Do(req)
-				if err != nil {
-					return // the login is over (or failed): its listener is gone
-				}
-				page, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.Request.URL.Path == "/callback" {
-					return
-				}
-				form := firstForm(page, resp.Request.URL)
-				if form == nil {
-					t.Errorf("provider page %s without a form: %.300s", resp.Request.URL.Path, page)
-					return
-				}
-				form.set("login", user)
-				form.set("password", "any")
-				req, _ = http.NewRequestWithContext(ctx, http.MethodPost, form.action.String(), strings.NewReader(form.encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			// A request that fails ends it: the login is over (or
+			// failed), its listener gone.
+			var ue *url.Error
+			if err := nodeservers.SignIn(ctx, hc, u, user); err != nil && !errors.As(err, &ue) {
+				t.Error(err)
 			}
-			t.Errorf("the provider's pages did not end at the callback")
 		}()
 		return nil
 	}
 }
 
-func firstForm(page []byte, base *url.URL) *htmlForm {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		return nil
-	}
-	if n := findElement(doc, atom.Form); n != nil {
-		return readForm(n, base)
-	}
-	return nil
-}
-
-func nodeOPLogin(t *testing.T, issuer string, params url.Values, scopes ...string) (*Token, error) {
-	a := &OAuth2Browser{Config: nodeOPConfig(issuer, scopes...), AuthParams: params, Issuer: issuer,
+func nodeOPLogin(t *testing.T, issuer string, params url.Values, scopes ...string) (*httpsession.Token, error) {
+	a := &Browser{Config: nodeOPConfig(issuer, scopes...), AuthParams: params, Issuer: issuer,
 		OpenURL: userAgent(t, "alice"), Interactive: func() bool { return true }, Stderr: io.Discard}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -140,7 +109,7 @@ func TestNodeOPOfflineAccess(t *testing.T) {
 // RFC 9207: the provider sends iss; one that names another issuer fails.
 func TestNodeOPIssuerParameter(t *testing.T) {
 	issuer, _ := nodeOP(t)
-	a := &OAuth2Browser{Config: nodeOPConfig(issuer, "openid"), Issuer: issuer + "/other",
+	a := &Browser{Config: nodeOPConfig(issuer, "openid"), Issuer: issuer + "/other",
 		OpenURL: userAgent(t, "alice"), Interactive: func() bool { return true }, Stderr: io.Discard}
 	_, err := a.Login(t.Context(), nil)
 	if !errors.Is(err, ErrIssuerMismatch) {
@@ -158,9 +127,9 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "session.json")
-	open := func() *Client {
-		c, err := New(Options{SessionFile: file, AuthOrigins: []string{issuer},
-			Auth: &OAuth2Browser{Config: nodeOPConfig(issuer, "openid", "offline_access"), Interactive: func() bool { return false }}})
+	open := func() *httpsession.Client {
+		c, err := httpsession.New(httpsession.Options{SessionFile: file, AuthOrigins: []string{issuer},
+			Auth: &Browser{Config: nodeOPConfig(issuer, "openid", "offline_access"), Interactive: func() bool { return false }}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +141,7 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each process sees its access token refused (a 401) at once.
-	var clients []*Client
+	var clients []*httpsession.Client
 	for range 4 {
 		c := open()
 		c.Tokens().Invalidate(c.Tokens().Current())
@@ -214,7 +183,7 @@ func TestNodeOPRefreshRotation(t *testing.T) {
 	c.Tokens().Invalidate(c.Tokens().Current())
 	_, err = c.Tokens().Token(t.Context())
 	c.Close()
-	if !errors.Is(err, ErrLoginRequired) {
+	if !errors.Is(err, httpsession.ErrLoginRequired) {
 		t.Errorf("Token() after the grant was revoked: %v, want ErrLoginRequired", err)
 	}
 	raw, _ := os.ReadFile(file)
