@@ -8,11 +8,64 @@ import (
 	"unicode/utf8"
 )
 
-// The conversions between the jar's cookies and tombstones and the records
-// of the session file (sessionjson.go describes the format): what each key
+// The session file's format, and the conversions between the jar's
+// cookies and tombstones and the records of the file: what each key
 // holds, and what a record must hold to be read; and the parts of the
-// codec that name no JSON package: the document's escapes, its errors,
-// the strings it shares, the walk over an array of records.
+// codec that name no JSON package (sessionjson.go has the codec): the
+// document's escapes, its errors, the strings it shares, the walk over an
+// array of records.
+
+// The session file is one JSON document:
+//
+//	{"version":1,
+//	"token":{"access_token":"…","token_type":"Bearer","refresh_token":"…","expiry":"2026-01-02T15:04:05Z"},
+//	"token_updated":1767366245000,
+//	"cookies":[
+//	{"n":"sid","v":"…","d":"example.com","p":"/","f":"hso","ss":"lax","e":1767366245000,"c":1767366245000,"a":…,"u":…},
+//	…
+//	],
+//	"tombstones":[
+//	{"n":"old","d":"example.com","p":"/","f":"h","del":1767366245000,"until":1769958245000},
+//	…
+//	],
+//	"origins":[{"origin":"https://app.example.com","u":1767366245000,"state":{…}}, …]}
+//
+// "origins" is optional: see siteorigins.go.
+//
+// Cookies and tombstones are sorted by domain, path, name and host-only flag,
+// one per line, so that the same state always gives the same bytes. Cookie
+// records use one- and two-letter keys because there are thousands of them:
+//
+//	n   name                     v   value (omitted when empty)
+//	d   domain (no leading dot)  p   path
+//	f   flags, any of: h host-only, s Secure, o HttpOnly, p Partitioned (omitted when none)
+//	ss  SameSite: "default", "lax", "strict", "none" (omitted when unset)
+//	e   expiry (omitted for a session cookie)
+//	c   creation time            a   last access (omitted when equal to c)
+//	u   last update (omitted when equal to c)
+//	cn  nanoseconds of the creation time past c, 1–999999, written only
+//	    when another cookie has the same c (omitted when 0)
+//	nb, vb, pb   the name, value or path as base64 (RFC 4648 §4, padded),
+//	    only when it is not valid UTF-8
+//
+// JSON strings are Unicode, but a cookie's name, value and path are bytes
+// that need not be UTF-8 (a server may send Latin-1). Such a string is
+// written under n, v or p with each invalid byte as U+FFFD, for readers
+// that know no better, and exactly under nb, vb or pb, which a reader
+// prefers. Tombstones have nb and pb too.
+//
+// All times are Unix milliseconds; merging needs sub-second order between a
+// cookie's last update and a tombstone's deletion time. Cookies of equal
+// path length are sent in the order of their creation (RFC 6265 §5.4), and
+// a jar gives the cookies it creates distinct creation times, a nanosecond
+// apart when they are created at once; cn keeps that order where c alone
+// would not, among cookies created in the same millisecond. A file
+// without cn (or one that reads it as unknown) orders such cookies as the
+// file lists them. The token object uses
+// the JSON names of golang.org/x/oauth2's Token; token_updated records when
+// the token last changed (kept also after the token was cleared), so that
+// the newer token wins when two processes save.
+//
 
 // sharedMillis returns the creation times, in Unix milliseconds, that
 // more than one of cookies has and that need cn: those of a cookie
@@ -346,4 +399,20 @@ func (r *docReader) array(kind string, rec func(i int) error) error {
 	}
 	_, err := r.dec.ReadToken() // the ']'
 	return err
+}
+
+// smallInt returns the value of a JSON number of 1 to 18 digits and
+// nothing else, the form of every time in a session file, as ParseInt
+// would, without its general case; ok is false for any other number.
+func smallInt(num []byte) (v int64, ok bool) {
+	if len(num) == 0 || len(num) > 18 {
+		return 0, false
+	}
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
