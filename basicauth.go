@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // BasicAuth is an Authenticator for HTTP Basic authentication (RFC 7617):
@@ -43,15 +45,15 @@ func (a *BasicAuth) Refresh(ctx context.Context, hc *http.Client, _ *Token) (*To
 }
 
 func (a BasicAuth) String() string {
-	return fmt.Sprintf("BasicAuth{Username: %q, Password: %s}", a.Username, secretMark(a.Password))
+	return fmt.Sprintf("BasicAuth{Username: %q, Password: %s}", a.Username, redact.Secret(a.Password))
 }
 
 // Format implements fmt.Formatter without the password.
 func (a BasicAuth) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+	redact.Format(f, verb, a.String(), "httpsession."+a.String())
 }
 
 // LogValue implements slog.LogValuer without the password.
 func (a BasicAuth) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("username", a.Username), slog.String("password", secretMark(a.Password)))
+	return slog.GroupValue(slog.String("username", a.Username), slog.String("password", redact.Secret(a.Password)))
 }

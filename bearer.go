@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/redact"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -80,11 +81,11 @@ func (t Token) Type() string {
 // String returns a description of t without its secrets.
 func (t Token) String() string {
 	s := "Token{Type: " + t.Type() +
-		", AccessToken: " + secretMark(t.AccessToken) +
-		", RefreshToken: " + secretMark(t.RefreshToken) +
+		", AccessToken: " + redact.Secret(t.AccessToken) +
+		", RefreshToken: " + redact.Secret(t.RefreshToken) +
 		", Expiry: " + expiryString(t.Expiry)
 	if t.IDToken != "" {
-		s += ", IDToken: " + redacted
+		s += ", IDToken: " + redact.Mark
 	}
 	return s + "}"
 }
@@ -94,27 +95,27 @@ func (t Token) String() string {
 func (t Token) GoString() string {
 	id := ""
 	if t.IDToken != "" {
-		id = ", IDToken:" + strconv.Quote(redacted)
+		id = ", IDToken:" + strconv.Quote(redact.Mark)
 	}
 	return fmt.Sprintf("httpsession.Token{AccessToken:%q, TokenType:%q, RefreshToken:%q, Expiry:%q%s}",
-		secretMark(t.AccessToken), t.TokenType, secretMark(t.RefreshToken), expiryString(t.Expiry), id)
+		redact.Secret(t.AccessToken), t.TokenType, redact.Secret(t.RefreshToken), expiryString(t.Expiry), id)
 }
 
 // Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
 // %x, …) prints the redacted description and never the secrets.
-func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String(), t.GoString()) }
+func (t Token) Format(f fmt.State, verb rune) { redact.Format(f, verb, t.String(), t.GoString()) }
 
 // LogValue implements slog.LogValuer: the secrets are logged as
 // "[redacted]" (or "" when empty).
 func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("type", t.Type()),
-		slog.String("access_token", secretMark(t.AccessToken)),
-		slog.String("refresh_token", secretMark(t.RefreshToken)),
+		slog.String("access_token", redact.Secret(t.AccessToken)),
+		slog.String("refresh_token", redact.Secret(t.RefreshToken)),
 		slog.String("expiry", expiryString(t.Expiry)),
 	}
 	if t.IDToken != "" {
-		attrs = append(attrs, slog.String("id_token", redacted))
+		attrs = append(attrs, slog.String("id_token", redact.Mark))
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -140,4 +141,13 @@ func tokenEqual(a, b *Token) bool {
 	}
 	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
 		a.RefreshToken == b.RefreshToken && a.Expiry.Equal(b.Expiry) && a.IDToken == b.IDToken
+}
+
+// expiryString renders an expiry time for a redacted description and the
+// logs.
+func expiryString(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.Format(time.RFC3339)
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/redact"
 	"github.com/spf13/afero"
 )
 
@@ -412,7 +413,7 @@ func (c *Client) where() string {
 // %#v), so that no verb prints cookies, tokens or credentials.
 func (c *Client) Format(f fmt.State, verb rune) {
 	s := c.String()
-	formatRedacted(f, verb, s, "&httpsession."+s)
+	redact.Format(f, verb, s, "&httpsession."+s)
 }
 
 // LogValue describes c for log/slog without its secrets.

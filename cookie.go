@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/redact"
 	"github.com/httpsession/httpsession/internal/termtext"
 )
 
@@ -107,7 +108,7 @@ func (c Cookie) String() string {
 // %#v), so that no verb prints the Value.
 func (c Cookie) Format(f fmt.State, verb rune) {
 	s := c.String()
-	formatRedacted(f, verb, s, "httpsession.Cookie("+s+")")
+	redact.Format(f, verb, s, "httpsession.Cookie("+s+")")
 }
 
 // LogValue describes c without its Value for log/slog.

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // CSRF says how a site wants its CSRF token sent back on the requests that
@@ -76,7 +78,7 @@ func newCSRF(c *CSRF) (*csrfState, error) {
 	case "spring":
 		s.cookie, s.meta, s.header, s.headerMeta = "", "_csrf", "X-CSRF-TOKEN", "_csrf_header"
 	default:
-		return nil, errBadCSRF(fmt.Sprintf("unknown convention %q: want django, angular, laravel, rails or spring", clean(c.Convention, 32)))
+		return nil, errBadCSRF(fmt.Sprintf("unknown convention %q: want django, angular, laravel, rails or spring", redact.Clean(c.Convention, 32)))
 	}
 	if !validHeaderName(s.header) {
 		return nil, errBadCSRF("Header is not a header name")

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // FormLogin logs in the way a browser does, for sites that keep the session
@@ -193,7 +195,7 @@ func (a *FormLogin) Login(ctx context.Context, hc *http.Client) (*Token, error) 
 		return nil, err
 	}
 	if reason := a.check(hc, req.URL, resp); reason != "" {
-		return nil, &AuthError{Endpoint: redactURL(req.URL), Status: resp.StatusCode, Reason: "login not accepted: " + reason}
+		return nil, &AuthError{Endpoint: redact.URL(req.URL), Status: resp.StatusCode, Reason: "login not accepted: " + reason}
 	}
 	return &Token{}, nil
 }
@@ -203,7 +205,7 @@ func (a *FormLogin) Login(ctx context.Context, hc *http.Client) (*Token, error) 
 func (a *FormLogin) getPage(ctx context.Context, hc *http.Client, page *url.URL) (*url.URL, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page.String(), nil)
 	if err != nil {
-		return nil, nil, &AuthError{Endpoint: redactURL(page), Reason: "cannot build the request"}
+		return nil, nil, &AuthError{Endpoint: redact.URL(page), Reason: "cannot build the request"}
 	}
 	a.setHeader(req)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
@@ -212,7 +214,7 @@ func (a *FormLogin) getPage(ctx context.Context, hc *http.Client, page *url.URL)
 		return nil, nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, nil, &AuthError{Endpoint: redactURL(page), Status: resp.StatusCode, Reason: "unexpected status for the login page"}
+		return nil, nil, &AuthError{Endpoint: redact.URL(page), Status: resp.StatusCode, Reason: "unexpected status for the login page"}
 	}
 	landed := page
 	if resp.Request != nil && resp.Request.URL != nil {
@@ -231,16 +233,16 @@ func (a *FormLogin) fill(landed *url.URL, data []byte) (*htmlForm, error) {
 		if a.CSRFField != "" {
 			v, ok := inputValue(data, a.CSRFField)
 			if !ok {
-				return nil, &AuthError{Endpoint: redactURL(landed), Status: http.StatusOK,
-					Reason: "no input " + strconv.Quote(clean(a.CSRFField, 64)) + " on the login page"}
+				return nil, &AuthError{Endpoint: redact.URL(landed), Status: http.StatusOK,
+					Reason: "no input " + strconv.Quote(redact.Clean(a.CSRFField, 64)) + " on the login page"}
 			}
 			form.set(a.CSRFField, v)
 		}
 	} else {
 		user, pass = cmp.Or(a.UsernameField, form.user, "username"), cmp.Or(a.PasswordField, form.password)
 		if a.CSRFField != "" && !slices.ContainsFunc(form.entries, func(e formEntry) bool { return e.name == a.CSRFField }) {
-			return nil, &AuthError{Endpoint: redactURL(landed), Status: http.StatusOK,
-				Reason: "no input " + strconv.Quote(clean(a.CSRFField, 64)) + " in the login form"}
+			return nil, &AuthError{Endpoint: redact.URL(landed), Status: http.StatusOK,
+				Reason: "no input " + strconv.Quote(redact.Clean(a.CSRFField, 64)) + " in the login form"}
 		}
 	}
 	if a.Username != "" {
@@ -273,8 +275,8 @@ func (a *FormLogin) submission(ctx context.Context, form *htmlForm, page *url.UR
 		}
 		target, method = u, http.MethodPost
 	} else if !sameOrigin(target, page) || (target.Scheme != "http" && target.Scheme != "https") {
-		return nil, &AuthError{Endpoint: redactURL(page), Status: http.StatusOK,
-			Reason: "the login form posts to another origin (" + clean(target.Host, 100) + "): set PostURL to send the password there"}
+		return nil, &AuthError{Endpoint: redact.URL(page), Status: http.StatusOK,
+			Reason: "the login form posts to another origin (" + redact.Clean(target.Host, 100) + "): set PostURL to send the password there"}
 	}
 	var req *http.Request
 	var err error
@@ -285,7 +287,7 @@ func (a *FormLogin) submission(ctx context.Context, form *htmlForm, page *url.UR
 	} else {
 		ct, body, berr := form.body()
 		if berr != nil {
-			return nil, &AuthError{Endpoint: redactURL(target), Reason: "cannot encode the form"}
+			return nil, &AuthError{Endpoint: redact.URL(target), Reason: "cannot encode the form"}
 		}
 		req, err = http.NewRequestWithContext(ctx, method, target.String(), bytes.NewReader(body))
 		if err == nil {
@@ -293,11 +295,11 @@ func (a *FormLogin) submission(ctx context.Context, form *htmlForm, page *url.UR
 		}
 	}
 	if err != nil {
-		return nil, &AuthError{Endpoint: redactURL(target), Reason: "cannot build the request"}
+		return nil, &AuthError{Endpoint: redact.URL(target), Reason: "cannot build the request"}
 	}
 	a.setHeader(req)
 	if req.Header.Get("Referer") == "" {
-		req.Header.Set("Referer", redactURL(page))
+		req.Header.Set("Referer", redact.URL(page))
 	}
 	if req.Header.Get("Origin") == "" {
 		req.Header.Set("Origin", page.Scheme+"://"+page.Host)
@@ -357,7 +359,7 @@ func (a *FormLogin) loginError(u *url.URL, status int, page []byte, csrf bool) e
 	if msg == "" && csrf && !bytes.Contains(page, []byte("<")) {
 		msg = strings.Join(strings.Fields(string(page)), " ") // a plain-text refusal
 	}
-	return &FormLoginError{Path: clean(u.EscapedPath(), 200), Status: status, Message: clean(msg, 200, secrets...), CSRF: csrf}
+	return &FormLoginError{Path: redact.Clean(u.EscapedPath(), 200), Status: status, Message: redact.Clean(msg, 200, secrets...), CSRF: csrf}
 }
 
 // speaksOfCSRF reports whether an answer is a CSRF refusal: a 403, or the
@@ -402,7 +404,7 @@ func (a *FormLogin) check(hc *http.Client, target *url.URL, resp *http.Response)
 		return "unexpected status"
 	}
 	if a.SuccessCookie != "" && !a.hasCookie(hc, target, resp, a.SuccessCookie) {
-		return "cookie " + strconv.Quote(clean(a.SuccessCookie, 64)) + " not set"
+		return "cookie " + strconv.Quote(redact.Clean(a.SuccessCookie, 64)) + " not set"
 	}
 	if a.SuccessRedirect != "" {
 		want, err := target.Parse(a.SuccessRedirect)
@@ -468,12 +470,12 @@ func (a FormLogin) String() string {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("FormLogin{LoginURL: %s, PostURL: %s, Username: %q, Fields: %s}",
-		redactURLString(a.LoginURL), redactURLString(a.PostURL), a.Username, strings.Join(names, ","))
+		redact.URLString(a.LoginURL), redact.URLString(a.PostURL), a.Username, strings.Join(names, ","))
 }
 
 // Format implements fmt.Formatter without the field values.
 func (a FormLogin) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+	redact.Format(f, verb, a.String(), "httpsession."+a.String())
 }
 
 // LogValue implements slog.LogValuer without the field values: the URLs
@@ -484,8 +486,8 @@ func (a FormLogin) LogValue() slog.Value {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)),
-		slog.String("post_url", redactURLString(a.PostURL)), slog.String("username", a.Username), slog.Any("fields", names))
+	return slog.GroupValue(slog.String("login_url", redact.URLString(a.LoginURL)),
+		slog.String("post_url", redact.URLString(a.PostURL)), slog.String("username", a.Username), slog.Any("fields", names))
 }
 
 var _ Authenticator = (*FormLogin)(nil)

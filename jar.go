@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/redact"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -430,7 +431,7 @@ func (j *Jar) String() string {
 // %#v): the fields hold cookie values and the last Set-Cookie line.
 func (j *Jar) Format(f fmt.State, verb rune) {
 	s := j.String()
-	formatRedacted(f, verb, s, "&httpsession."+s)
+	redact.Format(f, verb, s, "&httpsession."+s)
 }
 
 // LogValue describes j for log/slog without its cookies.

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/httpsession/httpsession/internal/authresp"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // JSONLogin logs in by POSTing {"username": …, "password": …} as JSON to
@@ -92,7 +95,7 @@ func (a *JSONLogin) Login(ctx context.Context, hc *http.Client) (*Token, error) 
 		return nil, err
 	}
 	if a.Password == "" {
-		return nil, &AuthError{Endpoint: redactURL(u), Reason: "empty password", Hint: "nothing was sent"}
+		return nil, &AuthError{Endpoint: redact.URL(u), Reason: "empty password", Hint: "nothing was sent"}
 	}
 	body := make(map[string]any, len(a.Extra)+2)
 	for k, v := range a.Extra {
@@ -135,7 +138,7 @@ func (a *JSONLogin) refreshCookie() string { return cmp.Or(a.RefreshCookie, "ref
 // branches are the answers a login endpoint gives (a rejection, a wrong
 // status, HTML, a body without the token), each with its own error.
 func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body map[string]any, h http.Header, refresh bool) (*Token, error) {
-	endpoint := redactURL(u)
+	endpoint := redact.URL(u)
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return nil, &AuthError{Endpoint: endpoint, Reason: "cannot encode the request"}
@@ -168,7 +171,7 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body 
 	case code < 200 || code > 299:
 		return nil, &AuthError{Endpoint: endpoint, Status: code, Reason: "unexpected status"}
 	}
-	m, reason := decodeObject(data)
+	m, reason := authresp.DecodeObject(data)
 	if reason != "" {
 		return nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: reason}
 	}
@@ -189,25 +192,25 @@ func (a *JSONLogin) post(ctx context.Context, hc *http.Client, u *url.URL, body 
 		}
 	}
 	if v, ok := lookup(m, cmp.Or(a.ExpiresInField, "expires_in")); ok {
-		t.ExpiresIn = lifetime(v)
+		t.ExpiresIn = authresp.Lifetime(v)
 	}
 	return t, nil
 }
 
 func (a JSONLogin) String() string {
 	return fmt.Sprintf("JSONLogin{LoginURL: %s, RefreshURL: %s, Username: %q, Password: %s}",
-		redactURLString(a.LoginURL), redactURLString(a.RefreshURL), a.Username, secretMark(a.Password))
+		redact.URLString(a.LoginURL), redact.URLString(a.RefreshURL), a.Username, redact.Secret(a.Password))
 }
 
 // Format implements fmt.Formatter without the password.
 func (a JSONLogin) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, a.String(), "httpsession."+a.String())
+	redact.Format(f, verb, a.String(), "httpsession."+a.String())
 }
 
 // LogValue implements slog.LogValuer without the password.
 func (a JSONLogin) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("login_url", redactURLString(a.LoginURL)), slog.String("username", a.Username),
-		slog.String("password", secretMark(a.Password)))
+	return slog.GroupValue(slog.String("login_url", redact.URLString(a.LoginURL)), slog.String("username", a.Username),
+		slog.String("password", redact.Secret(a.Password)))
 }
 
 var _ Authenticator = (*JSONLogin)(nil)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // A listener is what the transport learns from the servers it talks to and
@@ -146,7 +148,7 @@ func (l *listener) paceWait(p *RetryPolicy, req *http.Request, n int, waited boo
 	if l.log != nil && l.log.Enabled(ctx, slog.LevelDebug) {
 		l.log.LogAttrs(ctx, slog.LevelDebug, "httpsession: pacing",
 			slog.String("method", req.Method),
-			slog.String("url", redactURL(req.URL)),
+			slog.String("url", redact.URL(req.URL)),
 			slog.Int("attempt", n),
 			slog.Duration("wait", wait),
 			slog.String("source", source))

@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	"github.com/httpsession/httpsession/internal/authresp"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // The request of a JSON or form login and the reading of its answer:
 // a bounded body, no credentials sent across a redirect, and values picked
 // from a JSON object by path.
-
-// maxAuthBody is the most read from any login, refresh or token endpoint.
-const maxAuthBody = authresp.MaxBody
 
 // parseEndpoint checks that raw is an absolute http(s) URL.
 func parseEndpoint(raw string) (*url.URL, error) {
@@ -26,7 +24,7 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// exchange sends req with hc and reads at most maxAuthBody of the answer.
+// exchange sends req with hc and reads at most authresp.MaxBody of the answer.
 // Unless follow is set, redirects are not followed: a request carrying
 // credentials goes only to the URL the user configured.
 func exchange(hc *http.Client, req *http.Request, follow bool) (*http.Response, []byte, error) {
@@ -38,7 +36,7 @@ func exchange(hc *http.Client, req *http.Request, follow bool) (*http.Response, 
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		hc = &c
 	}
-	endpoint := redactURL(req.URL)
+	endpoint := redact.URL(req.URL)
 	resp, err := hc.Do(req)
 	if err != nil {
 		// *url.Error would print the full URL; keep only its cause.
@@ -49,18 +47,15 @@ func exchange(hc *http.Client, req *http.Request, follow bool) (*http.Response, 
 		return nil, nil, &AuthError{Endpoint: endpoint, Reason: "request failed", Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, authresp.MaxBody+1))
 	if err != nil {
 		return nil, nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "truncated response", Err: err}
 	}
-	if len(body) > maxAuthBody {
+	if len(body) > authresp.MaxBody {
 		return nil, nil, &AuthError{Endpoint: endpoint, Status: resp.StatusCode, Reason: "response larger than 1 MiB"}
 	}
 	return resp, body, nil
 }
-
-// decodeObject decodes a JSON object, describing what is wrong otherwise.
-func decodeObject(body []byte) (map[string]any, string) { return authresp.DecodeObject(body) }
 
 // lookup finds a dotted path ("data.token") in a decoded JSON object.
 func lookup(m map[string]any, path string) (any, bool) {
@@ -82,10 +77,6 @@ func lookupString(m map[string]any, path string) string {
 	s, _ := v.(string)
 	return s
 }
-
-// lifetime reads an expires_in value (a number or a numeric string of
-// seconds) as whole seconds; zero if absent or implausible.
-func lifetime(v any) int64 { return authresp.Lifetime(v) }
 
 // lastField is the last element of a dotted path.
 func lastField(path string) string {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // An authOrigin is a scheme, host and port that may receive the bearer
@@ -43,7 +44,7 @@ func parseOrigin(s string, allowInsecure bool) (authOrigin, error) {
 type originError struct{ s, reason string }
 
 func (e *originError) Error() string {
-	return "httpsession: bad auth origin " + redactURLString(e.s) + ": " + e.reason
+	return "httpsession: bad auth origin " + redact.URLString(e.s) + ": " + e.reason
 }
 
 func (e *originError) Is(target error) bool { return target == ErrBadOrigin }
@@ -98,7 +99,7 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 	}
 	prev := via[len(via)-1].URL
 	if !sameOrigin(prev, req.URL) {
-		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redactURL(req.URL))
+		return fmt.Errorf("httpsession: authentication redirect to another origin %s refused", redact.URL(req.URL))
 	}
 	return nil
 }

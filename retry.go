@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/httpsession/httpsession/internal/redact"
 	"golang.org/x/time/rate"
 )
 
@@ -632,7 +633,7 @@ func (p *RetryPolicy) logf(ctx context.Context, log *slog.Logger, msg string, re
 	}
 	log.LogAttrs(ctx, slog.LevelDebug, msg,
 		slog.String("method", req.Method),
-		slog.String("url", redactURL(req.URL)),
+		slog.String("url", redact.URL(req.URL)),
 		slog.Int("status", status),
 		slog.Int("attempt", attempt),
 		slog.Duration("wait", wait))

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // retryStart is the time a synctest bubble starts at, midnight UTC at the
@@ -1310,8 +1311,8 @@ func TestRedactURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := redactURL(u.URL); got != tt.want {
-			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := redact.URL(u.URL); got != tt.want {
+			t.Errorf("redact.URL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/httpsession/httpsession/internal/jwtclaims"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // TokenOptions configures a TokenManager. The zero value (or nil) is good
@@ -225,7 +226,7 @@ func (m *TokenManager) String() string {
 // for %#v), so that no verb prints the Authenticator's credentials.
 func (m *TokenManager) Format(f fmt.State, verb rune) {
 	s := m.String()
-	formatRedacted(f, verb, s, "&httpsession."+s)
+	redact.Format(f, verb, s, "&httpsession."+s)
 }
 
 // LogValue describes m for log/slog without its secrets.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/httpsession/httpsession/internal/origin"
+	"github.com/httpsession/httpsession/internal/redact"
 )
 
 // transport is the session's http.RoundTripper. The whole session lives
@@ -118,7 +119,7 @@ func (t *transport) attempt(req *http.Request) (*http.Response, error) {
 	}
 	if t.log != nil {
 		t.log.Debug("httpsession: token rejected, replaying with a fresh one",
-			"method", req.Method, "url", redactURL(req.URL))
+			"method", req.Method, "url", redact.URL(req.URL))
 	}
 	drainAndClose(resp.Body)
 	resp, _, err = t.send(replay)
