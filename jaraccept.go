@@ -164,32 +164,9 @@ func (j *Jar) store(o *source, rc *rawCookie, now time.Time) bool {
 
 	var e *entry
 	if old >= 0 {
-		e = newEntry(rc, path, expires, nowNS)
+		e = j.storeOver(g, old, rc, path, hostOnly, expires, nowNS)
 	} else {
-		e = newEntry(rc, path, expires, j.creationTime(nowNS))
-	}
-	e.hostOnly = hostOnly
-	switch {
-	case old >= 0:
-		e.domain = g.entries[old].domain
-	case o.owned && domain == o.host:
-		e.domain = o.host
-	case o.owned && domain == o.key:
-		e.domain = o.key
-	default:
-		e.domain = sharedDomain(g, domain)
-	}
-	if old >= 0 {
-		// The creation-time of the old cookie is kept (§5.7),
-		// so its place in retrieval order is too.
-		prev := g.entries[old]
-		e.created, e.seq = prev.created, prev.seq
-		g.setAt(old, e)
-		g.noteExpiry(e.expires)
-	} else {
-		e.seq = j.seq
-		j.seq++
-		g = j.add(o.key, e)
+		e, g = j.storeNew(o, g, rc, domain, path, hostOnly, expires, nowNS)
 	}
 	if len(j.tombs) > 0 {
 		delete(j.tombs, e.id())
@@ -197,6 +174,40 @@ func (j *Jar) store(o *source, rc *rawCookie, now time.Time) bool {
 	j.enforceLimits(o.key, g, nowNS)
 	j.hgen.Add(1)
 	return true
+}
+
+// storeOver puts a cookie from rc in place of entry old of g, which has
+// the same identity (§5.7): the old cookie's domain spelling and its
+// creation-time, hence its place in retrieval order, are kept. j.mu must
+// be held.
+func (j *Jar) storeOver(g *group, old int, rc *rawCookie, path string, hostOnly bool, expires, nowNS int64) *entry {
+	e := newEntry(rc, path, expires, nowNS)
+	e.hostOnly = hostOnly
+	prev := g.entries[old]
+	e.domain = prev.domain
+	e.created, e.seq = prev.created, prev.seq
+	g.setAt(old, e)
+	g.noteExpiry(e.expires)
+	return e
+}
+
+// storeNew adds a cookie from rc, new to group g of o.key (nil for none
+// yet), and returns it with the group that now holds it. j.mu must be
+// held.
+func (j *Jar) storeNew(o *source, g *group, rc *rawCookie, domain, path string, hostOnly bool, expires, nowNS int64) (*entry, *group) {
+	e := newEntry(rc, path, expires, j.creationTime(nowNS))
+	e.hostOnly = hostOnly
+	switch {
+	case o.owned && domain == o.host:
+		e.domain = o.host
+	case o.owned && domain == o.key:
+		e.domain = o.key
+	default:
+		e.domain = sharedDomain(g, domain)
+	}
+	e.seq = j.seq
+	j.seq++
+	return e, j.add(o.key, e)
 }
 
 // cookieExpiry applies §5.6.1, §5.6.2 and §5.7 to rc: Max-Age wins over
