@@ -172,10 +172,27 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 	// path.
 	c.anyPath = groups == 1
 	// The cookies to send, in order: collected on the stack for the usual
-	// few, so the loop below doesn't test each one again; past that, the
-	// loop tests them itself rather than allocate.
+	// few, so that writeHeader doesn't test each one again; past that,
+	// writeHeader tests them itself rather than allocate.
 	var small [16]*entry
-	send := small[:0]
+	send, size := c.pick(entries, n, t, nowNS, small[:0])
+	if size == 0 {
+		return c
+	}
+	if n > len(small) {
+		send = entries
+	}
+	c.value = []string{writeHeader(send, n > len(small), t, nowNS, size)}[:1:1]
+	return c
+}
+
+// pick goes through entries, the candidates for t, and returns the
+// cookies to send appended to send (none when there are more than
+// cap(send) candidates, n), with the length of the header they make. It
+// narrows c's validity to their expiry and its reuse to t's path when one
+// of them has another path. Everything it reads is in the arguments:
+// buildHeader's stack array stays on the stack.
+func (c *cachedHeader) pick(entries []*entry, n int, t *target, nowNS int64, send []*entry) ([]*entry, int) {
 	size := 0
 	for _, e := range entries {
 		if !e.sendToAnyPath(t, nowNS) {
@@ -189,7 +206,7 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 		if e.expires != 0 {
 			c.until = min(c.until, e.expires)
 		}
-		if n <= len(small) {
+		if n <= cap(send) {
 			send = append(send, e)
 		}
 		if size > 0 {
@@ -200,16 +217,17 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 		}
 		size += len(e.value)
 	}
-	if size == 0 {
-		return c
-	}
-	if n > len(small) {
-		send = entries
-	}
+	return send, size
+}
+
+// writeHeader writes the Cookie header value of size bytes made of send,
+// or of those of send that go to t when filter is set, and refreshes their
+// last access.
+func writeHeader(send []*entry, filter bool, t *target, nowNS int64, size int) string {
 	var b strings.Builder
 	b.Grow(size)
 	for _, e := range send {
-		if n > len(small) && !e.sendTo(t, nowNS) {
+		if filter && !e.sendTo(t, nowNS) {
 			continue
 		}
 		e.touch(nowNS)
@@ -223,8 +241,7 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 		}
 		b.WriteString(e.value)
 	}
-	c.value = []string{b.String()}[:1:1]
-	return c
+	return b.String()
 }
 
 // sendTo reports whether e goes with a request to t at now
