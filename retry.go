@@ -465,32 +465,11 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		if n >= maxAttempts {
 			return resp, err
 		}
-		now, status := time.Now(), statusOf(resp)
-		wait, source, asked, ok := p.nextWait(n, resp, now)
+		next, wait, source, token, ok := p.nextTry(req, log, l, start, n, resp)
 		if !ok {
-			p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, wait)
 			return resp, err
 		}
-		// The replay takes a rate limit token like any try; reserving it
-		// now folds its delay into this wait, so that a wait refused below
-		// still leaves the caller the last response.
-		var token *rate.Reservation
-		if p.RateLimit > 0 {
-			token = p.reserve(req.URL.Host, now)
-			wait = max(wait, token.DelayFrom(now))
-		}
-		next, ok := p.retryAllowed(req, start, now, wait)
-		if ok && !l.mayRetry(req, status, asked) {
-			p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
-			closeRequestBody(next)
-			ok = false
-		}
-		if !ok {
-			if token != nil {
-				token.CancelAt(now)
-			}
-			return resp, err
-		}
+		status := statusOf(resp)
 		if p.OnRetry != nil {
 			p.OnRetry(RetryEvent{Method: req.Method, URL: req.URL, StatusCode: status, Err: err, Attempt: n, Wait: wait, Source: source})
 		}
@@ -512,6 +491,42 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 		// for the hold again.
 		resp, err = l.try(p, next, n+1, source == "Retry-After", attempt)
 	}
+}
+
+// nextTry decides on try n+1 after the outcome resp of try n (nil after
+// an error): how long to wait and why, within the cap on Retry-After, the
+// time budget, the context deadline and l's retry budget, and the request
+// to send, rewound. A rate limit token taken for it is returned, to be
+// given back should the wait not be made. ok is false for no retry, with
+// no token held.
+func (p *RetryPolicy) nextTry(req *http.Request, log *slog.Logger, l *listener, start time.Time, n int, resp *http.Response) (next *http.Request, wait time.Duration, source string, token *rate.Reservation, ok bool) {
+	ctx := req.Context()
+	now, status := time.Now(), statusOf(resp)
+	wait, source, asked, ok := p.nextWait(n, resp, now)
+	if !ok {
+		p.logf(ctx, log, "httpsession: Retry-After above cap, not retrying", req, status, n, wait)
+		return nil, 0, "", nil, false
+	}
+	// The replay takes a rate limit token like any try; reserving it
+	// now folds its delay into this wait, so that a wait refused below
+	// still leaves the caller the last response.
+	if p.RateLimit > 0 {
+		token = p.reserve(req.URL.Host, now)
+		wait = max(wait, token.DelayFrom(now))
+	}
+	next, ok = p.retryAllowed(req, start, now, wait)
+	if ok && !l.mayRetry(req, status, asked) {
+		p.logf(ctx, log, "httpsession: retry budget spent, not retrying", req, status, n, 0)
+		closeRequestBody(next)
+		ok = false
+	}
+	if !ok {
+		if token != nil {
+			token.CancelAt(now)
+		}
+		return nil, 0, "", nil, false
+	}
+	return next, wait, source, token, true
 }
 
 // statusOf is resp's status, 0 for none.
