@@ -457,64 +457,21 @@ func panicError(r any) error {
 // against the shared store: another process may have rotated the token a
 // moment ago.
 func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState, error) {
-	var (
-		t   *Token
-		err error
-	)
+	var t *Token
 	if old != nil && old.tok.RefreshToken != "" {
-		cp := old.tok
-		t, err = m.auth.Refresh(ctx, m.hc, &cp)
-		switch {
-		case err == nil && t == nil:
-			m.log.Warn("httpsession: refresh returned no token; logging in")
-		case err != nil && errors.Is(err, ErrNoRefresh):
-			t = nil
-		case err != nil && unreachable(err):
-			// The provider is down, not refusing: the refresh token may
-			// still be good, and a login would fail the same way.
-			return nil, err
-		case err != nil:
-			if m.shared != nil {
-				if s, adopted := m.newer(old); adopted {
-					return s, nil
-				}
-			}
-			if rejectedGrant(err) {
-				m.forgetRefreshToken(old)
-			}
-			m.log.Warn("httpsession: refresh failed; logging in", "error", err)
-			t = nil
-		case !headerSafe(t):
-			m.log.Warn("httpsession: refresh returned a token no header can carry; logging in")
-			t = nil
-		default:
-			t2 := *t
-			// RFC 6749 §6: without a new refresh token the old one stays.
-			if t2.RefreshToken == "" {
-				t2.RefreshToken = old.tok.RefreshToken
-			}
-			t = &t2
-			m.log.Debug("httpsession: token refreshed", "expiry", expiryString(t.Expiry))
+		var (
+			adopted *tokenState
+			err     error
+		)
+		if t, adopted, err = m.refresh(ctx, old); err != nil || adopted != nil {
+			return adopted, err
 		}
 	}
 	if t == nil {
-		t, err = m.auth.Login(ctx, m.hc)
-		if err != nil {
-			var ae *AuthError
-			var oe *OAuth2Error
-			var fe *FlowError
-			if errors.As(err, &ae) || errors.As(err, &oe) || errors.As(err, &fe) {
-				return nil, err // names its endpoint or flow already
-			}
-			return nil, fmt.Errorf("httpsession: login: %w", err)
+		var err error
+		if t, err = m.login(ctx); err != nil {
+			return nil, err
 		}
-		if t == nil {
-			return nil, errNoToken
-		}
-		if !headerSafe(t) {
-			return nil, errTokenUnsendable
-		}
-		m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
 	}
 	s := m.newState(*t, m.now())
 	if m.onChange != nil {
@@ -524,6 +481,71 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 		}
 	}
 	return s, nil
+}
+
+// refresh presents old's refresh token. It returns the new token, or nil
+// when a login is to replace the refresh; or the state another process
+// stored after the server rejected the refresh (adopted); or the error
+// that ends obtain: a provider out of reach.
+func (m *TokenManager) refresh(ctx context.Context, old *tokenState) (t *Token, adopted *tokenState, err error) {
+	cp := old.tok
+	t, err = m.auth.Refresh(ctx, m.hc, &cp)
+	switch {
+	case err == nil && t == nil:
+		m.log.Warn("httpsession: refresh returned no token; logging in")
+	case err != nil && errors.Is(err, ErrNoRefresh):
+		return nil, nil, nil
+	case err != nil && unreachable(err):
+		// The provider is down, not refusing: the refresh token may
+		// still be good, and a login would fail the same way.
+		return nil, nil, err
+	case err != nil:
+		if m.shared != nil {
+			if s, ok := m.newer(old); ok {
+				return nil, s, nil
+			}
+		}
+		if rejectedGrant(err) {
+			m.forgetRefreshToken(old)
+		}
+		m.log.Warn("httpsession: refresh failed; logging in", "error", err)
+		return nil, nil, nil
+	case !headerSafe(t):
+		m.log.Warn("httpsession: refresh returned a token no header can carry; logging in")
+		return nil, nil, nil
+	default:
+		t2 := *t
+		// RFC 6749 §6: without a new refresh token the old one stays.
+		if t2.RefreshToken == "" {
+			t2.RefreshToken = old.tok.RefreshToken
+		}
+		t = &t2
+		m.log.Debug("httpsession: token refreshed", "expiry", expiryString(t.Expiry))
+	}
+	return t, nil, nil
+}
+
+// login logs in with the Authenticator and returns a token a header can
+// carry, or the error that ends obtain.
+func (m *TokenManager) login(ctx context.Context) (*Token, error) {
+	t, err := m.auth.Login(ctx, m.hc)
+	if err != nil {
+		var ae *AuthError
+		var oe *OAuth2Error
+		var fe *FlowError
+		if errors.As(err, &ae) || errors.As(err, &oe) || errors.As(err, &fe) {
+			return nil, err // names its endpoint or flow already
+		}
+		return nil, fmt.Errorf("httpsession: login: %w", err)
+	}
+	if t == nil {
+		return nil, errNoToken
+	}
+	if !headerSafe(t) {
+		return nil, errTokenUnsendable
+	}
+	m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
+	return t, nil
 }
 
 // errTokenUnsendable reports a login that returned a token an
