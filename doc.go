@@ -48,7 +48,8 @@
 //	      ├ decodeSession               sessionjson.go: the stored document
 //	      ├ Jar.merge                   jarmerge.go: newer change wins, tombstones keep deletions
 //	      ├ Jar.mergeOrigins            siteorigins.go: storageState origins, the newer wins
-//	      ├ Jar.snapshot                jarmerge.go: cookies and tombstones to write
+//	      ├ Jar.snapshot                jarmerge.go: cookies and tombstones to write,
+//	      │                             chosen by session.fillFromJar (persist.go)
 //	      └ sessionDoc.encode           sessionjson.go: the same state gives the same bytes
 //
 // A new or refreshed token goes to session.persist at once, changed

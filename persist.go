@@ -403,16 +403,7 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 		now := s.jar.now()
 		out := &sessionDoc{}
 		out.token, out.tokenUpdated = newerToken(disk, ours, haveToken, changed, oursAt, syncedAt, now)
-		gen = s.jar.generation()
-		cookies, tombs := s.jar.snapshot()
-		out.cookies = cookies[:0]
-		for _, c := range cookies {
-			if s.writes(&c, onDisk, now) {
-				out.cookies = append(out.cookies, c)
-			}
-		}
-		out.tombs = tombs
-		out.origins = s.jar.origins.snapshot()
+		gen = s.fillFromJar(out, onDisk, now)
 		// Room for a quarter more than last time: the encoder grows a
 		// buffer that has less than a quarter of its length to spare.
 		data := out.encode(make([]byte, 0, hint+hint/4+4096))
@@ -426,6 +417,32 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 	if err != nil {
 		return err
 	}
+	s.saved(gen, hash, size, written, stored, ours, adopt)
+	return nil
+}
+
+// fillFromJar puts in out the jar's cookies that are to be written (see
+// writes; onDisk are those the store held), its tombstones and its
+// origins, and returns the jar generation they are at least as new as.
+func (s *session) fillFromJar(out *sessionDoc, onDisk map[cookieID]bool, now time.Time) (gen uint64) {
+	gen = s.jar.generation()
+	cookies, tombs := s.jar.snapshot()
+	out.cookies = cookies[:0]
+	for _, c := range cookies {
+		if s.writes(&c, onDisk, now) {
+			out.cookies = append(out.cookies, c)
+		}
+	}
+	out.tombs = tombs
+	out.origins = s.jar.origins.snapshot()
+	return gen
+}
+
+// saved records what a merge-save wrote: written, as a document of size
+// bytes hashing to hash, holding the jar at generation gen. stored is
+// the token the store held and ours the one this process offered; when
+// adopt is set and the store's was newer, it replaces the TokenManager's.
+func (s *session) saved(gen, hash uint64, size int, written *sessionDoc, stored, ours *Token, adopt bool) {
 	s.mu.Lock()
 	s.gen = gen
 	s.remember(hash, size, written.token, written.tokenUpdated, s.sessionCookieIDs(written.cookies))
@@ -435,5 +452,4 @@ func (s *session) persist(ours *Token, haveToken, adopt bool, oursAt time.Time) 
 		// unless a login or refresh replaced ours during the save.
 		s.tokens.adopt(ours, written.token, written.tokenUpdated)
 	}
-	return nil
 }
