@@ -457,23 +457,22 @@ func panicError(r any) error {
 // against the shared store: another process may have rotated the token a
 // moment ago.
 func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState, error) {
-	var t *Token
+	var s *tokenState
 	if old != nil && old.tok.RefreshToken != "" {
 		var (
-			adopted *tokenState
+			adopted bool
 			err     error
 		)
-		if t, adopted, err = m.refresh(ctx, old); err != nil || adopted != nil {
-			return adopted, err
+		if s, adopted, err = m.refresh(ctx, old); err != nil || adopted {
+			return s, err
 		}
 	}
-	if t == nil {
+	if s == nil {
 		var err error
-		if t, err = m.login(ctx); err != nil {
+		if s, err = m.login(ctx); err != nil {
 			return nil, err
 		}
 	}
-	s := m.newState(*t, m.now())
 	if m.onChange != nil {
 		cp := s.tok
 		if err := m.onChange(&cp); err != nil {
@@ -483,51 +482,50 @@ func (m *TokenManager) obtain(ctx context.Context, old *tokenState) (*tokenState
 	return s, nil
 }
 
-// refresh presents old's refresh token. It returns the new token, or nil
-// when a login is to replace the refresh; or the state another process
-// stored after the server rejected the refresh (adopted); or the error
-// that ends obtain: a provider out of reach.
-func (m *TokenManager) refresh(ctx context.Context, old *tokenState) (t *Token, adopted *tokenState, err error) {
+// refresh presents old's refresh token. It returns the state of the new
+// token, or nil when a login is to replace the refresh; or, adopted, the
+// state another process stored after the server rejected the refresh;
+// or the error that ends obtain: a provider out of reach.
+func (m *TokenManager) refresh(ctx context.Context, old *tokenState) (s *tokenState, adopted bool, err error) {
 	cp := old.tok
-	t, err = m.auth.Refresh(ctx, m.hc, &cp)
+	t, err := m.auth.Refresh(ctx, m.hc, &cp)
 	switch {
 	case err == nil && t == nil:
 		m.log.Warn("httpsession: refresh returned no token; logging in")
+		return nil, false, nil
 	case err != nil && errors.Is(err, ErrNoRefresh):
-		return nil, nil, nil
+		return nil, false, nil
 	case err != nil && unreachable(err):
 		// The provider is down, not refusing: the refresh token may
 		// still be good, and a login would fail the same way.
-		return nil, nil, err
+		return nil, false, err
 	case err != nil:
 		if m.shared != nil {
 			if s, ok := m.newer(old); ok {
-				return nil, s, nil
+				return s, true, nil
 			}
 		}
 		if rejectedGrant(err) {
 			m.forgetRefreshToken(old)
 		}
 		m.log.Warn("httpsession: refresh failed; logging in", "error", err)
-		return nil, nil, nil
+		return nil, false, nil
 	case !headerSafe(t):
 		m.log.Warn("httpsession: refresh returned a token no header can carry; logging in")
-		return nil, nil, nil
-	default:
-		t2 := *t
-		// RFC 6749 §6: without a new refresh token the old one stays.
-		if t2.RefreshToken == "" {
-			t2.RefreshToken = old.tok.RefreshToken
-		}
-		t = &t2
-		m.log.Debug("httpsession: token refreshed", "expiry", expiryString(t.Expiry))
+		return nil, false, nil
 	}
-	return t, nil, nil
+	t2 := *t
+	// RFC 6749 §6: without a new refresh token the old one stays.
+	if t2.RefreshToken == "" {
+		t2.RefreshToken = old.tok.RefreshToken
+	}
+	m.log.Debug("httpsession: token refreshed", "expiry", expiryString(t2.Expiry))
+	return m.newState(t2, m.now()), false, nil
 }
 
-// login logs in with the Authenticator and returns a token a header can
-// carry, or the error that ends obtain.
-func (m *TokenManager) login(ctx context.Context) (*Token, error) {
+// login logs in with the Authenticator and returns the state of a token a
+// header can carry, or the error that ends obtain.
+func (m *TokenManager) login(ctx context.Context) (*tokenState, error) {
 	t, err := m.auth.Login(ctx, m.hc)
 	if err != nil {
 		var ae *AuthError
@@ -545,7 +543,7 @@ func (m *TokenManager) login(ctx context.Context) (*Token, error) {
 		return nil, errTokenUnsendable
 	}
 	m.log.Debug("httpsession: logged in", "expiry", expiryString(t.Expiry))
-	return t, nil
+	return m.newState(*t, m.now()), nil
 }
 
 // errTokenUnsendable reports a login that returned a token an

@@ -768,3 +768,39 @@ func BenchmarkAuthorization(b *testing.B) {
 		}
 	})
 }
+
+// TestManagerRefreshGivingNothingLogsIn has the refresh succeed without a
+// token a request can use: the manager logs in instead.
+func TestManagerRefreshGivingNothingLogsIn(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		refresh *Token
+	}{
+		{"no token", nil},
+		{"token no header can carry", &Token{AccessToken: "a\r\nb"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newTokenClock()
+			var logins, refreshes atomic.Int32
+			a := AuthFuncs{
+				LoginFunc: func(ctx context.Context, hc *http.Client) (*Token, error) {
+					n := logins.Add(1)
+					return &Token{AccessToken: fmt.Sprintf("login-%d", n), RefreshToken: "r", Expiry: clk.Now().Add(time.Hour)}, nil
+				},
+				RefreshFunc: func(ctx context.Context, hc *http.Client, old *Token) (*Token, error) {
+					refreshes.Add(1)
+					return tt.refresh, nil
+				},
+			}
+			m := newTokenManager(a, nil, nil, clk.Now)
+			mustToken(t, m)
+			clk.Advance(2 * time.Hour)
+			if got := mustToken(t, m).AccessToken; got != "login-2" {
+				t.Errorf("token after the refresh = %q, want %q", got, "login-2")
+			}
+			if l, r := logins.Load(), refreshes.Load(); l != 2 || r != 1 {
+				t.Errorf("logins, refreshes = %d, %d, want 2, 1", l, r)
+			}
+		})
+	}
+}
