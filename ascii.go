@@ -55,3 +55,13 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// isDigits reports whether s holds only ASCII digits ("" does).
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

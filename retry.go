@@ -385,15 +385,6 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 
 const maxDuration = time.Duration(1<<63 - 1)
 
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // replayable reports whether req may be sent again after the outcome resp,
 // err: its body can be rebuilt, and its method is idempotent or it carries
 // an idempotency key (or nonIdempotent allows any method) — or the last try
@@ -494,11 +485,9 @@ func (p *RetryPolicy) retry(req *http.Request, log *slog.Logger, l *listener, at
 }
 
 // nextTry decides on try n+1 after the outcome resp of try n (nil after
-// an error): how long to wait and why, within the cap on Retry-After, the
-// time budget, the context deadline and l's retry budget, and the request
-// to send, rewound. A rate limit token taken for it is returned, to be
-// given back should the wait not be made. ok is false for no retry, with
-// no token held.
+// an error): the wait and its source, within every cap and budget, the
+// rate limit token taken for it (nil for none) and the request rewound.
+// ok is false for no retry, with no token held.
 func (p *RetryPolicy) nextTry(req *http.Request, log *slog.Logger, l *listener, start time.Time, n int, resp *http.Response) (next *http.Request, wait time.Duration, source string, token *rate.Reservation, ok bool) {
 	ctx := req.Context()
 	now, status := time.Now(), statusOf(resp)
