@@ -445,6 +445,8 @@ func (r *docReader) member(key string) error {
 // escape), so that no string is made of it. A value of a rarer form
 // (null, a wrong type, base64, a record that is no object) goes through
 // json.UnmarshalDecode, so that it reads, and fails, as in the struct.
+// It is one piece on purpose: it runs for every record of a load, and its
+// key switch is a table best read in place.
 func (r *docReader) readCookie(rec *cookieRecord) error {
 	*rec = cookieRecord{}
 	if r.dec.PeekKind() != '{' {
