@@ -215,7 +215,7 @@ func (s *signal) readTriple(h http.Header, prefix string, now time.Time) bool {
 		s.remaining = min(r, q)
 	}
 	if v := h.Get(prefix + "Reset"); v != "" {
-		if d, ok := resetIn(v, serverNow(h, now)); ok {
+		if d, ok := resetIn(v, h, now); ok {
 			s.reset = d
 		}
 	}
@@ -242,7 +242,9 @@ func parseCount(v string) (int64, bool) {
 // above epochThreshold is a Unix time in seconds, and above 1e12 one in
 // milliseconds. A reset in the past is now; one beyond maxReset is
 // maxReset. A negative, non-numeric or non-finite value is no reset.
-func resetIn(v string, now time.Time) (time.Duration, bool) {
+// now is when the response with header h arrived; a Unix time is read on
+// the server's clock (serverNow), which only such a value needs.
+func resetIn(v string, h http.Header, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" || v[0] < '0' || v[0] > '9' {
 		return 0, false
@@ -254,9 +256,9 @@ func resetIn(v string, now time.Time) (time.Duration, bool) {
 	var d time.Duration
 	switch {
 	case f > 1e12: // Unix milliseconds
-		d = time.UnixMilli(int64(min(f, 1e15))).Sub(now)
+		d = time.UnixMilli(int64(min(f, 1e15))).Sub(serverNow(h, now))
 	case f > epochThreshold: // Unix seconds
-		d = time.Unix(int64(min(f, 1e12)), 0).Sub(now)
+		d = time.Unix(int64(min(f, 1e12)), 0).Sub(serverNow(h, now))
 	default:
 		d = time.Duration(f * float64(time.Second))
 	}
