@@ -190,7 +190,7 @@ func (j *Jar) buildHeader(t *target, nowNS int64) *cachedHeader {
 // cookies to send appended to send (none when there are more than
 // cap(send) candidates, n), with the length of the header they make. It
 // narrows c's validity to their expiry and its reuse to t's path when one
-// of them has another path. Everything it reads is in the arguments:
+// of them has another path. send goes nowhere but the result, so
 // buildHeader's stack array stays on the stack.
 func (c *cachedHeader) pick(entries []*entry, n int, t *target, nowNS int64, send []*entry) ([]*entry, int) {
 	size := 0
