@@ -160,24 +160,11 @@ func TestJSONLoginBadAnswers(t *testing.T) {
 }
 
 func TestAuthNoRedirectWithCredentials(t *testing.T) {
-	var elsewhere atomic.Int32
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		elsewhere.Add(1)
-		io.WriteString(w, `{"access_token":"stolen"}`)
-	}))
-	defer other.Close()
-	for _, code := range []int{301, 302, 303, 307, 308} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.URL+"/steal", code)
-		}))
-		a1 := &JSONLogin{LoginURL: srv.URL + "/login", Username: "alice", Password: testPassword}
-		_, err := a1.Login(context.Background(), viaSession(srv.Client()))
-		checkAuthError(t, err, code, "unexpected status")
-		srv.Close()
-	}
-	if n := elsewhere.Load(); n != 0 {
-		t.Errorf("redirect target got %d requests, want 0", n)
-	}
+	authtest.CheckNoRedirect(t, func(endpoint string) error {
+		a := &JSONLogin{LoginURL: endpoint, Username: "alice", Password: testPassword}
+		_, err := a.Login(context.Background(), viaSession(http.DefaultClient))
+		return err
+	}, func(t *testing.T, err error, status int) { checkAuthError(t, err, status, "unexpected status") })
 }
 
 func TestAuthNetworkError(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,24 +35,11 @@ func TestCredentialsBadAnswers(t *testing.T) {
 }
 
 func TestCredentialsNoRedirect(t *testing.T) {
-	var elsewhere atomic.Int32
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		elsewhere.Add(1)
-		io.WriteString(w, `{"access_token":"stolen"}`)
-	}))
-	defer other.Close()
-	for _, code := range []int{301, 302, 303, 307, 308} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.URL+"/steal", code)
-		}))
-		a2 := &Credentials{TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
-		_, err := a2.Login(context.Background(), viaSession(srv.Client()))
-		checkAuthError(t, err, code, "unexpected status")
-		srv.Close()
-	}
-	if n := elsewhere.Load(); n != 0 {
-		t.Errorf("redirect target got %d requests, want 0", n)
-	}
+	authtest.CheckNoRedirect(t, func(endpoint string) error {
+		a := &Credentials{TokenURL: endpoint, ClientID: "c", ClientSecret: "x", Username: "alice", Password: testPassword}
+		_, err := a.Login(context.Background(), viaSession(http.DefaultClient))
+		return err
+	}, func(t *testing.T, err error, status int) { checkAuthError(t, err, status, "unexpected status") })
 }
 
 func TestCredentials(t *testing.T) {

@@ -62,18 +62,7 @@ func firefoxHome(t *testing.T) (home, prof string, env []string) {
 	home = t.TempDir()
 	ffDir := filepath.Join(home, ".mozilla", "firefox")
 	prof = filepath.Join(ffDir, "abc.default-release")
-	if err := os.MkdirAll(prof, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"cookies.sqlite", "sessionstore.jsonlz4"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "browsercookies", "testdata", "firefox", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(prof, f), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	copyFirefoxFixture(t, prof)
 	ini := "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\nDefault=1\n"
 	if err := os.WriteFile(filepath.Join(ffDir, "profiles.ini"), []byte(ini), 0o600); err != nil {
 		t.Fatal(err)

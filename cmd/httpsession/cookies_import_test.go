@@ -22,6 +22,17 @@ import (
 func firefoxProfile(t *testing.T) string {
 	t.Helper()
 	prof := filepath.Join(t.TempDir(), "pw-context")
+	copyFirefoxFixture(t, prof)
+	if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), time.Now().Add(30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return prof
+}
+
+// copyFirefoxFixture copies browsercookies' Firefox fixture (its cookie
+// database and session store) into the new profile directory prof.
+func copyFirefoxFixture(t *testing.T, prof string) {
+	t.Helper()
 	if err := os.MkdirAll(prof, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +45,6 @@ func firefoxProfile(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if err := browserfixture.RestampFirefox(filepath.Join(prof, "cookies.sqlite"), time.Now().Add(30*24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	return prof
 }
 
 // TestImportFromProfileDir: --profile-dir reads a profile anywhere; a

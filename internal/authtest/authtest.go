@@ -9,7 +9,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/httpsession/httpsession/internal/redacttest"
@@ -126,4 +128,29 @@ var BadAnswers = []struct {
 	{"wrong credentials", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"bad password"}`, http.StatusUnauthorized)
 	}, 401, "login rejected (401 Unauthorized): check the user name and password"},
+}
+
+// CheckNoRedirect puts login to an endpoint that answers every redirect
+// status with a redirect to another server: login, given the endpoint's
+// URL, must not follow it (credentials go only to the URL the user
+// configured) and must fail as check says of an error with that status.
+// The other server must see no request.
+func CheckNoRedirect(t *testing.T, login func(endpoint string) error, check func(t *testing.T, err error, status int)) {
+	t.Helper()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		io.WriteString(w, `{"access_token":"stolen"}`)
+	}))
+	defer other.Close()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/steal", code)
+		}))
+		check(t, login(srv.URL+"/login"), code)
+		srv.Close()
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("redirect target got %d requests, want 0", n)
+	}
 }
